@@ -1,0 +1,341 @@
+//! Turning one input row into an observation, or into precise findings.
+//!
+//! Every import path (CSV, SDMX-CSV, API) maps its columns onto [`RawRow`] and calls
+//! [`Catalogue::check_row`]; so the rules are the same whichever way data arrive. A finding
+//! names the column, the value found and what was expected; the caller adds file and row.
+
+use crate::area::AreaCode;
+use crate::cell::Cell;
+use crate::codelist::{Codelist, TOTAL};
+use crate::indicator::Indicator;
+use crate::observation::ObsStatus;
+use crate::period::Period;
+use crate::unit::{Conversion, Unit, rescale};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// A row as strings, columns already mapped to their meaning.
+#[derive(Debug, Default, Clone)]
+pub struct RawRow<'a> {
+    pub indicator: &'a str,
+    pub area: &'a str,
+    pub period: &'a str,
+    pub value: &'a str,
+    pub status: &'a str,
+    /// Unit code; empty means the indicator's unit.
+    pub unit: &'a str,
+    /// Unit multiplier; empty means the indicator's.
+    pub unit_mult: &'a str,
+    pub source: &'a str,
+    pub footnote: &'a str,
+    /// (dimension id, code) for every dimension column present.
+    pub dims: Vec<(&'a str, &'a str)>,
+}
+
+/// A checked observation, in the indicator's unit and multiplier.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckedObservation {
+    pub indicator: String,
+    pub indicator_version: i64,
+    pub area: AreaCode,
+    pub period: Period,
+    pub cell: Cell,
+    pub value: Option<f64>,
+    pub status: ObsStatus,
+    pub source: String,
+    pub footnote: String,
+}
+
+/// What is wrong with one field of a row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub column: String,
+    pub value: String,
+    pub expected: String,
+}
+
+impl Finding {
+    fn new(column: &str, value: &str, expected: impl Into<String>) -> Self {
+        Finding { column: column.to_string(), value: value.to_string(), expected: expected.into() }
+    }
+}
+
+/// Answers "does this area exist during this period?" (areas change over time).
+pub trait AreaLookup {
+    /// `None` if the code is unknown; `Some(false)` if it exists but not in `[start, end]`.
+    fn in_force(&self, code: &AreaCode, start: &str, end: &str) -> Option<bool>;
+}
+
+/// The reference data a row is checked against.
+#[derive(Debug, Clone)]
+pub struct Catalogue {
+    pub indicators: HashMap<String, (Indicator, i64)>,
+    pub codelists: HashMap<String, Codelist>,
+    pub units: Vec<Unit>,
+    pub conversions: Vec<Conversion>,
+}
+
+impl Catalogue {
+    pub fn new(indicators: Vec<(Indicator, i64)>, codelists: Vec<Codelist>, units: Vec<Unit>, conversions: Vec<Conversion>) -> Self {
+        Catalogue {
+            indicators: indicators.into_iter().map(|(i, v)| (i.code.clone(), (i, v))).collect(),
+            codelists: codelists.into_iter().map(|c| (c.id.clone(), c)).collect(),
+            units,
+            conversions,
+        }
+    }
+
+    /// Checks a row; returns the observation or every finding about it.
+    pub fn check_row(&self, row: &RawRow<'_>, areas: &dyn AreaLookup) -> Result<CheckedObservation, Vec<Finding>> {
+        let mut f = Vec::new();
+        let ind = match self.indicators.get(row.indicator.trim()) {
+            Some(x) => Some(x),
+            None => {
+                f.push(Finding::new("indicator", row.indicator, "an indicator code from the catalogue (rightstat catalog list)"));
+                None
+            }
+        };
+        let period = match row.period.parse::<Period>() {
+            Ok(p) => Some(p),
+            Err(e) => {
+                f.push(Finding::new("period", row.period, e.to_string().split(": ").nth(1).unwrap_or("YYYY, YYYY-Qn or YYYY-MM").to_string()));
+                None
+            }
+        };
+        if let (Some((ind, _)), Some(p)) = (ind, period) {
+            if p.periodicity() != ind.periodicity {
+                f.push(Finding::new(
+                    "period",
+                    row.period,
+                    format!("a period of frequency {} as {} is reported", ind.periodicity.code(), ind.code),
+                ));
+            }
+        }
+        let area = match row.area.parse::<AreaCode>() {
+            Ok(a) => match areas.in_force(&a, &period.map_or_else(String::new, |p| p.start()), &period.map_or_else(|| "9999".into(), |p| p.end())) {
+                None => {
+                    f.push(Finding::new("area", row.area, "a known area code (load townships with `rightstat areas import`)"));
+                    None
+                }
+                Some(false) => {
+                    f.push(Finding::new("area", row.area, format!("an area in force during {}", row.period)));
+                    None
+                }
+                Some(true) => Some(a),
+            },
+            Err(e) => {
+                f.push(Finding::new("area", row.area, e.to_string().split(": ").nth(1).unwrap_or_default().to_string()));
+                None
+            }
+        };
+        let status = match row.status.parse::<ObsStatus>() {
+            Ok(s) => Some(s),
+            Err(()) => {
+                f.push(Finding::new("status", row.status, "an OBS_STATUS code: A, E, P, O or Q (empty means A)"));
+                None
+            }
+        };
+        let mut cell = Cell::total();
+        for &(dim, code) in &row.dims {
+            let code = code.trim();
+            if code.is_empty() || code == TOTAL {
+                continue;
+            }
+            let Some(list) = self.codelists.get(dim) else { continue };
+            match ind {
+                Some((ind, _)) if !ind.has_dimension(dim) => {
+                    f.push(Finding::new(dim, code, format!("{TOTAL} or empty: {} is not broken down by {dim}", ind.code)));
+                }
+                _ if !list.accepts(code) => f.push(Finding::new(dim, code, list.expected())),
+                _ => cell.set(dim, code),
+            }
+        }
+        let value = self.check_value(row, ind.map(|x| &x.0), status, &mut f);
+        match (ind, period, area, status, value) {
+            (Some((ind, version)), Some(period), Some(area), Some(status), Ok((value, note))) if f.is_empty() => {
+                let footnote = match (row.footnote.trim(), note) {
+                    (fnote, None) => fnote.to_string(),
+                    ("", Some(n)) => n,
+                    (fnote, Some(n)) => format!("{fnote}; {n}"),
+                };
+                Ok(CheckedObservation {
+                    indicator: ind.code.clone(),
+                    indicator_version: *version,
+                    area,
+                    period,
+                    cell,
+                    value,
+                    status,
+                    source: row.source.trim().to_string(),
+                    footnote,
+                })
+            }
+            _ => Err(f),
+        }
+    }
+
+    /// Parses the value, converts unit and multiplier to the indicator's, checks hard bounds.
+    /// Returns the value and, when a unit conversion was applied, the note to record.
+    fn check_value(
+        &self,
+        row: &RawRow<'_>,
+        ind: Option<&Indicator>,
+        status: Option<ObsStatus>,
+        f: &mut Vec<Finding>,
+    ) -> Result<(Option<f64>, Option<String>), ()> {
+        let raw = row.value.trim();
+        let needs = status.map(ObsStatus::needs_value);
+        if raw.is_empty() {
+            return match needs {
+                Some(true) => {
+                    f.push(Finding::new("value", raw, "a number (leave it empty only with status O or Q)"));
+                    Err(())
+                }
+                _ => Ok((None, None)),
+            };
+        }
+        if needs == Some(false) {
+            f.push(Finding::new("value", raw, "an empty value: status O (missing) and Q (suppressed) carry none"));
+            return Err(());
+        }
+        let Ok(mut v) = raw.replace(',', "").parse::<f64>() else {
+            f.push(Finding::new("value", raw, "a number such as 9899 or 10.2 (no units or % sign)"));
+            return Err(());
+        };
+        if !v.is_finite() {
+            f.push(Finding::new("value", raw, "a finite number"));
+            return Err(());
+        }
+        let Some(ind) = ind else { return Err(()) };
+        let mut note = None;
+        let unit = row.unit.trim();
+        if !unit.is_empty() && unit != ind.unit {
+            if !self.units.iter().any(|u| u.code == unit) {
+                f.push(Finding::new("unit", unit, format!("a unit code; {} is measured in {}", ind.code, ind.unit)));
+                return Err(());
+            }
+            match self.conversions.iter().find(|c| c.from == unit && c.to == ind.unit) {
+                Some(c) => {
+                    note = Some(format!("converted from {raw} {unit} to {}", ind.unit));
+                    v = c.apply(v);
+                }
+                None => {
+                    f.push(Finding::new("unit", unit, format!("{} (no conversion from {unit} is declared)", ind.unit)));
+                    return Err(());
+                }
+            }
+        }
+        let mult = row.unit_mult.trim();
+        if !mult.is_empty() {
+            match mult.parse::<i32>() {
+                Ok(m) if (-9..=12).contains(&m) => v = rescale(v, m, ind.unit_mult),
+                _ => {
+                    f.push(Finding::new("unit_mult", mult, "a power of ten between -9 and 12 (4 = × 10,000)"));
+                    return Err(());
+                }
+            }
+        }
+        let (lo, hi) = ind.value_type.hard_bounds();
+        let lo = if ind.code.ends_with("_GROWTH") { f64::NEG_INFINITY } else { lo };
+        if v < lo || v > hi {
+            f.push(Finding::new("value", raw, format!("a {:?} value between {lo} and {hi}", ind.value_type).to_lowercase()));
+            return Err(());
+        }
+        if ind.value_type.integral() && v.fract() != 0.0 {
+            f.push(Finding::new("value", raw, "a whole number"));
+            return Err(());
+        }
+        // Round away binary noise from conversions (264.79999999 -> 264.8).
+        let v = (v * 1e9).round() / 1e9;
+        Ok((Some(v), note))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reference;
+
+    struct AllAreas;
+    impl AreaLookup for AllAreas {
+        fn in_force(&self, code: &AreaCode, _: &str, _: &str) -> Option<bool> {
+            match code.as_str() {
+                "CN" | "11" => Some(true),
+                "130102" => Some(false),
+                _ => None,
+            }
+        }
+    }
+
+    fn cat() -> Catalogue {
+        let (u, c) = reference::units();
+        Catalogue::new(reference::indicators().into_iter().map(|i| (i, 1)).collect(), reference::codelists(), u, c)
+    }
+
+    fn row<'a>(ind: &'a str, area: &'a str, period: &'a str, value: &'a str) -> RawRow<'a> {
+        RawRow { indicator: ind, area, period, value, ..Default::default() }
+    }
+
+    #[test]
+    fn accepts_a_good_row() {
+        let mut r = row("SI_POV_NAHC", "CN", "2012", "10.2");
+        r.dims = vec![("URBANISATION", "R"), ("SEX", "_T")];
+        let o = cat().check_row(&r, &AllAreas).unwrap();
+        assert_eq!(o.value, Some(10.2));
+        assert_eq!(o.cell.key(), "|URBANISATION=R|");
+    }
+
+    #[test]
+    fn converts_yearly_dibao_standard_and_says_so() {
+        let mut r = row("CN_DIBAO_STANDARD", "CN", "2015", "3177.6");
+        r.unit = "CNY_PP_YEAR";
+        r.dims = vec![("URBANISATION", "R")];
+        let o = cat().check_row(&r, &AllAreas).unwrap();
+        assert_eq!(o.value, Some(264.8));
+        assert!(o.footnote.contains("converted from 3177.6 CNY_PP_YEAR"), "{}", o.footnote);
+    }
+
+    #[test]
+    fn rescales_persons_to_ten_thousands() {
+        let mut r = row("CN_RURAL_POOR_POP", "CN", "2012", "98990000");
+        r.unit_mult = "0";
+        assert_eq!(cat().check_row(&r, &AllAreas).unwrap().value, Some(9899.0));
+    }
+
+    #[test]
+    fn reports_every_bad_field() {
+        let mut r = row("SI_POV_NAHC", "CN", "2012-Q1", "110");
+        r.dims = vec![("URBANISATION", "X"), ("ETHNICITY", "57")];
+        r.status = "Z";
+        let f = cat().check_row(&r, &AllAreas).unwrap_err();
+        let cols: Vec<&str> = f.iter().map(|x| x.column.as_str()).collect();
+        assert_eq!(cols, ["period", "status", "URBANISATION", "ETHNICITY", "value"], "{f:#?}");
+        let r = row("SI_POV_NAHC", "CN", "2012", "110");
+        let f = cat().check_row(&r, &AllAreas).unwrap_err();
+        assert_eq!(f[0].column, "value");
+        assert!(f[0].expected.contains("between 0 and 100"), "{}", f[0].expected);
+    }
+
+    #[test]
+    fn rejects_unknown_and_expired_areas_and_undeclared_dimensions() {
+        let f = cat().check_row(&row("CN_RURAL_POOR_POP", "999999", "2012", "1"), &AllAreas).unwrap_err();
+        assert_eq!(f[0].column, "area");
+        let f = cat().check_row(&row("CN_RURAL_POOR_POP", "130102", "2022", "1"), &AllAreas).unwrap_err();
+        assert!(f[0].expected.contains("in force"));
+        let mut r = row("CN_POVERTY_LINE_RURAL", "CN", "2012", "2625");
+        r.dims = vec![("SEX", "F")];
+        let f = cat().check_row(&r, &AllAreas).unwrap_err();
+        assert_eq!((f[0].column.as_str(), f[0].value.as_str()), ("SEX", "F"));
+    }
+
+    #[test]
+    fn missing_values_need_status_o_or_q() {
+        let f = cat().check_row(&row("CN_RURAL_POOR_POP", "CN", "2012", ""), &AllAreas).unwrap_err();
+        assert_eq!(f[0].column, "value");
+        let mut r = row("CN_RURAL_POOR_POP", "CN", "2012", "");
+        r.status = "Q";
+        assert_eq!(cat().check_row(&r, &AllAreas).unwrap().value, None);
+        r.value = "3";
+        assert!(cat().check_row(&r, &AllAreas).is_err());
+    }
+}

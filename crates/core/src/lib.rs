@@ -1,0 +1,21 @@
+//! The RightStat domain model and its rules.
+//!
+//! Everything here is pure: no files, sockets or databases. Storage, the HTTP server and the
+//! CLI build on these types, so a rule written here (an area code's shape, a period's
+//! syntax, which aggregation an indicator may use) holds wherever data enters the system.
+
+pub mod area;
+pub mod cell;
+pub mod codelist;
+pub mod indicator;
+pub mod ingest;
+pub mod observation;
+pub mod period;
+pub mod reference;
+pub mod unit;
+
+pub use area::{AreaCode, AreaLevel};
+pub use cell::Cell;
+pub use indicator::{Aggregation, Indicator, OhchrType, ValueType};
+pub use observation::ObsStatus;
+pub use period::{Periodicity, Period};

@@ -1,0 +1,81 @@
+//! Units of measure and the only conversions RightStat performs on its own.
+//!
+//! A value is stored in its indicator's unit and unit multiplier. A file may state another
+//! multiplier (persons instead of 10,000 persons), which is exact scaling, or another unit
+//! for which a conversion is declared (yuan per year to yuan per month): that conversion is
+//! applied and written into the observation's footnote, never silently.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unit {
+    pub code: String,
+    pub name_en: String,
+    pub name_zh: String,
+}
+
+/// `value_in_to = value_in_from * multiply / divide`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conversion {
+    pub from: String,
+    pub to: String,
+    #[serde(default = "one")]
+    pub multiply: f64,
+    #[serde(default = "one")]
+    pub divide: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+impl Conversion {
+    pub fn apply(&self, v: f64) -> f64 {
+        v * self.multiply / self.divide
+    }
+}
+
+/// Rescales a value from one power-of-ten multiplier to another.
+pub fn rescale(value: f64, from_mult: i32, to_mult: i32) -> f64 {
+    let diff = from_mult - to_mult;
+    // Multiply or divide by an exact power of ten, which rounds better than powi(negative).
+    if diff >= 0 { value * 10f64.powi(diff) } else { value / 10f64.powi(-diff) }
+}
+
+/// Human wording of a multiplier: "10,000" for 4.
+pub fn multiplier_label(mult: i32) -> String {
+    match mult {
+        0 => "1".into(),
+        m if m > 0 => {
+            let digits = format!("1{}", "0".repeat(m as usize));
+            let mut out = String::new();
+            for (i, ch) in digits.chars().enumerate() {
+                if i > 0 && (digits.len() - i) % 3 == 0 {
+                    out.push(',');
+                }
+                out.push(ch);
+            }
+            out
+        }
+        m => format!("10^{m}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rescales_exactly() {
+        assert_eq!(rescale(98_990_000.0, 0, 4), 9899.0);
+        assert_eq!(rescale(9899.0, 4, 0), 98_990_000.0);
+        assert_eq!(multiplier_label(4), "10,000");
+        assert_eq!(multiplier_label(8), "100,000,000");
+    }
+
+    #[test]
+    fn year_to_month() {
+        let c = Conversion { from: "CNY_PP_YEAR".into(), to: "CNY_PP_MONTH".into(), multiply: 1.0, divide: 12.0 };
+        assert!((c.apply(3177.6) - 264.8).abs() < 1e-9);
+    }
+}
