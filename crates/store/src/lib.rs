@@ -1,1 +1,142 @@
-//! placeholder
+//! RightStat storage: one API over an embedded SQLite file or a PostgreSQL server.
+//!
+//! Two concrete sqlx pools sit behind [`Store`]; most queries are written once, with `$n`
+//! placeholders that both databases accept, and run on either pool through the `on_pool!`
+//! macro. Only what must differ (bulk loading: COPY on PostgreSQL, batched inserts on SQLite)
+//! is written per backend. Each backend has its own migrations folder.
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use std::str::FromStr;
+use std::time::Duration;
+
+mod areas;
+mod catalog;
+mod demo;
+pub mod testing;
+pub mod formats;
+pub mod import;
+mod observations;
+mod seed;
+mod time;
+
+pub use areas::{AreaIndex, AreaRow};
+pub use catalog::{DepartmentRow, IndicatorRow};
+pub use demo::series_to_import_csv;
+pub use import::{ImportOptions, ImportReport, RowError};
+pub use observations::{ObservationFilter, ObservationRow};
+pub use time::now_rfc3339;
+
+/// Errors from storage. Row-level problems of an import are not errors: they come back in
+/// the [`ImportReport`].
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL '{0}': use sqlite://FILE or postgres://...")]
+    BadUrl(String),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("invalid input: {0}")]
+    Invalid(String),
+    #[error("cannot read input: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same block on whichever pool the store holds; `$p` is bound to the pool.
+macro_rules! on_pool {
+    ($store:expr, $p:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::Pool::Sqlite($p) => $body,
+            $crate::Pool::Postgres($p) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// Which database a store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The handle to the database; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub(crate) pool: Pool,
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://FILE`, `sqlite::memory:`, a bare file path, or
+    /// `postgres://...`), creating a SQLite file if it does not exist, and migrates.
+    pub async fn connect(url: &str) -> Result<Store> {
+        let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await?;
+            Store { pool: Pool::Postgres(pool) }
+        } else {
+            let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+            if path.contains("://") {
+                return Err(StoreError::BadUrl(url.to_string()));
+            }
+            let memory = path == ":memory:";
+            let opts = SqliteConnectOptions::from_str(&format!("sqlite:{path}"))?
+                .create_if_missing(true)
+                .foreign_keys(true)
+                .journal_mode(if memory { SqliteJournalMode::Memory } else { SqliteJournalMode::Wal })
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(30));
+            // An in-memory database lives in one connection: keep exactly one.
+            let pool = SqlitePoolOptions::new()
+                .max_connections(if memory { 1 } else { 4 })
+                .min_connections(if memory { 1 } else { 0 })
+                .idle_timeout(None)
+                .connect_with(opts)
+                .await?;
+            Store { pool: Pool::Sqlite(pool) }
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        match &self.pool {
+            Pool::Sqlite(p) => sqlx::migrate!("migrations/sqlite").run(p).await?,
+            Pool::Postgres(p) => sqlx::migrate!("migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// Checks the database answers (for `/healthz`).
+    pub async fn ping(&self) -> Result<()> {
+        on_pool!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, p => p.close().await)
+    }
+}

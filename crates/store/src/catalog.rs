@@ -1,0 +1,196 @@
+//! The indicator catalogue (versioned), codelists, units, departments and the ICESCR / SDG
+//! reference tables.
+
+use crate::{Result, Store, StoreError, on_pool};
+use rightstat_core::codelist::{Code, Codelist};
+use rightstat_core::indicator::{Indicator, check_catalogue};
+use rightstat_core::ingest::Catalogue;
+use rightstat_core::reference::{Article, SdgGoal, SdgIndicator, SdgTarget};
+use rightstat_core::unit::{Conversion, Unit};
+use serde::Serialize;
+
+/// An indicator definition as stored: the current version unless asked otherwise.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndicatorRow {
+    #[serde(flatten)]
+    pub indicator: Indicator,
+    pub version: i64,
+    pub version_created_at: String,
+    pub version_reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DepartmentRow {
+    pub code: String,
+    pub name_en: String,
+    pub name_zh: String,
+    pub area: String,
+}
+
+/// Inserts version `$version` of indicator `$ind` inside the open transaction `$tx`.
+macro_rules! insert_version {
+    ($tx:ident, $ind:expr, $version:expr, $reason:expr, $now:expr) => {{
+        let ind: &rightstat_core::Indicator = $ind;
+        let json = serde_json::to_string(ind).map_err(|e| $crate::StoreError::Invalid(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO indicator_version (code, version, name_zh, name_en, unit, unit_mult, definition, reason, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&ind.code)
+        .bind($version)
+        .bind(&ind.name_zh)
+        .bind(&ind.name_en)
+        .bind(&ind.unit)
+        .bind(ind.unit_mult as i64)
+        .bind(json)
+        .bind($reason)
+        .bind($now)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+pub(crate) use insert_version;
+
+fn parse_definition(json: &str, version: i64, created_at: String, reason: String) -> Result<IndicatorRow> {
+    let indicator: Indicator = serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("indicator definition: {e}")))?;
+    Ok(IndicatorRow { indicator, version, version_created_at: created_at, version_reason: reason })
+}
+
+const VERSION_COLS: &str = "v.definition, v.version, v.created_at, v.reason";
+
+impl Store {
+    /// The current definition of every indicator, by code.
+    pub async fn indicators(&self) -> Result<Vec<IndicatorRow>> {
+        let sql = format!(
+            "SELECT {VERSION_COLS} FROM indicator i JOIN indicator_version v ON v.code = i.code AND v.version = i.current_version ORDER BY i.code"
+        );
+        let rows: Vec<(String, i64, String, String)> = on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).fetch_all(p).await?);
+        rows.into_iter().map(|(j, v, c, r)| parse_definition(&j, v, c, r)).collect()
+    }
+
+    /// One indicator at its current version, or at `version`.
+    pub async fn indicator(&self, code: &str, version: Option<i64>) -> Result<Option<IndicatorRow>> {
+        let sql = format!(
+            "SELECT {VERSION_COLS} FROM indicator i JOIN indicator_version v ON v.code = i.code \
+             AND v.version = COALESCE($2, i.current_version) WHERE i.code = $1"
+        );
+        let row: Option<(String, i64, String, String)> = on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(code).bind(version).fetch_optional(p).await?);
+        row.map(|(j, v, c, r)| parse_definition(&j, v, c, r)).transpose()
+    }
+
+    /// Every version of an indicator's definition, oldest first.
+    pub async fn indicator_versions(&self, code: &str) -> Result<Vec<IndicatorRow>> {
+        let sql = format!("SELECT {VERSION_COLS} FROM indicator_version v WHERE v.code = $1 ORDER BY v.version");
+        let rows: Vec<(String, i64, String, String)> = on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(code).fetch_all(p).await?);
+        rows.into_iter().map(|(j, v, c, r)| parse_definition(&j, v, c, r)).collect()
+    }
+
+    /// Adds or changes an indicator. A changed definition becomes a new version; earlier
+    /// observations keep the version they were recorded under. Returns the version in force.
+    pub async fn put_indicator(&self, ind: &Indicator, reason: &str) -> Result<i64> {
+        let current = self.indicator(&ind.code, None).await?;
+        if current.as_ref().is_some_and(|c| &c.indicator == ind) {
+            return Ok(current.map_or(1, |c| c.version));
+        }
+        // Check the new definition against the rest of the catalogue before storing it.
+        let mut all: Vec<Indicator> = self.indicators().await?.into_iter().map(|r| r.indicator).filter(|i| i.code != ind.code).collect();
+        all.push(ind.clone());
+        let (units, _) = self.units().await?;
+        check_catalogue(&all, &units, &self.codelists().await?).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let version = current.as_ref().map_or(1, |c| c.version + 1);
+        let now = crate::now_rfc3339();
+        on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            if version == 1 {
+                sqlx::query("INSERT INTO indicator (code, current_version) VALUES ($1, 1)").bind(&ind.code).execute(&mut *tx).await?;
+                insert_version!(tx, ind, version, reason, &now);
+            } else {
+                insert_version!(tx, ind, version, reason, &now);
+                sqlx::query("UPDATE indicator SET current_version = $2 WHERE code = $1").bind(&ind.code).bind(version).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(version)
+    }
+
+    pub async fn codelists(&self) -> Result<Vec<Codelist>> {
+        let lists: Vec<(String, String, String, String)> =
+            on_pool!(self, p => sqlx::query_as("SELECT id, name_en, name_zh, description FROM codelist ORDER BY id").fetch_all(p).await?);
+        let codes: Vec<(String, String, String, String)> = on_pool!(self, p => sqlx::query_as(
+            "SELECT codelist_id, code, name_en, name_zh FROM code ORDER BY codelist_id, position").fetch_all(p).await?);
+        Ok(lists
+            .into_iter()
+            .map(|(id, name_en, name_zh, description)| Codelist {
+                codes: codes
+                    .iter()
+                    .filter(|c| c.0 == id)
+                    .map(|(_, code, en, zh)| Code { code: code.clone(), name_en: en.clone(), name_zh: zh.clone() })
+                    .collect(),
+                id,
+                name_en,
+                name_zh,
+                description,
+            })
+            .collect())
+    }
+
+    pub async fn units(&self) -> Result<(Vec<Unit>, Vec<Conversion>)> {
+        let units: Vec<(String, String, String)> =
+            on_pool!(self, p => sqlx::query_as("SELECT code, name_en, name_zh FROM unit ORDER BY code").fetch_all(p).await?);
+        let conv: Vec<(String, String, f64, f64)> = on_pool!(self, p => sqlx::query_as(
+            "SELECT from_unit, to_unit, multiply, divide FROM unit_conversion ORDER BY from_unit, to_unit").fetch_all(p).await?);
+        Ok((
+            units.into_iter().map(|(code, name_en, name_zh)| Unit { code, name_en, name_zh }).collect(),
+            conv.into_iter().map(|(from, to, multiply, divide)| Conversion { from, to, multiply, divide }).collect(),
+        ))
+    }
+
+    /// Everything an import row is checked against, loaded once per import.
+    pub async fn catalogue(&self) -> Result<Catalogue> {
+        let (units, conversions) = self.units().await?;
+        let inds = self.indicators().await?.into_iter().map(|r| (r.indicator, r.version)).collect();
+        Ok(Catalogue::new(inds, self.codelists().await?, units, conversions))
+    }
+
+    pub async fn departments(&self) -> Result<Vec<DepartmentRow>> {
+        let rows: Vec<(String, String, String, String)> = on_pool!(self, p => sqlx::query_as(
+            "SELECT code, name_en, name_zh, area_code FROM department ORDER BY code").fetch_all(p).await?);
+        Ok(rows.into_iter().map(|(code, name_en, name_zh, area)| DepartmentRow { code, name_en, name_zh, area }).collect())
+    }
+
+    pub async fn icescr_articles(&self) -> Result<Vec<Article>> {
+        let rows: Vec<(i64, String, String, String)> = on_pool!(self, p => sqlx::query_as(
+            "SELECT number, title_en, title_zh, summary_en FROM icescr_article ORDER BY number").fetch_all(p).await?);
+        Ok(rows.into_iter().map(|(n, title_en, title_zh, summary_en)| Article { number: n as u8, title_en, title_zh, summary_en }).collect())
+    }
+
+    pub async fn sdg_goals(&self) -> Result<Vec<SdgGoal>> {
+        let goals: Vec<(i64, String, String)> =
+            on_pool!(self, p => sqlx::query_as("SELECT goal, title_en, title_zh FROM sdg_goal ORDER BY goal").fetch_all(p).await?);
+        let targets: Vec<(String, i64, String)> =
+            on_pool!(self, p => sqlx::query_as("SELECT code, goal, text_en FROM sdg_target ORDER BY code").fetch_all(p).await?);
+        let inds: Vec<(String, String, String)> =
+            on_pool!(self, p => sqlx::query_as("SELECT code, target, text_en FROM sdg_indicator ORDER BY code").fetch_all(p).await?);
+        Ok(goals
+            .into_iter()
+            .map(|(goal, title_en, title_zh)| SdgGoal {
+                goal: goal as u8,
+                title_en,
+                title_zh,
+                targets: targets
+                    .iter()
+                    .filter(|t| t.1 == goal)
+                    .map(|(code, _, text_en)| SdgTarget {
+                        indicators: inds
+                            .iter()
+                            .filter(|i| &i.1 == code)
+                            .map(|(c, _, t)| SdgIndicator { code: c.clone(), text_en: t.clone() })
+                            .collect(),
+                        code: code.clone(),
+                        text_en: text_en.clone(),
+                    })
+                    .collect(),
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,124 @@
+//! The demo data set: China's official poverty series 2010-2022 (`data/china_poverty_series.csv`,
+//! see `data/README.md` for provenance), mapped onto the catalogue and loaded through the
+//! ordinary import path, so the demo passes the same checks as any user's file.
+
+use crate::formats::Format;
+use crate::{ImportOptions, ImportReport, ObservationFilter, Result, Store, StoreError};
+use std::collections::HashSet;
+use rightstat_core::observation::ProvenanceKind;
+
+const SERIES: &str = include_str!("../../../data/china_poverty_series.csv");
+const ANNEX: &str = include_str!("../../../data/cescr_report3_annex_tables.csv");
+
+/// (series name in the file) -> (indicator code, whether urban/rural is a breakdown of it)
+fn map_series(name: &str) -> Option<(&'static str, bool)> {
+    Some(match name {
+        "dibao_rural_avg_standard" | "dibao_urban_avg_standard" => ("CN_DIBAO_STANDARD", true),
+        "dibao_rural_recipients" | "dibao_urban_recipients" => ("CN_DIBAO_RECIPIENTS", true),
+        "engel_coefficient_national" | "engel_coefficient_rural" | "engel_coefficient_urban" => ("CN_ENGEL_COEF", true),
+        "engel_coefficient_rural_OLD_SURVEY" | "engel_coefficient_urban_OLD_SURVEY" => ("CN_ENGEL_COEF_OLD_SURVEY", true),
+        "gini_income_national" => ("CN_GINI_INCOME", false),
+        "poor_area_rural_disposable_income_per_capita" => ("CN_POOR_AREA_DISP_INCOME_PC", false),
+        "rural_disposable_income_per_capita" | "urban_disposable_income_per_capita" => ("CN_DISP_INCOME_PC", true),
+        "urban_disposable_income_per_capita_OLD_SURVEY" => ("CN_DISP_INCOME_PC_OLD_SURVEY", true),
+        "rural_net_income_per_capita_OLD_SURVEY" => ("CN_RURAL_NET_INCOME_PC_OLD", false),
+        "rural_poor_population" => ("CN_RURAL_POOR_POP", false),
+        "rural_poverty_incidence" => ("SI_POV_NAHC", true),
+        "rural_poverty_line" => ("CN_POVERTY_LINE_RURAL", false),
+        _ => return None,
+    })
+}
+
+/// (unit text in the file) -> (unit code, multiplier, qualifier to keep in the footnote)
+fn map_unit(text: &str) -> Option<(&'static str, i32, Option<&str>)> {
+    let (base, qualifier) = match text.split_once(", ") {
+        Some((b, q)) if b.starts_with("yuan") => (b, Some(q)),
+        _ => (text, None),
+    };
+    Some(match base {
+        "10,000 persons" => ("PERSONS", 4, None),
+        "yuan per person per month" => ("CNY_PP_MONTH", 0, qualifier),
+        "yuan per person per year" => ("CNY_PP_YEAR", 0, qualifier),
+        "ratio (0-1)" => ("RATIO", 0, None),
+        b if b.starts_with("percent") => ("PERCENT", 0, None),
+        _ => return None,
+    })
+}
+
+/// Converts the official series file into RightStat's import CSV.
+pub fn series_to_import_csv(series_csv: &str) -> Result<String> {
+    let mut rdr = csv::Reader::from_reader(series_csv.as_bytes());
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let bad = |e: csv::Error| StoreError::Invalid(format!("demo series: {e}"));
+    out.write_record(["indicator", "area", "period", "URBANISATION", "value", "unit", "unit_mult", "status", "source", "footnote"]).map_err(bad)?;
+    for (i, rec) in rdr.records().enumerate() {
+        let r = rec.map_err(bad)?;
+        let row = i + 2;
+        let (code, by_urbanisation) = map_series(&r[0]).ok_or_else(|| StoreError::Invalid(format!("demo series row {row}: unknown series {}", &r[0])))?;
+        let urbanisation = match (&r[1], by_urbanisation) {
+            ("CN-urban", true) => "U",
+            ("CN-rural", true) => "R",
+            ("CN" | "CN-rural" | "CN-poor-areas", _) => "_T",
+            (g, _) => return Err(StoreError::Invalid(format!("demo series row {row}: unknown geography {g}"))),
+        };
+        let (unit, mult, qualifier) = map_unit(&r[4]).ok_or_else(|| StoreError::Invalid(format!("demo series row {row}: unknown unit {}", &r[4])))?;
+        // A: verbatim official figure; B: derived or secondary; C: approximate (estimated).
+        let (status, confidence_note) = match &r[5] {
+            "A" => ("A", None),
+            "B" => ("A", Some("derived, rounded or from a one-step secondary source (confidence B)")),
+            "C" => ("E", Some("approximate figure (confidence C)")),
+            c => return Err(StoreError::Invalid(format!("demo series row {row}: unknown confidence {c}"))),
+        };
+        let source = if r[7].is_empty() { r[6].to_string() } else { format!("{} <{}>", &r[6], &r[7]) };
+        let footnote: Vec<&str> = [qualifier, confidence_note, Some(&r[8])].into_iter().flatten().filter(|s| !s.is_empty()).collect();
+        out.write_record([code, "CN", &r[2], urbanisation, &r[3], unit, &mult.to_string(), status, &source, &footnote.join("; ")])
+            .map_err(bad)?;
+    }
+    let bytes = out.into_inner().map_err(|e| StoreError::Invalid(e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
+/// Keeps the header and the annex rows whose (indicator, period, URBANISATION) is not in `have`.
+fn annex_gaps(annex: &str, have: &HashSet<(String, String, String)>) -> Result<String> {
+    let bad = |e: csv::Error| StoreError::Invalid(format!("demo annex: {e}"));
+    let mut rdr = csv::Reader::from_reader(annex.as_bytes());
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(rdr.headers().map_err(bad)?).map_err(bad)?;
+    for rec in rdr.records() {
+        let r = rec.map_err(bad)?;
+        let cell = rightstat_core::Cell::total().with("URBANISATION", &r[3]).key();
+        if !have.contains(&(r[0].to_string(), r[2].to_string(), cell)) {
+            out.write_record(&r).map_err(bad)?;
+        }
+    }
+    let bytes = out.into_inner().map_err(|e| StoreError::Invalid(e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
+impl Store {
+    async fn import_reference(&self, name: &str, csv: String) -> Result<ImportReport> {
+        let mut opts = ImportOptions::new(name, Format::Csv);
+        opts.kind = ProvenanceKind::Reference;
+        let report = self.import_observations(std::io::Cursor::new(csv.into_bytes()), opts).await?;
+        if !report.is_ok() {
+            let errors = report.errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n");
+            return Err(StoreError::Invalid(format!("demo data failed its checks:\n{errors}")));
+        }
+        Ok(report)
+    }
+
+    /// Loads the demo: the official series, then the report-annex figures where the series has
+    /// none. Idempotent: a second load records nothing new. Returns both import reports.
+    pub async fn load_demo(&self) -> Result<(ImportReport, ImportReport)> {
+        let series = self.import_reference("data/china_poverty_series.csv", series_to_import_csv(SERIES)?).await?;
+        let have: HashSet<(String, String, String)> = self
+            .observations(&ObservationFilter { area: Some("CN".into()), ..Default::default() })
+            .await?
+            .into_iter()
+            .filter(|o| o.provenance_name != "data/cescr_report3_annex_tables.csv")
+            .map(|o| (o.indicator, o.period, o.cell_key))
+            .collect();
+        let annex = self.import_reference("data/cescr_report3_annex_tables.csv", annex_gaps(ANNEX, &have)?).await?;
+        Ok((series, annex))
+    }
+}

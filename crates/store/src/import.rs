@@ -1,0 +1,381 @@
+//! Bulk import of observations, all or nothing.
+//!
+//! A blocking thread parses and checks the file row by row (the rules of
+//! `rightstat_core::ingest`), sending checked rows in chunks to the writer, which loads them
+//! into one open transaction: COPY on PostgreSQL, multi-row INSERT on SQLite. If any row is
+//! bad the transaction is rolled back, so nothing is applied, and every bad row (up to a
+//! limit) is reported with file, row, column, value and what was expected.
+//!
+//! Revisions: a row whose key (indicator, area, period, cell) already has a current value
+//! supersedes it; the old vintage stays. A row identical to the current value is dropped.
+
+use crate::formats::{Field, Format, map_header};
+use crate::{AreaIndex, Result, Store, StoreError};
+use rightstat_core::ingest::{Catalogue, CheckedObservation, RawRow};
+use rightstat_core::observation::ProvenanceKind;
+use serde::Serialize;
+use sqlx::{Postgres, QueryBuilder, Sqlite};
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+use std::sync::Arc;
+
+const CHUNK: usize = 1000;
+
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// Shown in errors and recorded as the batch's source (usually the file name).
+    pub source_name: String,
+    pub format: Format,
+    /// Check everything, write nothing.
+    pub dry_run: bool,
+    /// Stop listing errors after this many (all are still counted).
+    pub max_errors: usize,
+    /// Refuse files with more data rows than this.
+    pub max_rows: Option<u64>,
+    pub kind: ProvenanceKind,
+}
+
+impl ImportOptions {
+    pub fn new(source_name: impl Into<String>, format: Format) -> Self {
+        ImportOptions { source_name: source_name.into(), format, dry_run: false, max_errors: 100, max_rows: None, kind: ProvenanceKind::Import }
+    }
+}
+
+/// One bad row (or the header: row 1).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RowError {
+    pub file: String,
+    pub row: u64,
+    pub column: String,
+    pub value: String,
+    pub expected: String,
+}
+
+impl std::fmt::Display for RowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: row {}, column {}: found {:?}, expected {}", self.file, self.row, self.column, self.value, self.expected)
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportReport {
+    /// The batch that holds the new observations (none when nothing was written).
+    pub batch_id: Option<i64>,
+    /// Data rows read.
+    pub rows: u64,
+    /// New observations recorded (first values and revisions).
+    pub inserted: u64,
+    /// Earlier values superseded by a revision.
+    pub revised: u64,
+    /// Rows identical to the current value, not recorded again.
+    pub unchanged: u64,
+    pub dry_run: bool,
+    pub errors: Vec<RowError>,
+    pub error_count: u64,
+}
+
+impl ImportReport {
+    pub fn is_ok(&self) -> bool {
+        self.error_count == 0
+    }
+}
+
+enum Msg {
+    Rows(Vec<CheckedObservation>),
+    Error(RowError),
+}
+
+/// Parses and checks every row; runs on a blocking thread.
+fn parse<R: Read>(
+    reader: R,
+    opts: &ImportOptions,
+    catalogue: &Catalogue,
+    areas: &AreaIndex,
+    send: &tokio::sync::mpsc::Sender<Msg>,
+) -> std::result::Result<(u64, HashSet<String>), ()> {
+    let err = |row: u64, column: &str, value: &str, expected: String| {
+        send.blocking_send(Msg::Error(RowError { file: opts.source_name.clone(), row, column: column.into(), value: value.into(), expected }))
+            .map_err(|_| ())
+    };
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+    let header = match rdr.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => {
+            err(1, "-", "", format!("a CSV header row ({e})"))?;
+            return Ok((0, HashSet::new()));
+        }
+    };
+    let mut dims: Vec<String> = catalogue.codelists.keys().cloned().collect();
+    dims.sort();
+    let fields = match map_header(opts.format, &header, &dims) {
+        Ok(f) => f,
+        Err(es) => {
+            for e in es {
+                err(1, &e.column, &e.column, e.expected)?;
+            }
+            return Ok((0, HashSet::new()));
+        }
+    };
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut indicators = HashSet::new();
+    let mut chunk = Vec::with_capacity(CHUNK);
+    let mut rows = 0u64;
+    let mut record = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map_or(rows + 2, |p| p.line());
+                err(line, "-", "", format!("a well-formed CSV record ({e})"))?;
+                rows += 1;
+                continue;
+            }
+        }
+        rows += 1;
+        let line = record.position().map_or(rows + 1, |p| p.line());
+        if opts.max_rows.is_some_and(|m| rows > m) {
+            err(line, "-", "", format!("at most {} data rows per file", opts.max_rows.unwrap_or_default()))?;
+            break;
+        }
+        if record.len() != fields.len() {
+            err(line, "-", &record.len().to_string(), format!("{} fields, as in the header", fields.len()))?;
+            continue;
+        }
+        let mut raw = RawRow::default();
+        let mut action_bad = None;
+        for (field, value) in fields.iter().zip(record.iter()) {
+            match field {
+                Field::Indicator => raw.indicator = value,
+                Field::Area => raw.area = value,
+                Field::Period => raw.period = value,
+                Field::Value => raw.value = value,
+                Field::Status => raw.status = value,
+                Field::Unit => raw.unit = value,
+                Field::UnitMult => raw.unit_mult = value,
+                Field::Source => raw.source = value,
+                Field::Footnote => raw.footnote = value,
+                Field::Dimension(d) => raw.dims.push((d.as_str(), value)),
+                Field::Action if !matches!(value.trim(), "" | "I" | "A" | "R") => action_bad = Some(value),
+                Field::Action | Field::Ignored => {}
+            }
+        }
+        if let Some(a) = action_bad {
+            err(line, "ACTION", a, "I, A or R (deletions are not accepted: report the value as missing, status O)".into())?;
+            continue;
+        }
+        match catalogue.check_row(&raw, areas) {
+            Ok(obs) => {
+                let key = format!("{}\u{1f}{}\u{1f}{}\u{1f}{}", obs.indicator, obs.area, obs.period, obs.cell.key());
+                if let Some(first) = seen.insert(key, line) {
+                    err(line, "-", "", format!("one value per indicator, area, period and cell (same as row {first})"))?;
+                    continue;
+                }
+                if !indicators.contains(&obs.indicator) {
+                    indicators.insert(obs.indicator.clone());
+                }
+                chunk.push(obs);
+                if chunk.len() == CHUNK {
+                    send.blocking_send(Msg::Rows(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))).map_err(|_| ())?;
+                }
+            }
+            Err(findings) => {
+                for f in findings {
+                    let column = match (f.column.as_str(), opts.format) {
+                        (c, Format::SdmxCsv) => sdmx_column(c).to_string(),
+                        (c, _) => c.to_string(),
+                    };
+                    err(line, &column, &f.value, f.expected)?;
+                }
+            }
+        }
+    }
+    if !chunk.is_empty() {
+        send.blocking_send(Msg::Rows(chunk)).map_err(|_| ())?;
+    }
+    Ok((rows, indicators))
+}
+
+/// The SDMX-CSV column a finding about `field` refers to.
+fn sdmx_column(field: &str) -> &str {
+    match field {
+        "indicator" => "INDICATOR",
+        "area" => "REF_AREA",
+        "period" => "TIME_PERIOD",
+        "value" => "OBS_VALUE",
+        "status" => "OBS_STATUS",
+        "unit" => "UNIT_MEASURE",
+        "unit_mult" => "UNIT_MULT",
+        other => other,
+    }
+}
+
+/// An open transaction on either backend.
+enum Tx {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+macro_rules! on_tx {
+    ($tx:expr, $t:ident => $body:expr) => {
+        match $tx {
+            Tx::Sqlite($t) => $body,
+            Tx::Postgres($t) => $body,
+        }
+    };
+}
+
+const OBS_COLS: &str =
+    "indicator_code, indicator_version, area_code, period, period_start, period_end, cell_key, value, status, source, footnote, batch_id, recorded_at";
+
+impl Tx {
+    async fn insert(&mut self, rows: &[CheckedObservation], batch: i64, now: &str) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => {
+                for chunk in rows.chunks(CHUNK) {
+                    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!("INSERT INTO observation ({OBS_COLS}) "));
+                    qb.push_values(chunk, |mut b, o| {
+                        b.push_bind(o.indicator.clone())
+                            .push_bind(o.indicator_version)
+                            .push_bind(o.area.to_string())
+                            .push_bind(o.period.to_string())
+                            .push_bind(o.period.start())
+                            .push_bind(o.period.end())
+                            .push_bind(o.cell.key())
+                            .push_bind(o.value)
+                            .push_bind(o.status.code())
+                            .push_bind(o.source.clone())
+                            .push_bind(o.footnote.clone())
+                            .push_bind(batch)
+                            .push_bind(now.to_string());
+                    });
+                    qb.build().execute(&mut **t).await?;
+                }
+            }
+            Tx::Postgres(t) => {
+                let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::with_capacity(rows.len() * 128));
+                for o in rows {
+                    let value = o.value.map(|v| v.to_string()).unwrap_or_default();
+                    let (version, batch) = (o.indicator_version.to_string(), batch.to_string());
+                    w.write_record([
+                        o.indicator.as_str(),
+                        &version,
+                        o.area.as_str(),
+                        &o.period.to_string(),
+                        &o.period.start(),
+                        &o.period.end(),
+                        &o.cell.key(),
+                        &value,
+                        o.status.code(),
+                        &o.source,
+                        &o.footnote,
+                        &batch,
+                        now,
+                    ])
+                    .map_err(|e| StoreError::Invalid(e.to_string()))?;
+                }
+                let data = w.into_inner().map_err(|e| StoreError::Invalid(e.to_string()))?;
+                let mut copy = t
+                    .copy_in_raw(&format!(
+                        "COPY observation ({OBS_COLS}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (cell_key, source, footnote))"
+                    ))
+                    .await?;
+                copy.send(data).await?;
+                copy.finish().await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    async fn begin_tx(&self) -> Result<Tx> {
+        Ok(match &self.pool {
+            crate::Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            crate::Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// Imports observations from `reader`. Row problems come back in the report (and then
+    /// nothing is written); `Err` is for failures of the database itself.
+    pub async fn import_observations<R: Read + Send + 'static>(&self, reader: R, opts: ImportOptions) -> Result<ImportReport> {
+        if opts.format == Format::Json {
+            return Err(StoreError::Invalid("import reads csv or sdmx-csv".into()));
+        }
+        let catalogue = Arc::new(self.catalogue().await?);
+        let areas = Arc::new(self.area_index().await?);
+        let (send, mut recv) = tokio::sync::mpsc::channel::<Msg>(4);
+        let parser = {
+            let (opts, catalogue, areas) = (opts.clone(), catalogue.clone(), areas.clone());
+            tokio::task::spawn_blocking(move || parse(reader, &opts, &catalogue, &areas, &send))
+        };
+        let now = crate::now_rfc3339();
+        let mut tx = self.begin_tx().await?;
+        let batch: i64 = on_tx!(&mut tx, t => sqlx::query_scalar(
+            "INSERT INTO batch (kind, source_name, rows, created_at) VALUES ($1, $2, 0, $3) RETURNING id")
+            .bind(opts.kind.as_str()).bind(&opts.source_name).bind(&now).fetch_one(&mut **t).await?);
+        let mut report = ImportReport { dry_run: opts.dry_run, ..Default::default() };
+        let mut failure = None;
+        while let Some(msg) = recv.recv().await {
+            match msg {
+                Msg::Error(e) => {
+                    report.error_count += 1;
+                    if report.errors.len() < opts.max_errors {
+                        report.errors.push(e);
+                    }
+                }
+                Msg::Rows(rows) if report.error_count == 0 && !opts.dry_run && failure.is_none() => {
+                    if let Err(e) = tx.insert(&rows, batch, &now).await {
+                        failure = Some(e);
+                    }
+                    report.inserted += rows.len() as u64;
+                }
+                Msg::Rows(_) => {}
+            }
+        }
+        let parsed = parser.await.map_err(|e| StoreError::Invalid(format!("parser failed: {e}")))?;
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        let (rows, indicators) = parsed.map_err(|()| StoreError::Invalid("import aborted".into()))?;
+        report.rows = rows;
+        if !report.is_ok() || opts.dry_run {
+            on_tx!(tx, t => t.rollback().await?);
+            if opts.dry_run {
+                report.inserted = 0;
+            }
+            return Ok(report);
+        }
+        // Revisions: only where earlier current values exist for these indicators.
+        let mut prior = false;
+        for ind in &indicators {
+            let found: Option<i64> = on_tx!(&mut tx, t => sqlx::query_scalar(
+                "SELECT id FROM observation WHERE indicator_code = $1 AND batch_id <> $2 AND superseded_at IS NULL LIMIT 1")
+                .bind(ind).bind(batch).fetch_optional(&mut **t).await?);
+            prior |= found.is_some();
+        }
+        if prior {
+            // Same key, same value, status, source and footnote: not a revision.
+            let unchanged = on_tx!(&mut tx, t => sqlx::query(
+                "DELETE FROM observation WHERE id IN (SELECT n.id FROM observation n JOIN observation o \
+                 ON o.indicator_code = n.indicator_code AND o.area_code = n.area_code AND o.period = n.period AND o.cell_key = n.cell_key \
+                 WHERE n.batch_id = $1 AND o.batch_id <> $1 AND o.superseded_at IS NULL \
+                 AND (o.value = n.value OR (o.value IS NULL AND n.value IS NULL)) AND o.status = n.status \
+                 AND o.source = n.source AND o.footnote = n.footnote)")
+                .bind(batch).execute(&mut **t).await?.rows_affected());
+            let revised = on_tx!(&mut tx, t => sqlx::query(
+                "UPDATE observation SET superseded_at = $2 WHERE id IN (SELECT o.id FROM observation n JOIN observation o \
+                 ON o.indicator_code = n.indicator_code AND o.area_code = n.area_code AND o.period = n.period AND o.cell_key = n.cell_key \
+                 WHERE n.batch_id = $1 AND o.batch_id <> $1 AND o.superseded_at IS NULL)")
+                .bind(batch).bind(&now).execute(&mut **t).await?.rows_affected());
+            report.unchanged = unchanged;
+            report.inserted -= unchanged;
+            report.revised = revised;
+        }
+        on_tx!(&mut tx, t => sqlx::query("UPDATE batch SET rows = $2 WHERE id = $1")
+            .bind(batch).bind(report.inserted as i64).execute(&mut **t).await.map(|_| ())?);
+        on_tx!(tx, t => t.commit().await?);
+        report.batch_id = Some(batch);
+        Ok(report)
+    }
+}

@@ -1,0 +1,197 @@
+//! Querying observations: current values, values as known at a date, and the history of a
+//! value across revisions.
+
+use crate::{Result, Store, StoreError, on_pool};
+use rightstat_core::area::AreaLevel;
+use rightstat_core::cell::Cell;
+use rightstat_core::codelist::TOTAL;
+use rightstat_core::period::Period;
+use serde::Serialize;
+
+/// What to select. Empty fields do not restrict.
+#[derive(Debug, Clone, Default)]
+pub struct ObservationFilter {
+    pub indicators: Vec<String>,
+    /// An area; with `level`, the areas at that level below it (inclusive).
+    pub area: Option<String>,
+    pub level: Option<AreaLevel>,
+    pub period_from: Option<Period>,
+    pub period_to: Option<Period>,
+    /// (dimension, code) pairs; `_T` selects the total over that dimension.
+    pub cells: Vec<(String, String)>,
+    /// Values as they were known at this instant (RFC 3339), instead of the current ones.
+    pub as_of: Option<String>,
+    /// Include superseded vintages too (history).
+    pub all_vintages: bool,
+    pub limit: Option<i64>,
+}
+
+/// One observation with everything needed to read it correctly.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ObservationRow {
+    pub indicator: String,
+    pub indicator_version: i64,
+    pub area: String,
+    pub area_name_zh: String,
+    pub area_name_en: Option<String>,
+    pub period: String,
+    /// Dimension codes, totals included as `_T` for every dimension of the indicator.
+    pub cell: std::collections::BTreeMap<String, String>,
+    pub value: Option<f64>,
+    pub unit: String,
+    pub unit_mult: i64,
+    pub status: String,
+    pub source: String,
+    pub footnote: String,
+    /// The batch (import, submission or computation) that recorded it.
+    pub batch_id: i64,
+    pub provenance: String,
+    pub provenance_name: String,
+    pub recorded_at: String,
+    pub superseded_at: Option<String>,
+    #[serde(skip)]
+    pub cell_key: String,
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
+fn like_escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// A result row in SELECT order (more columns than sqlx's tuple decoding takes).
+struct Raw(
+    String, i64, String, String, Option<String>, String, String, Option<f64>, String, i64,
+    String, String, String, i64, String, String, String, Option<String>, String,
+);
+
+enum Param {
+    Text(String),
+    Int(i64),
+}
+
+impl Store {
+    pub async fn observations(&self, f: &ObservationFilter) -> Result<Vec<ObservationRow>> {
+        let mut sql = String::from(
+            "SELECT o.indicator_code, o.indicator_version, o.area_code, a.name_zh, a.name_en, o.period, o.cell_key, o.value, \
+             v.unit, v.unit_mult, o.status, o.source, o.footnote, o.batch_id, b.kind, b.source_name, o.recorded_at, o.superseded_at, v.definition \
+             FROM observation o \
+             JOIN area a ON a.code = o.area_code \
+             JOIN indicator_version v ON v.code = o.indicator_code AND v.version = o.indicator_version \
+             JOIN batch b ON b.id = o.batch_id WHERE 1 = 1",
+        );
+        let mut params: Vec<Param> = Vec::new();
+        let mut push = |sql: &mut String, frag: &str, p: Param| {
+            params.push(p);
+            sql.push_str(&frag.replace('?', &format!("${}", params.len())));
+        };
+        if !f.indicators.is_empty() {
+            sql.push_str(" AND o.indicator_code IN (");
+            for (i, ind) in f.indicators.iter().enumerate() {
+                push(&mut sql, if i == 0 { "?" } else { ", ?" }, Param::Text(ind.clone()));
+            }
+            sql.push(')');
+        }
+        match (&f.area, f.level) {
+            (Some(area), Some(level)) => {
+                push(&mut sql, " AND o.area_code IN (WITH RECURSIVE sub (code, depth) AS (SELECT code, depth FROM area WHERE code = ?", Param::Text(area.clone()));
+                push(&mut sql, " UNION ALL SELECT c.code, c.depth FROM area c JOIN sub ON c.parent_code = sub.code WHERE c.depth <= ?)", Param::Int(level.depth()));
+                push(&mut sql, " SELECT code FROM sub WHERE depth = ?)", Param::Int(level.depth()));
+            }
+            (Some(area), None) => push(&mut sql, " AND o.area_code = ?", Param::Text(area.clone())),
+            (None, Some(level)) => push(&mut sql, " AND a.depth = ?", Param::Int(level.depth())),
+            (None, None) => {}
+        }
+        if let Some(p) = f.period_from {
+            push(&mut sql, " AND o.period_start >= ?", Param::Text(p.start()));
+        }
+        if let Some(p) = f.period_to {
+            push(&mut sql, " AND o.period_end <= ?", Param::Text(p.end()));
+        }
+        for (dim, code) in &f.cells {
+            if code == TOTAL {
+                push(&mut sql, " AND o.cell_key NOT LIKE ? ESCAPE '\\'", Param::Text(format!("%|{}=%", like_escape(dim))));
+            } else {
+                push(&mut sql, " AND o.cell_key LIKE ? ESCAPE '\\'", Param::Text(format!("%{}%", like_escape(&Cell::key_fragment(dim, code)))));
+            }
+        }
+        match (&f.as_of, f.all_vintages) {
+            (_, true) => {}
+            (Some(t), false) => {
+                push(&mut sql, " AND o.recorded_at <= ?", Param::Text(t.clone()));
+                push(&mut sql, " AND (o.superseded_at IS NULL OR o.superseded_at > ?)", Param::Text(t.clone()));
+            }
+            (None, false) => sql.push_str(" AND o.superseded_at IS NULL"),
+        }
+        sql.push_str(" ORDER BY o.indicator_code, o.area_code, o.cell_key, o.period_start, o.period, o.recorded_at");
+        if let Some(n) = f.limit {
+            push(&mut sql, " LIMIT ?", Param::Int(n));
+        }
+        let rows: Vec<Raw> = on_pool!(self, p => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+            for prm in &params {
+                q = match prm {
+                    Param::Text(s) => q.bind(s.as_str()),
+                    Param::Int(i) => q.bind(*i),
+                };
+            }
+            let mut out = Vec::new();
+            for r in q.fetch_all(p).await? {
+                use sqlx::Row;
+                out.push(Raw(
+                    r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?, r.try_get(6)?,
+                    r.try_get(7)?, r.try_get(8)?, r.try_get(9)?, r.try_get(10)?, r.try_get(11)?, r.try_get(12)?, r.try_get(13)?,
+                    r.try_get(14)?, r.try_get(15)?, r.try_get(16)?, r.try_get(17)?, r.try_get(18)?,
+                ));
+            }
+            out
+        });
+        let mut dims_cache: std::collections::HashMap<(String, i64), Vec<String>> = Default::default();
+        rows.into_iter()
+            .map(|r| {
+                let dims = match dims_cache.get(&(r.0.clone(), r.1)) {
+                    Some(d) => d.clone(),
+                    None => {
+                        let def: rightstat_core::Indicator =
+                            serde_json::from_str(&r.18).map_err(|e| StoreError::Corrupt(format!("indicator definition: {e}")))?;
+                        dims_cache.insert((r.0.clone(), r.1), def.dimensions.clone());
+                        def.dimensions
+                    }
+                };
+                let parsed = Cell::from_key(&r.6).ok_or_else(|| StoreError::Corrupt(format!("cell key {}", r.6)))?;
+                let mut cell: std::collections::BTreeMap<String, String> =
+                    dims.iter().map(|d| (d.clone(), parsed.get(d).to_string())).collect();
+                // A dimension dropped from a later definition still shows in old cells.
+                for (d, c) in parsed.iter() {
+                    cell.insert(d.to_string(), c.to_string());
+                }
+                Ok(ObservationRow {
+                    indicator: r.0,
+                    indicator_version: r.1,
+                    area: r.2,
+                    area_name_zh: r.3,
+                    area_name_en: r.4,
+                    period: r.5,
+                    cell,
+                    cell_key: r.6,
+                    value: r.7,
+                    unit: r.8,
+                    unit_mult: r.9,
+                    status: r.10,
+                    source: r.11,
+                    footnote: r.12,
+                    batch_id: r.13,
+                    provenance: r.14,
+                    provenance_name: r.15,
+                    recorded_at: r.16,
+                    superseded_at: r.17,
+                })
+            })
+            .collect()
+    }
+
+    /// Number of current observations (all vintages with `all`).
+    pub async fn observation_count(&self, all: bool) -> Result<i64> {
+        let sql = if all { "SELECT COUNT(*) FROM observation" } else { "SELECT COUNT(*) FROM observation WHERE superseded_at IS NULL" };
+        Ok(on_pool!(self, p => sqlx::query_scalar(sql).fetch_one(p).await?))
+    }
+}

@@ -1,0 +1,82 @@
+//! Loading the shipped reference content into an empty (or older) database.
+//!
+//! Seeding only adds what is missing: it never overwrites a codelist, area or indicator an
+//! administrator has since changed. Indicators enter as version 1 of their definition.
+
+use crate::{Result, Store, on_pool};
+use rightstat_core::reference;
+
+impl Store {
+    /// Adds the shipped codelists, units, areas, departments, ICESCR articles, SDG goals and
+    /// indicator catalogue where missing. Idempotent.
+    pub async fn seed_reference(&self) -> Result<()> {
+        let now = crate::now_rfc3339();
+        let codelists = reference::codelists();
+        let (units, conversions) = reference::units();
+        let areas = reference::areas();
+        let departments = reference::departments();
+        let articles = reference::icescr_articles();
+        let goals = reference::sdg_goals();
+        let indicators = reference::indicators();
+        on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            for l in &codelists {
+                sqlx::query("INSERT INTO codelist (id, name_en, name_zh, description) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING")
+                    .bind(&l.id).bind(&l.name_en).bind(&l.name_zh).bind(&l.description)
+                    .execute(&mut *tx).await?;
+                for (i, c) in l.codes.iter().enumerate() {
+                    sqlx::query("INSERT INTO code (codelist_id, code, name_en, name_zh, position) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (codelist_id, code) DO NOTHING")
+                        .bind(&l.id).bind(&c.code).bind(&c.name_en).bind(&c.name_zh).bind(i as i64)
+                        .execute(&mut *tx).await?;
+                }
+            }
+            for u in &units {
+                sqlx::query("INSERT INTO unit (code, name_en, name_zh) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING")
+                    .bind(&u.code).bind(&u.name_en).bind(&u.name_zh)
+                    .execute(&mut *tx).await?;
+            }
+            for c in &conversions {
+                sqlx::query("INSERT INTO unit_conversion (from_unit, to_unit, multiply, divide) VALUES ($1, $2, $3, $4) ON CONFLICT (from_unit, to_unit) DO NOTHING")
+                    .bind(&c.from).bind(&c.to).bind(c.multiply).bind(c.divide)
+                    .execute(&mut *tx).await?;
+            }
+            crate::areas::insert_areas!(tx, &areas, false);
+            for d in &departments {
+                sqlx::query("INSERT INTO department (code, name_en, name_zh, area_code) VALUES ($1, $2, $3, $4) ON CONFLICT (code) DO NOTHING")
+                    .bind(&d.code).bind(&d.name_en).bind(&d.name_zh).bind(&d.area)
+                    .execute(&mut *tx).await?;
+            }
+            for a in &articles {
+                sqlx::query("INSERT INTO icescr_article (number, title_en, title_zh, summary_en) VALUES ($1, $2, $3, $4) ON CONFLICT (number) DO NOTHING")
+                    .bind(a.number as i64).bind(&a.title_en).bind(&a.title_zh).bind(&a.summary_en)
+                    .execute(&mut *tx).await?;
+            }
+            for g in &goals {
+                sqlx::query("INSERT INTO sdg_goal (goal, title_en, title_zh) VALUES ($1, $2, $3) ON CONFLICT (goal) DO NOTHING")
+                    .bind(g.goal as i64).bind(&g.title_en).bind(&g.title_zh)
+                    .execute(&mut *tx).await?;
+                for t in &g.targets {
+                    sqlx::query("INSERT INTO sdg_target (code, goal, text_en) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING")
+                        .bind(&t.code).bind(g.goal as i64).bind(&t.text_en)
+                        .execute(&mut *tx).await?;
+                    for i in &t.indicators {
+                        sqlx::query("INSERT INTO sdg_indicator (code, target, text_en) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING")
+                            .bind(&i.code).bind(&t.code).bind(&i.text_en)
+                            .execute(&mut *tx).await?;
+                    }
+                }
+            }
+            for i in &indicators {
+                let exists: Option<(String,)> = sqlx::query_as("SELECT code FROM indicator WHERE code = $1")
+                    .bind(&i.code).fetch_optional(&mut *tx).await?;
+                if exists.is_none() {
+                    sqlx::query("INSERT INTO indicator (code, current_version) VALUES ($1, 1)")
+                        .bind(&i.code).execute(&mut *tx).await?;
+                    crate::catalog::insert_version!(tx, i, 1i64, "shipped reference catalogue", &now);
+                }
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,44 @@
+//! Fresh databases for tests, on both backends. Used by this crate's conformance tests and by
+//! the server's and CLI's integration tests.
+//!
+//! PostgreSQL comes from `RIGHTSTAT_TEST_PG` (default `postgres://postgres@127.0.0.1:5432/test`).
+//! If it cannot be reached the test fails loudly: set `RIGHTSTAT_SKIP_PG=1` to run SQLite only.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+pub const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// Whether PostgreSQL tests were switched off explicitly.
+pub fn skip_pg() -> bool {
+    std::env::var("RIGHTSTAT_SKIP_PG").is_ok_and(|v| v == "1")
+}
+
+/// A new, empty PostgreSQL database; returns its URL.
+pub async fn fresh_pg_url() -> String {
+    use sqlx::Connection;
+    let admin = std::env::var("RIGHTSTAT_TEST_PG").unwrap_or_else(|_| DEFAULT_PG.to_string());
+    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|e| {
+        panic!("PostgreSQL is required for the tests and is not reachable at {admin}: {e}. Start it, set RIGHTSTAT_TEST_PG, or set RIGHTSTAT_SKIP_PG=1 to test SQLite only.")
+    });
+    let name = format!("rightstat_t_{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed), crate::now_rfc3339().replace(|c: char| !c.is_ascii_digit(), ""));
+    // The name is built from digits only: safe to interpolate.
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("CREATE DATABASE");
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+    format!("{base}/{name}")
+}
+
+/// A new SQLite database file in `dir`; returns its URL.
+pub fn fresh_sqlite_url(dir: &std::path::Path) -> String {
+    format!("sqlite://{}", dir.join(format!("t{}.db", COUNTER.fetch_add(1, Ordering::Relaxed))).display())
+}
+
+/// URLs of a fresh database on every backend under test.
+pub async fn fresh_urls(dir: &std::path::Path) -> Vec<String> {
+    let mut urls = vec![fresh_sqlite_url(dir)];
+    if !skip_pg() {
+        urls.push(fresh_pg_url().await);
+    }
+    urls
+}
