@@ -1,1 +1,363 @@
-fn main() {}
+//! `rightstat`: the command-line entry point. Parses arguments, opens the store, calls the
+//! library crates and turns their results into output and exit codes (0 ok, 1 bad data or
+//! failure, 2 bad usage).
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use rightstat_core::area::AreaLevel;
+use rightstat_store::formats::{Format, write_observations};
+use rightstat_store::{ImportOptions, ObservationFilter, Store};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+mod catalog_cmd;
+
+/// RightStat: human-rights statistics and treaty reporting.
+///
+/// Keeps the list of data to collect (the indicator catalogue), the area hierarchy and the
+/// observations with their units, status, sources and every revision, in an embedded SQLite
+/// file or a PostgreSQL database.
+#[derive(Parser, Debug)]
+#[command(name = "rightstat", version, propagate_version = true)]
+struct Cli {
+    /// Database: a SQLite file (sqlite://FILE or a path, created if missing) or postgres://...
+    #[arg(long, global = true, env = "RIGHTSTAT_DB", default_value = "sqlite://rightstat.db")]
+    db: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the HTTP server (JSON API under /api/v1, OpenAPI at /api/v1/openapi.json).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// Load the demo data: China's official poverty series 2010-2022 and the statistical
+        /// annex of the third ICESCR periodic report.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Create the database (or bring it up to date) and load the reference content:
+    /// codelists, units, areas down to counties, departments, ICESCR, SDG and the catalogue.
+    Init,
+    /// Import data from a file.
+    #[command(subcommand)]
+    Import(ImportCmd),
+    /// Export data to standard output or a file.
+    #[command(subcommand)]
+    Export(ExportCmd),
+    /// The indicator catalogue ("the list of data to collect").
+    #[command(subcommand)]
+    Catalog(CatalogCmd),
+    /// The area hierarchy.
+    #[command(subcommand)]
+    Areas(AreasCmd),
+}
+
+#[derive(Subcommand, Debug)]
+enum ImportCmd {
+    /// Import observations, all or nothing: any bad row and nothing is written; every bad row
+    /// is reported with file, row, column, value and what was expected.
+    ///
+    /// CSV columns: indicator, area, period, value, and optionally status (A/E/P/O/Q), unit,
+    /// unit_mult, source, footnote and one column per dimension (SEX, URBANISATION, ...; _T or
+    /// empty for the total). SDMX-CSV: STRUCTURE, STRUCTURE_ID, ACTION, INDICATOR, REF_AREA,
+    /// dimensions, TIME_PERIOD, OBS_VALUE, UNIT_MEASURE, UNIT_MULT, OBS_STATUS, SOURCE_DETAIL,
+    /// COMMENT_OBS. A value for a key that already has one is a revision: the earlier vintage
+    /// is kept and stays queryable.
+    Observations {
+        /// The file to import.
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = InFormat::Csv)]
+        format: InFormat,
+        /// Check everything and report, but write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ExportCmd {
+    /// Export current observations (with units, multipliers, status and sources).
+    Observations {
+        /// Indicator code (repeat for several).
+        #[arg(long)]
+        indicator: Vec<String>,
+        /// Area code; with --level, the areas at that level below it.
+        #[arg(long)]
+        area: Option<String>,
+        #[arg(long)]
+        level: Option<AreaLevel>,
+        /// First period, e.g. 2012.
+        #[arg(long)]
+        from: Option<rightstat_core::Period>,
+        /// Last period.
+        #[arg(long)]
+        to: Option<rightstat_core::Period>,
+        #[arg(long, value_enum, default_value_t = OutFormat::Csv)]
+        format: OutFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum CatalogCmd {
+    /// List every indicator.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one indicator's full definition.
+    Show {
+        code: String,
+        /// A past version of the definition.
+        #[arg(long)]
+        version: Option<i64>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AreasCmd {
+    /// Load areas from a division-code CSV (e.g. data/admin-divisions-cn-2023/streets.csv),
+    /// all or nothing. Columns: code, name, and optionally name_en, parent (or the NBS file's
+    /// areaCode/cityCode column), valid_from, valid_to.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        level: AreaLevel,
+    },
+    /// Show an area and its children.
+    Show { code: String },
+    /// Record that an area was merged into or split off to a successor from a date.
+    Succession {
+        predecessor: String,
+        successor: String,
+        /// First day the successor holds the predecessor's figures (YYYY-MM-DD).
+        #[arg(long)]
+        date: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum InFormat {
+    Csv,
+    SdmxCsv,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum OutFormat {
+    Csv,
+    SdmxCsv,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let default_level = if matches!(cli.command, Command::Serve { .. }) { "info" } else { "warn" };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default_level.into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Opens the database, loading the reference content into a new one.
+async fn open(db: &str) -> Result<Store> {
+    let store = Store::connect(db).await.with_context(|| format!("cannot open database {db}"))?;
+    if store.indicators().await?.is_empty() {
+        store.seed_reference().await.context("loading reference content")?;
+    }
+    Ok(store)
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Init => {
+            let store = Store::connect(&cli.db).await.with_context(|| format!("cannot open database {}", cli.db))?;
+            store.seed_reference().await?;
+            let counts = store.area_counts().await?;
+            println!(
+                "database ready: {} indicators, areas {}",
+                store.indicators().await?.len(),
+                counts.iter().map(|(l, n)| format!("{l} {n}")).collect::<Vec<_>>().join(", ")
+            );
+        }
+        Command::Serve { addr, demo } => {
+            let store = open(&cli.db).await?;
+            if demo {
+                let (series, annex) = store.load_demo().await?;
+                tracing::info!(series = series.inserted, annex = annex.inserted, "demo data loaded");
+            }
+            rightstat_server::serve(store, addr, |a| {
+                println!("RightStat listening on http://{a}/ (API: http://{a}/api/v1/indicators)");
+            })
+            .await
+            .with_context(|| format!("cannot serve on {addr}"))?;
+        }
+        Command::Import(ImportCmd::Observations { file, format, dry_run, json }) => {
+            let store = open(&cli.db).await?;
+            let f = std::fs::File::open(&file).with_context(|| format!("cannot open {}", file.display()))?;
+            let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+            let bar = progress_bar(len);
+            let reader = bar.wrap_read(f);
+            let mut opts = ImportOptions::new(
+                file.display().to_string(),
+                match format {
+                    InFormat::Csv => Format::Csv,
+                    InFormat::SdmxCsv => Format::SdmxCsv,
+                },
+            );
+            opts.dry_run = dry_run;
+            let report = store.import_observations(reader, opts).await?;
+            bar.finish_and_clear();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else if report.is_ok() {
+                let verb = if dry_run { "checked (dry run, nothing written)" } else { "imported" };
+                println!(
+                    "{}: {} rows {verb}: {} new values, {} revisions, {} unchanged",
+                    file.display(),
+                    report.rows,
+                    report.inserted,
+                    report.revised,
+                    report.unchanged
+                );
+            } else {
+                for e in &report.errors {
+                    eprintln!("{e}");
+                }
+                if report.error_count > report.errors.len() as u64 {
+                    eprintln!("... and {} more", report.error_count - report.errors.len() as u64);
+                }
+                eprintln!("{} error(s) in {} rows; nothing was imported", report.error_count, report.rows);
+            }
+            if !report.is_ok() {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Export(ExportCmd::Observations { indicator, area, level, from, to, format, out }) => {
+            let store = open(&cli.db).await?;
+            for code in &indicator {
+                if store.indicator(code, None).await?.is_none() {
+                    bail!("unknown indicator {code} (see `rightstat catalog list`)");
+                }
+            }
+            if let Some(a) = &area {
+                if store.area(a).await?.is_none() {
+                    bail!("unknown area {a}");
+                }
+            }
+            let filter = ObservationFilter { indicators: indicator, area, level, period_from: from, period_to: to, ..Default::default() };
+            let rows = store.observations(&filter).await?;
+            // Dimension columns: those of the exported indicators, in codelist order.
+            let mut used = std::collections::BTreeSet::new();
+            for r in &rows {
+                used.extend(r.cell.keys().cloned());
+            }
+            let dims: Vec<String> = store.codelists().await?.into_iter().map(|c| c.id).filter(|d| used.contains(d)).collect();
+            let format = match format {
+                OutFormat::Csv => Format::Csv,
+                OutFormat::SdmxCsv => Format::SdmxCsv,
+                OutFormat::Json => Format::Json,
+            };
+            match out {
+                Some(path) => {
+                    let f = std::fs::File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+                    write_observations(std::io::BufWriter::new(f), format, &rows, &dims)?;
+                    eprintln!("{} observations written to {}", rows.len(), path.display());
+                }
+                None => {
+                    let stdout = std::io::stdout();
+                    write_observations(stdout.lock(), format, &rows, &dims)?;
+                }
+            }
+        }
+        Command::Catalog(CatalogCmd::List { json }) => {
+            let store = open(&cli.db).await?;
+            catalog_cmd::list(&store.indicators().await?, json)?;
+        }
+        Command::Catalog(CatalogCmd::Show { code, version, json }) => {
+            let store = open(&cli.db).await?;
+            let Some(row) = store.indicator(&code, version).await? else {
+                bail!("unknown indicator {code} (see `rightstat catalog list`)");
+            };
+            let (units, _) = store.units().await?;
+            catalog_cmd::show(&row, &units, json)?;
+        }
+        Command::Areas(AreasCmd::Import { file, level }) => {
+            let store = open(&cli.db).await?;
+            let f = std::fs::File::open(&file).with_context(|| format!("cannot open {}", file.display()))?;
+            let bar = progress_bar(f.metadata().map(|m| m.len()).unwrap_or(0));
+            match store.import_areas(bar.wrap_read(f), level).await? {
+                Ok(n) => {
+                    bar.finish_and_clear();
+                    println!("{}: {n} {level} areas loaded", file.display());
+                }
+                Err(errors) => {
+                    bar.finish_and_clear();
+                    for e in errors.iter().take(100) {
+                        eprintln!("{}: row {}, column {}: found {:?}, expected {}", file.display(), e.row, e.column, e.value, e.expected);
+                    }
+                    eprintln!("{} error(s); nothing was loaded", errors.len());
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+        }
+        Command::Areas(AreasCmd::Show { code }) => {
+            let store = open(&cli.db).await?;
+            let Some(a) = store.area(&code).await? else { bail!("unknown area {code}") };
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{} {} {} ({})", a.code, a.name_zh, a.name_en.as_deref().unwrap_or(""), a.level)?;
+            if let Some(p) = &a.parent {
+                writeln!(out, "parent: {p}")?;
+            }
+            if a.valid_from.is_some() || a.valid_to.is_some() {
+                writeln!(out, "valid: {} to {}", a.valid_from.as_deref().unwrap_or("…"), a.valid_to.as_deref().unwrap_or("…"))?;
+            }
+            if !a.successors.is_empty() {
+                writeln!(out, "successors: {}", a.successors.join(", "))?;
+            }
+            for c in store.children(&code, None).await? {
+                writeln!(out, "  {} {} {}", c.code, c.name_zh, c.name_en.as_deref().unwrap_or(""))?;
+            }
+        }
+        Command::Areas(AreasCmd::Succession { predecessor, successor, date }) => {
+            let store = open(&cli.db).await?;
+            store.add_successor(&predecessor, &successor, &date).await?;
+            println!("{predecessor} → {successor} from {date}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A byte progress bar on a terminal; hidden otherwise (indicatif checks stderr).
+fn progress_bar(len: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}") {
+        bar.set_style(style);
+    }
+    bar
+}

@@ -11,6 +11,7 @@ use std::str::FromStr;
 /// Level in the administrative hierarchy, from the nation down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum AreaLevel {
     Country,
     Province,

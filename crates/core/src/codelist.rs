@@ -12,6 +12,7 @@ pub const TOTAL: &str = "_T";
 pub const NOT_APPLICABLE: &str = "_Z";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Code {
     pub code: String,
     pub name_en: String,
@@ -19,6 +20,7 @@ pub struct Code {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Codelist {
     /// The dimension's id, e.g. `SEX`; also the CSV column header for it.
     pub id: String,

@@ -14,6 +14,7 @@ use std::collections::HashMap;
 /// OHCHR indicator type (HR/PUB/12/5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum OhchrType {
     /// Commitment: law, ratification, policy adopted.
     Structural,
@@ -26,6 +27,7 @@ pub enum OhchrType {
 /// What kind of number a value is; decides the hard bounds and which aggregations make sense.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ValueType {
     /// A count of persons, households, etc. (≥ 0, additive).
     Count,
@@ -71,6 +73,7 @@ impl ValueType {
 /// How an indicator aggregates from child areas to their parent (and over cells to totals).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "method", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Aggregation {
     /// Add the children's values.
     Sum,
@@ -100,6 +103,7 @@ impl Aggregation {
 /// A catalogue entry. Field names are the TOML keys of `reference/indicators.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Indicator {
     pub code: String,
     pub name_zh: String,

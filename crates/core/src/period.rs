@@ -6,6 +6,7 @@ use std::str::FromStr;
 
 /// How often an indicator is reported (SDMX FREQ codes A, Q, M).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Periodicity {
     #[serde(rename = "A")]
     Annual,

@@ -23,6 +23,7 @@ const PREFECTURES: &str = include_str!("../../../data/admin-divisions-cn-2023/ci
 const COUNTIES: &str = include_str!("../../../data/admin-divisions-cn-2023/areas.csv");
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Article {
     pub number: u8,
     pub title_en: String,
@@ -31,12 +32,14 @@ pub struct Article {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SdgIndicator {
     pub code: String,
     pub text_en: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SdgTarget {
     pub code: String,
     pub text_en: String,
@@ -45,6 +48,7 @@ pub struct SdgTarget {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SdgGoal {
     pub goal: u8,
     pub title_en: String,
@@ -53,6 +57,7 @@ pub struct SdgGoal {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Department {
     pub code: String,
     pub name_en: String,

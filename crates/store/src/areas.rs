@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 /// An area as stored, with the number of its children for tree views.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AreaRow {
     pub code: String,
     pub level: AreaLevel,

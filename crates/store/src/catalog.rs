@@ -11,6 +11,7 @@ use serde::Serialize;
 
 /// An indicator definition as stored: the current version unless asked otherwise.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IndicatorRow {
     #[serde(flatten)]
     pub indicator: Indicator,
@@ -20,6 +21,7 @@ pub struct IndicatorRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DepartmentRow {
     pub code: String,
     pub name_en: String,

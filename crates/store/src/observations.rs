@@ -28,6 +28,7 @@ pub struct ObservationFilter {
 
 /// One observation with everything needed to read it correctly.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ObservationRow {
     pub indicator: String,
     pub indicator_version: i64,
