@@ -19,7 +19,7 @@ mod catalog_cmd;
 /// observations with their units, status, sources and every revision, in an embedded SQLite
 /// file or a PostgreSQL database.
 #[derive(Parser, Debug)]
-#[command(name = "rightstat", version, propagate_version = true)]
+#[command(name = "rightstat", version)]
 struct Cli {
     /// Database: a SQLite file (sqlite://FILE or a path, created if missing) or postgres://...
     #[arg(long, global = true, env = "RIGHTSTAT_DB", default_value = "sqlite://rightstat.db")]
@@ -177,10 +177,23 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
+        // `rightstat export ... | head` closes the pipe early: that is not a failure.
+        Err(e) if e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) => {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
     }
 }
 

@@ -1,0 +1,152 @@
+//! The `rightstat` binary driven as a user would: commands, files, exit codes and messages.
+
+use rightstat_store::testing;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn rightstat(db: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rightstat")).arg("--db").arg(db).args(args).output().expect("run rightstat")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+async fn dbs(dir: &Path) -> Vec<String> {
+    testing::fresh_urls(dir).await
+}
+
+fn write(dir: &Path, name: &str, content: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, content).unwrap();
+    p.display().to_string()
+}
+
+#[tokio::test]
+async fn import_then_export_on_every_backend() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = write(
+        dir.path(),
+        "good.csv",
+        "indicator,area,period,URBANISATION,value,source\n\
+         CN_RURAL_POOR_POP,CN,2012,,9899,NBS\n\
+         SI_POV_NAHC,CN,2012,R,10.2,NBS\n\
+         CN_DIBAO_STANDARD,13,2015,R,3177.6,MCA\n",
+    );
+    // The last row is per year: say so, and it is converted.
+    let good = {
+        let t = std::fs::read_to_string(&good).unwrap().replace("3177.6,MCA", "3177.6,MCA").replace("source\n", "source,unit\n");
+        let t = t.lines().enumerate().map(|(i, l)| if i == 0 { l.to_string() } else if l.contains("DIBAO") { format!("{l},CNY_PP_YEAR") } else { format!("{l},") }).collect::<Vec<_>>().join("\n");
+        write(dir.path(), "good2.csv", &t)
+    };
+    for db in dbs(dir.path()).await {
+        let init = rightstat(&db, &["init"]);
+        assert!(init.status.success(), "{}", text(&init.stderr));
+        assert!(text(&init.stdout).contains("county 2978"));
+        let out = rightstat(&db, &["import", "observations", &good]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(text(&out.stdout).contains("3 rows imported: 3 new values"), "{}", text(&out.stdout));
+        let out = rightstat(&db, &["export", "observations", "--indicator", "CN_DIBAO_STANDARD", "--format", "sdmx-csv"]);
+        let csv = text(&out.stdout);
+        assert!(csv.starts_with("STRUCTURE,STRUCTURE_ID,ACTION,INDICATOR,REF_AREA,URBANISATION,TIME_PERIOD,OBS_VALUE"), "{csv}");
+        assert!(csv.contains(",13,R,2015,264.8,CNY_PP_MONTH,0,A,MCA,converted from 3177.6 CNY_PP_YEAR to CNY_PP_MONTH"), "{csv}");
+        let json = rightstat(&db, &["export", "observations", "--area", "CN", "--format", "json"]);
+        let rows: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+        assert_eq!(rows.as_array().unwrap().len(), 2);
+    }
+}
+
+#[tokio::test]
+async fn a_malformed_file_changes_nothing_and_every_bad_row_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write(
+        dir.path(),
+        "bad.csv",
+        "indicator,area,period,SEX,value\n\
+         CN_RURAL_POOR_POP,CN,2012,F,4800\n\
+         CN_RURAL_POOR_POP,CN,2012,W,4800\n\
+         CN_RURAL_POOR_POP,CN,twenty,_T,1\n\
+         SI_POV_NAHC,CN,2013,_T,-3\n",
+    );
+    for db in dbs(dir.path()).await {
+        rightstat(&db, &["init"]);
+        let out = rightstat(&db, &["import", "observations", &bad]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = text(&out.stderr);
+        for expected in [
+            "bad.csv: row 3, column SEX: found \"W\", expected one of F, M, _T",
+            "bad.csv: row 4, column period: found \"twenty\"",
+            "bad.csv: row 5, column value: found \"-3\", expected a percent value between 0 and 100",
+            "3 error(s) in 4 rows; nothing was imported",
+        ] {
+            assert!(err.contains(expected), "missing {expected:?} in\n{err}");
+        }
+        let export = rightstat(&db, &["export", "observations"]);
+        assert_eq!(text(&export.stdout).lines().count(), 1, "only the header: the good row was not applied");
+        // A dry run of a good file writes nothing either.
+        let good = write(dir.path(), "ok.csv", "indicator,area,period,value\nCN_RURAL_POOR_POP,CN,2012,9899\n");
+        let out = rightstat(&db, &["import", "observations", &good, "--dry-run"]);
+        assert!(text(&out.stdout).contains("dry run"), "{}", text(&out.stdout));
+        assert_eq!(text(&rightstat(&db, &["export", "observations"]).stdout).lines().count(), 1);
+    }
+}
+
+#[test]
+fn every_command_explains_itself() {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["init", "--help"],
+        vec!["import", "observations", "--help"],
+        vec!["export", "observations", "--help"],
+        vec!["catalog", "list", "--help"],
+        vec!["catalog", "show", "--help"],
+        vec!["areas", "import", "--help"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_rightstat")).args(&args).output().unwrap();
+        assert!(out.status.success(), "{args:?}");
+        assert!(text(&out.stdout).len() > 200, "{args:?}: {}", text(&out.stdout));
+    }
+}
+
+#[test]
+fn catalogue_and_townships_from_the_shipped_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = testing::fresh_sqlite_url(dir.path());
+    let out = rightstat(&db, &["catalog", "show", "CN_RURAL_POOR_POP"]);
+    let show = text(&out.stdout);
+    assert!(show.contains("农村贫困人口") && show.contains("multiplier 4 (values × 10,000)"), "{show}");
+    let list = text(&rightstat(&db, &["catalog", "list"]).stdout);
+    assert!(list.lines().count() > 40);
+    assert_eq!(rightstat(&db, &["catalog", "show", "NOPE"]).status.code(), Some(1));
+    let streets = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/admin-divisions-cn-2023/streets.csv");
+    let out = rightstat(&db, &["areas", "import", streets, "--level", "township"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("41352 township areas loaded"), "{}", text(&out.stdout));
+    let show = text(&rightstat(&db, &["areas", "show", "110101"]).stdout);
+    assert!(show.contains("110101001 东华门街道"), "{show}");
+}
+
+#[test]
+fn serve_demo_answers_over_http() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = testing::fresh_sqlite_url(dir.path());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rightstat"))
+        .args(["--db", &db, "serve", "--demo", "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let base = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap().trim_end_matches('/').to_string();
+    let body = ureq::get(&format!("{base}/api/v1/observations?indicator=CN_RURAL_POOR_POP&area=CN"))
+        .call()
+        .map(|mut r| r.body_mut().read_to_string().unwrap());
+    child.kill().unwrap();
+    let _ = child.wait();
+    let v: serde_json::Value = serde_json::from_str(&body.unwrap()).unwrap();
+    let y2012 = v["observations"].as_array().unwrap().iter().find(|o| o["period"] == "2012").unwrap().clone();
+    assert_eq!((y2012["value"].as_f64(), y2012["unit_mult"].as_i64()), (Some(9899.0), Some(4)));
+}
