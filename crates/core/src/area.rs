@@ -180,10 +180,18 @@ pub struct Area {
 }
 
 impl Area {
-    /// Is the area in force on any day of `[start, end]` (ISO dates compare as strings)?
-    pub fn in_force_during(&self, start: &str, end: &str) -> bool {
-        self.valid_from.as_deref().is_none_or(|f| f <= end)
-            && self.valid_to.as_deref().is_none_or(|t| t >= start)
+    /// Is the area in force on any day of `period`?
+    pub fn in_force_during(&self, period: crate::Period) -> bool {
+        valid_during(self.valid_from.as_deref(), self.valid_to.as_deref(), period)
+    }
+}
+
+/// Does a validity window (ISO dates, open when `None`) overlap `period`?
+pub fn valid_during(valid_from: Option<&str>, valid_to: Option<&str>, period: crate::Period) -> bool {
+    match (valid_from, valid_to) {
+        // Most areas never changed: no dates to compute.
+        (None, None) => true,
+        (from, to) => from.is_none_or(|f| f <= period.end().as_str()) && to.is_none_or(|t| t >= period.start().as_str()),
     }
 }
 
@@ -233,7 +241,8 @@ mod tests {
             valid_from: None,
             valid_to: Some("2020-12-31".into()),
         };
-        assert!(a.in_force_during("2018-01-01", "2018-12-31"));
-        assert!(!a.in_force_during("2021-01-01", "2021-12-31"));
+        assert!(a.in_force_during("2018".parse().unwrap()));
+        assert!(a.in_force_during("2020-Q4".parse().unwrap()));
+        assert!(!a.in_force_during("2021-01".parse().unwrap()));
     }
 }

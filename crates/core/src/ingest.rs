@@ -62,8 +62,9 @@ impl Finding {
 
 /// Answers "does this area exist during this period?" (areas change over time).
 pub trait AreaLookup {
-    /// `None` if the code is unknown; `Some(false)` if it exists but not in `[start, end]`.
-    fn in_force(&self, code: &AreaCode, start: &str, end: &str) -> Option<bool>;
+    /// `None` if the code is unknown; `Some(false)` if it exists but not during `period`
+    /// (any period when `None`).
+    fn in_force(&self, code: &AreaCode, period: Option<Period>) -> Option<bool>;
 }
 
 /// The reference data a row is checked against.
@@ -112,7 +113,7 @@ impl Catalogue {
             }
         }
         let area = match row.area.parse::<AreaCode>() {
-            Ok(a) => match areas.in_force(&a, &period.map_or_else(String::new, |p| p.start()), &period.map_or_else(|| "9999".into(), |p| p.end())) {
+            Ok(a) => match areas.in_force(&a, period) {
                 None => {
                     f.push(Finding::new("area", row.area, "a known area code (load townships with `rightstat areas import`)"));
                     None
@@ -198,7 +199,9 @@ impl Catalogue {
             f.push(Finding::new("value", raw, "an empty value: status O (missing) and Q (suppressed) carry none"));
             return Err(());
         }
-        let Ok(mut v) = raw.replace(',', "").parse::<f64>() else {
+        // Thousands separators are tolerated ("9,899"); most values have none.
+        let parsed = if raw.contains(',') { raw.replace(',', "").parse::<f64>() } else { raw.parse::<f64>() };
+        let Ok(mut v) = parsed else {
             f.push(Finding::new("value", raw, "a number such as 9899 or 10.2 (no units or % sign)"));
             return Err(());
         };
@@ -258,7 +261,7 @@ mod tests {
 
     struct AllAreas;
     impl AreaLookup for AllAreas {
-        fn in_force(&self, code: &AreaCode, _: &str, _: &str) -> Option<bool> {
+        fn in_force(&self, code: &AreaCode, _: Option<Period>) -> Option<bool> {
             match code.as_str() {
                 "CN" | "11" => Some(true),
                 "130102" => Some(false),

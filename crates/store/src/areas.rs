@@ -96,9 +96,9 @@ impl AreaIndex {
 }
 
 impl AreaLookup for AreaIndex {
-    fn in_force(&self, code: &AreaCode, start: &str, end: &str) -> Option<bool> {
+    fn in_force(&self, code: &AreaCode, period: Option<rightstat_core::Period>) -> Option<bool> {
         let (from, to) = self.areas.get(code.as_str())?;
-        Some(from.as_deref().is_none_or(|f| f <= end) && to.as_deref().is_none_or(|t| t >= start))
+        Some(period.is_none_or(|p| rightstat_core::area::valid_during(from.as_deref(), to.as_deref(), p)))
     }
 }
 

@@ -116,7 +116,8 @@ fn parse<R: Read>(
             return Ok((0, HashSet::new()));
         }
     };
-    let mut seen: HashMap<String, u64> = HashMap::new();
+    // Keys of rows seen so far, as 128-bit hashes (1M string keys would cost ~100 MB).
+    let mut seen: HashMap<u128, u64> = HashMap::new();
     let mut indicators = HashSet::new();
     let mut chunk = Vec::with_capacity(CHUNK);
     let mut rows = 0u64;
@@ -166,8 +167,7 @@ fn parse<R: Read>(
         }
         match catalogue.check_row(&raw, areas) {
             Ok(obs) => {
-                let key = format!("{}\u{1f}{}\u{1f}{}\u{1f}{}", obs.indicator, obs.area, obs.period, obs.cell.key());
-                if let Some(first) = seen.insert(key, line) {
+                if let Some(first) = seen.insert(key_hash(&obs), line) {
                     err(line, "-", "", format!("one value per indicator, area, period and cell (same as row {first})"))?;
                     continue;
                 }
@@ -194,6 +194,21 @@ fn parse<R: Read>(
         send.blocking_send(Msg::Rows(chunk)).map_err(|_| ())?;
     }
     Ok((rows, indicators))
+}
+
+/// A 128-bit hash of an observation's key (indicator, area, period, cell): two independent
+/// 64-bit SipHashes, so a false "duplicate row" is out of reach in practice.
+fn key_hash(o: &CheckedObservation) -> u128 {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    static SEEDS: std::sync::OnceLock<(std::collections::hash_map::RandomState, std::collections::hash_map::RandomState)> =
+        std::sync::OnceLock::new();
+    let (a, b) = SEEDS.get_or_init(Default::default);
+    let h = |s: &std::collections::hash_map::RandomState| {
+        let mut h = s.build_hasher();
+        (&o.indicator, o.area.as_str(), o.period, &o.cell).hash(&mut h);
+        h.finish()
+    };
+    (u128::from(h(a)) << 64) | u128::from(h(b))
 }
 
 /// The SDMX-CSV column a finding about `field` refers to.
@@ -229,62 +244,67 @@ const OBS_COLS: &str =
     "indicator_code, indicator_version, area_code, period, period_start, period_end, cell_key, value, status, source, footnote, batch_id, recorded_at";
 
 impl Tx {
-    async fn insert(&mut self, rows: &[CheckedObservation], batch: i64, now: &str) -> Result<()> {
-        match self {
-            Tx::Sqlite(t) => {
-                for chunk in rows.chunks(CHUNK) {
-                    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!("INSERT INTO observation ({OBS_COLS}) "));
-                    qb.push_values(chunk, |mut b, o| {
-                        b.push_bind(o.indicator.clone())
-                            .push_bind(o.indicator_version)
-                            .push_bind(o.area.to_string())
-                            .push_bind(o.period.to_string())
-                            .push_bind(o.period.start())
-                            .push_bind(o.period.end())
-                            .push_bind(o.cell.key())
-                            .push_bind(o.value)
-                            .push_bind(o.status.code())
-                            .push_bind(o.source.clone())
-                            .push_bind(o.footnote.clone())
-                            .push_bind(batch)
-                            .push_bind(now.to_string());
-                    });
-                    qb.build().execute(&mut **t).await?;
-                }
-            }
-            Tx::Postgres(t) => {
-                let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::with_capacity(rows.len() * 128));
-                for o in rows {
-                    let value = o.value.map(|v| v.to_string()).unwrap_or_default();
-                    let (version, batch) = (o.indicator_version.to_string(), batch.to_string());
-                    w.write_record([
-                        o.indicator.as_str(),
-                        &version,
-                        o.area.as_str(),
-                        &o.period.to_string(),
-                        &o.period.start(),
-                        &o.period.end(),
-                        &o.cell.key(),
-                        &value,
-                        o.status.code(),
-                        &o.source,
-                        &o.footnote,
-                        &batch,
-                        now,
-                    ])
-                    .map_err(|e| StoreError::Invalid(e.to_string()))?;
-                }
-                let data = w.into_inner().map_err(|e| StoreError::Invalid(e.to_string()))?;
-                let mut copy = t
-                    .copy_in_raw(&format!(
-                        "COPY observation ({OBS_COLS}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (cell_key, source, footnote))"
-                    ))
-                    .await?;
-                copy.send(data).await?;
-                copy.finish().await?;
-            }
+    /// SQLite: multi-row INSERTs of up to CHUNK rows.
+    async fn insert_sqlite(t: &mut sqlx::Transaction<'static, Sqlite>, rows: &[CheckedObservation], batch: i64, now: &str) -> Result<()> {
+        for chunk in rows.chunks(CHUNK) {
+            let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!("INSERT INTO observation ({OBS_COLS}) "));
+            qb.push_values(chunk, |mut b, o| {
+                b.push_bind(o.indicator.clone())
+                    .push_bind(o.indicator_version)
+                    .push_bind(o.area.to_string())
+                    .push_bind(o.period.to_string())
+                    .push_bind(o.period.start())
+                    .push_bind(o.period.end())
+                    .push_bind(o.cell.key())
+                    .push_bind(o.value)
+                    .push_bind(o.status.code())
+                    .push_bind(o.source.clone())
+                    .push_bind(o.footnote.clone())
+                    .push_bind(batch)
+                    .push_bind(now.to_string());
+            });
+            qb.build().execute(&mut **t).await?;
         }
         Ok(())
+    }
+}
+
+/// PostgreSQL: rows as COPY CSV text.
+fn copy_csv(rows: &[CheckedObservation], batch: i64, now: &str) -> Result<Vec<u8>> {
+    let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::with_capacity(rows.len() * 128));
+    let batch = batch.to_string();
+    let mut value = String::new();
+    for o in rows {
+        value.clear();
+        if let Some(v) = o.value {
+            use std::fmt::Write;
+            let _ = write!(value, "{v}");
+        }
+        w.write_record([
+            o.indicator.as_str(),
+            &o.indicator_version.to_string(),
+            o.area.as_str(),
+            &o.period.to_string(),
+            &o.period.start(),
+            &o.period.end(),
+            &o.cell.key(),
+            &value,
+            o.status.code(),
+            &o.source,
+            &o.footnote,
+            &batch,
+            now,
+        ])
+        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+    }
+    w.into_inner().map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
+/// Counts an error, keeping the first `max` for the report.
+fn record_error(report: &mut ImportReport, e: RowError, max: usize) {
+    report.error_count += 1;
+    if report.errors.len() < max {
+        report.errors.push(e);
     }
 }
 
@@ -314,23 +334,66 @@ impl Store {
         let batch: i64 = on_tx!(&mut tx, t => sqlx::query_scalar(
             "INSERT INTO batch (kind, source_name, rows, created_at) VALUES ($1, $2, 0, $3) RETURNING id")
             .bind(opts.kind.as_str()).bind(&opts.source_name).bind(&now).fetch_one(&mut **t).await?);
+        // Ids only grow: this batch's rows all have ids above `first_id` (used instead of an
+        // index on batch_id, which would slow every bulk load).
+        // One import at a time per database, so that "current" stays one value per key.
+        if let Tx::Postgres(t) = &mut tx {
+            sqlx::query("SELECT pg_advisory_xact_lock(724301)").execute(&mut **t).await?;
+        }
+        let first_id: i64 = on_tx!(&mut tx, t => sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM observation").fetch_one(&mut **t).await?);
         let mut report = ImportReport { dry_run: opts.dry_run, ..Default::default() };
+        let max = opts.max_errors;
+        // Rows are written only while the file is clean; after the first bad row the rest is
+        // still checked (to report every error) but no longer loaded.
+        let write = |report: &ImportReport| report.error_count == 0 && !opts.dry_run;
         let mut failure = None;
-        while let Some(msg) = recv.recv().await {
-            match msg {
-                Msg::Error(e) => {
-                    report.error_count += 1;
-                    if report.errors.len() < opts.max_errors {
-                        report.errors.push(e);
+        match &mut tx {
+            Tx::Sqlite(t) => {
+                while let Some(msg) = recv.recv().await {
+                    match msg {
+                        Msg::Error(e) => record_error(&mut report, e, max),
+                        Msg::Rows(rows) if write(&report) && failure.is_none() => {
+                            report.inserted += rows.len() as u64;
+                            failure = Tx::insert_sqlite(t, &rows, batch, &now).await.err();
+                        }
+                        Msg::Rows(_) => {}
                     }
                 }
-                Msg::Rows(rows) if report.error_count == 0 && !opts.dry_run && failure.is_none() => {
-                    if let Err(e) = tx.insert(&rows, batch, &now).await {
-                        failure = Some(e);
+            }
+            Tx::Postgres(t) => {
+                // One COPY stream for the whole file.
+                let mut copy = match opts.dry_run {
+                    true => None,
+                    false => Some(
+                        t.copy_in_raw(&format!(
+                            "COPY observation ({OBS_COLS}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (cell_key, source, footnote))"
+                        ))
+                        .await?,
+                    ),
+                };
+                while let Some(msg) = recv.recv().await {
+                    match msg {
+                        Msg::Error(e) => record_error(&mut report, e, max),
+                        Msg::Rows(rows) if write(&report) && failure.is_none() => {
+                            report.inserted += rows.len() as u64;
+                            if let Some(c) = copy.as_mut() {
+                                failure = match copy_csv(&rows, batch, &now) {
+                                    Ok(buf) => c.send(buf).await.err().map(StoreError::from),
+                                    Err(e) => Some(e),
+                                };
+                            }
+                        }
+                        Msg::Rows(_) => {}
                     }
-                    report.inserted += rows.len() as u64;
                 }
-                Msg::Rows(_) => {}
+                if let Some(c) = copy {
+                    if write(&report) && failure.is_none() {
+                        failure = c.finish().await.err().map(StoreError::from);
+                    } else {
+                        // The transaction is rolled back below; end the stream first.
+                        let _ = c.abort("import rejected").await;
+                    }
+                }
             }
         }
         let parsed = parser.await.map_err(|e| StoreError::Invalid(format!("parser failed: {e}")))?;
@@ -350,8 +413,8 @@ impl Store {
         let mut prior = false;
         for ind in &indicators {
             let found: Option<i64> = on_tx!(&mut tx, t => sqlx::query_scalar(
-                "SELECT id FROM observation WHERE indicator_code = $1 AND batch_id <> $2 AND superseded_at IS NULL LIMIT 1")
-                .bind(ind).bind(batch).fetch_optional(&mut **t).await?);
+                "SELECT id FROM observation WHERE indicator_code = $1 AND id <= $2 AND superseded_at IS NULL LIMIT 1")
+                .bind(ind).bind(first_id).fetch_optional(&mut **t).await?);
             prior |= found.is_some();
         }
         if prior {
@@ -359,15 +422,15 @@ impl Store {
             let unchanged = on_tx!(&mut tx, t => sqlx::query(
                 "DELETE FROM observation WHERE id IN (SELECT n.id FROM observation n JOIN observation o \
                  ON o.indicator_code = n.indicator_code AND o.area_code = n.area_code AND o.period = n.period AND o.cell_key = n.cell_key \
-                 WHERE n.batch_id = $1 AND o.batch_id <> $1 AND o.superseded_at IS NULL \
+                 WHERE n.id > $2 AND n.batch_id = $1 AND o.batch_id <> $1 AND o.superseded_at IS NULL \
                  AND (o.value = n.value OR (o.value IS NULL AND n.value IS NULL)) AND o.status = n.status \
                  AND o.source = n.source AND o.footnote = n.footnote)")
-                .bind(batch).execute(&mut **t).await?.rows_affected());
+                .bind(batch).bind(first_id).execute(&mut **t).await?.rows_affected());
             let revised = on_tx!(&mut tx, t => sqlx::query(
                 "UPDATE observation SET superseded_at = $2 WHERE id IN (SELECT o.id FROM observation n JOIN observation o \
                  ON o.indicator_code = n.indicator_code AND o.area_code = n.area_code AND o.period = n.period AND o.cell_key = n.cell_key \
-                 WHERE n.batch_id = $1 AND o.batch_id <> $1 AND o.superseded_at IS NULL)")
-                .bind(batch).bind(&now).execute(&mut **t).await?.rows_affected());
+                 WHERE n.id > $3 AND n.batch_id = $1 AND o.batch_id <> $1 AND o.superseded_at IS NULL)")
+                .bind(batch).bind(&now).bind(first_id).execute(&mut **t).await?.rows_affected());
             report.unchanged = unchanged;
             report.inserted -= unchanged;
             report.revised = revised;

@@ -133,4 +133,3 @@ CREATE TABLE observation (
     superseded_at TEXT
 );
 CREATE INDEX observation_key ON observation (indicator_code, area_code, period, cell_key);
-CREATE INDEX observation_batch ON observation (batch_id);
