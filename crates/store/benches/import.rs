@@ -159,7 +159,7 @@ fn main() {
     let csv = dir.path().join("observations.csv");
     write_csv(&data, &csv);
     let mb = std::fs::metadata(&csv).unwrap().len() as f64 / 1e6;
-    println!("{} observations, {mb:.0} MB of CSV, {} counties", data.len(), data.len().div_ceil(360));
+    println!("{} observations, {mb:.0} MB of CSV, {} counties covered", data.len(), data.len().div_ceil(360));
     println!(
         "{:<12} {:>12} {:>12} {:>6} {:>12} {:>6} {:>12}",
         "database", "import/s", "raw-table/s", "ratio", "raw-heap/s", "ratio", "check-only/s"
