@@ -11,6 +11,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod account_cmd;
 mod catalog_cmd;
 
 /// RightStat: human-rights statistics and treaty reporting.
@@ -35,10 +36,15 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: std::net::SocketAddr,
-        /// Load the demo data: China's official poverty series 2010-2022 and the statistical
-        /// annex of the third ICESCR periodic report.
+        /// Load the demo data (China's official poverty series 2010-2022 and the statistical
+        /// annex of the third ICESCR periodic report) and create one demo user per role
+        /// (admin, coordinator, reporter, reviewer, analyst; password rightstat-demo).
         #[arg(long)]
         demo: bool,
+        /// Mark cookies Secure: set this when users reach the server over HTTPS (behind a
+        /// TLS-terminating proxy).
+        #[arg(long)]
+        secure_cookies: bool,
     },
     /// Create the database (or bring it up to date) and load the reference content:
     /// codelists, units, areas down to counties, departments, ICESCR, SDG and the catalogue.
@@ -55,6 +61,20 @@ enum Command {
     /// The area hierarchy.
     #[command(subcommand)]
     Areas(AreasCmd),
+    /// User accounts and their roles over areas.
+    #[command(subcommand)]
+    User(account_cmd::UserCmd),
+    /// API tokens for machine submission.
+    #[command(subcommand)]
+    Token(account_cmd::TokenCmd),
+    /// The tamper-evident audit trail.
+    #[command(subcommand)]
+    Audit(account_cmd::AuditCmd),
+    /// Make an import's figures public.
+    Publish {
+        /// The batch id an import reported.
+        batch: i64,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -79,6 +99,9 @@ enum ImportCmd {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+        /// Why the data are loaded or revised (kept in the audit trail).
+        #[arg(long, default_value = "")]
+        reason: String,
     },
 }
 
@@ -218,19 +241,20 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 counts.iter().map(|(l, n)| format!("{l} {n}")).collect::<Vec<_>>().join(", ")
             );
         }
-        Command::Serve { addr, demo } => {
+        Command::Serve { addr, demo, secure_cookies } => {
             let store = open(&cli.db).await?;
             if demo {
                 let (series, annex) = store.load_demo().await?;
-                tracing::info!(series = series.inserted, annex = annex.inserted, "demo data loaded");
+                store.create_demo_users().await?;
+                tracing::info!(series = series.inserted, annex = annex.inserted, "demo data and users loaded");
             }
-            rightstat_server::serve(store, addr, |a| {
+            rightstat_server::serve(store, rightstat_server::Config { secure_cookies }, addr, |a| {
                 println!("RightStat listening on http://{a}/ (API: http://{a}/api/v1/indicators)");
             })
             .await
             .with_context(|| format!("cannot serve on {addr}"))?;
         }
-        Command::Import(ImportCmd::Observations { file, format, dry_run, json }) => {
+        Command::Import(ImportCmd::Observations { file, format, dry_run, json, reason }) => {
             let store = open(&cli.db).await?;
             let f = std::fs::File::open(&file).with_context(|| format!("cannot open {}", file.display()))?;
             let len = f.metadata().map(|m| m.len()).unwrap_or(0);
@@ -244,6 +268,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 },
             );
             opts.dry_run = dry_run;
+            opts.actor = rightstat_store::Actor::cli();
+            opts.reason = reason;
             let report = store.import_observations(reader, opts).await?;
             bar.finish_and_clear();
             if json {
@@ -251,12 +277,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             } else if report.is_ok() {
                 let verb = if dry_run { "checked (dry run, nothing written)" } else { "imported" };
                 println!(
-                    "{}: {} rows {verb}: {} new values, {} revisions, {} unchanged",
+                    "{}: {} rows {verb}: {} new values, {} revisions, {} unchanged{}",
                     file.display(),
                     report.rows,
                     report.inserted,
                     report.revised,
-                    report.unchanged
+                    report.unchanged,
+                    report.batch_id.map(|b| format!(" (batch {b}, unpublished: `rightstat publish {b}`)")).unwrap_or_default()
                 );
             } else {
                 for e in &report.errors {
@@ -324,7 +351,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let store = open(&cli.db).await?;
             let f = std::fs::File::open(&file).with_context(|| format!("cannot open {}", file.display()))?;
             let bar = progress_bar(f.metadata().map(|m| m.len()).unwrap_or(0));
-            match store.import_areas(bar.wrap_read(f), level).await? {
+            match store.import_areas(bar.wrap_read(f), level, &file.display().to_string(), &rightstat_store::Actor::cli()).await? {
                 Ok(n) => {
                     bar.finish_and_clear();
                     println!("{}: {n} {level} areas loaded", file.display());
@@ -359,8 +386,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Areas(AreasCmd::Succession { predecessor, successor, date }) => {
             let store = open(&cli.db).await?;
-            store.add_successor(&predecessor, &successor, &date).await?;
+            store.add_successor(&predecessor, &successor, &date, &rightstat_store::Actor::cli()).await?;
             println!("{predecessor} → {successor} from {date}");
+        }
+        Command::User(cmd) => return account_cmd::user(&open(&cli.db).await?, cmd).await,
+        Command::Token(cmd) => return account_cmd::token(&open(&cli.db).await?, cmd).await,
+        Command::Audit(cmd) => return account_cmd::audit(&open(&cli.db).await?, cmd).await,
+        Command::Publish { batch } => {
+            let store = open(&cli.db).await?;
+            let b = store.publish_batch(batch, &rightstat_store::Actor::cli()).await?;
+            println!("batch {} ({}, {} values) published at {}", b.id, b.source_name, b.rows, b.published_at.unwrap_or_default());
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -46,7 +46,7 @@ async fn import_then_export_on_every_backend() {
         assert!(text(&init.stdout).contains("county 2978"));
         let out = rightstat(&db, &["import", "observations", &good]);
         assert!(out.status.success(), "{}", text(&out.stderr));
-        assert!(text(&out.stdout).contains("3 rows imported: 3 new values"), "{}", text(&out.stdout));
+        assert!(text(&out.stdout).contains("3 rows imported: 3 new values, 0 revisions, 0 unchanged (batch"), "{}", text(&out.stdout));
         let out = rightstat(&db, &["export", "observations", "--indicator", "CN_DIBAO_STANDARD", "--format", "sdmx-csv"]);
         let csv = text(&out.stdout);
         assert!(csv.starts_with("STRUCTURE,STRUCTURE_ID,ACTION,INDICATOR,REF_AREA,URBANISATION,TIME_PERIOD,OBS_VALUE"), "{csv}");
@@ -149,4 +149,64 @@ fn serve_demo_answers_over_http() {
     let v: serde_json::Value = serde_json::from_str(&body.unwrap()).unwrap();
     let y2012 = v["observations"].as_array().unwrap().iter().find(|o| o["period"] == "2012").unwrap().clone();
     assert_eq!((y2012["value"].as_f64(), y2012["unit_mult"].as_i64()), (Some(9899.0), Some(4)));
+}
+
+/// Edits one audit record directly in the database.
+async fn tamper(db: &str) {
+    use sqlx::Connection;
+    let sql = "UPDATE audit_log SET new_value = 'nothing happened' WHERE seq = 2";
+    if db.starts_with("postgres") {
+        let mut c = sqlx::PgConnection::connect(db).await.unwrap();
+        sqlx::query(sql).execute(&mut c).await.unwrap();
+    } else {
+        let mut c = sqlx::SqliteConnection::connect(&db.replace("sqlite://", "sqlite:")).await.unwrap();
+        sqlx::query(sql).execute(&mut c).await.unwrap();
+    }
+}
+
+fn rightstat_stdin(db: &str, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rightstat"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("RIGHTSTAT_PASSWORD")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn accounts_tokens_and_a_tampered_audit_trail() {
+    let dir = tempfile::tempdir().unwrap();
+    for db in dbs(dir.path()).await {
+        assert!(rightstat(&db, &["init"]).status.success());
+        let out = rightstat_stdin(&db, &["user", "add", "chen", "--name", "Chen, Hebei civil affairs"], "a long enough password\n");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let out = rightstat(&db, &["user", "grant", "chen", "--role", "reporter", "--area", "130102", "--department", "MCA"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(rightstat(&db, &["user", "grant", "chen", "--role", "emperor", "--area", "CN"]).status.code(), Some(2), "bad role is a usage error");
+        let list = text(&rightstat(&db, &["user", "list"]).stdout);
+        assert!(list.contains("reporter@130102 (MCA)"), "{list}");
+        let out = rightstat(&db, &["token", "create", "--user", "chen", "--name", "etl", "--role", "reporter", "--area", "130102", "--department", "MCA"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let secret = text(&out.stdout).trim().to_string();
+        assert!(secret.starts_with("rst_") && secret.len() > 60);
+        assert!(!text(&rightstat(&db, &["token", "list"]).stdout).contains(&secret), "secrets are never shown again");
+        assert!(rightstat(&db, &["token", "revoke", "1"]).status.success());
+        assert!(text(&rightstat(&db, &["token", "list"]).stdout).contains("revoked"));
+
+        let ok = rightstat(&db, &["audit", "verify"]);
+        assert!(ok.status.success(), "{}", text(&ok.stderr));
+        let log = text(&rightstat(&db, &["audit", "list", "--action", "token.create"]).stdout);
+        assert!(log.contains("token.create"), "{log}");
+        tamper(&db).await;
+        let bad = rightstat(&db, &["audit", "verify"]);
+        assert_eq!(bad.status.code(), Some(1));
+        assert!(text(&bad.stderr).contains("BROKEN at record 2"), "{}", text(&bad.stderr));
+    }
 }

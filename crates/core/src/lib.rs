@@ -11,6 +11,7 @@ pub mod indicator;
 pub mod ingest;
 pub mod observation;
 pub mod period;
+pub mod policy;
 pub mod reference;
 pub mod unit;
 

@@ -12,6 +12,16 @@ pub enum ApiError {
     BadRequest(String),
     #[error("{0} not found")]
     NotFound(String),
+    #[error("sign in first")]
+    Unauthenticated,
+    #[error("invalid, expired or revoked API token")]
+    BadToken,
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("the file has errors; nothing was imported")]
+    Unprocessable(serde_json::Value),
+    #[error("{0}")]
+    Internal(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -21,7 +31,13 @@ impl IntoResponse for ApiError {
         let (status, code) = match &self {
             ApiError::BadRequest(_) | ApiError::Store(StoreError::Invalid(_)) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::NotFound(_) | ApiError::Store(StoreError::NotFound(_)) => (StatusCode::NOT_FOUND, "not_found"),
-            ApiError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            ApiError::Unauthenticated | ApiError::BadToken => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::Unprocessable(report) => {
+                let body = serde_json::json!({ "error": "invalid_data", "message": self.to_string(), "report": report });
+                return (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response();
+            }
+            ApiError::Store(_) | ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };
         let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
             // Database details stay in the log, not in the response.

@@ -14,7 +14,9 @@ use tower_http::timeout::TimeoutLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
+pub mod auth;
 mod error;
+pub mod policy;
 mod routes;
 
 pub use error::ApiError;
@@ -30,7 +32,8 @@ pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
         (name = "areas", description = "Administrative areas (NBS division codes)"),
         (name = "observations", description = "Figures with units, status, sources and vintages"),
         (name = "reference", description = "Codelists, units, departments, ICESCR articles, SDG targets"),
-        (name = "system", description = "Health")
+        (name = "session", description = "Signing in and out"),
+        (name = "system", description = "Health, audit trail, this document")
     )
 )]
 struct ApiDoc;
@@ -39,34 +42,37 @@ struct ApiDoc;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// Mark cookies `Secure` (when served over TLS, e.g. behind a reverse proxy).
+    pub secure_cookies: bool,
+    /// The OpenAPI document, filled in once the router is built.
+    pub openapi: std::sync::Arc<std::sync::OnceLock<utoipa::openapi::OpenApi>>,
 }
 
-/// The routes with their OpenAPI description, before the document is split off.
-pub fn api_router(store: Store) -> (Router, utoipa::openapi::OpenApi) {
+/// Server settings.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    pub secure_cookies: bool,
+}
+
+/// The complete application: every route (each documented and each in the policy table),
+/// authentication and authorisation, and the protective layers.
+pub fn app(store: Store, config: Config) -> Router {
+    let state = AppState { store, secure_cookies: config.secure_cookies, openapi: Default::default() };
     let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(routes::router())
         .merge(routes::health::router())
+        .merge(routes::session::router())
         .merge(routes::catalogue::router())
         .merge(routes::areas::router())
         .merge(routes::observations::router())
+        .merge(routes::imports::router())
         .merge(routes::reference::router())
-        .with_state(AppState { store })
+        .merge(routes::audit::router())
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::middleware))
+        .with_state(state.clone())
         .split_for_parts();
-    (router, api)
-}
-
-/// The complete application: API, OpenAPI document and the protective layers.
-pub fn app(store: Store) -> Router {
-    let (router, api) = api_router(store);
-    let api = std::sync::Arc::new(api);
+    let _ = state.openapi.set(api);
     router
-        .route(
-            "/api/v1/openapi.json",
-            axum::routing::get(move || {
-                let api = api.clone();
-                async move { axum::Json(api.as_ref().clone()) }
-            }),
-        )
-        .route("/", axum::routing::get(routes::index))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
@@ -79,10 +85,10 @@ pub fn app(store: Store) -> Router {
 }
 
 /// Serves until Ctrl-C. `on_ready` receives the bound address (port 0 picks one).
-pub async fn serve(store: Store, addr: std::net::SocketAddr, on_ready: impl FnOnce(std::net::SocketAddr)) -> std::io::Result<()> {
+pub async fn serve(store: Store, config: Config, addr: std::net::SocketAddr, on_ready: impl FnOnce(std::net::SocketAddr)) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     on_ready(listener.local_addr()?);
-    axum::serve(listener, app(store))
+    axum::serve(listener, app(store, config).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -13,7 +13,7 @@ async fn apps(dir: &tempfile::TempDir) -> Vec<axum::Router> {
         let store = Store::connect(&url).await.unwrap();
         store.seed_reference().await.unwrap();
         store.load_demo().await.unwrap();
-        out.push(rightstat_server::app(store));
+        out.push(rightstat_server::app(store, Default::default()));
     }
     out
 }

@@ -1,5 +1,6 @@
 //! The area hierarchy: loading division codes, walking the tree, validity in time.
 
+use crate::audit::{Actor, AuditEntry, append_audit};
 use crate::{Result, Store, StoreError, on_pool};
 use rightstat_core::area::{Area, AreaCode, AreaLevel};
 use rightstat_core::ingest::AreaLookup;
@@ -79,6 +80,7 @@ where
 #[derive(Debug, Default, Clone)]
 pub struct AreaIndex {
     areas: HashMap<String, (Option<String>, Option<String>)>,
+    parents: HashMap<String, String>,
 }
 
 impl AreaIndex {
@@ -92,6 +94,29 @@ impl AreaIndex {
 
     pub fn contains(&self, code: &str) -> bool {
         self.areas.contains_key(code)
+    }
+
+    /// The area and its ancestors, nearest first, by parent links.
+    pub fn chain<'a>(&'a self, code: &'a str) -> Vec<&'a str> {
+        let mut out = vec![code];
+        while let Some(p) = self.parents.get(*out.last().unwrap_or(&"")) {
+            if out.contains(&p.as_str()) {
+                break; // a cycle would be corrupt data; do not loop
+            }
+            out.push(p);
+        }
+        out
+    }
+
+    /// Is `code` inside the subtree of any of `roots`?
+    pub fn within(&self, code: &str, roots: &[String]) -> bool {
+        self.chain(code).iter().any(|c| roots.iter().any(|r| r == c))
+    }
+
+    /// The nearest common ancestor of two areas.
+    pub fn common_ancestor(&self, a: &str, b: &str) -> String {
+        let cb = self.chain(b);
+        self.chain(a).into_iter().find(|c| cb.contains(c)).unwrap_or(AreaCode::COUNTRY).to_string()
     }
 }
 
@@ -162,13 +187,18 @@ impl Store {
     }
 
     pub async fn area_index(&self) -> Result<AreaIndex> {
-        let rows: Vec<(String, Option<String>, Option<String>)> =
-            on_pool!(self, p => sqlx::query_as("SELECT code, valid_from, valid_to FROM area").fetch_all(p).await?);
-        Ok(AreaIndex { areas: rows.into_iter().map(|(c, f, t)| (c, (f, t))).collect() })
+        let rows: Vec<(String, Option<String>, Option<String>, Option<String>)> =
+            on_pool!(self, p => sqlx::query_as("SELECT code, valid_from, valid_to, parent_code FROM area").fetch_all(p).await?);
+        let parents = rows.iter().filter_map(|(c, _, _, p)| Some((c.clone(), p.clone()?))).collect();
+        Ok(AreaIndex { areas: rows.into_iter().map(|(c, f, t, _)| (c, (f, t))).collect(), parents })
     }
 
     /// Records that `predecessor` ceased on `change_date - 1` and `successor` took over.
-    pub async fn add_successor(&self, predecessor: &str, successor: &str, change_date: &str) -> Result<()> {
+    pub async fn add_successor(&self, predecessor: &str, successor: &str, change_date: &str, actor: &Actor) -> Result<()> {
+        if !is_iso_date(change_date) {
+            return Err(StoreError::Invalid(format!("{change_date:?} is not an ISO date YYYY-MM-DD")));
+        }
+        let pg = self.backend() == crate::Backend::Postgres;
         for c in [predecessor, successor] {
             if self.area(c).await?.is_none() {
                 return Err(StoreError::NotFound(format!("area {c}")));
@@ -179,6 +209,10 @@ impl Store {
             sqlx::query("INSERT INTO area_successor (predecessor, successor, change_date) VALUES ($1, $2, $3) \
                          ON CONFLICT (predecessor, successor) DO UPDATE SET change_date = excluded.change_date")
                 .bind(predecessor).bind(successor).bind(change_date).execute(&mut *tx).await?;
+            append_audit!(&mut *tx, pg, &AuditEntry {
+                actor, action: "area.succession", entity: "area", entity_id: predecessor,
+                old_value: None, new_value: Some(format!("{successor} from {change_date}")), reason: "",
+            });
             tx.commit().await?;
         });
         Ok(())
@@ -190,7 +224,7 @@ impl Store {
     /// of the level above as in the NBS files: `areaCode` for townships, `cityCode` for
     /// counties; else implied by the code), `valid_from`, `valid_to`. Every row must be at
     /// `level` and have a parent that exists in the database or earlier in the file.
-    pub async fn import_areas<R: std::io::Read>(&self, reader: R, level: AreaLevel) -> Result<Result<usize, Vec<AreaFileError>>> {
+    pub async fn import_areas<R: std::io::Read>(&self, reader: R, level: AreaLevel, source: &str, actor: &Actor) -> Result<Result<usize, Vec<AreaFileError>>> {
         let known = self.area_index().await?;
         let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(reader);
         let headers = rdr.headers().map_err(|e| StoreError::Invalid(e.to_string()))?.clone();
@@ -274,9 +308,14 @@ impl Store {
         if !errors.is_empty() {
             return Ok(Err(errors));
         }
+        let pg = self.backend() == crate::Backend::Postgres;
         on_pool!(self, p => {
             let mut tx = p.begin().await?;
             insert_areas!(tx, &areas, true);
+            append_audit!(&mut *tx, pg, &AuditEntry {
+                actor, action: "areas.import", entity: "areas", entity_id: source,
+                old_value: None, new_value: Some(format!("{} {level} areas", areas.len())), reason: "",
+            });
             tx.commit().await?;
         });
         Ok(Ok(areas.len()))

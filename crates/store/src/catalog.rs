@@ -89,7 +89,7 @@ impl Store {
 
     /// Adds or changes an indicator. A changed definition becomes a new version; earlier
     /// observations keep the version they were recorded under. Returns the version in force.
-    pub async fn put_indicator(&self, ind: &Indicator, reason: &str) -> Result<i64> {
+    pub async fn put_indicator(&self, ind: &Indicator, reason: &str, actor: &crate::Actor) -> Result<i64> {
         let current = self.indicator(&ind.code, None).await?;
         if current.as_ref().is_some_and(|c| &c.indicator == ind) {
             return Ok(current.map_or(1, |c| c.version));
@@ -101,6 +101,17 @@ impl Store {
         check_catalogue(&all, &units, &self.codelists().await?).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let version = current.as_ref().map_or(1, |c| c.version + 1);
         let now = crate::now_rfc3339();
+        let pg = self.backend() == crate::Backend::Postgres;
+        let json = |i: &Indicator| serde_json::to_string(i).map_err(|e| StoreError::Invalid(e.to_string()));
+        let entry = crate::AuditEntry {
+            actor,
+            action: if version == 1 { "indicator.create" } else { "indicator.update" },
+            entity: "indicator",
+            entity_id: &ind.code,
+            old_value: current.as_ref().map(|c| json(&c.indicator)).transpose()?,
+            new_value: Some(json(ind)?),
+            reason,
+        };
         on_pool!(self, p => {
             let mut tx = p.begin().await?;
             if version == 1 {
@@ -110,6 +121,7 @@ impl Store {
                 insert_version!(tx, ind, version, reason, &now);
                 sqlx::query("UPDATE indicator SET current_version = $2 WHERE code = $1").bind(&ind.code).bind(version).execute(&mut *tx).await?;
             }
+            crate::audit::append_audit!(&mut *tx, pg, &entry);
             tx.commit().await?;
         });
         Ok(version)

@@ -99,6 +99,7 @@ impl Store {
     async fn import_reference(&self, name: &str, csv: String) -> Result<ImportReport> {
         let mut opts = ImportOptions::new(name, Format::Csv);
         opts.kind = ProvenanceKind::Reference;
+        opts.reason = "demo data".into();
         let report = self.import_observations(std::io::Cursor::new(csv.into_bytes()), opts).await?;
         if !report.is_ok() {
             let errors = report.errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n");
@@ -120,5 +121,33 @@ impl Store {
             .collect();
         let annex = self.import_reference("data/cescr_report3_annex_tables.csv", annex_gaps(ANNEX, &have)?).await?;
         Ok((series, annex))
+    }
+}
+
+/// The demo accounts: one per role, with areas that make the scoping visible (a reporter for
+/// one county of Hebei, a reviewer for Hebei). All share [`DEMO_PASSWORD`].
+pub const DEMO_USERS: &[(&str, &str, rightstat_core::policy::Role, Option<&str>, &str)] = &[
+    ("admin", "Lead department administrator (NBS)", rightstat_core::policy::Role::Administrator, Some("NBS"), "CN"),
+    ("coordinator", "Civil affairs coordinator, Hebei", rightstat_core::policy::Role::Coordinator, Some("MCA"), "13"),
+    ("reporter", "Civil affairs bureau, Chang'an district (Shijiazhuang, Hebei)", rightstat_core::policy::Role::Reporter, Some("MCA"), "130102"),
+    ("reviewer", "Statistics reviewer, Hebei province", rightstat_core::policy::Role::Reviewer, None, "13"),
+    ("analyst", "Human-rights analyst", rightstat_core::policy::Role::Analyst, None, "CN"),
+];
+pub const DEMO_PASSWORD: &str = "rightstat-demo";
+
+impl Store {
+    /// Creates the demo accounts where missing.
+    pub async fn create_demo_users(&self) -> Result<()> {
+        let existing = self.users().await?;
+        let actor = crate::Actor::system();
+        for (name, display, role, dept, area) in DEMO_USERS {
+            if existing.iter().any(|u| &u.username == name) {
+                continue;
+            }
+            self.create_user(name, display, DEMO_PASSWORD, &actor).await?;
+            let grant = rightstat_core::policy::Grant { role: *role, department: dept.map(String::from), area: area.to_string() };
+            self.grant(name, &grant, &actor).await?;
+        }
+        Ok(())
     }
 }

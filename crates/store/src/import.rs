@@ -33,16 +33,34 @@ pub struct ImportOptions {
     /// Refuse files with more data rows than this.
     pub max_rows: Option<u64>,
     pub kind: ProvenanceKind,
+    /// Who imports (recorded on the batch and in the audit trail).
+    pub actor: crate::Actor,
+    /// When set, every row's area must lie in the subtree of one of these areas; rows outside
+    /// are errors (counted in `ImportReport::forbidden`).
+    pub allowed_areas: Option<Vec<String>>,
+    /// Why (recorded in the audit trail), e.g. "correction of 2023 county returns".
+    pub reason: String,
 }
 
 impl ImportOptions {
     pub fn new(source_name: impl Into<String>, format: Format) -> Self {
-        ImportOptions { source_name: source_name.into(), format, dry_run: false, max_errors: 100, max_rows: None, kind: ProvenanceKind::Import }
+        ImportOptions {
+            source_name: source_name.into(),
+            format,
+            dry_run: false,
+            max_errors: 100,
+            max_rows: None,
+            kind: ProvenanceKind::Import,
+            actor: crate::Actor::system(),
+            allowed_areas: None,
+            reason: String::new(),
+        }
     }
 }
 
 /// One bad row (or the header: row 1).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RowError {
     pub file: String,
     pub row: u64,
@@ -58,6 +76,7 @@ impl std::fmt::Display for RowError {
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportReport {
     /// The batch that holds the new observations (none when nothing was written).
     pub batch_id: Option<i64>,
@@ -72,6 +91,10 @@ pub struct ImportReport {
     pub dry_run: bool,
     pub errors: Vec<RowError>,
     pub error_count: u64,
+    /// Rows refused because their area is outside the importer's areas.
+    pub forbidden: u64,
+    /// The nearest area containing every row (the batch's scope).
+    pub scope_area: Option<String>,
 }
 
 impl ImportReport {
@@ -83,6 +106,14 @@ impl ImportReport {
 enum Msg {
     Rows(Vec<CheckedObservation>),
     Error(RowError),
+    Forbidden(RowError),
+}
+
+/// What the parser learnt about the file as a whole.
+struct Parsed {
+    rows: u64,
+    indicators: HashSet<String>,
+    scope_area: Option<String>,
 }
 
 /// Parses and checks every row; runs on a blocking thread.
@@ -92,7 +123,7 @@ fn parse<R: Read>(
     catalogue: &Catalogue,
     areas: &AreaIndex,
     send: &tokio::sync::mpsc::Sender<Msg>,
-) -> std::result::Result<(u64, HashSet<String>), ()> {
+) -> std::result::Result<Parsed, ()> {
     let err = |row: u64, column: &str, value: &str, expected: String| {
         send.blocking_send(Msg::Error(RowError { file: opts.source_name.clone(), row, column: column.into(), value: value.into(), expected }))
             .map_err(|_| ())
@@ -102,7 +133,7 @@ fn parse<R: Read>(
         Ok(h) => h.clone(),
         Err(e) => {
             err(1, "-", "", format!("a CSV header row ({e})"))?;
-            return Ok((0, HashSet::new()));
+            return Ok(Parsed { rows: 0, indicators: HashSet::new(), scope_area: None });
         }
     };
     let mut dims: Vec<String> = catalogue.codelists.keys().cloned().collect();
@@ -113,12 +144,14 @@ fn parse<R: Read>(
             for e in es {
                 err(1, &e.column, &e.column, e.expected)?;
             }
-            return Ok((0, HashSet::new()));
+            return Ok(Parsed { rows: 0, indicators: HashSet::new(), scope_area: None });
         }
     };
     // Keys of rows seen so far, as 128-bit hashes (1M string keys would cost ~100 MB).
     let mut seen: HashMap<u128, u64> = HashMap::new();
     let mut indicators = HashSet::new();
+    let mut scope: Option<String> = None;
+    let mut last_area = String::new();
     let mut chunk = Vec::with_capacity(CHUNK);
     let mut rows = 0u64;
     let mut record = csv::StringRecord::new();
@@ -167,6 +200,26 @@ fn parse<R: Read>(
         }
         match catalogue.check_row(&raw, areas) {
             Ok(obs) => {
+                if obs.area.as_str() != last_area {
+                    if let Some(roots) = &opts.allowed_areas {
+                        if !areas.within(obs.area.as_str(), roots) {
+                            let e = RowError {
+                                file: opts.source_name.clone(),
+                                row: line,
+                                column: if opts.format == Format::SdmxCsv { "REF_AREA" } else { "area" }.into(),
+                                value: obs.area.to_string(),
+                                expected: format!("an area within your areas of responsibility ({})", roots.join(", ")),
+                            };
+                            send.blocking_send(Msg::Forbidden(e)).map_err(|_| ())?;
+                            continue;
+                        }
+                    }
+                    scope = Some(match scope {
+                        None => obs.area.to_string(),
+                        Some(s) => areas.common_ancestor(&s, obs.area.as_str()),
+                    });
+                    last_area = obs.area.to_string();
+                }
                 if let Some(first) = seen.insert(key_hash(&obs), line) {
                     err(line, "-", "", format!("one value per indicator, area, period and cell (same as row {first})"))?;
                     continue;
@@ -193,7 +246,7 @@ fn parse<R: Read>(
     if !chunk.is_empty() {
         send.blocking_send(Msg::Rows(chunk)).map_err(|_| ())?;
     }
-    Ok((rows, indicators))
+    Ok(Parsed { rows, indicators, scope_area: scope })
 }
 
 /// A 128-bit hash of an observation's key (indicator, area, period, cell): two independent
@@ -223,6 +276,12 @@ fn sdmx_column(field: &str) -> &str {
         "unit_mult" => "UNIT_MULT",
         other => other,
     }
+}
+
+#[derive(Clone, Copy)]
+enum TxKind {
+    Sqlite,
+    Pg,
 }
 
 /// An open transaction on either backend.
@@ -331,6 +390,7 @@ impl Store {
         };
         let now = crate::now_rfc3339();
         let mut tx = self.begin_tx().await?;
+        let tx_kind = if matches!(tx, Tx::Postgres(_)) { TxKind::Pg } else { TxKind::Sqlite };
         let batch: i64 = on_tx!(&mut tx, t => sqlx::query_scalar(
             "INSERT INTO batch (kind, source_name, rows, created_at) VALUES ($1, $2, 0, $3) RETURNING id")
             .bind(opts.kind.as_str()).bind(&opts.source_name).bind(&now).fetch_one(&mut **t).await?);
@@ -352,6 +412,10 @@ impl Store {
                 while let Some(msg) = recv.recv().await {
                     match msg {
                         Msg::Error(e) => record_error(&mut report, e, max),
+                        Msg::Forbidden(e) => {
+                            report.forbidden += 1;
+                            record_error(&mut report, e, max)
+                        }
                         Msg::Rows(rows) if write(&report) && failure.is_none() => {
                             report.inserted += rows.len() as u64;
                             failure = Tx::insert_sqlite(t, &rows, batch, &now).await.err();
@@ -374,6 +438,10 @@ impl Store {
                 while let Some(msg) = recv.recv().await {
                     match msg {
                         Msg::Error(e) => record_error(&mut report, e, max),
+                        Msg::Forbidden(e) => {
+                            report.forbidden += 1;
+                            record_error(&mut report, e, max)
+                        }
                         Msg::Rows(rows) if write(&report) && failure.is_none() => {
                             report.inserted += rows.len() as u64;
                             if let Some(c) = copy.as_mut() {
@@ -400,8 +468,9 @@ impl Store {
         if let Some(e) = failure {
             return Err(e);
         }
-        let (rows, indicators) = parsed.map_err(|()| StoreError::Invalid("import aborted".into()))?;
+        let Parsed { rows, indicators, scope_area } = parsed.map_err(|()| StoreError::Invalid("import aborted".into()))?;
         report.rows = rows;
+        report.scope_area = scope_area;
         if !report.is_ok() || opts.dry_run {
             on_tx!(tx, t => t.rollback().await?);
             if opts.dry_run {
@@ -435,8 +504,30 @@ impl Store {
             report.inserted -= unchanged;
             report.revised = revised;
         }
-        on_tx!(&mut tx, t => sqlx::query("UPDATE batch SET rows = $2 WHERE id = $1")
-            .bind(batch).bind(report.inserted as i64).execute(&mut **t).await.map(|_| ())?);
+        // Reference content (the demo's official series) is public from the start; anything
+        // else waits for an administrator to publish it.
+        let published = (opts.kind == ProvenanceKind::Reference).then(|| now.clone());
+        let summary = serde_json::json!({
+            "source": opts.source_name, "rows": report.rows, "inserted": report.inserted,
+            "revised": report.revised, "unchanged": report.unchanged, "scope_area": report.scope_area,
+        })
+        .to_string();
+        let batch_text = batch.to_string();
+        let entry = crate::AuditEntry {
+            actor: &opts.actor,
+            action: "observations.import",
+            entity: "batch",
+            entity_id: &batch_text,
+            old_value: None,
+            new_value: Some(summary),
+            reason: &opts.reason,
+        };
+        on_tx!(&mut tx, t => {
+            sqlx::query("UPDATE batch SET rows = $2, actor = $3, scope_area = $4, published_at = $5 WHERE id = $1")
+                .bind(batch).bind(report.inserted as i64).bind(&opts.actor.name).bind(report.scope_area.as_deref()).bind(published.as_deref())
+                .execute(&mut **t).await?;
+            crate::audit::append_audit!(&mut **t, matches!(tx_kind, TxKind::Pg), &entry);
+        });
         on_tx!(tx, t => t.commit().await?);
         report.batch_id = Some(batch);
         Ok(report)

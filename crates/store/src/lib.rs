@@ -10,7 +10,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use std::str::FromStr;
 use std::time::Duration;
 
+pub mod accounts;
 mod areas;
+pub mod audit;
 mod catalog;
 mod demo;
 pub mod testing;
@@ -18,14 +20,16 @@ pub mod formats;
 pub mod import;
 mod observations;
 mod seed;
-mod time;
+pub(crate) mod time;
 
 pub use areas::{AreaIndex, AreaRow};
 pub use catalog::{DepartmentRow, IndicatorRow};
-pub use demo::series_to_import_csv;
+pub use demo::{DEMO_PASSWORD, DEMO_USERS, series_to_import_csv};
 pub use import::{ImportOptions, ImportReport, RowError};
-pub use observations::{ObservationFilter, ObservationRow};
-pub use time::now_rfc3339;
+pub use observations::{BatchRow, ObservationFilter, ObservationRow, Visibility};
+pub use accounts::{Credential, LoginError, Principal, TokenRow, UserRow};
+pub use audit::{Actor, AuditCheck, AuditEntry, AuditFilter, AuditRow};
+pub use time::{now_rfc3339, rfc3339_after};
 
 /// Errors from storage. Row-level problems of an import are not errors: they come back in
 /// the [`ImportReport`].

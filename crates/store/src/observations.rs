@@ -24,6 +24,20 @@ pub struct ObservationFilter {
     /// Include superseded vintages too (history).
     pub all_vintages: bool,
     pub limit: Option<i64>,
+    /// Which unpublished figures may be shown (the server sets this from the caller's grants).
+    pub visibility: Visibility,
+}
+
+/// Unpublished figures are visible only to those whose grants cover them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Visibility {
+    /// Everything (administrators, analysts, the CLI).
+    #[default]
+    All,
+    /// Published figures only (the public).
+    Published,
+    /// Published figures, and unpublished ones in these areas' subtrees.
+    PublishedOrWithin(Vec<String>),
 }
 
 /// One observation with everything needed to read it correctly.
@@ -50,8 +64,24 @@ pub struct ObservationRow {
     pub provenance_name: String,
     pub recorded_at: String,
     pub superseded_at: Option<String>,
+    pub published: bool,
     #[serde(skip)]
     pub cell_key: String,
+}
+
+/// One import (or, later, submission or computation) and what it covers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BatchRow {
+    pub id: i64,
+    pub kind: String,
+    pub source_name: String,
+    pub rows: i64,
+    pub created_at: String,
+    pub actor: String,
+    /// The nearest area containing all its observations.
+    pub scope_area: Option<String>,
+    pub published_at: Option<String>,
 }
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
@@ -62,7 +92,7 @@ fn like_escape(s: &str) -> String {
 /// A result row in SELECT order (more columns than sqlx's tuple decoding takes).
 struct Raw(
     String, i64, String, String, Option<String>, String, String, Option<f64>, String, i64,
-    String, String, String, i64, String, String, String, Option<String>, String,
+    String, String, String, i64, String, String, String, Option<String>, String, Option<String>,
 );
 
 enum Param {
@@ -74,7 +104,7 @@ impl Store {
     pub async fn observations(&self, f: &ObservationFilter) -> Result<Vec<ObservationRow>> {
         let mut sql = String::from(
             "SELECT o.indicator_code, o.indicator_version, o.area_code, a.name_zh, a.name_en, o.period, o.cell_key, o.value, \
-             v.unit, v.unit_mult, o.status, o.source, o.footnote, o.batch_id, b.kind, b.source_name, o.recorded_at, o.superseded_at, v.definition \
+             v.unit, v.unit_mult, o.status, o.source, o.footnote, o.batch_id, b.kind, b.source_name, o.recorded_at, o.superseded_at, v.definition, b.published_at \
              FROM observation o \
              JOIN area a ON a.code = o.area_code \
              JOIN indicator_version v ON v.code = o.indicator_code AND v.version = o.indicator_version \
@@ -115,6 +145,20 @@ impl Store {
                 push(&mut sql, " AND o.cell_key LIKE ? ESCAPE '\\'", Param::Text(format!("%{}%", like_escape(&Cell::key_fragment(dim, code)))));
             }
         }
+        match &f.visibility {
+            Visibility::All => {}
+            Visibility::Published => sql.push_str(" AND b.published_at IS NOT NULL"),
+            Visibility::PublishedOrWithin(roots) => {
+                sql.push_str(" AND (b.published_at IS NOT NULL OR o.area_code IN (WITH RECURSIVE vis (code) AS (SELECT code FROM area WHERE code IN (");
+                for (i, r) in roots.iter().enumerate() {
+                    push(&mut sql, if i == 0 { "?" } else { ", ?" }, Param::Text(r.clone()));
+                }
+                if roots.is_empty() {
+                    sql.push_str("NULL");
+                }
+                sql.push_str(") UNION ALL SELECT a.code FROM area a JOIN vis ON a.parent_code = vis.code) SELECT code FROM vis))");
+            }
+        }
         match (&f.as_of, f.all_vintages) {
             (_, true) => {}
             (Some(t), false) => {
@@ -141,7 +185,7 @@ impl Store {
                 out.push(Raw(
                     r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?, r.try_get(6)?,
                     r.try_get(7)?, r.try_get(8)?, r.try_get(9)?, r.try_get(10)?, r.try_get(11)?, r.try_get(12)?, r.try_get(13)?,
-                    r.try_get(14)?, r.try_get(15)?, r.try_get(16)?, r.try_get(17)?, r.try_get(18)?,
+                    r.try_get(14)?, r.try_get(15)?, r.try_get(16)?, r.try_get(17)?, r.try_get(18)?, r.try_get(19)?,
                 ));
             }
             out
@@ -185,9 +229,39 @@ impl Store {
                     provenance_name: r.15,
                     recorded_at: r.16,
                     superseded_at: r.17,
+                    published: r.19.is_some(),
                 })
             })
             .collect()
+    }
+
+    pub async fn batch(&self, id: i64) -> Result<Option<BatchRow>> {
+        let row: Option<(i64, String, String, i64, String, String, Option<String>, Option<String>)> = on_pool!(self, p => sqlx::query_as(
+            "SELECT id, kind, source_name, rows, created_at, actor, scope_area, published_at FROM batch WHERE id = $1")
+            .bind(id).fetch_optional(p).await?);
+        Ok(row.map(|(id, kind, source_name, rows, created_at, actor, scope_area, published_at)| BatchRow {
+            id, kind, source_name, rows, created_at, actor, scope_area, published_at,
+        }))
+    }
+
+    /// Makes a batch's figures public (idempotent; recorded in the audit trail).
+    pub async fn publish_batch(&self, id: i64, actor: &crate::Actor) -> Result<BatchRow> {
+        let batch = self.batch(id).await?.ok_or_else(|| StoreError::NotFound(format!("batch {id}")))?;
+        if batch.published_at.is_some() {
+            return Ok(batch);
+        }
+        let now = crate::now_rfc3339();
+        let pg = self.backend() == crate::Backend::Postgres;
+        let id_text = id.to_string();
+        on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("UPDATE batch SET published_at = $2 WHERE id = $1").bind(id).bind(&now).execute(&mut *tx).await?;
+            crate::audit::append_audit!(&mut *tx, pg, &crate::AuditEntry {
+                actor, action: "batch.publish", entity: "batch", entity_id: &id_text, old_value: None, new_value: Some(now.clone()), reason: "",
+            });
+            tx.commit().await?;
+        });
+        self.batch(id).await?.ok_or_else(|| StoreError::NotFound(format!("batch {id}")))
     }
 
     /// Number of current observations (all vintages with `all`).

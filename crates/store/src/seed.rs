@@ -18,6 +18,7 @@ impl Store {
         let articles = reference::icescr_articles();
         let goals = reference::sdg_goals();
         let indicators = reference::indicators();
+        let pg = self.backend() == crate::Backend::Postgres;
         on_pool!(self, p => {
             let mut tx = p.begin().await?;
             for l in &codelists {
@@ -75,6 +76,12 @@ impl Store {
                     crate::catalog::insert_version!(tx, i, 1i64, "shipped reference catalogue", &now);
                 }
             }
+            let summary = format!("{} codelists, {} units, {} areas, {} departments, {} indicators (added where missing)",
+                codelists.len(), units.len(), areas.len(), departments.len(), indicators.len());
+            crate::audit::append_audit!(&mut *tx, pg, &crate::AuditEntry {
+                actor: &crate::Actor::system(), action: "reference.seed", entity: "reference", entity_id: "shipped",
+                old_value: None, new_value: Some(summary), reason: "",
+            });
             tx.commit().await?;
         });
         Ok(())

@@ -8,6 +8,12 @@ pub fn now_rfc3339() -> String {
     format_unix(d.as_secs() as i64, d.subsec_micros())
 }
 
+/// The time `secs` seconds from now (negative: in the past), e.g. for expiry dates.
+pub fn rfc3339_after(secs: i64) -> String {
+    let d = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    format_unix(d.as_secs() as i64 + secs, d.subsec_micros())
+}
+
 fn format_unix(secs: i64, micros: u32) -> String {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);

@@ -2,7 +2,7 @@
 
 use rightstat_core::area::AreaLevel;
 use rightstat_store::formats::{Format, write_observations};
-use rightstat_store::{ImportOptions, ObservationFilter, Store, testing};
+use rightstat_store::{Actor, ImportOptions, ObservationFilter, Store, testing};
 use std::io::Cursor;
 
 async fn stores(dir: &tempfile::TempDir) -> Vec<Store> {
@@ -173,8 +173,8 @@ async fn areas_change_over_time_and_townships_load_all_or_nothing() {
     for s in stores(&dir).await {
         // Two counties merged on 2021-01-01 into a new one.
         let file = "code,name,parent,valid_from,valid_to\n130198,旧县甲,1301,,2020-12-31\n130199,旧县乙,1301,,2020-12-31\n";
-        assert_eq!(s.import_areas(file.as_bytes(), AreaLevel::County).await.unwrap().unwrap(), 2);
-        s.add_successor("130198", "130102", "2021-01-01").await.unwrap();
+        assert_eq!(s.import_areas(file.as_bytes(), AreaLevel::County, "merge.csv", &Actor::system()).await.unwrap().unwrap(), 2);
+        s.add_successor("130198", "130102", "2021-01-01", &Actor::system()).await.unwrap();
         let y2018 = s.descendants("1301", AreaLevel::County, Some(("2018-01-01", "2018-12-31"))).await.unwrap();
         let y2022 = s.descendants("1301", AreaLevel::County, Some(("2022-01-01", "2022-12-31"))).await.unwrap();
         assert!(y2018.iter().any(|a| a.code == "130198"));
@@ -186,10 +186,10 @@ async fn areas_change_over_time_and_townships_load_all_or_nothing() {
 
         let towns = "code,name,areaCode,provinceCode,cityCode\n110101001,东华门街道,110101,11,1101\n110101002,景山街道,110101,11,1101\n";
         let bad = format!("{towns}110101999,,999999,11,1101\n12345,x,110101,11,1101\n");
-        let errs = s.import_areas(bad.as_bytes(), AreaLevel::Township).await.unwrap().unwrap_err();
+        let errs = s.import_areas(bad.as_bytes(), AreaLevel::Township, "bad.csv", &Actor::system()).await.unwrap().unwrap_err();
         assert_eq!(errs.iter().map(|e| (e.row, e.column.as_str())).collect::<Vec<_>>(), [(4, "name"), (4, "areaCode"), (5, "code")]);
         assert!(s.area("110101001").await.unwrap().is_none(), "nothing applied");
-        assert_eq!(s.import_areas(towns.as_bytes(), AreaLevel::Township).await.unwrap().unwrap(), 2);
+        assert_eq!(s.import_areas(towns.as_bytes(), AreaLevel::Township, "towns.csv", &Actor::system()).await.unwrap().unwrap(), 2);
         assert_eq!(s.children("110101", None).await.unwrap().len(), 2);
     }
 }
@@ -200,10 +200,10 @@ async fn a_changed_definition_is_a_new_version_and_history_keeps_its_own() {
     for s in stores(&dir).await {
         import(&s, "a.csv", "indicator,area,period,value\nCN_RURAL_POOR_POP,CN,2012,9899\n").await;
         let mut def = s.indicator("CN_RURAL_POOR_POP", None).await.unwrap().unwrap().indicator;
-        assert_eq!(s.put_indicator(&def, "no change").await.unwrap(), 1);
+        assert_eq!(s.put_indicator(&def, "no change", &Actor::system()).await.unwrap(), 1);
         def.unit_mult = 0;
         def.definition_en.push_str(" Counted in persons from 2024.");
-        assert_eq!(s.put_indicator(&def, "report persons, not 10,000 persons").await.unwrap(), 2);
+        assert_eq!(s.put_indicator(&def, "report persons, not 10,000 persons", &Actor::system()).await.unwrap(), 2);
         let r = import(&s, "b.csv", "indicator,area,period,value\nCN_RURAL_POOR_POP,CN,2013,82490000\n").await;
         assert!(r.is_ok());
         let rows = s.observations(&filter("CN_RURAL_POOR_POP", "CN")).await.unwrap();
@@ -212,6 +212,6 @@ async fn a_changed_definition_is_a_new_version_and_history_keeps_its_own() {
         // A definition that breaks the catalogue rules is refused.
         let mut pct = s.indicator("SI_POV_NAHC", None).await.unwrap().unwrap().indicator;
         pct.aggregation = rightstat_core::Aggregation::Sum;
-        assert!(s.put_indicator(&pct, "sum percentages").await.is_err());
+        assert!(s.put_indicator(&pct, "sum percentages", &Actor::system()).await.is_err());
     }
 }

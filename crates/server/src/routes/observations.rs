@@ -7,7 +7,10 @@ use axum::Json;
 use axum::extract::{Query, State};
 use rightstat_core::area::AreaLevel;
 use rightstat_core::period::Period;
-use rightstat_store::{ObservationFilter, ObservationRow};
+use crate::auth::Caller;
+use axum::Extension;
+use rightstat_core::policy::Role;
+use rightstat_store::{ObservationFilter, ObservationRow, Visibility};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -64,7 +67,7 @@ struct ObservationsBody {
 /// Observations matching the filter.
 #[utoipa::path(get, path = "/api/v1/observations", tag = "observations", params(ObsQuery),
     responses((status = 200, body = ObservationsBody), (status = 400, description = "Bad parameter"), (status = 404, description = "Unknown indicator or area")))]
-async fn list(State(s): State<AppState>, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<ObservationsBody>> {
+async fn list(State(s): State<AppState>, Extension(caller): Extension<Caller>, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<ObservationsBody>> {
     let dims: Vec<String> = s.store.codelists().await?.into_iter().map(|c| c.id).collect();
     let mut f = ObservationFilter::default();
     let period = |v: &str| v.parse::<Period>().map_err(|e| ApiError::BadRequest(e.to_string()));
@@ -103,6 +106,16 @@ async fn list(State(s): State<AppState>, Query(q): Query<HashMap<String, String>
             return Err(ApiError::NotFound(format!("area {a}")));
         }
     }
+    // The public sees published figures; signed-in users also unpublished ones in their areas;
+    // analysts and administrators everything.
+    f.visibility = match caller.grants() {
+        None => Visibility::Published,
+        Some(_) => match caller.roots(&[Role::Coordinator, Role::Reporter, Role::Reviewer, Role::Administrator]) {
+            None => Visibility::All,
+            Some(_) if caller.grants().unwrap_or_default().iter().any(|g| g.role == Role::Analyst) => Visibility::All,
+            Some(roots) => Visibility::PublishedOrWithin(roots),
+        },
+    };
     f.limit = Some(limit + 1);
     let mut rows = s.store.observations(&f).await?;
     let truncated = rows.len() as i64 > limit;

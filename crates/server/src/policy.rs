@@ -1,0 +1,41 @@
+//! The route table: which policy action every route needs. The authorisation middleware looks
+//! up each request here and asks `rightstat_core::policy::decide`; a route missing from this
+//! table is refused (500) and fails the route × role test.
+
+use axum::http::Method;
+use rightstat_core::policy::Action;
+
+/// (method, path template as in the router, action)
+pub const ROUTES: &[(&str, &str, Action)] = &[
+    ("GET", "/", Action::ReadPublic),
+    ("GET", "/healthz", Action::ReadPublic),
+    ("GET", "/login", Action::ReadPublic),
+    ("POST", "/login", Action::ReadPublic),
+    ("POST", "/logout", Action::Session),
+    ("GET", "/api/v1/openapi.json", Action::ReadPublic),
+    ("GET", "/api/v1/me", Action::Session),
+    ("GET", "/api/v1/indicators", Action::ReadPublic),
+    ("GET", "/api/v1/indicators/{code}", Action::ReadPublic),
+    ("GET", "/api/v1/indicators/{code}/versions", Action::ReadPublic),
+    ("GET", "/api/v1/areas/{code}", Action::ReadPublic),
+    ("GET", "/api/v1/areas/{code}/children", Action::ReadPublic),
+    ("GET", "/api/v1/areas/{code}/descendants", Action::ReadPublic),
+    ("GET", "/api/v1/areas/{code}/tree", Action::ReadPublic),
+    // Published figures for everyone; unpublished ones filtered by the caller's areas.
+    ("GET", "/api/v1/observations", Action::ReadPublic),
+    ("GET", "/api/v1/codelists", Action::ReadPublic),
+    ("GET", "/api/v1/codelists/{id}", Action::ReadPublic),
+    ("GET", "/api/v1/units", Action::ReadPublic),
+    ("GET", "/api/v1/departments", Action::ReadPublic),
+    ("GET", "/api/v1/icescr", Action::ReadPublic),
+    ("GET", "/api/v1/sdg", Action::ReadPublic),
+    ("POST", "/api/v1/imports", Action::WriteObservations),
+    // Published batches for everyone; others within the caller's areas (checked in the handler).
+    ("GET", "/api/v1/batches/{id}", Action::ReadPublic),
+    ("POST", "/api/v1/batches/{id}/publish", Action::Publish),
+    ("GET", "/api/v1/audit", Action::ReadAudit),
+];
+
+pub fn action_for(method: &Method, path: &str) -> Option<Action> {
+    ROUTES.iter().find(|(m, p, _)| *m == method.as_str() && *p == path).map(|(_, _, a)| *a)
+}

@@ -1,0 +1,122 @@
+//! Signing in and out (a server-rendered form with a CSRF token) and "who am I".
+
+use crate::AppState;
+use crate::auth::{CSRF_COOKIE, CSRF_FIELD, Caller, SESSION_COOKIE, set_cookie};
+use crate::error::{ApiError, ApiResult};
+use axum::extract::{Form, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::{Extension, Json};
+use rightstat_core::policy::Grant;
+use rightstat_store::LoginError;
+use serde::{Deserialize, Serialize};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(login_form, login)).routes(routes!(logout)).routes(routes!(me))
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '&' => "&amp;".to_string(),
+            '<' => "&lt;".to_string(),
+            '>' => "&gt;".to_string(),
+            '"' => "&quot;".to_string(),
+            '\'' => "&#39;".to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+fn page(csrf: &str, username: &str, message: Option<&str>) -> String {
+    format!(
+        concat!(
+            "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">",
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>RightStat — sign in / 登录</title></head>",
+            "<body><main><h1>RightStat</h1><h2>Sign in / 登录</h2>{}",
+            "<form method=\"post\" action=\"/login\">",
+            "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+            "<p><label>User name / 用户名 <input name=\"username\" autocomplete=\"username\" required value=\"{}\"></label></p>",
+            "<p><label>Password / 密码 <input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label></p>",
+            "<p><button type=\"submit\">Sign in / 登录</button></p></form></main></body></html>"
+        ),
+        message.map(|m| format!("<p role=\"alert\">{}</p>", escape(m))).unwrap_or_default(),
+        CSRF_FIELD,
+        escape(csrf),
+        escape(username)
+    )
+}
+
+/// The sign-in form. Sets the pre-session CSRF cookie the form's token must match.
+#[utoipa::path(get, path = "/login", tag = "session", responses((status = 200, description = "HTML form")))]
+async fn login_form(State(s): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+    let csrf = match crate::auth::cookie(&headers, CSRF_COOKIE) {
+        Some(c) if c.len() == 64 => c,
+        _ => rightstat_store::accounts::new_secret("")?,
+    };
+    Ok(([(header::SET_COOKIE, set_cookie(CSRF_COOKIE, &csrf, 3600, s.secure_cookies))], Html(page(&csrf, "", None))).into_response())
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+struct LoginForm {
+    username: String,
+    password: String,
+    #[allow(dead_code)]
+    csrf_token: String,
+}
+
+/// Signs in with a password; on success sets the session cookie and redirects to `/`.
+/// Wrong passwords are counted: the sixth within a minute locks the account for 15 minutes.
+#[utoipa::path(post, path = "/login", tag = "session", request_body(content = LoginForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 303, description = "Signed in"), (status = 401, description = "Wrong user name or password"), (status = 423, description = "Account locked")))]
+async fn login(State(s): State<AppState>, Extension(caller): Extension<Caller>, headers: HeaderMap, Form(f): Form<LoginForm>) -> ApiResult<Response> {
+    let csrf = crate::auth::cookie(&headers, CSRF_COOKIE).unwrap_or_default();
+    match s.store.authenticate(f.username.trim(), &f.password, caller.ip.as_deref()).await? {
+        Ok(p) => {
+            let (secret, _) = s.store.create_session(p.user_id, caller.ip.as_deref()).await?;
+            Ok((
+                StatusCode::SEE_OTHER,
+                [(header::LOCATION, "/".to_string()), (header::SET_COOKIE, set_cookie(SESSION_COOKIE, &secret, rightstat_store::accounts::SESSION_SECS, s.secure_cookies))],
+            )
+                .into_response())
+        }
+        Err(e) => {
+            let status = match e {
+                LoginError::Locked(_) => StatusCode::LOCKED,
+                LoginError::BadCredentials | LoginError::Disabled => StatusCode::UNAUTHORIZED,
+            };
+            Ok((status, Html(page(&csrf, &f.username, Some(&e.to_string())))).into_response())
+        }
+    }
+}
+
+/// Ends the session (form post with the CSRF token, or `X-CSRF-Token`).
+#[utoipa::path(post, path = "/logout", tag = "session", responses((status = 303, description = "Signed out")))]
+async fn logout(State(s): State<AppState>, Extension(caller): Extension<Caller>) -> ApiResult<Response> {
+    if let Some(secret) = &caller.session_secret {
+        s.store.end_session(secret, &caller.actor()).await?;
+    }
+    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, "/".to_string()), (header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, s.secure_cookies))]).into_response())
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct Me {
+    username: String,
+    display_name: String,
+    grants: Vec<Grant>,
+    /// For browser sessions: the token to send as `X-CSRF-Token` on state-changing requests.
+    csrf_token: Option<String>,
+}
+
+/// The signed-in user and the grants in force for this request.
+#[utoipa::path(get, path = "/api/v1/me", tag = "session", responses((status = 200, body = Me), (status = 401, description = "Not signed in")))]
+async fn me(Extension(caller): Extension<Caller>) -> ApiResult<Json<Me>> {
+    let p = caller.principal.ok_or(ApiError::Unauthenticated)?;
+    let csrf_token = match p.credential {
+        rightstat_store::Credential::Session { csrf } => Some(csrf),
+        rightstat_store::Credential::Token { .. } => None,
+    };
+    Ok(Json(Me { username: p.username, display_name: p.display_name, grants: p.grants, csrf_token }))
+}

@@ -1,0 +1,340 @@
+//! Authentication, authorisation, CSRF, lockout, tokens and hostile input, over HTTP, on
+//! SQLite and PostgreSQL.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use rightstat_core::policy::{Grant, Role};
+use rightstat_store::{Actor, DEMO_PASSWORD, Store, testing};
+use serde_json::Value;
+use tower::ServiceExt;
+
+struct Env {
+    app: axum::Router,
+    store: Store,
+    /// (username, cookie, csrf) for each demo user.
+    sessions: Vec<(&'static str, String, String)>,
+}
+
+async fn envs(dir: &tempfile::TempDir) -> Vec<Env> {
+    let mut out = Vec::new();
+    for url in testing::fresh_urls(dir.path()).await {
+        let store = Store::connect(&url).await.unwrap();
+        store.seed_reference().await.unwrap();
+        store.load_demo().await.unwrap();
+        store.create_demo_users().await.unwrap();
+        let mut sessions = Vec::new();
+        for u in store.users().await.unwrap() {
+            let name: &'static str = ["admin", "coordinator", "reporter", "reviewer", "analyst"].into_iter().find(|n| *n == u.username).unwrap();
+            let (cookie, csrf) = store.create_session(u.id, None).await.unwrap();
+            sessions.push((name, cookie, csrf));
+        }
+        out.push(Env { app: rightstat_server::app(store.clone(), Default::default()), store, sessions });
+    }
+    out
+}
+
+struct Resp {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    json: Value,
+    text: String,
+}
+
+impl Env {
+    fn session(&self, who: &str) -> (&str, &str) {
+        let s = self.sessions.iter().find(|s| s.0 == who).unwrap();
+        (&s.1, &s.2)
+    }
+
+    /// A request as `who` (None: anonymous), with the session's CSRF token unless `csrf` says otherwise.
+    async fn call(&self, method: &str, uri: &str, who: Option<&str>, body: &str, csrf: Option<&str>) -> Resp {
+        let mut b = Request::builder().method(method).uri(uri);
+        if let Some(w) = who {
+            let (cookie, token) = self.session(w);
+            b = b.header(header::COOKIE, format!("rs_session={cookie}"));
+            if let Some(c) = csrf.or(Some(token)) {
+                b = b.header("x-csrf-token", c);
+            }
+        }
+        if method == "POST" && !body.is_empty() {
+            b = b.header(header::CONTENT_TYPE, if body.contains("csrf_token=") { "application/x-www-form-urlencoded" } else { "text/csv" });
+        }
+        self.send(b.body(Body::from(body.to_string())).unwrap()).await
+    }
+
+    async fn send(&self, req: Request<Body>) -> Resp {
+        let res = self.app.clone().oneshot(req).await.unwrap();
+        let (status, headers) = (res.status(), res.headers().clone());
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        Resp { status, headers, json: serde_json::from_slice(&bytes).unwrap_or(Value::Null), text }
+    }
+
+    async fn count(&self) -> i64 {
+        self.store.observation_count(true).await.unwrap()
+    }
+}
+
+const IN_COUNTY: &str = "indicator,area,period,value\nCN_DIBAO_RECIPIENTS,130102,2023,1.25\n";
+const IN_BEIJING: &str = "indicator,area,period,value\nCN_DIBAO_RECIPIENTS,110101,2023,0.8\n";
+
+/// Expected outcome of every route for every role: the letters of the roles allowed.
+/// P public (anonymous), A administrator, C coordinator, R reporter, V reviewer, N analyst.
+const MATRIX: &[(&str, &str, &str)] = &[
+    ("GET", "/", "PACRVN"),
+    ("GET", "/healthz", "PACRVN"),
+    ("GET", "/login", "PACRVN"),
+    ("POST", "/login", "PACRVN"),
+    ("GET", "/api/v1/openapi.json", "PACRVN"),
+    ("GET", "/api/v1/me", "ACRVN"),
+    ("GET", "/api/v1/indicators", "PACRVN"),
+    ("GET", "/api/v1/indicators/{code}", "PACRVN"),
+    ("GET", "/api/v1/indicators/{code}/versions", "PACRVN"),
+    ("GET", "/api/v1/areas/{code}", "PACRVN"),
+    ("GET", "/api/v1/areas/{code}/children", "PACRVN"),
+    ("GET", "/api/v1/areas/{code}/descendants", "PACRVN"),
+    ("GET", "/api/v1/areas/{code}/tree", "PACRVN"),
+    ("GET", "/api/v1/observations", "PACRVN"),
+    ("GET", "/api/v1/codelists", "PACRVN"),
+    ("GET", "/api/v1/codelists/{id}", "PACRVN"),
+    ("GET", "/api/v1/units", "PACRVN"),
+    ("GET", "/api/v1/departments", "PACRVN"),
+    ("GET", "/api/v1/icescr", "PACRVN"),
+    ("GET", "/api/v1/sdg", "PACRVN"),
+    ("POST", "/api/v1/imports", "ACR"),
+    ("GET", "/api/v1/batches/{id}", "PACRVN"),
+    ("POST", "/api/v1/batches/{id}/publish", "A"),
+    ("GET", "/api/v1/audit", "A"),
+    // Last: it ends the session used for the rows above.
+    ("POST", "/logout", "ACRVN"),
+];
+
+const ROLES: [(char, Option<&str>); 6] =
+    [('P', None), ('A', Some("admin")), ('C', Some("coordinator")), ('R', Some("reporter")), ('V', Some("reviewer")), ('N', Some("analyst"))];
+
+fn concrete(path: &str) -> String {
+    path.replace("{code}", if path.contains("indicators") { "SI_POV_NAHC" } else { "13" })
+        .replace("{id}", if path.contains("codelists") { "SEX" } else { "1" })
+        + if path.ends_with("/descendants") { "?level=county" } else { "" }
+}
+
+#[tokio::test]
+async fn every_route_against_every_role() {
+    let dir = tempfile::tempdir().unwrap();
+    for env in envs(&dir).await {
+        let doc = env.call("GET", "/api/v1/openapi.json", None, "", None).await.json;
+        let mut documented: Vec<(String, String)> = Vec::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for method in item.as_object().unwrap().keys() {
+                documented.push((method.to_uppercase(), path.clone()));
+            }
+        }
+        // The router's routes (as documented), the policy table and this matrix agree.
+        for (m, p) in &documented {
+            assert!(MATRIX.iter().any(|(mm, pp, _)| mm == m && pp == p), "route {m} {p} has no expected outcome in MATRIX");
+            assert!(rightstat_server::policy::ROUTES.iter().any(|(mm, pp, _)| mm == m && pp == p), "route {m} {p} has no policy");
+        }
+        assert_eq!(documented.len(), MATRIX.len(), "MATRIX lists a route the router does not have");
+        for (method, path, allowed) in MATRIX {
+            for (letter, who) in ROLES {
+                let uri = concrete(path);
+                let body = match (*method, *path) {
+                    ("POST", "/api/v1/imports") => IN_COUNTY.to_string(),
+                    ("POST", "/login") => format!("csrf_token=t{}&username=admin&password={DEMO_PASSWORD}", "0".repeat(63)),
+                    _ => String::new(),
+                };
+                let r = if *path == "/login" && *method == "POST" {
+                    let req = Request::post(&uri)
+                        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                        .header(header::COOKIE, format!("rs_csrf=t{}", "0".repeat(63)))
+                        .body(Body::from(body))
+                        .unwrap();
+                    env.send(req).await
+                } else {
+                    env.call(method, &uri, who, &body, None).await
+                };
+                let denied = matches!(r.json["error"].as_str(), Some("unauthenticated" | "forbidden"));
+                let expect_allowed = allowed.contains(letter);
+                assert_eq!(!denied, expect_allowed, "{method} {uri} as {who:?}: got {} {}", r.status, r.text);
+                if denied {
+                    let want = if who.is_none() { StatusCode::UNAUTHORIZED } else { StatusCode::FORBIDDEN };
+                    assert_eq!(r.status, want, "{method} {uri} as {who:?}");
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_reporter_stays_inside_its_county() {
+    let dir = tempfile::tempdir().unwrap();
+    for env in envs(&dir).await {
+        let before = env.count().await;
+        let r = env.call("POST", "/api/v1/imports", Some("reporter"), IN_BEIJING, None).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+        assert!(r.json["message"].as_str().unwrap().contains("110101"));
+        let mixed = format!("{IN_COUNTY}CN_DIBAO_RECIPIENTS,110101,2023,0.8\n");
+        assert_eq!(env.call("POST", "/api/v1/imports", Some("reporter"), &mixed, None).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(env.count().await, before, "nothing written");
+
+        let own = env.call("POST", "/api/v1/imports?name=changan.csv", Some("reporter"), IN_COUNTY, None).await;
+        assert_eq!(own.status, StatusCode::CREATED, "{}", own.text);
+        let own_batch = own.json["batch_id"].as_i64().unwrap();
+        assert_eq!(own.json["scope_area"], "130102");
+        let theirs = env.call("POST", "/api/v1/imports", Some("admin"), IN_BEIJING, None).await;
+        let their_batch = theirs.json["batch_id"].as_i64().unwrap();
+
+        // Guessing another area's batch id does not help.
+        for (who, id, status) in [
+            (Some("reporter"), their_batch, StatusCode::FORBIDDEN),
+            (Some("reviewer"), their_batch, StatusCode::FORBIDDEN),
+            (None, their_batch, StatusCode::UNAUTHORIZED),
+            (Some("reporter"), own_batch, StatusCode::OK),
+            (Some("reviewer"), own_batch, StatusCode::OK),
+            (Some("analyst"), their_batch, StatusCode::OK),
+            (None, own_batch, StatusCode::UNAUTHORIZED),
+        ] {
+            let r = env.call("GET", &format!("/api/v1/batches/{id}"), who, "", None).await;
+            assert_eq!(r.status, status, "batch {id} as {who:?}: {}", r.text);
+        }
+        // Unpublished figures: visible in one's own areas, to analysts, and not to the public.
+        let seen = |r: &Resp, area: &str| r.json["observations"].as_array().unwrap().iter().any(|o| o["area"] == area);
+        let q = "/api/v1/observations?indicator=CN_DIBAO_RECIPIENTS&from=2023";
+        let reporter = env.call("GET", q, Some("reporter"), "", None).await;
+        assert!(seen(&reporter, "130102") && !seen(&reporter, "110101"));
+        let analyst = env.call("GET", q, Some("analyst"), "", None).await;
+        assert!(seen(&analyst, "130102") && seen(&analyst, "110101"));
+        let public = env.call("GET", q, None, "", None).await;
+        assert!(!seen(&public, "130102") && !seen(&public, "110101"));
+        // Once published, everyone sees it.
+        assert_eq!(env.call("POST", &format!("/api/v1/batches/{own_batch}/publish"), Some("admin"), "", None).await.status, StatusCode::OK);
+        assert!(seen(&env.call("GET", q, None, "", None).await, "130102"));
+        // And the import is in the audit trail under the reporter's name.
+        let audit = env.call("GET", "/api/v1/audit?action=observations.import&actor=reporter", Some("admin"), "", None).await;
+        assert_eq!(audit.json.as_array().unwrap().len(), 1, "{}", audit.text);
+        let csv = env.call("GET", "/api/v1/audit?format=csv", Some("admin"), "", None).await;
+        assert!(csv.text.starts_with("seq,at,actor") && csv.text.contains("batch.publish"));
+    }
+}
+
+#[tokio::test]
+async fn state_changes_need_the_csrf_token() {
+    let dir = tempfile::tempdir().unwrap();
+    for env in envs(&dir).await {
+        for token in [Some(""), Some("forged")] {
+            let r = env.call("POST", "/api/v1/imports", Some("reporter"), IN_COUNTY, token).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{token:?}");
+            assert!(r.text.contains("CSRF"));
+        }
+        // No header at all.
+        let (cookie, csrf) = env.session("reporter");
+        let req = Request::post("/api/v1/imports").header(header::COOKIE, format!("rs_session={cookie}")).body(Body::from(IN_COUNTY)).unwrap();
+        assert_eq!(env.send(req).await.status, StatusCode::FORBIDDEN);
+        // A form post: the field must be there.
+        let form = |body: String| {
+            Request::post("/logout")
+                .header(header::COOKIE, format!("rs_session={cookie}"))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap()
+        };
+        assert_eq!(env.send(form("x=1".into())).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(env.send(form(format!("csrf_token={csrf}"))).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(env.call("GET", "/api/v1/me", Some("reporter"), "", None).await.status, StatusCode::UNAUTHORIZED, "signed out");
+        // Signing in needs the pre-session cookie and the matching form field.
+        let login = |cookie: Option<&str>, field: &str| {
+            let mut b = Request::post("/login").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+            if let Some(c) = cookie {
+                b = b.header(header::COOKIE, format!("rs_csrf={c}"));
+            }
+            b.body(Body::from(format!("csrf_token={field}&username=admin&password={DEMO_PASSWORD}"))).unwrap()
+        };
+        assert_eq!(env.send(login(None, "abc")).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(env.send(login(Some("abc"), "abd")).await.status, StatusCode::FORBIDDEN);
+        let ok = env.send(login(Some("abc"), "abc")).await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER);
+        let set = ok.headers[header::SET_COOKIE].to_str().unwrap();
+        assert!(set.starts_with("rs_session=rss_") && set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
+    }
+}
+
+#[tokio::test]
+async fn the_sixth_wrong_password_locks_the_account_over_http() {
+    let dir = tempfile::tempdir().unwrap();
+    for env in envs(&dir).await {
+        let form = env.call("GET", "/login", None, "", None).await;
+        let cookie = form.headers[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
+        let csrf = cookie.trim_start_matches("rs_csrf=").to_string();
+        assert!(form.text.contains(&format!("value=\"{csrf}\"")));
+        let attempt = |pw: &str| {
+            Request::post("/login")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::COOKIE, cookie.clone())
+                .body(Body::from(format!("csrf_token={csrf}&username=reviewer&password={pw}")))
+                .unwrap()
+        };
+        for _ in 0..5 {
+            assert_eq!(env.send(attempt("wrong-password")).await.status, StatusCode::UNAUTHORIZED);
+        }
+        assert_eq!(env.send(attempt("wrong-password")).await.status, StatusCode::LOCKED);
+        let r = env.send(attempt(DEMO_PASSWORD)).await;
+        assert_eq!(r.status, StatusCode::LOCKED, "locked for a while, even with the right password");
+        assert!(r.text.contains("locked"));
+    }
+}
+
+#[tokio::test]
+async fn tokens_work_until_revoked_and_carry_no_more_than_their_grant() {
+    let dir = tempfile::tempdir().unwrap();
+    for env in envs(&dir).await {
+        let grant = Grant { role: Role::Reporter, department: Some("MCA".into()), area: "130102".into() };
+        let (id, secret) = env.store.create_token("reporter", "county system", &grant, 30, &Actor::system()).await.unwrap();
+        let post = |csv: &'static str, token: String| {
+            Request::post("/api/v1/imports").header(header::AUTHORIZATION, format!("Bearer {token}")).header(header::CONTENT_TYPE, "text/csv").body(Body::from(csv)).unwrap()
+        };
+        assert_eq!(env.send(post(IN_COUNTY, secret.clone())).await.status, StatusCode::CREATED, "no CSRF needed with a token");
+        assert_eq!(env.send(post(IN_BEIJING, secret.clone())).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(env.send(post(IN_COUNTY, "rst_not_a_token".into())).await.status, StatusCode::UNAUTHORIZED);
+        env.store.revoke_token(id, &Actor::system()).await.unwrap();
+        assert_eq!(env.send(post(IN_COUNTY, secret)).await.status, StatusCode::UNAUTHORIZED, "revoked");
+    }
+}
+
+#[tokio::test]
+async fn hostile_query_parameters_get_4xx_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    for env in envs(&dir).await {
+        let doc = env.call("GET", "/api/v1/openapi.json", None, "", None).await.json;
+        let before = (env.count().await, env.store.verify_audit().await.unwrap().records);
+        let hostile = ["' OR '1'='1", "1; DROP TABLE observation; --", "\" OR \"\"=\"", "%' --", &"9".repeat(5000)];
+        let mut tried = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            let Some(get) = item.get("get") else { continue };
+            let params: Vec<&str> = get["parameters"].as_array().map(|a| a.iter().filter(|p| p["in"] == "query").filter_map(|p| p["name"].as_str()).collect()).unwrap_or_default();
+            for name in params {
+                for h in hostile {
+                    let uri = format!("{}?{name}={}", concrete(path).split('?').next().unwrap(), urlencode(h));
+                    let r = env.call("GET", &uri, Some("admin"), "", None).await;
+                    assert!(r.status.is_client_error(), "GET {uri:.120} gave {}", r.status);
+                    tried += 1;
+                }
+            }
+            if path.contains('{') {
+                for h in hostile {
+                    let uri = path.replace("{code}", &urlencode(h)).replace("{id}", &urlencode(h));
+                    let r = env.call("GET", &uri, Some("admin"), "", None).await;
+                    assert!(r.status.is_client_error(), "GET {uri:.120} gave {}", r.status);
+                    tried += 1;
+                }
+            }
+        }
+        assert!(tried > 80, "only {tried} probes");
+        let after = (env.count().await, env.store.verify_audit().await.unwrap().records);
+        assert_eq!(before, after);
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}

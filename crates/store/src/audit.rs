@@ -1,0 +1,242 @@
+//! The audit trail: an append-only, hash-chained record of every change.
+//!
+//! Each record's hash is SHA-256 over the previous hash and the record's fields; `audit_head`
+//! keeps the newest link. Editing or deleting any record — including the newest — breaks the
+//! chain, which [`Store::verify_audit`] finds. Records are written inside the transaction of
+//! the change they describe (the `append_audit!` macro), so a change and its record commit or
+//! roll back together, and no code path can skip it.
+
+use crate::{Result, Store, on_pool};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// The hash before the first record.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Who made a change, and from where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub name: String,
+    pub ip: Option<String>,
+}
+
+impl Actor {
+    pub fn new(name: impl Into<String>, ip: Option<String>) -> Self {
+        Actor { name: name.into(), ip }
+    }
+
+    /// Changes made by RightStat itself (seeding reference content, the demo).
+    pub fn system() -> Self {
+        Actor::new("system", None)
+    }
+
+    /// The operating-system user running the CLI.
+    pub fn cli() -> Self {
+        let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into());
+        Actor::new(format!("cli:{user}"), None)
+    }
+}
+
+/// One change to record.
+#[derive(Debug, Clone)]
+pub struct AuditEntry<'a> {
+    pub actor: &'a Actor,
+    /// e.g. `observations.import`, `user.create`, `indicator.update`.
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub entity_id: &'a str,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub reason: &'a str,
+}
+
+/// A stored record.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditRow {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub ip: Option<String>,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub reason: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The hash of a link: length-prefixed fields, so no two records can serialise alike.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn link_hash(
+    prev: &str,
+    seq: i64,
+    at: &str,
+    actor: &str,
+    ip: Option<&str>,
+    action: &str,
+    entity: &str,
+    entity_id: &str,
+    old: Option<&str>,
+    new: Option<&str>,
+    reason: &str,
+) -> String {
+    let mut h = Sha256::new();
+    let seq = seq.to_string();
+    for field in [Some(prev), Some(seq.as_str()), Some(at), Some(actor), ip, Some(action), Some(entity), Some(entity_id), old, new, Some(reason)] {
+        match field {
+            Some(f) => {
+                h.update((f.len() as u64).to_le_bytes());
+                h.update(f.as_bytes());
+            }
+            None => h.update(u64::MAX.to_le_bytes()),
+        }
+    }
+    hex::encode(h.finalize())
+}
+
+/// Appends `$entry` inside an open transaction. `$conn` is `&mut` to the connection, `$pg`
+/// whether it is PostgreSQL (which needs a lock; SQLite has a single writer).
+macro_rules! append_audit {
+    ($conn:expr, $pg:expr, $entry:expr) => {{
+        let c = $conn;
+        let e: &$crate::audit::AuditEntry<'_> = $entry;
+        if $pg {
+            sqlx::query("SELECT pg_advisory_xact_lock(724302)").execute(&mut *c).await?;
+        }
+        let head: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_optional(&mut *c).await?;
+        let (prev_seq, prev_hash) = head.unwrap_or((0, $crate::audit::GENESIS.to_string()));
+        let seq = prev_seq + 1;
+        let at = $crate::now_rfc3339();
+        let ip = e.actor.ip.as_deref();
+        let hash = $crate::audit::link_hash(
+            &prev_hash, seq, &at, &e.actor.name, ip, e.action, e.entity, e.entity_id,
+            e.old_value.as_deref(), e.new_value.as_deref(), e.reason,
+        );
+        sqlx::query(
+            "INSERT INTO audit_log (seq, at, actor, ip, action, entity, entity_id, old_value, new_value, reason, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(seq).bind(&at).bind(&e.actor.name).bind(ip).bind(e.action).bind(e.entity).bind(e.entity_id)
+        .bind(e.old_value.as_deref()).bind(e.new_value.as_deref()).bind(e.reason).bind(&prev_hash).bind(&hash)
+        .execute(&mut *c).await?;
+        sqlx::query("INSERT INTO audit_head (id, seq, hash) VALUES (1, $1, $2) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash")
+            .bind(seq).bind(&hash).execute(&mut *c).await?;
+    }};
+}
+pub(crate) use append_audit;
+
+/// Filter for reading the trail.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub entity: Option<String>,
+    /// Records at or after this instant (RFC 3339 prefix, e.g. `2026-11-29`).
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub limit: Option<i64>,
+}
+
+/// Result of checking the chain.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditCheck {
+    pub records: u64,
+    /// The first broken link: its sequence number and what is wrong.
+    pub broken: Option<(i64, String)>,
+}
+
+const AUDIT_COLS: &str = "seq, at, actor, ip, action, entity, entity_id, old_value, new_value, reason, prev_hash, hash";
+
+fn audit_row<R: sqlx::Row>(r: &R) -> Result<AuditRow>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(AuditRow {
+        seq: r.try_get("seq")?,
+        at: r.try_get("at")?,
+        actor: r.try_get("actor")?,
+        ip: r.try_get("ip")?,
+        action: r.try_get("action")?,
+        entity: r.try_get("entity")?,
+        entity_id: r.try_get("entity_id")?,
+        old_value: r.try_get("old_value")?,
+        new_value: r.try_get("new_value")?,
+        reason: r.try_get("reason")?,
+        prev_hash: r.try_get("prev_hash")?,
+        hash: r.try_get("hash")?,
+    })
+}
+
+impl Store {
+    /// Records an event that is not part of another change (a failed login, a lockout).
+    pub async fn record_audit(&self, entry: &AuditEntry<'_>) -> Result<()> {
+        let pg = self.backend() == crate::Backend::Postgres;
+        on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            append_audit!(&mut *tx, pg, entry);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Audit records, newest first.
+    pub async fn audit_log(&self, f: &AuditFilter) -> Result<Vec<AuditRow>> {
+        let mut sql = format!("SELECT {AUDIT_COLS} FROM audit_log WHERE 1 = 1");
+        let mut params: Vec<String> = Vec::new();
+        for (col, op, v) in [("actor", "=", &f.actor), ("action", "=", &f.action), ("entity", "=", &f.entity), ("at", ">=", &f.from), ("at", "<=", &f.to)] {
+            if let Some(v) = v {
+                params.push(v.clone());
+                sql.push_str(&format!(" AND {col} {op} ${}", params.len()));
+            }
+        }
+        sql.push_str(&format!(" ORDER BY seq DESC LIMIT {}", f.limit.unwrap_or(1000).clamp(1, 100_000)));
+        on_pool!(self, p => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+            for v in &params {
+                q = q.bind(v.as_str());
+            }
+            q.fetch_all(p).await?.iter().map(audit_row).collect()
+        })
+    }
+
+    /// Walks the whole chain and reports the first broken link.
+    pub async fn verify_audit(&self) -> Result<AuditCheck> {
+        let sql = format!("SELECT {AUDIT_COLS} FROM audit_log ORDER BY seq");
+        let rows: Vec<AuditRow> = on_pool!(self, p => sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).fetch_all(p).await?
+            .iter().map(audit_row).collect::<Result<Vec<_>>>()?);
+        let head: Option<(i64, String)> = on_pool!(self, p => sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_optional(p).await?);
+        let mut prev = GENESIS.to_string();
+        for (i, r) in rows.iter().enumerate() {
+            let expected_seq = i as i64 + 1;
+            let broken = |why: String| Ok(AuditCheck { records: rows.len() as u64, broken: Some((expected_seq, why)) });
+            if r.seq != expected_seq {
+                return broken(format!("record {expected_seq} is missing (next is {})", r.seq));
+            }
+            if r.prev_hash != prev {
+                return broken("its link to the previous record does not match (a record before it was changed or removed)".into());
+            }
+            let h = link_hash(
+                &r.prev_hash, r.seq, &r.at, &r.actor, r.ip.as_deref(), &r.action, &r.entity, &r.entity_id,
+                r.old_value.as_deref(), r.new_value.as_deref(), &r.reason,
+            );
+            if h != r.hash {
+                return broken("its content does not match its hash (the record was edited)".into());
+            }
+            prev = r.hash.clone();
+        }
+        let n = rows.len() as i64;
+        match head {
+            Some((seq, hash)) if seq != n || hash != prev => Ok(AuditCheck {
+                records: n as u64,
+                broken: Some((n + 1, format!("the newest record should be {seq}, but the trail ends at {n}: records were removed"))),
+            }),
+            None if n > 0 => Ok(AuditCheck { records: n as u64, broken: Some((1, "the chain head is missing".into())) }),
+            _ => Ok(AuditCheck { records: n as u64, broken: None }),
+        }
+    }
+}
