@@ -46,18 +46,29 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The OpenAPI document, filled in once the router is built.
     pub openapi: std::sync::Arc<std::sync::OnceLock<utoipa::openapi::OpenApi>>,
+    pub max_upload_rows: u64,
 }
 
 /// Server settings.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Config {
     pub secure_cookies: bool,
+    /// Largest request body (uploads included), in bytes; larger ones get 413.
+    pub max_body_bytes: usize,
+    /// Most data rows in one uploaded file; more get 422 and nothing is imported.
+    pub max_upload_rows: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config { secure_cookies: false, max_body_bytes: MAX_BODY_BYTES, max_upload_rows: routes::imports::MAX_ROWS }
+    }
 }
 
 /// The complete application: every route (each documented and each in the policy table),
 /// authentication and authorisation, and the protective layers.
 pub fn app(store: Store, config: Config) -> Router {
-    let state = AppState { store, secure_cookies: config.secure_cookies, openapi: Default::default() };
+    let state = AppState { store, secure_cookies: config.secure_cookies, openapi: Default::default(), max_upload_rows: config.max_upload_rows };
     let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(routes::router())
         .merge(routes::health::router())
@@ -73,7 +84,8 @@ pub fn app(store: Store, config: Config) -> Router {
         .split_for_parts();
     let _ = state.openapi.set(api);
     router
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::extract::DefaultBodyLimit::max(config.max_body_bytes))
+        .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(

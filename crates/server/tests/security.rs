@@ -338,3 +338,36 @@ async fn hostile_query_parameters_get_4xx_and_change_nothing() {
 fn urlencode(s: &str) -> String {
     s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
+
+#[tokio::test]
+async fn uploads_are_limited_in_bytes_and_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = envs(&dir).await.remove(0);
+    let config = rightstat_server::Config { max_body_bytes: 4096, max_upload_rows: 3, ..Default::default() };
+    let app = rightstat_server::app(env.store.clone(), config);
+    let (cookie, csrf) = env.session("admin");
+    let post = |body: String| {
+        Request::post("/api/v1/imports")
+            .header(header::COOKIE, format!("rs_session={cookie}"))
+            .header("x-csrf-token", csrf)
+            .header(header::CONTENT_TYPE, "text/csv")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let rows = |n: usize| {
+        let mut s = String::from("indicator,area,period,value\n");
+        for y in 0..n {
+            s.push_str(&format!("CN_DIBAO_RECIPIENTS,130102,{},1\n", 2000 + y));
+        }
+        s
+    };
+    let before = env.count().await;
+    let big = app.clone().oneshot(post(format!("{}{}", rows(1), "#".repeat(5000)))).await.unwrap();
+    assert_eq!(big.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let too_many = app.clone().oneshot(post(rows(4))).await.unwrap();
+    assert_eq!(too_many.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = too_many.into_body().collect().await.unwrap().to_bytes();
+    assert!(String::from_utf8_lossy(&body).contains("at most 3 data rows per file"));
+    assert_eq!(env.count().await, before);
+    assert_eq!(app.clone().oneshot(post(rows(3))).await.unwrap().status(), StatusCode::CREATED);
+}

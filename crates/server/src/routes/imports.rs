@@ -14,7 +14,7 @@ use rightstat_store::{BatchRow, ImportOptions, ImportReport};
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-/// Most data rows one upload may carry.
+/// Most data rows one upload may carry, by default.
 pub const MAX_ROWS: u64 = 1_000_000;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -48,7 +48,7 @@ async fn import(State(s): State<AppState>, Extension(caller): Extension<Caller>,
     };
     let mut opts = ImportOptions::new(q.name.unwrap_or_else(|| "upload.csv".into()), format);
     opts.dry_run = q.dry_run.unwrap_or(false);
-    opts.max_rows = Some(MAX_ROWS);
+    opts.max_rows = Some(s.max_upload_rows);
     opts.actor = caller.actor();
     opts.reason = q.reason.unwrap_or_default();
     opts.allowed_areas = caller.roots(&[Role::Administrator, Role::Coordinator, Role::Reporter]);
