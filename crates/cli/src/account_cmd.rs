@@ -1,7 +1,7 @@
 //! `rightstat user|token|audit`: accounts, API tokens and the audit trail.
 
 use anyhow::{Context, Result, bail};
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use rightstat_core::policy::{Grant, Role};
 use rightstat_store::{Actor, AuditFilter, Store};
 use std::io::{BufRead, Write};
@@ -28,17 +28,31 @@ pub enum UserCmd {
     /// Give a role over an area subtree, optionally for one department.
     Grant {
         username: String,
-        /// administrator, coordinator, reporter, reviewer or analyst.
-        #[arg(long)]
-        role: Role,
-        /// Root of the area subtree (CN for the whole country).
-        #[arg(long)]
-        area: String,
-        #[arg(long)]
-        department: Option<String>,
+        #[command(flatten)]
+        grant: GrantArgs,
     },
     /// Set a new password (read like `user add`); ends the user's sessions.
     Password { username: String },
+}
+
+/// A role over an area subtree, optionally for one department.
+#[derive(Args, Debug)]
+pub struct GrantArgs {
+    /// administrator, coordinator, reporter, reviewer or analyst.
+    #[arg(long)]
+    role: Role,
+    /// Root of the area subtree (CN for the whole country).
+    #[arg(long)]
+    area: String,
+    /// Department code (see GET /api/v1/departments).
+    #[arg(long)]
+    department: Option<String>,
+}
+
+impl GrantArgs {
+    fn grant(self) -> Grant {
+        Grant { role: self.role, department: self.department, area: self.area }
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -50,12 +64,8 @@ pub enum TokenCmd {
         /// What the token is for, e.g. "provincial ETL".
         #[arg(long)]
         name: String,
-        #[arg(long)]
-        role: Role,
-        #[arg(long)]
-        area: String,
-        #[arg(long)]
-        department: Option<String>,
+        #[command(flatten)]
+        grant: GrantArgs,
         /// Days until it expires (1-366).
         #[arg(long, default_value_t = 90)]
         days: i64,
@@ -125,8 +135,8 @@ pub async fn user(store: &Store, cmd: UserCmd) -> Result<ExitCode> {
             store.set_user_disabled(&username, !enable, &actor).await?;
             println!("user {username} {}", if enable { "enabled" } else { "disabled" });
         }
-        UserCmd::Grant { username, role, area, department } => {
-            let g = Grant { role, department, area };
+        UserCmd::Grant { username, grant } => {
+            let g = grant.grant();
             store.grant(&username, &g, &actor).await?;
             println!("{username}: {}", grant_text(&g));
         }
@@ -142,8 +152,8 @@ pub async fn user(store: &Store, cmd: UserCmd) -> Result<ExitCode> {
 pub async fn token(store: &Store, cmd: TokenCmd) -> Result<ExitCode> {
     let actor = Actor::cli();
     match cmd {
-        TokenCmd::Create { user, name, role, area, department, days } => {
-            let g = Grant { role, department, area };
+        TokenCmd::Create { user, name, grant, days } => {
+            let g = grant.grant();
             let (id, secret) = store.create_token(&user, &name, &g, days, &actor).await?;
             eprintln!("token {id} for {user} ({}), valid {days} days. The secret is shown once; send it as `Authorization: Bearer <secret>`:", grant_text(&g));
             println!("{secret}");

@@ -248,7 +248,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 store.create_demo_users().await?;
                 tracing::info!(series = series.inserted, annex = annex.inserted, "demo data and users loaded");
             }
-            rightstat_server::serve(store, rightstat_server::Config { secure_cookies }, addr, |a| {
+            rightstat_server::serve(store, rightstat_server::Config { secure_cookies, ..Default::default() }, addr, |a| {
                 println!("RightStat listening on http://{a}/ (API: http://{a}/api/v1/indicators)");
             })
             .await

@@ -359,12 +359,27 @@ fn copy_csv(rows: &[CheckedObservation], batch: i64, now: &str) -> Result<Vec<u8
     w.into_inner().map_err(|e| StoreError::Invalid(e.to_string()))
 }
 
-/// Counts an error, keeping the first `max` for the report.
-fn record_error(report: &mut ImportReport, e: RowError, max: usize) {
+/// Files a message from the parser: errors go into the report (the first `max` listed, all
+/// counted); rows come back to be written only while the file is clean, writing is wanted
+/// (`write`) and nothing has failed.
+fn triage(report: &mut ImportReport, msg: Msg, max: usize, write: bool) -> Option<Vec<CheckedObservation>> {
+    let e = match msg {
+        Msg::Rows(rows) if write && report.error_count == 0 => {
+            report.inserted += rows.len() as u64;
+            return Some(rows);
+        }
+        Msg::Rows(_) => return None,
+        Msg::Error(e) => e,
+        Msg::Forbidden(e) => {
+            report.forbidden += 1;
+            e
+        }
+    };
     report.error_count += 1;
     if report.errors.len() < max {
         report.errors.push(e);
     }
+    None
 }
 
 impl Store {
@@ -403,24 +418,14 @@ impl Store {
         let first_id: i64 = on_tx!(&mut tx, t => sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM observation").fetch_one(&mut **t).await?);
         let mut report = ImportReport { dry_run: opts.dry_run, ..Default::default() };
         let max = opts.max_errors;
-        // Rows are written only while the file is clean; after the first bad row the rest is
-        // still checked (to report every error) but no longer loaded.
-        let write = |report: &ImportReport| report.error_count == 0 && !opts.dry_run;
+        // After the first bad row the rest is still checked (to report every error) but no
+        // longer loaded.
         let mut failure = None;
         match &mut tx {
             Tx::Sqlite(t) => {
                 while let Some(msg) = recv.recv().await {
-                    match msg {
-                        Msg::Error(e) => record_error(&mut report, e, max),
-                        Msg::Forbidden(e) => {
-                            report.forbidden += 1;
-                            record_error(&mut report, e, max)
-                        }
-                        Msg::Rows(rows) if write(&report) && failure.is_none() => {
-                            report.inserted += rows.len() as u64;
-                            failure = Tx::insert_sqlite(t, &rows, batch, &now).await.err();
-                        }
-                        Msg::Rows(_) => {}
+                    if let Some(rows) = triage(&mut report, msg, max, !opts.dry_run && failure.is_none()) {
+                        failure = Tx::insert_sqlite(t, &rows, batch, &now).await.err();
                     }
                 }
             }
@@ -436,26 +441,15 @@ impl Store {
                     ),
                 };
                 while let Some(msg) = recv.recv().await {
-                    match msg {
-                        Msg::Error(e) => record_error(&mut report, e, max),
-                        Msg::Forbidden(e) => {
-                            report.forbidden += 1;
-                            record_error(&mut report, e, max)
-                        }
-                        Msg::Rows(rows) if write(&report) && failure.is_none() => {
-                            report.inserted += rows.len() as u64;
-                            if let Some(c) = copy.as_mut() {
-                                failure = match copy_csv(&rows, batch, &now) {
-                                    Ok(buf) => c.send(buf).await.err().map(StoreError::from),
-                                    Err(e) => Some(e),
-                                };
-                            }
-                        }
-                        Msg::Rows(_) => {}
+                    if let (Some(rows), Some(c)) = (triage(&mut report, msg, max, !opts.dry_run && failure.is_none()), copy.as_mut()) {
+                        failure = match copy_csv(&rows, batch, &now) {
+                            Ok(buf) => c.send(buf).await.err().map(StoreError::from),
+                            Err(e) => Some(e),
+                        };
                     }
                 }
                 if let Some(c) = copy {
-                    if write(&report) && failure.is_none() {
+                    if report.error_count == 0 && failure.is_none() {
                         failure = c.finish().await.err().map(StoreError::from);
                     } else {
                         // The transaction is rolled back below; end the stream first.
