@@ -1,0 +1,354 @@
+//! Loading the needed columns of a CSV or Parquet file into memory.
+
+use crate::{EngineError, Result};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Which columns to read and what they mean.
+#[derive(Debug, Clone, Default)]
+pub struct LoadSpec {
+    /// Welfare (income or consumption per person or per equivalent adult).
+    pub welfare: Option<String>,
+    /// Sampling or expansion weight; 1 for every record when absent (a full registry).
+    pub weight: Option<String>,
+    /// Household size: with person weighting a household record counts `size` persons.
+    pub size: Option<String>,
+    /// Columns of the breakdown (categorical; any text).
+    pub by: Vec<String>,
+    /// Survey design, for standard errors.
+    pub strata: Option<String>,
+    pub psu: Option<String>,
+    /// Extra numeric columns (MPI indicators).
+    pub numeric: Vec<String>,
+    /// A categorical column whose value selects a poverty line from a line file.
+    pub line_key: Option<String>,
+    /// Weight households by persons (`size`) (default) or count each record once.
+    pub household_weighting: bool,
+}
+
+/// A categorical column, dictionary-encoded.
+#[derive(Debug, Clone, Default)]
+pub struct Categorical {
+    pub name: String,
+    pub codes: Vec<u32>,
+    pub labels: Vec<String>,
+}
+
+impl Categorical {
+    fn new(name: &str) -> Self {
+        Categorical { name: name.to_string(), ..Default::default() }
+    }
+}
+
+/// Builds a categorical column value by value.
+#[derive(Default)]
+struct Dict {
+    index: HashMap<String, u32>,
+}
+
+impl Dict {
+    fn code(&mut self, col: &mut Categorical, v: &str) -> u32 {
+        if let Some(&c) = self.index.get(v) {
+            return c;
+        }
+        let c = col.labels.len() as u32;
+        col.labels.push(v.to_string());
+        self.index.insert(v.to_string(), c);
+        c
+    }
+}
+
+/// The records, column by column.
+#[derive(Debug, Clone, Default)]
+pub struct Dataset {
+    pub n: usize,
+    pub welfare: Vec<f64>,
+    /// Population weight of each record (weight × size under person weighting).
+    pub weight: Vec<f64>,
+    pub by: Vec<Categorical>,
+    pub strata: Option<Categorical>,
+    pub psu: Option<Categorical>,
+    pub numeric: HashMap<String, Vec<f64>>,
+    pub line_key: Option<Categorical>,
+    /// Where the data came from, for messages and provenance.
+    pub source: String,
+}
+
+fn parse_num(file: &str, row: u64, column: &str, raw: &str) -> Result<f64> {
+    let t = raw.trim();
+    match t.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        _ => Err(EngineError::Value {
+            file: file.into(),
+            row,
+            column: column.into(),
+            value: raw.into(),
+            expected: "a finite number".into(),
+        }),
+    }
+}
+
+impl Dataset {
+    /// Loads from `.csv` or `.parquet` (by extension). `progress` receives bytes (CSV) or
+    /// rows (Parquet) read so far.
+    pub fn load(path: &Path, spec: &LoadSpec, progress: &dyn Fn(u64)) -> Result<Dataset> {
+        let name = path.display().to_string();
+        match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+            Some("parquet") | Some("pq") => {
+                #[cfg(feature = "parquet")]
+                {
+                    crate::data::parquet_in::load(path, spec, progress)
+                }
+                #[cfg(not(feature = "parquet"))]
+                {
+                    let _ = progress;
+                    Err(EngineError::Input { file: name, message: "this build cannot read Parquet (feature `parquet` is off)".into() })
+                }
+            }
+            _ => {
+                let f = std::fs::File::open(path).map_err(|e| EngineError::Io(name.clone(), e))?;
+                Self::from_csv(ProgressReader { inner: f, read: 0, progress }, &name, spec)
+            }
+        }
+    }
+
+    /// Loads from CSV text.
+    pub fn from_csv<R: std::io::Read>(reader: R, name: &str, spec: &LoadSpec) -> Result<Dataset> {
+        let mut rdr = csv::ReaderBuilder::new().buffer_capacity(1 << 20).from_reader(reader);
+        let headers = rdr.headers().map_err(|e| EngineError::Input { file: name.into(), message: e.to_string() })?.clone();
+        let find = |c: &str| -> Result<usize> {
+            headers.iter().position(|h| h.trim_start_matches('\u{feff}') == c).ok_or_else(|| EngineError::Input {
+                file: name.into(),
+                message: format!("column {c:?} not found (columns: {})", headers.iter().collect::<Vec<_>>().join(", ")),
+            })
+        };
+        let opt = |c: &Option<String>| c.as_deref().map(find).transpose();
+        let (i_welfare, i_weight, i_size) = (opt(&spec.welfare)?, opt(&spec.weight)?, opt(&spec.size)?);
+        let i_by = spec.by.iter().map(|c| find(c)).collect::<Result<Vec<_>>>()?;
+        let (i_strata, i_psu, i_key) = (opt(&spec.strata)?, opt(&spec.psu)?, opt(&spec.line_key)?);
+        let i_num = spec.numeric.iter().map(|c| find(c)).collect::<Result<Vec<_>>>()?;
+        let mut ds = Dataset { source: name.into(), ..Default::default() };
+        ds.by = spec.by.iter().map(|c| Categorical::new(c)).collect();
+        let mut dicts: Vec<Dict> = spec.by.iter().map(|_| Dict::default()).collect();
+        let mut strata = spec.strata.as_deref().map(Categorical::new);
+        let mut psu = spec.psu.as_deref().map(Categorical::new);
+        let mut key = spec.line_key.as_deref().map(Categorical::new);
+        let (mut d_strata, mut d_psu, mut d_key) = (Dict::default(), Dict::default(), Dict::default());
+        let mut nums: Vec<Vec<f64>> = spec.numeric.iter().map(|_| Vec::new()).collect();
+        let mut rec = csv::StringRecord::new();
+        let mut row = 1u64;
+        loop {
+            match rdr.read_record(&mut rec) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => return Err(EngineError::Input { file: name.into(), message: e.to_string() }),
+            }
+            row += 1;
+            let get = |i: usize| rec.get(i).unwrap_or("");
+            if let (Some(i), Some(c)) = (i_welfare, &spec.welfare) {
+                ds.welfare.push(parse_num(name, row, c, get(i))?);
+            }
+            let w = match (i_weight, &spec.weight) {
+                (Some(i), Some(c)) => parse_num(name, row, c, get(i))?,
+                _ => 1.0,
+            };
+            if w < 0.0 {
+                return Err(EngineError::Value { file: name.into(), row, column: spec.weight.clone().unwrap_or_default(), value: get(i_weight.unwrap_or(0)).into(), expected: "a weight ≥ 0".into() });
+            }
+            let size = match (i_size, &spec.size) {
+                (Some(i), Some(c)) if !spec.household_weighting => parse_num(name, row, c, get(i))?,
+                _ => 1.0,
+            };
+            ds.weight.push(w * size);
+            for (k, &i) in i_by.iter().enumerate() {
+                let c = dicts[k].code(&mut ds.by[k], get(i).trim());
+                ds.by[k].codes.push(c);
+            }
+            for (cat, dict, idx) in [(&mut strata, &mut d_strata, i_strata), (&mut psu, &mut d_psu, i_psu), (&mut key, &mut d_key, i_key)] {
+                if let (Some(cat), Some(i)) = (cat.as_mut(), idx) {
+                    let c = dict.code(cat, get(i).trim());
+                    cat.codes.push(c);
+                }
+            }
+            for (k, &i) in i_num.iter().enumerate() {
+                nums[k].push(parse_num(name, row, &spec.numeric[k], get(i))?);
+            }
+        }
+        ds.n = ds.weight.len();
+        ds.strata = strata;
+        ds.psu = psu;
+        ds.line_key = key;
+        ds.numeric = spec.numeric.iter().cloned().zip(nums).collect();
+        if ds.n == 0 {
+            return Err(EngineError::Input { file: name.into(), message: "no records".into() });
+        }
+        Ok(ds)
+    }
+}
+
+/// Reports bytes read to a progress callback.
+struct ProgressReader<'a, R> {
+    inner: R,
+    read: u64,
+    progress: &'a dyn Fn(u64),
+}
+
+impl<R: std::io::Read> std::io::Read for ProgressReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        if self.read % (8 << 20) < n as u64 {
+            (self.progress)(self.read);
+        }
+        Ok(n)
+    }
+}
+
+#[cfg(feature = "parquet")]
+mod parquet_in {
+    use super::*;
+    use arrow_array::{Array, ArrayRef, cast::AsArray};
+    use arrow_schema::DataType;
+    use parquet::arrow::ProjectionMask;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+    fn nums(file: &str, col: &str, a: &ArrayRef, out: &mut Vec<f64>) -> Result<()> {
+        use arrow_array::types::*;
+        macro_rules! push {
+            ($t:ty) => {{
+                let arr = a.as_primitive::<$t>();
+                for i in 0..arr.len() {
+                    if arr.is_null(i) {
+                        return Err(EngineError::Input { file: file.into(), message: format!("column {col:?} has a missing value") });
+                    }
+                    out.push(arr.value(i) as f64);
+                }
+            }};
+        }
+        match a.data_type() {
+            DataType::Float64 => push!(Float64Type),
+            DataType::Float32 => push!(Float32Type),
+            DataType::Int64 => push!(Int64Type),
+            DataType::Int32 => push!(Int32Type),
+            DataType::Int16 => push!(Int16Type),
+            DataType::Int8 => push!(Int8Type),
+            DataType::UInt32 => push!(UInt32Type),
+            DataType::UInt8 => push!(UInt8Type),
+            t => return Err(EngineError::Input { file: file.into(), message: format!("column {col:?} is {t}, expected a number") }),
+        }
+        Ok(())
+    }
+
+    fn cats(file: &str, col: &str, a: &ArrayRef, cat: &mut Categorical, dict: &mut Dict) -> Result<()> {
+        use arrow_array::types::*;
+        match a.data_type() {
+            DataType::Utf8 => {
+                let s = a.as_string::<i32>();
+                for i in 0..s.len() {
+                    let c = dict.code(cat, if s.is_null(i) { "" } else { s.value(i) });
+                    cat.codes.push(c);
+                }
+            }
+            DataType::LargeUtf8 => {
+                let s = a.as_string::<i64>();
+                for i in 0..s.len() {
+                    let c = dict.code(cat, if s.is_null(i) { "" } else { s.value(i) });
+                    cat.codes.push(c);
+                }
+            }
+            DataType::Dictionary(k, v) if **k == DataType::Int32 && **v == DataType::Utf8 => {
+                let d = a.as_dictionary::<Int32Type>();
+                let values = d.values().as_string::<i32>();
+                let local: Vec<u32> = (0..values.len()).map(|j| dict.code(cat, values.value(j))).collect();
+                for i in 0..d.len() {
+                    let c = if d.is_null(i) { dict.code(cat, "") } else { local[d.keys().value(i) as usize] };
+                    cat.codes.push(c);
+                }
+            }
+            _ => {
+                let mut v = Vec::new();
+                nums(file, col, a, &mut v)?;
+                for x in v {
+                    let c = dict.code(cat, &format!("{x}"));
+                    cat.codes.push(c);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn load(path: &Path, spec: &LoadSpec, progress: &dyn Fn(u64)) -> Result<Dataset> {
+        let name = path.display().to_string();
+        let err = |m: String| EngineError::Input { file: name.clone(), message: m };
+        let f = std::fs::File::open(path).map_err(|e| EngineError::Io(name.clone(), e))?;
+        let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| err(e.to_string()))?;
+        let schema = builder.schema().clone();
+        let mut wanted: Vec<String> = Vec::new();
+        for c in [&spec.welfare, &spec.weight, &spec.size, &spec.strata, &spec.psu, &spec.line_key].into_iter().flatten() {
+            wanted.push(c.clone());
+        }
+        wanted.extend(spec.by.iter().cloned());
+        wanted.extend(spec.numeric.iter().cloned());
+        for c in &wanted {
+            if schema.index_of(c).is_err() {
+                let cols: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+                return Err(err(format!("column {c:?} not found (columns: {})", cols.join(", "))));
+            }
+        }
+        let leaves: Vec<usize> = {
+            let pschema = builder.parquet_schema();
+            (0..pschema.num_columns()).filter(|&i| wanted.iter().any(|w| pschema.column(i).name() == w)).collect()
+        };
+        let mask = ProjectionMask::leaves(builder.parquet_schema(), leaves);
+        let reader = builder.with_projection(mask).with_batch_size(65_536).build().map_err(|e| err(e.to_string()))?;
+        let mut ds = Dataset { source: name.clone(), ..Default::default() };
+        ds.by = spec.by.iter().map(|c| Categorical::new(c)).collect();
+        let mut dicts: Vec<Dict> = spec.by.iter().map(|_| Dict::default()).collect();
+        let mut strata = spec.strata.as_deref().map(Categorical::new);
+        let mut psu = spec.psu.as_deref().map(Categorical::new);
+        let mut key = spec.line_key.as_deref().map(Categorical::new);
+        let (mut d_strata, mut d_psu, mut d_key) = (Dict::default(), Dict::default(), Dict::default());
+        let mut numv: Vec<Vec<f64>> = spec.numeric.iter().map(|_| Vec::new()).collect();
+        let (mut w, mut sz) = (Vec::new(), Vec::new());
+        for batch in reader {
+            let batch = batch.map_err(|e| err(e.to_string()))?;
+            let col = |c: &str| batch.column_by_name(c).cloned().ok_or_else(|| err(format!("column {c:?} missing")));
+            if let Some(c) = &spec.welfare {
+                nums(&name, c, &col(c)?, &mut ds.welfare)?;
+            }
+            match &spec.weight {
+                Some(c) => nums(&name, c, &col(c)?, &mut w)?,
+                None => w.extend(std::iter::repeat_n(1.0, batch.num_rows())),
+            }
+            match &spec.size {
+                Some(c) if !spec.household_weighting => nums(&name, c, &col(c)?, &mut sz)?,
+                _ => sz.extend(std::iter::repeat_n(1.0, batch.num_rows())),
+            }
+            for (k, c) in spec.by.iter().enumerate() {
+                cats(&name, c, &col(c)?, &mut ds.by[k], &mut dicts[k])?;
+            }
+            for (cat, dict, c) in [(&mut strata, &mut d_strata, &spec.strata), (&mut psu, &mut d_psu, &spec.psu), (&mut key, &mut d_key, &spec.line_key)] {
+                if let (Some(cat), Some(c)) = (cat.as_mut(), c) {
+                    cats(&name, c, &col(c)?, cat, dict)?;
+                }
+            }
+            for (k, c) in spec.numeric.iter().enumerate() {
+                nums(&name, c, &col(c)?, &mut numv[k])?;
+            }
+            progress(w.len() as u64);
+        }
+        if w.iter().any(|&x| x < 0.0) {
+            return Err(err("negative weight".into()));
+        }
+        ds.weight = w.iter().zip(&sz).map(|(a, b)| a * b).collect();
+        ds.n = ds.weight.len();
+        ds.strata = strata;
+        ds.psu = psu;
+        ds.line_key = key;
+        ds.numeric = spec.numeric.iter().cloned().zip(numv).collect();
+        if ds.n == 0 {
+            return Err(err("no records".into()));
+        }
+        Ok(ds)
+    }
+}

@@ -1,0 +1,42 @@
+//! Poverty and inequality measures from household or person microdata.
+//!
+//! The engine reads only the columns it needs (CSV or Parquet) into memory as plain vectors,
+//! then computes every requested measure for every group of a breakdown and all its margins
+//! in a few linear passes: one pass in file order for additive measures (FGT, Watts, mean,
+//! Theil, MLD, rates) and one pass in welfare order for order statistics (quantiles, Gini).
+//! Conventions are parameters, with the defaults of R `laeken` (Eurostat): poor if y < z,
+//! Eurostat weighted quantiles, relative lines computed over the whole population.
+//!
+//! No I/O here beyond reading the input file: storing results is the caller's business.
+
+pub mod data;
+pub mod disclosure;
+pub mod measures;
+pub mod mpi;
+mod passes;
+mod variance;
+
+pub use data::{Dataset, LoadSpec};
+pub use measures::{Conventions, Line, Measure, PoorIf, Request, ResultRow, compute};
+pub use mpi::{MpiSpec, compute_mpi};
+pub use passes::weighted_quantiles;
+
+/// Errors from loading data or computing measures.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("{file}: {message}")]
+    Input { file: String, message: String },
+    #[error("{file}, row {row}, column {column}: found {value:?}, expected {expected}")]
+    Value { file: String, row: u64, column: String, value: String, expected: String },
+    #[error("invalid request: {0}")]
+    Request(String),
+    #[error("invalid MPI specification: {0}")]
+    Spec(String),
+    #[error("cannot read {0}: {1}")]
+    Io(String, std::io::Error),
+}
+
+pub type Result<T> = std::result::Result<T, EngineError>;
+
+/// The code of a margin ("all values of this column") in results.
+pub const TOTAL: &str = "_T";

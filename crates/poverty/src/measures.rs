@@ -1,0 +1,438 @@
+//! The measures, their conventions, and the computation over a breakdown with margins.
+//!
+//! Scales: FGT(α), Watts, decile shares and the quintile share ratio are proportions or
+//! ratios; the at-risk-of-poverty rate and the relative median poverty gap are percentages
+//! (as Eurostat and R `laeken` publish them); Gini, Theil and MLD are indices (Gini in [0, 1]).
+
+use crate::data::Dataset;
+use crate::passes::{Groups, QuantileTracker, welfare_order};
+use crate::{EngineError, Result, TOTAL};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Measure {
+    /// Foster-Greer-Thorbecke index of order α (0 headcount, 1 gap, 2 severity).
+    Fgt(u8),
+    Watts,
+    Mean,
+    Median,
+    /// Weighted quantile at p (Eurostat definition).
+    Quantile(f64),
+    /// Share of total welfare held by each tenth of the population.
+    DecileShares,
+    /// Quintile share ratio S80/S20 (laeken `qsr`).
+    S80S20,
+    Gini,
+    Theil,
+    /// Mean log deviation (Theil L).
+    Mld,
+    /// At-risk-of-poverty rate, % (laeken `arpr`).
+    Arpr,
+    /// At-risk-of-poverty threshold (a fraction, default 60 %, of the median).
+    Arpt,
+    /// Relative median at-risk-of-poverty gap, % (laeken `rmpg`).
+    Rmpg,
+    /// The poverty line applied (mean over the group's records when lines vary).
+    Line,
+}
+
+impl FromStr for Measure {
+    type Err = EngineError;
+    fn from_str(s: &str) -> Result<Self> {
+        let t = s.trim().to_ascii_lowercase();
+        Ok(match t.as_str() {
+            "fgt0" | "headcount" => Measure::Fgt(0),
+            "fgt1" | "gap" => Measure::Fgt(1),
+            "fgt2" | "severity" => Measure::Fgt(2),
+            "watts" => Measure::Watts,
+            "mean" => Measure::Mean,
+            "median" => Measure::Median,
+            "deciles" | "decile_shares" => Measure::DecileShares,
+            "s80s20" | "qsr" => Measure::S80S20,
+            "gini" => Measure::Gini,
+            "theil" => Measure::Theil,
+            "mld" => Measure::Mld,
+            "arpr" => Measure::Arpr,
+            "arpt" => Measure::Arpt,
+            "rmpg" => Measure::Rmpg,
+            "line" => Measure::Line,
+            q if q.starts_with('p') && q[1..].parse::<f64>().is_ok_and(|p| (0.0..=100.0).contains(&p)) => {
+                Measure::Quantile(q[1..].parse::<f64>().unwrap_or(50.0) / 100.0)
+            }
+            _ => {
+                return Err(EngineError::Request(format!(
+                    "unknown measure {s:?}: expected fgt0, fgt1, fgt2, watts, mean, median, pNN (e.g. p10), deciles, s80s20, gini, theil, mld, arpr, arpt, rmpg or line"
+                )));
+            }
+        })
+    }
+}
+
+impl Measure {
+    fn names(&self) -> Vec<String> {
+        match self {
+            Measure::Fgt(a) => vec![format!("fgt{a}")],
+            Measure::Watts => vec!["watts".into()],
+            Measure::Mean => vec!["mean".into()],
+            Measure::Median => vec!["median".into()],
+            Measure::Quantile(p) => vec![format!("p{}", p * 100.0)],
+            Measure::DecileShares => (1..=10).map(|d| format!("decile_share_{d}")).collect(),
+            Measure::S80S20 => vec!["s80s20".into()],
+            Measure::Gini => vec!["gini".into()],
+            Measure::Theil => vec!["theil".into()],
+            Measure::Mld => vec!["mld".into()],
+            Measure::Arpr => vec!["arpr".into()],
+            Measure::Arpt => vec!["arpt".into()],
+            Measure::Rmpg => vec!["rmpg".into()],
+            Measure::Line => vec!["line".into()],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelativeTo {
+    Median,
+    Mean,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Line {
+    /// One line for everyone.
+    Absolute(f64),
+    /// A line per value of the dataset's line-key column (a year, an area).
+    PerKey(HashMap<String, f64>),
+    /// A fraction of the median or mean.
+    Relative { fraction: f64, of: RelativeTo },
+}
+
+impl FromStr for Line {
+    type Err = EngineError;
+    /// `2300`, `relative:0.6:median`, `relative:0.5:mean`.
+    fn from_str(s: &str) -> Result<Self> {
+        let bad = || EngineError::Request(format!("line {s:?}: expected a number, relative:FRACTION:median or relative:FRACTION:mean"));
+        if let Some(rest) = s.strip_prefix("relative:") {
+            let (f, of) = rest.split_once(':').ok_or_else(bad)?;
+            let fraction: f64 = f.parse().map_err(|_| bad())?;
+            let of = match of {
+                "median" => RelativeTo::Median,
+                "mean" => RelativeTo::Mean,
+                _ => return Err(bad()),
+            };
+            if !(fraction > 0.0 && fraction.is_finite()) {
+                return Err(bad());
+            }
+            return Ok(Line::Relative { fraction, of });
+        }
+        let z: f64 = s.parse().map_err(|_| bad())?;
+        if !(z > 0.0 && z.is_finite()) {
+            return Err(EngineError::Request(format!("line {s:?}: must be a positive number")));
+        }
+        Ok(Line::Absolute(z))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PoorIf {
+    /// y < z (World Bank, Eurostat / laeken: the default).
+    Below,
+    /// y ≤ z (R convey).
+    AtOrBelow,
+}
+
+#[derive(Debug, Clone)]
+pub struct Conventions {
+    pub poor_if: PoorIf,
+    /// Relative lines (and the at-risk-of-poverty threshold) from each group's own median or
+    /// mean, instead of the whole population's (the default).
+    pub relative_per_group: bool,
+    /// Fraction of the median defining the at-risk-of-poverty threshold (Eurostat: 0.6).
+    pub arpt_fraction: f64,
+}
+
+impl Default for Conventions {
+    fn default() -> Self {
+        Conventions { poor_if: PoorIf::Below, relative_per_group: false, arpt_fraction: 0.6 }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub measures: Vec<Measure>,
+    pub line: Option<Line>,
+    pub conventions: Conventions,
+}
+
+/// One measure for one group.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResultRow {
+    /// One value per breakdown column; `_T` where the row is a margin over that column.
+    pub keys: Vec<String>,
+    pub measure: String,
+    /// NaN when undefined (an empty group, no positive incomes for Theil...).
+    pub value: f64,
+    /// Records in the group (unweighted).
+    pub n_obs: u64,
+    /// Population the group represents (sum of weights).
+    pub sum_weight: f64,
+    /// Linearised standard error (survey design given, FGT only).
+    pub se: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Acc {
+    n: u64,
+    w: f64,
+    t: f64,
+    poor: [f64; 3],
+    watts: f64,
+    pos_w: f64,
+    pos_t: f64,
+    s_ylny: f64,
+    s_lny: f64,
+    line_w: f64,
+    arpr: f64,
+    bottom20: f64,
+    top20: f64,
+    bottom20_w: f64,
+    top20_w: f64,
+    deciles: [f64; 10],
+}
+
+impl Request {
+    fn has(&self, f: impl Fn(&Measure) -> bool) -> bool {
+        self.measures.iter().any(f)
+    }
+}
+
+/// Computes every requested measure for every group of the breakdown and its margins.
+pub fn compute(ds: &Dataset, req: &Request) -> Result<Vec<ResultRow>> {
+    if ds.welfare.len() != ds.n {
+        return Err(EngineError::Request("no welfare column loaded".into()));
+    }
+    let needs_line = req.has(|m| matches!(m, Measure::Fgt(_) | Measure::Watts | Measure::Line));
+    if needs_line && req.line.is_none() {
+        return Err(EngineError::Request("FGT, Watts and line need a poverty line (--line)".into()));
+    }
+    let groups = Groups::new(ds);
+    let g_total = groups.len() - 1;
+    let (y, w) = (&ds.welfare, &ds.weight);
+
+    // Pass A: sizes and totals.
+    let mut acc = vec![Acc::default(); groups.len()];
+    for i in 0..ds.n {
+        for g in groups.of(i) {
+            let a = &mut acc[g];
+            a.n += 1;
+            a.w += w[i];
+            a.t += w[i] * y[i];
+        }
+    }
+
+    // Which quantiles the requested measures need.
+    let mut probs: Vec<f64> = Vec::new();
+    let relative_median = matches!(req.line, Some(Line::Relative { of: RelativeTo::Median, .. }));
+    if req.has(|m| matches!(m, Measure::Median | Measure::Arpr | Measure::Arpt | Measure::Rmpg)) || relative_median {
+        probs.push(0.5);
+    }
+    if req.has(|m| matches!(m, Measure::S80S20)) {
+        probs.extend([0.2, 0.8]);
+    }
+    if req.has(|m| matches!(m, Measure::DecileShares)) {
+        probs.extend((1..10).map(|d| d as f64 / 10.0));
+    }
+    for m in &req.measures {
+        if let Measure::Quantile(p) = m {
+            probs.push(*p);
+        }
+    }
+    probs.sort_by(f64::total_cmp);
+    probs.dedup();
+    let q_index = |p: f64| probs.iter().position(|&x| x == p);
+
+    // Pass B, in welfare order: quantiles and the Gini sum.
+    let need_sorted = !probs.is_empty() || req.has(|m| matches!(m, Measure::Gini));
+    let order = if need_sorted || req.has(|m| matches!(m, Measure::Rmpg)) { welfare_order(y) } else { Vec::new() };
+    let mut trackers: Vec<QuantileTracker> = vec![QuantileTracker::new(probs.len()); groups.len()];
+    let mut cum = vec![0.0f64; groups.len()];
+    let mut gini_sum = vec![0.0f64; groups.len()];
+    if need_sorted {
+        for &i in &order {
+            let i = i as usize;
+            for g in groups.of(i) {
+                trackers[g].push(&probs, acc[g].w, y[i], w[i]);
+                cum[g] += w[i];
+                gini_sum[g] += w[i] * y[i] * (2.0 * cum[g] - w[i]);
+            }
+        }
+        for t in &mut trackers {
+            t.finish(&probs);
+        }
+    }
+    let quantile = |g: usize, p: f64| q_index(p).map_or(f64::NAN, |k| trackers[g].values[k]);
+    let means: Vec<f64> = acc.iter().map(|a| a.t / a.w).collect();
+    let mean = |g: usize| means[g];
+
+    // Lines: per record (absolute, per key, relative to the whole population) or per group.
+    let relative_line = |g: usize, fraction: f64, of: RelativeTo| match of {
+        RelativeTo::Median => fraction * quantile(g, 0.5),
+        RelativeTo::Mean => fraction * mean(g),
+    };
+    let key_lines: Option<Vec<f64>> = match (&req.line, &ds.line_key) {
+        (Some(Line::PerKey(map)), Some(key)) => Some(
+            key.labels
+                .iter()
+                .map(|l| map.get(l).copied().ok_or_else(|| EngineError::Request(format!("no poverty line for {} = {l:?} in the line file", key.name))))
+                .collect::<Result<_>>()?,
+        ),
+        (Some(Line::PerKey(_)), None) => return Err(EngineError::Request("a line file needs the column that selects the line (--line-key)".into())),
+        _ => None,
+    };
+    let line_of = |i: usize, g: usize| -> f64 {
+        match &req.line {
+            None => f64::NAN,
+            Some(Line::Absolute(z)) => *z,
+            Some(Line::PerKey(_)) => key_lines.as_ref().map_or(f64::NAN, |k| ds.line_key.as_ref().map_or(f64::NAN, |c| k[c.codes[i] as usize])),
+            Some(Line::Relative { fraction, of }) => relative_line(if req.conventions.relative_per_group { g } else { g_total }, *fraction, *of),
+        }
+    };
+    let arpt = |g: usize| req.conventions.arpt_fraction * quantile(if req.conventions.relative_per_group { g } else { g_total }, 0.5);
+    let poor = |yi: f64, z: f64| match req.conventions.poor_if {
+        PoorIf::Below => yi < z,
+        PoorIf::AtOrBelow => yi <= z,
+    };
+
+    // Pass C, in file order: everything additive given lines and quantiles.
+    let want_deciles = req.has(|m| matches!(m, Measure::DecileShares));
+    let want_qsr = req.has(|m| matches!(m, Measure::S80S20));
+    let want_arpr = req.has(|m| matches!(m, Measure::Arpr | Measure::Rmpg));
+    let arpts: Vec<f64> = (0..groups.len()).map(|g| if want_arpr { arpt(g) } else { f64::NAN }).collect();
+    let deciles: Vec<[f64; 9]> = (0..groups.len())
+        .map(|g| {
+            let mut d = [f64::NAN; 9];
+            if want_deciles {
+                for (k, v) in d.iter_mut().enumerate() {
+                    *v = quantile(g, (k + 1) as f64 / 10.0);
+                }
+            }
+            d
+        })
+        .collect();
+    let qsr_bounds: Vec<(f64, f64)> = (0..groups.len()).map(|g| if want_qsr { (quantile(g, 0.2), quantile(g, 0.8)) } else { (f64::NAN, f64::NAN) }).collect();
+    for i in 0..ds.n {
+        let (yi, wi) = (y[i], w[i]);
+        for g in groups.of(i) {
+            let a = &mut acc[g];
+            if needs_line {
+                let z = line_of(i, g);
+                a.line_w += wi * z;
+                if poor(yi, z) {
+                    let gap = ((z - yi) / z).max(0.0);
+                    a.poor[0] += wi;
+                    a.poor[1] += wi * gap;
+                    a.poor[2] += wi * gap * gap;
+                    if yi > 0.0 && yi < z {
+                        a.watts += wi * (z / yi).ln();
+                    }
+                }
+            }
+            if yi > 0.0 {
+                a.pos_w += wi;
+                a.pos_t += wi * yi;
+                let l = yi.ln();
+                a.s_lny += wi * l;
+                a.s_ylny += wi * yi * l;
+            }
+            if want_arpr && yi < arpts[g] {
+                a.arpr += wi;
+            }
+            if want_qsr {
+                let (lo, hi) = qsr_bounds[g];
+                if yi <= lo {
+                    a.bottom20 += wi * yi;
+                    a.bottom20_w += wi;
+                }
+                if yi > hi {
+                    a.top20 += wi * yi;
+                    a.top20_w += wi;
+                }
+            }
+            if want_deciles {
+                let d = deciles[g].iter().take_while(|&&b| yi > b).count();
+                a.deciles[d] += wi * yi;
+            }
+        }
+    }
+
+    // Pass D, in welfare order: the median income of those below the threshold (RMPG).
+    let mut rmpg_median = vec![f64::NAN; groups.len()];
+    if req.has(|m| matches!(m, Measure::Rmpg)) {
+        let mut t: Vec<QuantileTracker> = vec![QuantileTracker::new(1); groups.len()];
+        for &i in &order {
+            let i = i as usize;
+            for g in groups.of(i) {
+                if y[i] < arpts[g] {
+                    t[g].push(&[0.5], acc[g].arpr, y[i], w[i]);
+                }
+            }
+        }
+        for (g, t) in t.iter_mut().enumerate() {
+            t.finish(&[0.5]);
+            rmpg_median[g] = t.values[0];
+        }
+    }
+
+    // Standard errors of FGT by linearisation, when the design is known.
+    let fgt_se: HashMap<(usize, u8), f64> = match (&ds.strata, &ds.psu) {
+        (Some(_), Some(_)) | (None, Some(_)) => {
+            let mut out = HashMap::new();
+            for m in &req.measures {
+                if let Measure::Fgt(alpha) = m {
+                    let se = crate::variance::ratio_se(ds, &groups, |i, g| {
+                        let z = line_of(i, g);
+                        if poor(y[i], z) { ((z - y[i]) / z).max(0.0).powi(*alpha as i32) } else { 0.0 }
+                    })?;
+                    for (g, s) in se.into_iter().enumerate() {
+                        out.insert((g, *alpha), s);
+                    }
+                }
+            }
+            out
+        }
+        _ => HashMap::new(),
+    };
+
+    let mut rows = Vec::new();
+    for (g, key) in groups.keys.iter().enumerate() {
+        let a = &acc[g];
+        let keys: Vec<String> = key.iter().enumerate().map(|(j, c)| c.map_or(TOTAL.to_string(), |c| ds.by[j].labels[c as usize].clone())).collect();
+        let mu = a.t / a.w;
+        for m in &req.measures {
+            let values: Vec<f64> = match m {
+                Measure::Fgt(alpha) => vec![a.poor[*alpha as usize] / a.w],
+                Measure::Watts => vec![a.watts / a.w],
+                Measure::Mean => vec![mu],
+                Measure::Median => vec![quantile(g, 0.5)],
+                Measure::Quantile(p) => vec![quantile(g, *p)],
+                Measure::DecileShares => a.deciles.iter().map(|d| d / a.t).collect(),
+                Measure::S80S20 => vec![a.top20 / a.bottom20],
+                Measure::Gini => vec![gini_sum[g] / (a.w * a.t) - 1.0],
+                Measure::Theil => vec![a.s_ylny / a.pos_t - (a.pos_t / a.pos_w).ln()],
+                Measure::Mld => vec![(a.pos_t / a.pos_w).ln() - a.s_lny / a.pos_w],
+                Measure::Arpr => vec![100.0 * a.arpr / a.w],
+                Measure::Arpt => vec![arpt(g)],
+                Measure::Rmpg => vec![100.0 * (arpts[g] - rmpg_median[g]) / arpts[g]],
+                Measure::Line => vec![a.line_w / a.w],
+            };
+            for (name, value) in m.names().into_iter().zip(values) {
+                let se = match m {
+                    Measure::Fgt(alpha) => fgt_se.get(&(g, *alpha)).copied(),
+                    _ => None,
+                };
+                rows.push(ResultRow { keys: keys.clone(), measure: name, value, n_obs: a.n, sum_weight: a.w, se });
+            }
+        }
+    }
+    Ok(rows)
+}

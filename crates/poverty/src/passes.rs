@@ -1,0 +1,178 @@
+//! Groups of a breakdown with all its margins, and the per-group running state.
+
+use crate::data::Dataset;
+use std::collections::HashMap;
+
+/// Every group of every margin of a breakdown by k columns: 2^k subsets of the columns
+/// (the full breakdown first, the grand total last), each with its observed groups.
+pub struct Groups {
+    /// Finest cell of each record.
+    pub cell: Vec<u32>,
+    /// For each subset: the group of each cell (global group id).
+    pub cell_to_group: Vec<Vec<u32>>,
+    /// For each global group: the code of each by-column, `None` for a margin.
+    pub keys: Vec<Vec<Option<u32>>>,
+}
+
+impl Groups {
+    pub fn new(ds: &Dataset) -> Groups {
+        let k = ds.by.len();
+        let mut cells: HashMap<Vec<u32>, u32> = HashMap::new();
+        let mut cell_codes: Vec<Vec<u32>> = Vec::new();
+        let mut cell = Vec::with_capacity(ds.n);
+        // Mixed-radix cell ids through a dense table when small enough, else a hash map.
+        let cards: Vec<u64> = ds.by.iter().map(|c| c.labels.len().max(1) as u64).collect();
+        let product = cards.iter().try_fold(1u64, |a, &c| a.checked_mul(c)).unwrap_or(u64::MAX);
+        if product <= (1 << 22) {
+            let mut table = vec![u32::MAX; product as usize];
+            for i in 0..ds.n {
+                let mut id = 0u64;
+                for (j, col) in ds.by.iter().enumerate() {
+                    id = id * cards[j] + col.codes[i] as u64;
+                }
+                let slot = &mut table[id as usize];
+                if *slot == u32::MAX {
+                    *slot = cell_codes.len() as u32;
+                    cell_codes.push(ds.by.iter().map(|c| c.codes[i]).collect());
+                }
+                cell.push(*slot);
+            }
+        } else {
+            for i in 0..ds.n {
+                let codes: Vec<u32> = ds.by.iter().map(|c| c.codes[i]).collect();
+                let next = cell_codes.len() as u32;
+                let id = *cells.entry(codes.clone()).or_insert_with(|| {
+                    cell_codes.push(codes);
+                    next
+                });
+                cell.push(id);
+            }
+        }
+        // Subsets from the full breakdown down to the grand total.
+        let mut subsets: Vec<u32> = (0..(1u32 << k)).collect();
+        subsets.sort_by_key(|s| std::cmp::Reverse((s.count_ones(), *s)));
+        let mut keys: Vec<Vec<Option<u32>>> = Vec::new();
+        let mut cell_to_group = Vec::new();
+        for s in subsets {
+            let mut index: HashMap<Vec<Option<u32>>, u32> = HashMap::new();
+            let mut map = Vec::with_capacity(cell_codes.len());
+            let mut order: Vec<(Vec<Option<u32>>, usize)> = cell_codes
+                .iter()
+                .enumerate()
+                .map(|(ci, codes)| ((0..k).map(|j| (s >> (k - 1 - j) & 1 == 1).then_some(codes[j])).collect(), ci))
+                .collect();
+            // Groups in label order, for stable output.
+            order.sort_by(|a, b| {
+                let la: Vec<Option<&str>> = a.0.iter().enumerate().map(|(j, c)| c.map(|c| ds.by[j].labels[c as usize].as_str())).collect();
+                let lb: Vec<Option<&str>> = b.0.iter().enumerate().map(|(j, c)| c.map(|c| ds.by[j].labels[c as usize].as_str())).collect();
+                la.cmp(&lb)
+            });
+            let mut tmp = vec![0u32; cell_codes.len()];
+            for (key, ci) in order {
+                let g = *index.entry(key.clone()).or_insert_with(|| {
+                    keys.push(key);
+                    (keys.len() - 1) as u32
+                });
+                tmp[ci] = g;
+            }
+            map.extend(tmp);
+            cell_to_group.push(map);
+        }
+        Groups { cell, cell_to_group, keys }
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// The groups record `i` belongs to, one per subset.
+    #[inline]
+    pub fn of(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        let c = self.cell[i] as usize;
+        self.cell_to_group.iter().map(move |m| m[c] as usize)
+    }
+}
+
+/// Record indices in ascending welfare order (ties in file order).
+pub fn welfare_order(welfare: &[f64]) -> Vec<u32> {
+    let mut idx: Vec<u32> = (0..welfare.len() as u32).collect();
+    idx.sort_by(|&a, &b| welfare[a as usize].total_cmp(&welfare[b as usize]).then(a.cmp(&b)));
+    idx
+}
+
+/// Weighted quantiles as R `laeken::weightedQuantile` computes them (the reference for
+/// Eurostat indicators), found while walking a group's records in ascending order: for p in
+/// (0, 1), the first value whose cumulative weight share exceeds p; for p = 0 the smallest
+/// value, for p = 1 the largest. (laeken's code also has a branch averaging two values when
+/// the share equals p exactly, but it can never be reached after its strict comparison.)
+#[derive(Debug, Clone)]
+pub struct QuantileTracker {
+    next: usize,
+    cum: f64,
+    first: bool,
+    pub values: Vec<f64>,
+    last: f64,
+}
+
+impl QuantileTracker {
+    pub fn new(n_probs: usize) -> Self {
+        QuantileTracker { next: 0, cum: 0.0, first: true, values: vec![f64::NAN; n_probs], last: f64::NAN }
+    }
+
+    #[inline]
+    pub fn push(&mut self, probs: &[f64], total: f64, y: f64, w: f64) {
+        if self.first {
+            self.first = false;
+            while self.next < probs.len() && probs[self.next] == 0.0 {
+                self.values[self.next] = y;
+                self.next += 1;
+            }
+        }
+        self.cum += w;
+        self.last = y;
+        if self.next == probs.len() {
+            return;
+        }
+        let rw = self.cum / total;
+        while self.next < probs.len() && probs[self.next] < 1.0 && rw > probs[self.next] {
+            self.values[self.next] = y;
+            self.next += 1;
+        }
+    }
+
+    /// Fills p = 1 (the largest value) at the end of the group.
+    pub fn finish(&mut self, probs: &[f64]) {
+        for (i, &p) in probs.iter().enumerate() {
+            if p == 1.0 || (self.values[i].is_nan() && !self.last.is_nan()) {
+                self.values[i] = self.last;
+            }
+        }
+    }
+}
+
+/// Weighted quantiles of a whole vector (tests and small inputs).
+pub fn weighted_quantiles(x: &[f64], w: &[f64], probs: &[f64]) -> Vec<f64> {
+    let order = welfare_order(x);
+    let total: f64 = w.iter().sum();
+    let mut t = QuantileTracker::new(probs.len());
+    for &i in &order {
+        t.push(probs, total, x[i as usize], w[i as usize]);
+    }
+    t.finish(probs);
+    t.values
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_follow_laeken() {
+        // Values from R: laeken::weightedMedian(1:4) == 3; weightedMedian(1:3, c(1, 1, 2)) == 3.
+        assert_eq!(weighted_quantiles(&[1.0, 2.0, 3.0, 4.0], &[1.0; 4], &[0.5]), [3.0]);
+        assert_eq!(weighted_quantiles(&[3.0, 1.0, 2.0], &[1.0; 3], &[0.5]), [2.0]);
+        assert_eq!(weighted_quantiles(&[1.0, 2.0, 3.0], &[1.0, 1.0, 2.0], &[0.5]), [3.0]);
+        assert_eq!(weighted_quantiles(&[1.0, 2.0, 3.0], &[1.0, 1.0, 5.0], &[0.0, 0.5, 1.0]), [1.0, 3.0, 3.0]);
+        assert_eq!(weighted_quantiles(&[5.0, 1.0, 4.0, 2.0, 3.0], &[1.0; 5], &[0.2, 0.8]), [2.0, 5.0]);
+    }
+}

@@ -1,0 +1,68 @@
+//! The engine against R laeken and survey on the eusilc data (golden values in `golden/`).
+
+use rightstat_poverty::{Conventions, Dataset, Line, LoadSpec, Measure, Request, compute};
+use std::collections::HashMap;
+use std::path::Path;
+
+fn golden() -> HashMap<(String, String), f64> {
+    let mut rdr = csv::Reader::from_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/laeken_golden.csv")).unwrap();
+    rdr.records().map(|r| {
+        let r = r.unwrap();
+        ((r[0].to_string(), r[1].to_string()), r[2].trim().parse().unwrap())
+    }).collect()
+}
+
+fn eusilc(by: &str, design: bool) -> Dataset {
+    let spec = LoadSpec {
+        welfare: Some("eqIncome".into()),
+        weight: Some("rb050".into()),
+        by: vec![by.into()],
+        strata: design.then(|| "db040".into()),
+        psu: design.then(|| "db030".into()),
+        ..Default::default()
+    };
+    Dataset::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/eusilc.csv"), &spec, &|_| {}).unwrap()
+}
+
+fn close(got: f64, want: f64) -> bool {
+    (got - want).abs() <= 1e-9 * want.abs().max(1.0)
+}
+
+#[test]
+fn eurostat_indicators_match_laeken_overall_and_by_region() {
+    let gold = golden();
+    let ds = eusilc("db040", false);
+    assert_eq!(ds.n, 14_827);
+    let req = Request {
+        measures: ["arpt", "arpr", "gini", "s80s20", "rmpg", "median"].iter().map(|m| m.parse().unwrap()).collect(),
+        line: None,
+        conventions: Conventions::default(),
+    };
+    let rows = compute(&ds, &req).unwrap();
+    let mut checked = 0;
+    for r in &rows {
+        if let Some(&want) = gold.get(&(r.measure.clone(), r.keys[0].clone())) {
+            assert!(close(r.value, want), "{} {}: engine {} laeken {}", r.measure, r.keys[0], r.value, want);
+            checked += 1;
+        }
+    }
+    // arpt overall; arpr, gini, s80s20, rmpg, median overall and for 9 regions.
+    assert_eq!(checked, 1 + 5 * 10, "{checked} values compared");
+}
+
+#[test]
+fn fgt_and_linearised_standard_errors_match_survey() {
+    let gold = golden();
+    let ds = eusilc("rb090", true);
+    let req = Request { measures: vec![Measure::Fgt(0), Measure::Fgt(1), Measure::Fgt(2)], line: Some(Line::Absolute(10_000.0)), conventions: Conventions::default() };
+    let rows = compute(&ds, &req).unwrap();
+    assert_eq!(rows.len(), 9);
+    for r in &rows {
+        let g = r.keys[0].clone();
+        let want = gold[&(r.measure.clone(), g.clone())];
+        let want_se = gold[&(format!("se_{}", r.measure), g.clone())];
+        assert!(close(r.value, want), "{} {g}: {} vs {want}", r.measure, r.value);
+        let se = r.se.expect("design given, so a standard error");
+        assert!((se - want_se).abs() <= 1e-9, "se {} {g}: {se} vs {want_se}", r.measure);
+    }
+}
