@@ -13,6 +13,7 @@ use std::process::ExitCode;
 
 mod account_cmd;
 mod catalog_cmd;
+mod poverty_cmd;
 
 /// RightStat: human-rights statistics and treaty reporting.
 ///
@@ -70,6 +71,15 @@ enum Command {
     /// The tamper-evident audit trail.
     #[command(subcommand)]
     Audit(account_cmd::AuditCmd),
+    /// Poverty and inequality measures from household or person microdata (CSV or Parquet),
+    /// by any breakdown with all its margins; with --publish-as, stored as computed
+    /// observations with small cells suppressed.
+    ///
+    /// Scales: fgt*, watts, decile shares: proportions; arpr, rmpg: percent; gini in [0, 1].
+    Poverty(poverty_cmd::PovertyArgs),
+    /// Alkire-Foster multidimensional poverty (H, A, M0, headcounts, contributions) from a
+    /// specification: a TOML file or a shipped one (global-mpi, china-2a3g).
+    Mpi(poverty_cmd::MpiArgs),
     /// Make an import's figures public.
     Publish {
         /// The batch id an import reported.
@@ -389,6 +399,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             store.add_successor(&predecessor, &successor, &date, &rightstat_store::Actor::cli()).await?;
             println!("{predecessor} → {successor} from {date}");
         }
+        Command::Poverty(a) => return poverty_cmd::poverty(&cli.db, a).await,
+        Command::Mpi(a) => return poverty_cmd::mpi(&cli.db, a).await,
         Command::User(cmd) => return account_cmd::user(&open(&cli.db).await?, cmd).await,
         Command::Token(cmd) => return account_cmd::token(&open(&cli.db).await?, cmd).await,
         Command::Audit(cmd) => return account_cmd::audit(&open(&cli.db).await?, cmd).await,

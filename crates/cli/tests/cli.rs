@@ -210,3 +210,60 @@ async fn accounts_tokens_and_a_tampered_audit_trail() {
         assert!(text(&bad.stderr).contains("BROKEN at record 2"), "{}", text(&bad.stderr));
     }
 }
+
+const EUSILC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../poverty/tests/golden/eusilc.csv");
+
+#[test]
+fn poverty_csv_follows_the_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = testing::fresh_sqlite_url(dir.path());
+    let out = rightstat(&db, &["poverty", EUSILC, "--welfare", "eqIncome", "--weight", "rb050", "--by", "db040,rb090", "--line", "relative:0.6:median", "--measures", "fgt0,gini", "--format", "csv"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let csv = text(&out.stdout);
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("db040,rb090,measure,value,n_obs,sum_weight"));
+    // 9 regions × 2 sexes + 9 region margins + 2 sex margins + the total, 2 measures each.
+    assert_eq!(lines.clone().count(), (18 + 9 + 2 + 1) * 2);
+    let total = lines.find(|l| l.starts_with("_T,_T,fgt0,")).unwrap();
+    assert!(total.contains(",14827,"), "{total}");
+    // The at-risk rate equals fgt0 with a line at 60 % of the national median.
+    let fgt0: f64 = total.split(',').nth(3).unwrap().parse().unwrap();
+    assert!((fgt0 * 100.0 - 14.444218167533551).abs() < 1e-9);
+    let bad = rightstat(&db, &["poverty", EUSILC, "--welfare", "income", "--line", "1"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(text(&bad.stderr).contains("column \"income\" not found"), "{}", text(&bad.stderr));
+}
+
+#[tokio::test]
+async fn mpi_and_publishing_with_suppression() {
+    let dir = tempfile::tempdir().unwrap();
+    // Households of a registry: urban/rural, the 2a3g indicators, sizes.
+    let mut csv = String::from("hh,URBANISATION,size,income_pc,food_insecure,clothing_insecure,child_out_of_school,no_medical_insurance,unsafe_housing,unsafe_water\n");
+    for i in 0..400 {
+        let urb = if i % 50 == 0 { "U" } else { "R" }; // only 8 urban households: a small cell
+        let income = 2000 + (i * 37) % 6000;
+        csv.push_str(&format!("{i},{urb},{},{income},{},0,{},0,{},0\n", 1 + i % 5, (i % 17 == 0) as u8, (i % 23 == 0) as u8, (i % 11 == 0) as u8));
+    }
+    let file = write(dir.path(), "registry.csv", &csv);
+    for db in dbs(dir.path()).await {
+        let out = rightstat(&db, &["mpi", &file, "--spec", "china-2a3g", "--size", "size", "--by", "URBANISATION", "--format", "csv"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let res = text(&out.stdout);
+        assert!(res.starts_with("URBANISATION,measure,value,n_obs,sum_weight"), "{res}");
+        assert!(res.contains("_T,contribution_income,"));
+        // Publish the income-poverty headcount by urban/rural; the urban cell is too small.
+        let out = rightstat(&db, &["poverty", &file, "--welfare", "income_pc", "--size", "size", "--by", "URBANISATION", "--line", "4000", "--measures", "fgt0",
+            "--publish-as", "SI_POV_NAHC", "--area", "CN", "--period", "2019", "--min-cell", "10"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(text(&out.stdout).contains("3 values of SI_POV_NAHC stored (2 suppressed)"), "{}", text(&out.stdout));
+        let export = text(&rightstat(&db, &["export", "observations", "--indicator", "SI_POV_NAHC", "--format", "csv"]).stdout);
+        let rows: Vec<&str> = export.lines().skip(1).collect();
+        assert_eq!(rows.len(), 3, "{export}");
+        let urban = rows.iter().find(|l| l.contains(",U,")).unwrap();
+        assert!(urban.contains(",,PERCENT,0,Q,"), "suppressed: empty value, status Q: {urban}");
+        // Rural is suppressed too, or the urban cell could be recovered from it and the total.
+        assert!(rows.iter().find(|l| l.contains(",R,")).unwrap().contains(",Q,"));
+        let total = rows.iter().find(|l| l.contains(",_T,")).unwrap();
+        assert!(total.contains(",PERCENT,0,A,") && total.contains("computed: fgt0 from registry.csv (sha256 "), "{total}");
+    }
+}

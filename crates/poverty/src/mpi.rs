@@ -80,6 +80,12 @@ impl MpiSpec {
     }
 }
 
+/// The specifications shipped with RightStat, by name.
+pub const SHIPPED: &[(&str, &str)] = &[
+    ("global-mpi", include_str!("../specs/global_mpi.toml")),
+    ("china-2a3g", include_str!("../specs/china_two_assurances_three_guarantees.toml")),
+];
+
 fn deprived(op: Op, v: f64, cutoff: f64) -> bool {
     match op {
         Op::Lt => v < cutoff,

@@ -1,0 +1,315 @@
+//! `rightstat poverty` and `rightstat mpi`: measures from microdata, printed or published.
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, ValueEnum};
+use rightstat_poverty::{Conventions, Dataset, Line, LoadSpec, MpiSpec, PoorIf, Request, ResultRow, compute, compute_mpi};
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum OutFormat {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum PoorIfArg {
+    /// y < z (World Bank, Eurostat, R laeken)
+    Lt,
+    /// y <= z (R convey)
+    Le,
+}
+
+/// What both commands share: the file, weights, breakdown, design, output, publishing.
+#[derive(Args, Debug)]
+pub struct Common {
+    /// Person or household records, CSV or Parquet (by extension).
+    pub file: PathBuf,
+    /// Sampling or expansion weight (omit for a full registry: every record counts once).
+    #[arg(long)]
+    pub weight: Option<String>,
+    /// Household size: a household record then counts as that many persons.
+    #[arg(long)]
+    pub size: Option<String>,
+    /// Count each household once instead of its persons (with --size).
+    #[arg(long)]
+    pub household_weighting: bool,
+    /// Breakdown columns, comma-separated; every margin (_T) is included.
+    #[arg(long, value_delimiter = ',')]
+    pub by: Vec<String>,
+    /// Survey design for standard errors: stratum and PSU columns (none for a registry).
+    #[arg(long)]
+    pub strata: Option<String>,
+    #[arg(long)]
+    pub psu: Option<String>,
+    #[arg(long, value_enum, default_value_t = OutFormat::Table)]
+    pub format: OutFormat,
+    /// Store the results as observations of this catalogue indicator (one measure only),
+    /// marked as computed, with small cells suppressed.
+    #[arg(long)]
+    pub publish_as: Option<String>,
+    /// With --publish-as: the area of the results (e.g. CN), or of the margins over --area-col.
+    #[arg(long)]
+    pub area: Option<String>,
+    /// With --publish-as: a breakdown column holding area codes.
+    #[arg(long)]
+    pub area_col: Option<String>,
+    /// With --publish-as: the reference period (e.g. 2024).
+    #[arg(long)]
+    pub period: Option<String>,
+    /// With --publish-as: cells resting on fewer records are suppressed (status Q).
+    #[arg(long, default_value_t = 10)]
+    pub min_cell: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct PovertyArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Welfare column (income or consumption per person or per equivalent adult).
+    #[arg(long)]
+    pub welfare: String,
+    /// Poverty line: a value, relative:FRACTION:median or relative:FRACTION:mean.
+    #[arg(long)]
+    pub line: Option<String>,
+    /// A CSV of lines (columns key,line), one per value of --line-key (a year, an area).
+    #[arg(long)]
+    pub line_file: Option<PathBuf>,
+    #[arg(long)]
+    pub line_key: Option<String>,
+    /// Measures, comma-separated: fgt0 fgt1 fgt2 watts mean median pNN deciles s80s20 gini
+    /// theil mld arpr arpt rmpg line.
+    #[arg(long, value_delimiter = ',', default_value = "fgt0,fgt1,fgt2,watts,mean,median,gini")]
+    pub measures: Vec<String>,
+    #[arg(long, value_enum, default_value_t = PoorIfArg::Lt)]
+    pub poor_if: PoorIfArg,
+    /// Relative lines and the at-risk threshold from each group's own median/mean.
+    #[arg(long)]
+    pub relative_per_group: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct MpiArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// A specification file (TOML), or a shipped one: global-mpi, china-2a3g.
+    #[arg(long)]
+    pub spec: String,
+}
+
+fn progress_bar() -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new_spinner();
+    if let Ok(s) = indicatif::ProgressStyle::with_template("{spinner} reading {msg}") {
+        bar.set_style(s);
+    }
+    bar
+}
+
+fn load(c: &Common, welfare: Option<String>, numeric: Vec<String>, line_key: Option<String>) -> Result<Dataset> {
+    let spec = LoadSpec {
+        welfare,
+        weight: c.weight.clone(),
+        size: c.size.clone(),
+        by: c.by.clone(),
+        strata: c.strata.clone(),
+        psu: c.psu.clone(),
+        numeric,
+        line_key,
+        household_weighting: c.household_weighting,
+    };
+    let bar = progress_bar();
+    let ds = Dataset::load(&c.file, &spec, &|n| bar.set_message(format!("{n}")))?;
+    bar.finish_and_clear();
+    Ok(ds)
+}
+
+fn fmt(v: f64) -> String {
+    if v.is_nan() { String::new() } else { format!("{v}") }
+}
+
+fn print(rows: &[ResultRow], by: &[String], format: OutFormat) -> Result<()> {
+    let design = rows.iter().any(|r| r.se.is_some());
+    let mut out = std::io::stdout().lock();
+    match format {
+        OutFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, rows)?;
+            writeln!(out)?;
+        }
+        OutFormat::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            let mut h: Vec<&str> = by.iter().map(String::as_str).collect();
+            h.extend(["measure", "value", "n_obs", "sum_weight"]);
+            if design {
+                h.push("se");
+            }
+            w.write_record(&h)?;
+            for r in rows {
+                let mut rec = r.keys.clone();
+                rec.extend([r.measure.clone(), fmt(r.value), r.n_obs.to_string(), fmt(r.sum_weight)]);
+                if design {
+                    rec.push(r.se.map(fmt).unwrap_or_default());
+                }
+                w.write_record(&rec)?;
+            }
+            w.flush()?;
+        }
+        OutFormat::Table => {
+            for b in by {
+                write!(out, "{b:<14} ")?;
+            }
+            writeln!(out, "{:<22} {:>16} {:>10} {:>16}{}", "measure", "value", "n_obs", "sum_weight", if design { "               se" } else { "" })?;
+            for r in rows {
+                for k in &r.keys {
+                    write!(out, "{k:<14} ")?;
+                }
+                write!(out, "{:<22} {:>16.6} {:>10} {:>16.1}", r.measure, r.value, r.n_obs, r.sum_weight)?;
+                if let Some(se) = r.se {
+                    write!(out, " {se:>16.6}")?;
+                }
+                writeln!(out)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn read_line_file(path: &Path) -> Result<HashMap<String, f64>> {
+    let mut rdr = csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut out = HashMap::new();
+    for (i, r) in rdr.records().enumerate() {
+        let r = r?;
+        let (Some(k), Some(v)) = (r.get(0), r.get(1)) else { bail!("{}, row {}: expected key,line", path.display(), i + 2) };
+        let z: f64 = v.trim().parse().with_context(|| format!("{}, row {}, column line: found {v:?}, expected a number", path.display(), i + 2))?;
+        out.insert(k.trim().to_string(), z);
+    }
+    Ok(out)
+}
+
+pub async fn poverty(db: &str, a: PovertyArgs) -> Result<ExitCode> {
+    let line = match (&a.line, &a.line_file) {
+        (Some(_), Some(_)) => bail!("give --line or --line-file, not both"),
+        (Some(l), None) => Some(l.parse::<Line>()?),
+        (None, Some(f)) => Some(Line::PerKey(read_line_file(f)?)),
+        (None, None) => None,
+    };
+    if a.line_file.is_some() && a.line_key.is_none() {
+        bail!("--line-file needs --line-key (the column whose value selects the line)");
+    }
+    let measures = a.measures.iter().map(|m| m.parse()).collect::<Result<Vec<_>, _>>()?;
+    let conventions = Conventions {
+        poor_if: match a.poor_if {
+            PoorIfArg::Lt => PoorIf::Below,
+            PoorIfArg::Le => PoorIf::AtOrBelow,
+        },
+        relative_per_group: a.relative_per_group,
+        ..Default::default()
+    };
+    let ds = load(&a.common, Some(a.welfare.clone()), Vec::new(), a.line_key.clone())?;
+    let rows = compute(&ds, &Request { measures, line, conventions })?;
+    let method = format!(
+        "welfare {}, line {}, poor if y {} z, {}weights {}{}",
+        a.welfare,
+        a.line.clone().or_else(|| a.line_file.as_ref().map(|f| format!("from {} by {}", f.display(), a.line_key.clone().unwrap_or_default()))).unwrap_or("none".into()),
+        if matches!(a.poor_if, PoorIfArg::Lt) { "<" } else { "<=" },
+        if a.relative_per_group { "relative lines per group, " } else { "" },
+        a.common.weight.as_deref().unwrap_or("1"),
+        a.common.size.as_ref().map(|s| format!(" × {s}")).unwrap_or_default(),
+    );
+    finish(db, &a.common, &rows, &method).await
+}
+
+pub async fn mpi(db: &str, a: MpiArgs) -> Result<ExitCode> {
+    let text = match rightstat_poverty::mpi::SHIPPED.iter().find(|(n, _)| *n == a.spec) {
+        Some((_, t)) => t.to_string(),
+        None => std::fs::read_to_string(&a.spec).with_context(|| format!("cannot read specification {} (shipped: global-mpi, china-2a3g)", a.spec))?,
+    };
+    let spec = MpiSpec::parse(&text)?;
+    let ds = load(&a.common, None, spec.columns(), None)?;
+    let rows = compute_mpi(&ds, &spec)?;
+    finish(db, &a.common, &rows, &format!("MPI specification {} (k = {})", spec.name, spec.k)).await
+}
+
+async fn finish(db: &str, c: &Common, rows: &[ResultRow], method: &str) -> Result<ExitCode> {
+    match &c.publish_as {
+        None => {
+            print(rows, &c.by, c.format)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(indicator) => publish(db, c, rows, indicator, method).await,
+    }
+}
+
+/// Stores the results as computed observations, through the ordinary import checks.
+async fn publish(db: &str, c: &Common, rows: &[ResultRow], indicator: &str, method: &str) -> Result<ExitCode> {
+    let measures: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.measure.as_str()).collect();
+    if measures.len() != 1 {
+        bail!("--publish-as stores one measure; choose it with --measures (got {})", measures.into_iter().collect::<Vec<_>>().join(", "));
+    }
+    let measure = rows[0].measure.clone();
+    let Some(period) = &c.period else { bail!("--publish-as needs --period") };
+    let store = rightstat_store::Store::connect(db).await?;
+    if store.indicators().await?.is_empty() {
+        store.seed_reference().await?;
+    }
+    let Some(ind) = store.indicator(indicator, None).await? else { bail!("unknown indicator {indicator}") };
+    let scale = if ind.indicator.unit == "PERCENT" && !matches!(measure.as_str(), "arpr" | "rmpg") { 100.0 } else { 1.0 };
+    let digest = {
+        use sha2::Digest;
+        let bytes = std::fs::read(&c.file).with_context(|| format!("cannot read {}", c.file.display()))?;
+        hex::encode(sha2::Sha256::digest(&bytes))
+    };
+    let cells: Vec<rightstat_poverty::disclosure::Cell> =
+        rows.iter().map(|r| rightstat_poverty::disclosure::Cell { keys: r.keys.clone(), n_obs: r.n_obs }).collect();
+    let suppressed = rightstat_poverty::disclosure::suppress(&cells, c.min_cell);
+    let area_idx = c.area_col.as_ref().map(|a| c.by.iter().position(|b| b == a).ok_or_else(|| anyhow::anyhow!("--area-col {a} is not among --by"))).transpose()?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let dims: Vec<&String> = c.by.iter().enumerate().filter(|(i, _)| Some(*i) != area_idx).map(|(_, b)| b).collect();
+    let mut header = vec!["indicator", "area", "period"];
+    header.extend(dims.iter().map(|d| d.as_str()));
+    header.extend(["value", "status", "source", "footnote"]);
+    w.write_record(&header)?;
+    let footnote = format!(
+        "computed: {measure} from {} (sha256 {digest}); {method}; cells under {} records suppressed",
+        c.file.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
+        c.min_cell
+    );
+    let mut n = 0;
+    for (r, &hide) in rows.iter().zip(&suppressed) {
+        let area = match area_idx {
+            Some(i) if r.keys[i] != rightstat_poverty::TOTAL => r.keys[i].clone(),
+            _ => match &c.area {
+                Some(a) => a.clone(),
+                None => continue,
+            },
+        };
+        let mut rec = vec![indicator.to_string(), area, period.clone()];
+        rec.extend(r.keys.iter().enumerate().filter(|(i, _)| Some(*i) != area_idx).map(|(_, k)| k.clone()));
+        let (value, status) = if hide || r.value.is_nan() { (String::new(), if hide { "Q" } else { "O" }) } else { (format!("{}", r.value * scale), "A") };
+        rec.extend([value, status.to_string(), "RightStat poverty engine".to_string(), footnote.clone()]);
+        w.write_record(&rec)?;
+        n += 1;
+    }
+    let csv = w.into_inner()?;
+    let mut opts = rightstat_store::ImportOptions::new(format!("computed from {}", c.file.display()), rightstat_store::formats::Format::Csv);
+    opts.kind = rightstat_core::observation::ProvenanceKind::Computation;
+    opts.actor = rightstat_store::Actor::cli();
+    opts.reason = format!("published from microdata ({measure})");
+    let report = store.import_observations(std::io::Cursor::new(csv), opts).await?;
+    if !report.is_ok() {
+        for e in &report.errors {
+            eprintln!("{e}");
+        }
+        eprintln!("the results do not fit indicator {indicator}: nothing was stored (breakdown columns must be its dimensions, e.g. URBANISATION, with codelist codes)");
+        return Ok(ExitCode::FAILURE);
+    }
+    println!(
+        "{n} values of {indicator} stored ({} suppressed) in batch {} (unpublished: `rightstat publish {}`)",
+        suppressed.iter().filter(|&&s| s).count(),
+        report.batch_id.unwrap_or_default(),
+        report.batch_id.unwrap_or_default()
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,49 @@
+//! Parquet input gives exactly what CSV input gives.
+#![cfg(feature = "parquet")]
+
+use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+use rightstat_poverty::{Conventions, Dataset, Line, LoadSpec, Request, compute};
+use std::path::Path;
+use std::sync::Arc;
+
+#[test]
+fn parquet_and_csv_agree() {
+    let csv_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/eusilc.csv");
+    let spec = LoadSpec { welfare: Some("eqIncome".into()), weight: Some("rb050".into()), by: vec!["db040".into(), "rb090".into()], ..Default::default() };
+    let from_csv = Dataset::load(&csv_path, &spec, &|_| {}).unwrap();
+    // Write the same records to Parquet.
+    let mut rdr = csv::Reader::from_path(&csv_path).unwrap();
+    let (mut inc, mut w, mut region, mut sex, mut hh) = (vec![], vec![], vec![], vec![], vec![]);
+    for r in rdr.records() {
+        let r = r.unwrap();
+        inc.push(r[0].parse::<f64>().unwrap());
+        w.push(r[1].parse::<f64>().unwrap());
+        region.push(r[2].to_string());
+        sex.push(r[3].to_string());
+        hh.push(r[4].parse::<i64>().unwrap());
+    }
+    let batch = RecordBatch::try_from_iter([
+        ("eqIncome", Arc::new(Float64Array::from(inc)) as ArrayRef),
+        ("rb050", Arc::new(Float64Array::from(w)) as ArrayRef),
+        ("db040", Arc::new(StringArray::from(region)) as ArrayRef),
+        ("rb090", Arc::new(StringArray::from(sex)) as ArrayRef),
+        ("db030", Arc::new(Int64Array::from(hh)) as ArrayRef),
+    ])
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let pq = dir.path().join("eusilc.parquet");
+    let mut writer = parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&pq).unwrap(), batch.schema(), None).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    let from_pq = Dataset::load(&pq, &spec, &|_| {}).unwrap();
+    let req = Request {
+        measures: ["fgt0", "fgt1", "gini", "median", "arpr", "s80s20"].iter().map(|m| m.parse().unwrap()).collect(),
+        line: Some(Line::Absolute(10_000.0)),
+        conventions: Conventions::default(),
+    };
+    assert_eq!(compute(&from_csv, &req).unwrap(), compute(&from_pq, &req).unwrap());
+    // A missing column is named.
+    let bad = LoadSpec { welfare: Some("income".into()), ..Default::default() };
+    let e = Dataset::load(&pq, &bad, &|_| {}).unwrap_err().to_string();
+    assert!(e.contains("\"income\" not found") && e.contains("eqIncome"), "{e}");
+}
