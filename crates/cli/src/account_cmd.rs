@@ -126,7 +126,13 @@ pub async fn user(store: &Store, cmd: UserCmd) -> Result<ExitCode> {
         UserCmd::List => {
             let mut out = std::io::stdout().lock();
             for u in store.users().await? {
-                let state = if u.disabled { " [disabled]" } else if u.locked_until.is_some() { " [locked until]" } else { "" };
+                let state = if u.disabled {
+                    " [disabled]"
+                } else if u.locked_until.is_some() {
+                    " [locked until]"
+                } else {
+                    ""
+                };
                 let grants: Vec<String> = u.grants.iter().map(grant_text).collect();
                 writeln!(out, "{:<16} {:<40} {}{state}", u.username, u.display_name, grants.join(", "))?;
             }
@@ -155,7 +161,10 @@ pub async fn token(store: &Store, cmd: TokenCmd) -> Result<ExitCode> {
         TokenCmd::Create { user, name, grant, days } => {
             let g = grant.grant();
             let (id, secret) = store.create_token(&user, &name, &g, days, &actor).await?;
-            eprintln!("token {id} for {user} ({}), valid {days} days. The secret is shown once; send it as `Authorization: Bearer <secret>`:", grant_text(&g));
+            eprintln!(
+                "token {id} for {user} ({}), valid {days} days. The secret is shown once; send it as `Authorization: Bearer <secret>`:",
+                grant_text(&g)
+            );
             println!("{secret}");
         }
         TokenCmd::Revoke { id } => {
@@ -196,14 +205,33 @@ pub async fn audit(store: &Store, cmd: AuditCmd) -> Result<ExitCode> {
                 w.write_record(["seq", "at", "actor", "ip", "action", "entity", "entity_id", "old_value", "new_value", "reason", "hash"])?;
                 for r in rows {
                     w.write_record([
-                        r.seq.to_string(), r.at, r.actor, r.ip.unwrap_or_default(), r.action, r.entity, r.entity_id,
-                        r.old_value.unwrap_or_default(), r.new_value.unwrap_or_default(), r.reason, r.hash,
+                        r.seq.to_string(),
+                        r.at,
+                        r.actor,
+                        r.ip.unwrap_or_default(),
+                        r.action,
+                        r.entity,
+                        r.entity_id,
+                        r.old_value.unwrap_or_default(),
+                        r.new_value.unwrap_or_default(),
+                        r.reason,
+                        r.hash,
                     ])?;
                 }
                 w.flush()?;
             } else {
                 for r in rows {
-                    writeln!(out, "{:>6} {} {:<14} {:<22} {}:{} {}", r.seq, r.at, r.actor, r.action, r.entity, r.entity_id, r.new_value.unwrap_or_default())?;
+                    writeln!(
+                        out,
+                        "{:>6} {} {:<14} {:<22} {}:{} {}",
+                        r.seq,
+                        r.at,
+                        r.actor,
+                        r.action,
+                        r.entity,
+                        r.entity_id,
+                        r.new_value.unwrap_or_default()
+                    )?;
                 }
             }
             Ok(ExitCode::SUCCESS)

@@ -55,7 +55,12 @@ pub fn show(row: &IndicatorRow, units: &[Unit], json: bool) -> Result<()> {
     writeln!(out, "dimensions:   {} (required: {})", list(&i.dimensions), list(&i.required_dimensions))?;
     writeln!(out, "OHCHR type:   {} — {}", serde_json::to_value(i.ohchr_type)?.as_str().unwrap_or_default(), i.attribute)?;
     writeln!(out, "ICESCR:       art. {}", i.icescr_articles.iter().map(u8::to_string).collect::<Vec<_>>().join(", "))?;
-    writeln!(out, "SDG targets:  {}{}", list(&i.sdg_targets), i.sdg_indicator.as_ref().map(|s| format!(" (indicator {s})")).unwrap_or_default())?;
+    writeln!(
+        out,
+        "SDG targets:  {}{}",
+        list(&i.sdg_targets),
+        i.sdg_indicator.as_ref().map(|s| format!(" (indicator {s})")).unwrap_or_default()
+    )?;
     writeln!(out, "department:   {}", i.department)?;
     if let Some([lo, hi]) = i.plausible {
         writeln!(out, "plausible:    {lo} to {hi}")?;

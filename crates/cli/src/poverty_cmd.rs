@@ -160,7 +160,15 @@ fn print(rows: &[ResultRow], by: &[String], format: OutFormat) -> Result<()> {
             for b in by {
                 write!(out, "{b:<14} ")?;
             }
-            writeln!(out, "{:<22} {:>16} {:>10} {:>16}{}", "measure", "value", "n_obs", "sum_weight", if design { "               se" } else { "" })?;
+            writeln!(
+                out,
+                "{:<22} {:>16} {:>10} {:>16}{}",
+                "measure",
+                "value",
+                "n_obs",
+                "sum_weight",
+                if design { "               se" } else { "" }
+            )?;
             for r in rows {
                 for k in &r.keys {
                     write!(out, "{k:<14} ")?;
@@ -182,7 +190,8 @@ fn read_line_file(path: &Path) -> Result<HashMap<String, f64>> {
     for (i, r) in rdr.records().enumerate() {
         let r = r?;
         let (Some(k), Some(v)) = (r.get(0), r.get(1)) else { bail!("{}, row {}: expected key,line", path.display(), i + 2) };
-        let z: f64 = v.trim().parse().with_context(|| format!("{}, row {}, column line: found {v:?}, expected a number", path.display(), i + 2))?;
+        let z: f64 =
+            v.trim().parse().with_context(|| format!("{}, row {}, column line: found {v:?}, expected a number", path.display(), i + 2))?;
         out.insert(k.trim().to_string(), z);
     }
     Ok(out)
@@ -212,7 +221,10 @@ pub async fn poverty(db: &str, a: PovertyArgs) -> Result<ExitCode> {
     let method = format!(
         "welfare {}, line {}, poor if y {} z, {}weights {}{}",
         a.welfare,
-        a.line.clone().or_else(|| a.line_file.as_ref().map(|f| format!("from {} by {}", f.display(), a.line_key.clone().unwrap_or_default()))).unwrap_or("none".into()),
+        a.line
+            .clone()
+            .or_else(|| a.line_file.as_ref().map(|f| format!("from {} by {}", f.display(), a.line_key.clone().unwrap_or_default())))
+            .unwrap_or("none".into()),
         if matches!(a.poor_if, PoorIfArg::Lt) { "<" } else { "<=" },
         if a.relative_per_group { "relative lines per group, " } else { "" },
         a.common.weight.as_deref().unwrap_or("1"),
@@ -224,7 +236,8 @@ pub async fn poverty(db: &str, a: PovertyArgs) -> Result<ExitCode> {
 pub async fn mpi(db: &str, a: MpiArgs) -> Result<ExitCode> {
     let text = match rightstat_poverty::mpi::SHIPPED.iter().find(|(n, _)| *n == a.spec) {
         Some((_, t)) => t.to_string(),
-        None => std::fs::read_to_string(&a.spec).with_context(|| format!("cannot read specification {} (shipped: global-mpi, china-2a3g)", a.spec))?,
+        None => std::fs::read_to_string(&a.spec)
+            .with_context(|| format!("cannot read specification {} (shipped: global-mpi, china-2a3g)", a.spec))?,
     };
     let spec = MpiSpec::parse(&text)?;
     let ds = load(&a.common, None, spec.columns(), None)?;
@@ -264,7 +277,11 @@ async fn publish(db: &str, c: &Common, rows: &[ResultRow], indicator: &str, meth
     let cells: Vec<rightstat_poverty::disclosure::Cell> =
         rows.iter().map(|r| rightstat_poverty::disclosure::Cell { keys: r.keys.clone(), n_obs: r.n_obs }).collect();
     let suppressed = rightstat_poverty::disclosure::suppress(&cells, c.min_cell);
-    let area_idx = c.area_col.as_ref().map(|a| c.by.iter().position(|b| b == a).ok_or_else(|| anyhow::anyhow!("--area-col {a} is not among --by"))).transpose()?;
+    let area_idx = c
+        .area_col
+        .as_ref()
+        .map(|a| c.by.iter().position(|b| b == a).ok_or_else(|| anyhow::anyhow!("--area-col {a} is not among --by")))
+        .transpose()?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let dims: Vec<&String> = c.by.iter().enumerate().filter(|(i, _)| Some(*i) != area_idx).map(|(_, b)| b).collect();
     let mut header = vec!["indicator", "area", "period"];
@@ -287,13 +304,15 @@ async fn publish(db: &str, c: &Common, rows: &[ResultRow], indicator: &str, meth
         };
         let mut rec = vec![indicator.to_string(), area, period.clone()];
         rec.extend(r.keys.iter().enumerate().filter(|(i, _)| Some(*i) != area_idx).map(|(_, k)| k.clone()));
-        let (value, status) = if hide || r.value.is_nan() { (String::new(), if hide { "Q" } else { "O" }) } else { (format!("{}", r.value * scale), "A") };
+        let (value, status) =
+            if hide || r.value.is_nan() { (String::new(), if hide { "Q" } else { "O" }) } else { (format!("{}", r.value * scale), "A") };
         rec.extend([value, status.to_string(), "RightStat poverty engine".to_string(), footnote.clone()]);
         w.write_record(&rec)?;
         n += 1;
     }
     let csv = w.into_inner()?;
-    let mut opts = rightstat_store::ImportOptions::new(format!("computed from {}", c.file.display()), rightstat_store::formats::Format::Csv);
+    let mut opts =
+        rightstat_store::ImportOptions::new(format!("computed from {}", c.file.display()), rightstat_store::formats::Format::Csv);
     opts.kind = rightstat_core::observation::ProvenanceKind::Computation;
     opts.actor = rightstat_store::Actor::cli();
     opts.reason = format!("published from microdata ({measure})");
@@ -302,7 +321,9 @@ async fn publish(db: &str, c: &Common, rows: &[ResultRow], indicator: &str, meth
         for e in &report.errors {
             eprintln!("{e}");
         }
-        eprintln!("the results do not fit indicator {indicator}: nothing was stored (breakdown columns must be its dimensions, e.g. URBANISATION, with codelist codes)");
+        eprintln!(
+            "the results do not fit indicator {indicator}: nothing was stored (breakdown columns must be its dimensions, e.g. URBANISATION, with codelist codes)"
+        );
         return Ok(ExitCode::FAILURE);
     }
     println!(

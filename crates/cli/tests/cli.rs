@@ -37,7 +37,20 @@ async fn import_then_export_on_every_backend() {
     // The last row is per year: say so, and it is converted.
     let good = {
         let t = std::fs::read_to_string(&good).unwrap().replace("3177.6,MCA", "3177.6,MCA").replace("source\n", "source,unit\n");
-        let t = t.lines().enumerate().map(|(i, l)| if i == 0 { l.to_string() } else if l.contains("DIBAO") { format!("{l},CNY_PP_YEAR") } else { format!("{l},") }).collect::<Vec<_>>().join("\n");
+        let t = t
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                if i == 0 {
+                    l.to_string()
+                } else if l.contains("DIBAO") {
+                    format!("{l},CNY_PP_YEAR")
+                } else {
+                    format!("{l},")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
         write(dir.path(), "good2.csv", &t)
     };
     for db in dbs(dir.path()).await {
@@ -189,10 +202,17 @@ async fn accounts_tokens_and_a_tampered_audit_trail() {
         assert!(out.status.success(), "{}", text(&out.stderr));
         let out = rightstat(&db, &["user", "grant", "chen", "--role", "reporter", "--area", "130102", "--department", "MCA"]);
         assert!(out.status.success(), "{}", text(&out.stderr));
-        assert_eq!(rightstat(&db, &["user", "grant", "chen", "--role", "emperor", "--area", "CN"]).status.code(), Some(2), "bad role is a usage error");
+        assert_eq!(
+            rightstat(&db, &["user", "grant", "chen", "--role", "emperor", "--area", "CN"]).status.code(),
+            Some(2),
+            "bad role is a usage error"
+        );
         let list = text(&rightstat(&db, &["user", "list"]).stdout);
         assert!(list.contains("reporter@130102 (MCA)"), "{list}");
-        let out = rightstat(&db, &["token", "create", "--user", "chen", "--name", "etl", "--role", "reporter", "--area", "130102", "--department", "MCA"]);
+        let out = rightstat(
+            &db,
+            &["token", "create", "--user", "chen", "--name", "etl", "--role", "reporter", "--area", "130102", "--department", "MCA"],
+        );
         assert!(out.status.success(), "{}", text(&out.stderr));
         let secret = text(&out.stdout).trim().to_string();
         assert!(secret.starts_with("rst_") && secret.len() > 60);
@@ -217,7 +237,25 @@ const EUSILC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../poverty/tests/gold
 fn poverty_csv_follows_the_contract() {
     let dir = tempfile::tempdir().unwrap();
     let db = testing::fresh_sqlite_url(dir.path());
-    let out = rightstat(&db, &["poverty", EUSILC, "--welfare", "eqIncome", "--weight", "rb050", "--by", "db040,rb090", "--line", "relative:0.6:median", "--measures", "fgt0,gini", "--format", "csv"]);
+    let out = rightstat(
+        &db,
+        &[
+            "poverty",
+            EUSILC,
+            "--welfare",
+            "eqIncome",
+            "--weight",
+            "rb050",
+            "--by",
+            "db040,rb090",
+            "--line",
+            "relative:0.6:median",
+            "--measures",
+            "fgt0,gini",
+            "--format",
+            "csv",
+        ],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let csv = text(&out.stdout);
     let mut lines = csv.lines();
@@ -238,11 +276,19 @@ fn poverty_csv_follows_the_contract() {
 async fn mpi_and_publishing_with_suppression() {
     let dir = tempfile::tempdir().unwrap();
     // Households of a registry: urban/rural, the 2a3g indicators, sizes.
-    let mut csv = String::from("hh,URBANISATION,size,income_pc,food_insecure,clothing_insecure,child_out_of_school,no_medical_insurance,unsafe_housing,unsafe_water\n");
+    let mut csv = String::from(
+        "hh,URBANISATION,size,income_pc,food_insecure,clothing_insecure,child_out_of_school,no_medical_insurance,unsafe_housing,unsafe_water\n",
+    );
     for i in 0..400 {
         let urb = if i % 50 == 0 { "U" } else { "R" }; // only 8 urban households: a small cell
         let income = 2000 + (i * 37) % 6000;
-        csv.push_str(&format!("{i},{urb},{},{income},{},0,{},0,{},0\n", 1 + i % 5, (i % 17 == 0) as u8, (i % 23 == 0) as u8, (i % 11 == 0) as u8));
+        csv.push_str(&format!(
+            "{i},{urb},{},{income},{},0,{},0,{},0\n",
+            1 + i % 5,
+            (i % 17 == 0) as u8,
+            (i % 23 == 0) as u8,
+            (i % 11 == 0) as u8
+        ));
     }
     let file = write(dir.path(), "registry.csv", &csv);
     for db in dbs(dir.path()).await {
@@ -252,8 +298,31 @@ async fn mpi_and_publishing_with_suppression() {
         assert!(res.starts_with("URBANISATION,measure,value,n_obs,sum_weight"), "{res}");
         assert!(res.contains("_T,contribution_income,"));
         // Publish the income-poverty headcount by urban/rural; the urban cell is too small.
-        let out = rightstat(&db, &["poverty", &file, "--welfare", "income_pc", "--size", "size", "--by", "URBANISATION", "--line", "4000", "--measures", "fgt0",
-            "--publish-as", "SI_POV_NAHC", "--area", "CN", "--period", "2019", "--min-cell", "10"]);
+        let out = rightstat(
+            &db,
+            &[
+                "poverty",
+                &file,
+                "--welfare",
+                "income_pc",
+                "--size",
+                "size",
+                "--by",
+                "URBANISATION",
+                "--line",
+                "4000",
+                "--measures",
+                "fgt0",
+                "--publish-as",
+                "SI_POV_NAHC",
+                "--area",
+                "CN",
+                "--period",
+                "2019",
+                "--min-cell",
+                "10",
+            ],
+        );
         assert!(out.status.success(), "{}", text(&out.stderr));
         assert!(text(&out.stdout).contains("3 values of SI_POV_NAHC stored (2 suppressed)"), "{}", text(&out.stdout));
         let export = text(&rightstat(&db, &["export", "observations", "--indicator", "SI_POV_NAHC", "--format", "csv"]).stdout);

@@ -22,14 +22,8 @@ pub enum AreaLevel {
 }
 
 impl AreaLevel {
-    pub const ALL: [AreaLevel; 6] = [
-        AreaLevel::Country,
-        AreaLevel::Province,
-        AreaLevel::Prefecture,
-        AreaLevel::County,
-        AreaLevel::Township,
-        AreaLevel::Village,
-    ];
+    pub const ALL: [AreaLevel; 6] =
+        [AreaLevel::Country, AreaLevel::Province, AreaLevel::Prefecture, AreaLevel::County, AreaLevel::Township, AreaLevel::Village];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -74,10 +68,7 @@ impl fmt::Display for AreaLevel {
 impl FromStr for AreaLevel {
     type Err = AreaError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        AreaLevel::ALL
-            .into_iter()
-            .find(|l| l.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| AreaError::UnknownLevel(s.to_string()))
+        AreaLevel::ALL.into_iter().find(|l| l.as_str().eq_ignore_ascii_case(s.trim())).ok_or_else(|| AreaError::UnknownLevel(s.to_string()))
     }
 }
 
@@ -138,11 +129,7 @@ impl FromStr for AreaCode {
             return Ok(AreaCode(s.to_string()));
         }
         let digits = s.bytes().all(|b| b.is_ascii_digit());
-        if digits && matches!(s.len(), 2 | 4 | 6 | 9 | 12) {
-            Ok(AreaCode(s.to_string()))
-        } else {
-            Err(AreaError::BadCode(s.to_string()))
-        }
+        if digits && matches!(s.len(), 2 | 4 | 6 | 9 | 12) { Ok(AreaCode(s.to_string())) } else { Err(AreaError::BadCode(s.to_string())) }
     }
 }
 
@@ -217,9 +204,7 @@ mod tests {
     #[test]
     fn implied_parents_walk_up_to_the_country() {
         let c: AreaCode = "110101001".parse().unwrap();
-        let chain: Vec<String> = std::iter::successors(Some(c), |c| c.implied_parent())
-            .map(|c| c.to_string())
-            .collect();
+        let chain: Vec<String> = std::iter::successors(Some(c), |c| c.implied_parent()).map(|c| c.to_string()).collect();
         assert_eq!(chain, ["110101001", "110101", "1101", "11", "CN"]);
     }
 

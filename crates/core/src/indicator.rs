@@ -245,11 +245,7 @@ impl Indicator {
 }
 
 /// Checks a whole catalogue: every definition, and codes unique.
-pub fn check_catalogue(
-    indicators: &[Indicator],
-    units: &[crate::unit::Unit],
-    codelists: &[Codelist],
-) -> Result<(), IndicatorError> {
+pub fn check_catalogue(indicators: &[Indicator], units: &[crate::unit::Unit], codelists: &[Codelist]) -> Result<(), IndicatorError> {
     let mut by_code = HashMap::new();
     for i in indicators {
         if by_code.insert(i.code.as_str(), i).is_some() {

@@ -99,7 +99,11 @@ impl Catalogue {
         let period = match row.period.parse::<Period>() {
             Ok(p) => Some(p),
             Err(e) => {
-                f.push(Finding::new("period", row.period, e.to_string().split(": ").nth(1).unwrap_or("YYYY, YYYY-Qn or YYYY-MM").to_string()));
+                f.push(Finding::new(
+                    "period",
+                    row.period,
+                    e.to_string().split(": ").nth(1).unwrap_or("YYYY, YYYY-Qn or YYYY-MM").to_string(),
+                ));
                 None
             }
         };

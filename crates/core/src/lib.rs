@@ -19,4 +19,4 @@ pub use area::{AreaCode, AreaLevel};
 pub use cell::Cell;
 pub use indicator::{Aggregation, Indicator, OhchrType, ValueType};
 pub use observation::ObsStatus;
-pub use period::{Periodicity, Period};
+pub use period::{Period, Periodicity};

@@ -157,15 +157,7 @@ pub fn areas() -> Vec<Area> {
             let code: AreaCode = r[0].parse().unwrap_or_else(|e| panic!("{file}: {e}"));
             let name_zh = r[1].to_string();
             let name_en = en.get(code.as_str()).cloned().or_else(|| generic_name_en(&name_zh).map(String::from));
-            out.push(Area {
-                level: code.level(),
-                parent: code.implied_parent(),
-                code,
-                name_zh,
-                name_en,
-                valid_from: None,
-                valid_to: None,
-            });
+            out.push(Area { level: code.level(), parent: code.implied_parent(), code, name_zh, name_en, valid_from: None, valid_to: None });
         }
     }
     out

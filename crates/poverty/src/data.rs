@@ -78,13 +78,9 @@ fn parse_num(file: &str, row: u64, column: &str, raw: &str) -> Result<f64> {
     let t = raw.trim();
     match t.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(v),
-        _ => Err(EngineError::Value {
-            file: file.into(),
-            row,
-            column: column.into(),
-            value: raw.into(),
-            expected: "a finite number".into(),
-        }),
+        _ => {
+            Err(EngineError::Value { file: file.into(), row, column: column.into(), value: raw.into(), expected: "a finite number".into() })
+        }
     }
 }
 
@@ -153,7 +149,13 @@ impl Dataset {
                 _ => 1.0,
             };
             if w < 0.0 {
-                return Err(EngineError::Value { file: name.into(), row, column: spec.weight.clone().unwrap_or_default(), value: get(i_weight.unwrap_or(0)).into(), expected: "a weight ≥ 0".into() });
+                return Err(EngineError::Value {
+                    file: name.into(),
+                    row,
+                    column: spec.weight.clone().unwrap_or_default(),
+                    value: get(i_weight.unwrap_or(0)).into(),
+                    expected: "a weight ≥ 0".into(),
+                });
             }
             let size = match (i_size, &spec.size) {
                 (Some(i), Some(c)) if !spec.household_weighting => parse_num(name, row, c, get(i))?,
@@ -327,7 +329,9 @@ mod parquet_in {
             for (k, c) in spec.by.iter().enumerate() {
                 cats(&name, c, &col(c)?, &mut ds.by[k], &mut dicts[k])?;
             }
-            for (cat, dict, c) in [(&mut strata, &mut d_strata, &spec.strata), (&mut psu, &mut d_psu, &spec.psu), (&mut key, &mut d_key, &spec.line_key)] {
+            for (cat, dict, c) in
+                [(&mut strata, &mut d_strata, &spec.strata), (&mut psu, &mut d_psu, &spec.psu), (&mut key, &mut d_key, &spec.line_key)]
+            {
                 if let (Some(cat), Some(c)) = (cat.as_mut(), c) {
                     cats(&name, c, &col(c)?, cat, dict)?;
                 }

@@ -58,8 +58,17 @@ mod tests {
 
     #[test]
     fn a_lone_small_cell_takes_a_sibling_with_it() {
-        let cells = [cell(&["A", "F"], 2), cell(&["A", "M"], 50), cell(&["A", "_T"], 52), cell(&["B", "F"], 40), cell(&["B", "M"], 45), cell(&["B", "_T"], 85),
-            cell(&["_T", "F"], 42), cell(&["_T", "M"], 95), cell(&["_T", "_T"], 137)];
+        let cells = [
+            cell(&["A", "F"], 2),
+            cell(&["A", "M"], 50),
+            cell(&["A", "_T"], 52),
+            cell(&["B", "F"], 40),
+            cell(&["B", "M"], 45),
+            cell(&["B", "_T"], 85),
+            cell(&["_T", "F"], 42),
+            cell(&["_T", "M"], 95),
+            cell(&["_T", "_T"], 137),
+        ];
         let s = suppress(&cells, 5);
         // A×F is small; A×M goes with it (row A), then B×F (column F), then B×M (row B).
         assert_eq!(s, [true, true, false, true, true, false, false, false, false]);

@@ -200,6 +200,41 @@ struct Acc {
     deciles: [f64; 10],
 }
 
+impl Acc {
+    /// Adds a cell's sums into a group's.
+    fn add(&mut self, o: &Acc) {
+        self.n += o.n;
+        self.w += o.w;
+        self.t += o.t;
+        for k in 0..3 {
+            self.poor[k] += o.poor[k];
+        }
+        self.watts += o.watts;
+        self.pos_w += o.pos_w;
+        self.pos_t += o.pos_t;
+        self.s_ylny += o.s_ylny;
+        self.s_lny += o.s_lny;
+        self.line_w += o.line_w;
+        self.arpr += o.arpr;
+        self.bottom20 += o.bottom20;
+        self.top20 += o.top20;
+        self.bottom20_w += o.bottom20_w;
+        self.top20_w += o.top20_w;
+        for k in 0..10 {
+            self.deciles[k] += o.deciles[k];
+        }
+    }
+}
+
+/// Adds per-cell sums into every group containing the cell.
+fn roll_up(cells: &[Acc], groups: &Groups, acc: &mut [Acc]) {
+    for (c, a) in cells.iter().enumerate() {
+        for map in &groups.cell_to_group {
+            acc[map[c] as usize].add(a);
+        }
+    }
+}
+
 impl Request {
     fn has(&self, f: impl Fn(&Measure) -> bool) -> bool {
         self.measures.iter().any(f)
@@ -219,15 +254,18 @@ pub fn compute(ds: &Dataset, req: &Request) -> Result<Vec<ResultRow>> {
     let g_total = groups.len() - 1;
     let (y, w) = (&ds.welfare, &ds.weight);
 
-    // Pass A: sizes and totals.
+    // Pass A: sizes and totals, per finest cell, then rolled up to every margin.
+    let n_cells = groups.cell_to_group.first().map_or(0, Vec::len);
     let mut acc = vec![Acc::default(); groups.len()];
-    for i in 0..ds.n {
-        for g in groups.of(i) {
-            let a = &mut acc[g];
+    {
+        let mut cells = vec![Acc::default(); n_cells];
+        for i in 0..ds.n {
+            let a = &mut cells[groups.cell[i] as usize];
             a.n += 1;
             a.w += w[i];
             a.t += w[i] * y[i];
         }
+        roll_up(&cells, &groups, &mut acc);
     }
 
     // Which quantiles the requested measures need.
@@ -283,18 +321,28 @@ pub fn compute(ds: &Dataset, req: &Request) -> Result<Vec<ResultRow>> {
         (Some(Line::PerKey(map)), Some(key)) => Some(
             key.labels
                 .iter()
-                .map(|l| map.get(l).copied().ok_or_else(|| EngineError::Request(format!("no poverty line for {} = {l:?} in the line file", key.name))))
+                .map(|l| {
+                    map.get(l)
+                        .copied()
+                        .ok_or_else(|| EngineError::Request(format!("no poverty line for {} = {l:?} in the line file", key.name)))
+                })
                 .collect::<Result<_>>()?,
         ),
-        (Some(Line::PerKey(_)), None) => return Err(EngineError::Request("a line file needs the column that selects the line (--line-key)".into())),
+        (Some(Line::PerKey(_)), None) => {
+            return Err(EngineError::Request("a line file needs the column that selects the line (--line-key)".into()));
+        }
         _ => None,
     };
     let line_of = |i: usize, g: usize| -> f64 {
         match &req.line {
             None => f64::NAN,
             Some(Line::Absolute(z)) => *z,
-            Some(Line::PerKey(_)) => key_lines.as_ref().map_or(f64::NAN, |k| ds.line_key.as_ref().map_or(f64::NAN, |c| k[c.codes[i] as usize])),
-            Some(Line::Relative { fraction, of }) => relative_line(if req.conventions.relative_per_group { g } else { g_total }, *fraction, *of),
+            Some(Line::PerKey(_)) => {
+                key_lines.as_ref().map_or(f64::NAN, |k| ds.line_key.as_ref().map_or(f64::NAN, |c| k[c.codes[i] as usize]))
+            }
+            Some(Line::Relative { fraction, of }) => {
+                relative_line(if req.conventions.relative_per_group { g } else { g_total }, *fraction, *of)
+            }
         }
     };
     let arpt = |g: usize| req.conventions.arpt_fraction * quantile(if req.conventions.relative_per_group { g } else { g_total }, 0.5);
@@ -307,6 +355,7 @@ pub fn compute(ds: &Dataset, req: &Request) -> Result<Vec<ResultRow>> {
     let want_deciles = req.has(|m| matches!(m, Measure::DecileShares));
     let want_qsr = req.has(|m| matches!(m, Measure::S80S20));
     let want_arpr = req.has(|m| matches!(m, Measure::Arpr | Measure::Rmpg));
+    let want_theil = req.has(|m| matches!(m, Measure::Theil | Measure::Mld));
     let arpts: Vec<f64> = (0..groups.len()).map(|g| if want_arpr { arpt(g) } else { f64::NAN }).collect();
     let deciles: Vec<[f64; 9]> = (0..groups.len())
         .map(|g| {
@@ -319,48 +368,63 @@ pub fn compute(ds: &Dataset, req: &Request) -> Result<Vec<ResultRow>> {
             d
         })
         .collect();
-    let qsr_bounds: Vec<(f64, f64)> = (0..groups.len()).map(|g| if want_qsr { (quantile(g, 0.2), quantile(g, 0.8)) } else { (f64::NAN, f64::NAN) }).collect();
-    for i in 0..ds.n {
+    let qsr_bounds: Vec<(f64, f64)> =
+        (0..groups.len()).map(|g| if want_qsr { (quantile(g, 0.2), quantile(g, 0.8)) } else { (f64::NAN, f64::NAN) }).collect();
+    // When nothing depends on the group (lines and thresholds are the same for all groups,
+    // no group quantiles are needed), sums are made per finest cell and rolled up, so the
+    // pass costs the same however many margins there are.
+    let per_cell = !req.conventions.relative_per_group && !want_qsr && !want_deciles;
+    let add_record = |a: &mut Acc, i: usize, g: usize| {
         let (yi, wi) = (y[i], w[i]);
-        for g in groups.of(i) {
-            let a = &mut acc[g];
-            if needs_line {
-                let z = line_of(i, g);
-                a.line_w += wi * z;
-                if poor(yi, z) {
-                    let gap = ((z - yi) / z).max(0.0);
-                    a.poor[0] += wi;
-                    a.poor[1] += wi * gap;
-                    a.poor[2] += wi * gap * gap;
-                    if yi > 0.0 && yi < z {
-                        a.watts += wi * (z / yi).ln();
-                    }
+        if needs_line {
+            let z = line_of(i, g);
+            a.line_w += wi * z;
+            if poor(yi, z) {
+                let gap = ((z - yi) / z).max(0.0);
+                a.poor[0] += wi;
+                a.poor[1] += wi * gap;
+                a.poor[2] += wi * gap * gap;
+                if yi > 0.0 && yi < z {
+                    a.watts += wi * (z / yi).ln();
                 }
             }
-            if yi > 0.0 {
-                a.pos_w += wi;
-                a.pos_t += wi * yi;
-                let l = yi.ln();
-                a.s_lny += wi * l;
-                a.s_ylny += wi * yi * l;
+        }
+        if want_theil && yi > 0.0 {
+            a.pos_w += wi;
+            a.pos_t += wi * yi;
+            let l = yi.ln();
+            a.s_lny += wi * l;
+            a.s_ylny += wi * yi * l;
+        }
+        if want_arpr && yi < arpts[g] {
+            a.arpr += wi;
+        }
+        if want_qsr {
+            let (lo, hi) = qsr_bounds[g];
+            if yi <= lo {
+                a.bottom20 += wi * yi;
+                a.bottom20_w += wi;
             }
-            if want_arpr && yi < arpts[g] {
-                a.arpr += wi;
+            if yi > hi {
+                a.top20 += wi * yi;
+                a.top20_w += wi;
             }
-            if want_qsr {
-                let (lo, hi) = qsr_bounds[g];
-                if yi <= lo {
-                    a.bottom20 += wi * yi;
-                    a.bottom20_w += wi;
-                }
-                if yi > hi {
-                    a.top20 += wi * yi;
-                    a.top20_w += wi;
-                }
-            }
-            if want_deciles {
-                let d = deciles[g].iter().take_while(|&&b| yi > b).count();
-                a.deciles[d] += wi * yi;
+        }
+        if want_deciles {
+            let d = deciles[g].iter().take_while(|&&b| yi > b).count();
+            a.deciles[d] += wi * yi;
+        }
+    };
+    if per_cell {
+        let mut cells = vec![Acc::default(); n_cells];
+        for i in 0..ds.n {
+            add_record(&mut cells[groups.cell[i] as usize], i, g_total);
+        }
+        roll_up(&cells, &groups, &mut acc);
+    } else {
+        for i in 0..ds.n {
+            for g in groups.of(i) {
+                add_record(&mut acc[g], i, g);
             }
         }
     }
@@ -406,7 +470,8 @@ pub fn compute(ds: &Dataset, req: &Request) -> Result<Vec<ResultRow>> {
     let mut rows = Vec::new();
     for (g, key) in groups.keys.iter().enumerate() {
         let a = &acc[g];
-        let keys: Vec<String> = key.iter().enumerate().map(|(j, c)| c.map_or(TOTAL.to_string(), |c| ds.by[j].labels[c as usize].clone())).collect();
+        let keys: Vec<String> =
+            key.iter().enumerate().map(|(j, c)| c.map_or(TOTAL.to_string(), |c| ds.by[j].labels[c as usize].clone())).collect();
         let mu = a.t / a.w;
         for m in &req.measures {
             let values: Vec<f64> = match m {

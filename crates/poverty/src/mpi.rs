@@ -156,8 +156,16 @@ pub fn compute_mpi(ds: &Dataset, spec: &MpiSpec) -> Result<Vec<ResultRow>> {
     };
     let mut rows = Vec::new();
     for (g, key) in groups.keys.iter().enumerate() {
-        let keys: Vec<String> = key.iter().enumerate().map(|(j, c)| c.map_or(TOTAL.to_string(), |c| ds.by[j].labels[c as usize].clone())).collect();
-        let row = |measure: String, value: f64, se: Option<f64>| ResultRow { keys: keys.clone(), measure, value, n_obs: n[g], sum_weight: w[g], se };
+        let keys: Vec<String> =
+            key.iter().enumerate().map(|(j, c)| c.map_or(TOTAL.to_string(), |c| ds.by[j].labels[c as usize].clone())).collect();
+        let row = |measure: String, value: f64, se: Option<f64>| ResultRow {
+            keys: keys.clone(),
+            measure,
+            value,
+            n_obs: n[g],
+            sum_weight: w[g],
+            se,
+        };
         let h = wp[g] / w[g];
         let m0 = wc[g] / w[g];
         rows.push(row("h".into(), h, se_h.get(g).copied()));

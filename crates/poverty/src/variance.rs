@@ -28,7 +28,9 @@ pub fn ratio_se(ds: &Dataset, groups: &Groups, u: impl Fn(usize, usize) -> f64) 
     }
     let (g_n, p_n) = (groups.len(), stratum_of.len());
     if g_n.saturating_mul(p_n) > 50_000_000 {
-        return Err(EngineError::Request(format!("{g_n} groups × {p_n} PSUs is too many for standard errors; use fewer breakdown columns")));
+        return Err(EngineError::Request(format!(
+            "{g_n} groups × {p_n} PSUs is too many for standard errors; use fewer breakdown columns"
+        )));
     }
     let mut uu = vec![0.0f64; g_n * p_n];
     let mut xx = vec![0.0f64; g_n * p_n];

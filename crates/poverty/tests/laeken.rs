@@ -6,10 +6,12 @@ use std::path::Path;
 
 fn golden() -> HashMap<(String, String), f64> {
     let mut rdr = csv::Reader::from_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/laeken_golden.csv")).unwrap();
-    rdr.records().map(|r| {
-        let r = r.unwrap();
-        ((r[0].to_string(), r[1].to_string()), r[2].trim().parse().unwrap())
-    }).collect()
+    rdr.records()
+        .map(|r| {
+            let r = r.unwrap();
+            ((r[0].to_string(), r[1].to_string()), r[2].trim().parse().unwrap())
+        })
+        .collect()
 }
 
 fn eusilc(by: &str, design: bool) -> Dataset {
@@ -54,7 +56,11 @@ fn eurostat_indicators_match_laeken_overall_and_by_region() {
 fn fgt_and_linearised_standard_errors_match_survey() {
     let gold = golden();
     let ds = eusilc("rb090", true);
-    let req = Request { measures: vec![Measure::Fgt(0), Measure::Fgt(1), Measure::Fgt(2)], line: Some(Line::Absolute(10_000.0)), conventions: Conventions::default() };
+    let req = Request {
+        measures: vec![Measure::Fgt(0), Measure::Fgt(1), Measure::Fgt(2)],
+        line: Some(Line::Absolute(10_000.0)),
+        conventions: Conventions::default(),
+    };
     let rows = compute(&ds, &req).unwrap();
     assert_eq!(rows.len(), 9);
     for r in &rows {

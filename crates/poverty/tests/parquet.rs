@@ -9,7 +9,12 @@ use std::sync::Arc;
 #[test]
 fn parquet_and_csv_agree() {
     let csv_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/eusilc.csv");
-    let spec = LoadSpec { welfare: Some("eqIncome".into()), weight: Some("rb050".into()), by: vec!["db040".into(), "rb090".into()], ..Default::default() };
+    let spec = LoadSpec {
+        welfare: Some("eqIncome".into()),
+        weight: Some("rb050".into()),
+        by: vec!["db040".into(), "rb090".into()],
+        ..Default::default()
+    };
     let from_csv = Dataset::load(&csv_path, &spec, &|_| {}).unwrap();
     // Write the same records to Parquet.
     let mut rdr = csv::Reader::from_path(&csv_path).unwrap();

@@ -23,13 +23,17 @@ fn dataset(seed: u64, n: usize) -> Dataset {
         let sex = if r.next() < 0.5 { "F" } else { "M" };
         csv.push_str(&format!("{y},{w},{region},{sex}\n"));
     }
-    let spec = LoadSpec { welfare: Some("y".into()), weight: Some("w".into()), by: vec!["region".into(), "sex".into()], ..Default::default() };
+    let spec =
+        LoadSpec { welfare: Some("y".into()), weight: Some("w".into()), by: vec!["region".into(), "sex".into()], ..Default::default() };
     Dataset::from_csv(csv.as_bytes(), "random", &spec).unwrap()
 }
 
 fn request(z: f64) -> Request {
     Request {
-        measures: ["fgt0", "fgt1", "fgt2", "watts", "gini", "median", "mean", "theil", "mld", "s80s20", "arpr"].iter().map(|m| m.parse().unwrap()).collect(),
+        measures: ["fgt0", "fgt1", "fgt2", "watts", "gini", "median", "mean", "theil", "mld", "s80s20", "arpr"]
+            .iter()
+            .map(|m| m.parse().unwrap())
+            .collect(),
         line: Some(Line::Absolute(z)),
         conventions: Conventions::default(),
     }
@@ -98,7 +102,12 @@ fn gini_lies_in_zero_to_one() {
         }
     }
     // Perfect equality: 0.
-    let ds = Dataset::from_csv("y,w\n5,1\n5,2\n5,3\n".as_bytes(), "eq", &LoadSpec { welfare: Some("y".into()), weight: Some("w".into()), ..Default::default() }).unwrap();
+    let ds = Dataset::from_csv(
+        "y,w\n5,1\n5,2\n5,3\n".as_bytes(),
+        "eq",
+        &LoadSpec { welfare: Some("y".into()), weight: Some("w".into()), ..Default::default() },
+    )
+    .unwrap();
     let g = compute(&ds, &Request { measures: vec!["gini".parse().unwrap()], line: None, conventions: Conventions::default() }).unwrap();
     assert!(g[0].value.abs() < 1e-15);
 }
@@ -175,7 +184,8 @@ weight = 0.25
     )
     .unwrap();
     // person: edu water housing -> score: p1 1,1,1 = 1; p2 0,1,1 = .5; p3 1,0,0 = .5; p4 0,1,0 = .25
-    let ds = small("y,w,school_years,water,housing\n0,1,3,0,0\n0,1,9,0,0\n0,2,2,1,1\n0,1,9,0,1\n", &[], &["school_years", "water", "housing"]);
+    let ds =
+        small("y,w,school_years,water,housing\n0,1,3,0,0\n0,1,9,0,0\n0,2,2,1,1\n0,1,9,0,1\n", &[], &["school_years", "water", "housing"]);
     let v: std::collections::HashMap<String, f64> = compute_mpi(&ds, &spec).unwrap().into_iter().map(|r| (r.measure, r.value)).collect();
     // Weights 1,1,2,1 (W = 5). Poor: p1, p2, p3 (weight 4). H = 4/5; M0 = (1 + .5 + 2*.5)/5 = .5; A = .625.
     assert!((v["h"] - 0.8).abs() < 1e-15);
@@ -185,5 +195,8 @@ weight = 0.25
     assert!((v["censored_water"] - 2.0 / 5.0).abs() < 1e-15, "p4 is deprived in water but not poor");
     let contrib: f64 = ["edu", "water", "housing"].iter().map(|n| v[&format!("contribution_{n}")]).sum();
     assert!((contrib - 1.0).abs() < 1e-12, "contributions sum to 1");
-    assert!(MpiSpec::parse("name='x'\nk=0.5\n[[indicator]]\nname='a'\ncolumn='a'\nop='<'\ncutoff=1\nweight=0.7\n").is_err(), "weights must sum to 1");
+    assert!(
+        MpiSpec::parse("name='x'\nk=0.5\n[[indicator]]\nname='a'\ncolumn='a'\nop='<'\ncutoff=1\nweight=0.7\n").is_err(),
+        "weights must sum to 1"
+    );
 }

@@ -82,7 +82,8 @@ fn check_query(query: Option<&str>) -> Result<(), ApiError> {
     if q.len() > MAX_QUERY {
         return Err(ApiError::BadRequest(format!("query string longer than {MAX_QUERY} bytes")));
     }
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(q).map_err(|e| ApiError::BadRequest(format!("malformed query string: {e}")))?;
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(q).map_err(|e| ApiError::BadRequest(format!("malformed query string: {e}")))?;
     for (k, v) in pairs {
         if v.chars().count() > MAX_QUERY_VALUE || k.len() > 64 {
             return Err(ApiError::BadRequest(format!("parameter {k:.64}: longer than {MAX_QUERY_VALUE} characters")));
@@ -130,10 +131,15 @@ async fn authorize(state: &AppState, req: Request) -> Result<Request, ApiError> 
         };
         if let Some(expected) = expected {
             let mut provided = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).map(String::from);
-            let form = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+            let form = headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
             if provided.is_none() && form {
                 let (parts, body) = req.into_parts();
-                let bytes = axum::body::to_bytes(body, MAX_FORM).await.map_err(|_| ApiError::BadRequest(format!("form larger than {MAX_FORM} bytes")))?;
+                let bytes = axum::body::to_bytes(body, MAX_FORM)
+                    .await
+                    .map_err(|_| ApiError::BadRequest(format!("form larger than {MAX_FORM} bytes")))?;
                 let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
                 provided = fields.into_iter().find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v);
                 req = Request::from_parts(parts, Body::from(bytes));

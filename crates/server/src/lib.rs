@@ -68,7 +68,8 @@ impl Default for Config {
 /// The complete application: every route (each documented and each in the policy table),
 /// authentication and authorisation, and the protective layers.
 pub fn app(store: Store, config: Config) -> Router {
-    let state = AppState { store, secure_cookies: config.secure_cookies, openapi: Default::default(), max_upload_rows: config.max_upload_rows };
+    let state =
+        AppState { store, secure_cookies: config.secure_cookies, openapi: Default::default(), max_upload_rows: config.max_upload_rows };
     let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(routes::router())
         .merge(routes::health::router())
@@ -97,7 +98,12 @@ pub fn app(store: Store, config: Config) -> Router {
 }
 
 /// Serves until Ctrl-C. `on_ready` receives the bound address (port 0 picks one).
-pub async fn serve(store: Store, config: Config, addr: std::net::SocketAddr, on_ready: impl FnOnce(std::net::SocketAddr)) -> std::io::Result<()> {
+pub async fn serve(
+    store: Store,
+    config: Config,
+    addr: std::net::SocketAddr,
+    on_ready: impl FnOnce(std::net::SocketAddr),
+) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     on_ready(listener.local_addr()?);
     axum::serve(listener, app(store, config).into_make_service_with_connect_info::<std::net::SocketAddr>())

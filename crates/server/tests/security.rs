@@ -25,7 +25,8 @@ async fn envs(dir: &tempfile::TempDir) -> Vec<Env> {
         store.create_demo_users().await.unwrap();
         let mut sessions = Vec::new();
         for u in store.users().await.unwrap() {
-            let name: &'static str = ["admin", "coordinator", "reporter", "reviewer", "analyst"].into_iter().find(|n| *n == u.username).unwrap();
+            let name: &'static str =
+                ["admin", "coordinator", "reporter", "reviewer", "analyst"].into_iter().find(|n| *n == u.username).unwrap();
             let (cookie, csrf) = store.create_session(u.id, None).await.unwrap();
             sessions.push((name, cookie, csrf));
         }
@@ -110,8 +111,14 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/logout", "ACRVN"),
 ];
 
-const ROLES: [(char, Option<&str>); 6] =
-    [('P', None), ('A', Some("admin")), ('C', Some("coordinator")), ('R', Some("reporter")), ('V', Some("reviewer")), ('N', Some("analyst"))];
+const ROLES: [(char, Option<&str>); 6] = [
+    ('P', None),
+    ('A', Some("admin")),
+    ('C', Some("coordinator")),
+    ('R', Some("reporter")),
+    ('V', Some("reviewer")),
+    ('N', Some("analyst")),
+];
 
 fn concrete(path: &str) -> String {
     path.replace("{code}", if path.contains("indicators") { "SI_POV_NAHC" } else { "13" })
@@ -229,7 +236,8 @@ async fn state_changes_need_the_csrf_token() {
         }
         // No header at all.
         let (cookie, csrf) = env.session("reporter");
-        let req = Request::post("/api/v1/imports").header(header::COOKIE, format!("rs_session={cookie}")).body(Body::from(IN_COUNTY)).unwrap();
+        let req =
+            Request::post("/api/v1/imports").header(header::COOKIE, format!("rs_session={cookie}")).body(Body::from(IN_COUNTY)).unwrap();
         assert_eq!(env.send(req).await.status, StatusCode::FORBIDDEN);
         // A form post: the field must be there.
         let form = |body: String| {
@@ -291,7 +299,11 @@ async fn tokens_work_until_revoked_and_carry_no_more_than_their_grant() {
         let grant = Grant { role: Role::Reporter, department: Some("MCA".into()), area: "130102".into() };
         let (id, secret) = env.store.create_token("reporter", "county system", &grant, 30, &Actor::system()).await.unwrap();
         let post = |csv: &'static str, token: String| {
-            Request::post("/api/v1/imports").header(header::AUTHORIZATION, format!("Bearer {token}")).header(header::CONTENT_TYPE, "text/csv").body(Body::from(csv)).unwrap()
+            Request::post("/api/v1/imports")
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .header(header::CONTENT_TYPE, "text/csv")
+                .body(Body::from(csv))
+                .unwrap()
         };
         assert_eq!(env.send(post(IN_COUNTY, secret.clone())).await.status, StatusCode::CREATED, "no CSRF needed with a token");
         assert_eq!(env.send(post(IN_BEIJING, secret.clone())).await.status, StatusCode::FORBIDDEN);
@@ -311,7 +323,10 @@ async fn hostile_query_parameters_get_4xx_and_change_nothing() {
         let mut tried = 0;
         for (path, item) in doc["paths"].as_object().unwrap() {
             let Some(get) = item.get("get") else { continue };
-            let params: Vec<&str> = get["parameters"].as_array().map(|a| a.iter().filter(|p| p["in"] == "query").filter_map(|p| p["name"].as_str()).collect()).unwrap_or_default();
+            let params: Vec<&str> = get["parameters"]
+                .as_array()
+                .map(|a| a.iter().filter(|p| p["in"] == "query").filter_map(|p| p["name"].as_str()).collect())
+                .unwrap_or_default();
             for name in params {
                 for h in hostile {
                     let uri = format!("{}?{name}={}", concrete(path).split('?').next().unwrap(), urlencode(h));

@@ -142,7 +142,12 @@ async fn raw_postgres(url: &str, rows: &[Row], ddl: &[&'static str]) -> f64 {
     for (chunk, keys) in rows.chunks(1000).zip(keys.chunks(1000)) {
         let mut buf = Vec::with_capacity(chunk.len() * 128);
         for (r, k) in chunk.iter().zip(keys) {
-            writeln!(buf, "{},1,{},{},{}-01-01,{}-12-31,{},{},A,NBS county returns,,1,2026-01-01T00:00:00Z", r.indicator, r.area, r.period, r.period, r.period, k, r.value).unwrap();
+            writeln!(
+                buf,
+                "{},1,{},{},{}-01-01,{}-12-31,{},{},A,NBS county returns,,1,2026-01-01T00:00:00Z",
+                r.indicator, r.area, r.period, r.period, r.period, k, r.value
+            )
+            .unwrap();
         }
         copy.send(buf).await.unwrap();
     }

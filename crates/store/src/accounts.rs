@@ -243,14 +243,28 @@ impl Store {
 
     /// Checks a password. Wrong passwords are counted; the sixth within a minute locks the
     /// account for [`LOCKOUT_SECS`], during which even the right password is refused.
-    pub async fn authenticate(&self, username: &str, password: &str, ip: Option<&str>) -> Result<std::result::Result<Principal, LoginError>> {
+    pub async fn authenticate(
+        &self,
+        username: &str,
+        password: &str,
+        ip: Option<&str>,
+    ) -> Result<std::result::Result<Principal, LoginError>> {
         let now = crate::now_rfc3339();
         let row: Option<(i64, String, String, i64, Option<String>)> = on_pool!(self, p => sqlx::query_as(
             "SELECT id, display_name, password_hash, disabled, locked_until FROM app_user WHERE username = $1")
             .bind(username).fetch_optional(p).await?);
         let actor = Actor::new(username, ip.map(String::from));
         let audit = |action: &'static str, reason: String| async move {
-            self.record_audit(&AuditEntry { actor: &actor, action, entity: "user", entity_id: username, old_value: None, new_value: None, reason: &reason }).await
+            self.record_audit(&AuditEntry {
+                actor: &actor,
+                action,
+                entity: "user",
+                entity_id: username,
+                old_value: None,
+                new_value: None,
+                reason: &reason,
+            })
+            .await
         };
         let Some((id, display_name, hash, disabled, locked_until)) = row else {
             // Same cost as a real check, so timing does not reveal which user names exist.
@@ -311,14 +325,28 @@ impl Store {
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = 0")
             .bind(digest(secret)).bind(&now).fetch_optional(p).await?);
         let Some((id, username, display_name, csrf)) = row else { return Ok(None) };
-        Ok(Some(Principal { user_id: id, username, display_name, grants: self.grants_of(id).await?, credential: Credential::Session { csrf } }))
+        Ok(Some(Principal {
+            user_id: id,
+            username,
+            display_name,
+            grants: self.grants_of(id).await?,
+            credential: Credential::Session { csrf },
+        }))
     }
 
     pub async fn end_session(&self, secret: &str, actor: &Actor) -> Result<()> {
         let n = on_pool!(self, p => sqlx::query("DELETE FROM session WHERE token_hash = $1").bind(digest(secret)).execute(p).await?.rows_affected());
         if n > 0 {
-            self.record_audit(&AuditEntry { actor, action: "session.logout", entity: "user", entity_id: &actor.name, old_value: None, new_value: None, reason: "" })
-                .await?;
+            self.record_audit(&AuditEntry {
+                actor,
+                action: "session.logout",
+                entity: "user",
+                entity_id: &actor.name,
+                old_value: None,
+                new_value: None,
+                reason: "",
+            })
+            .await?;
         }
         Ok(())
     }
@@ -330,14 +358,20 @@ impl Store {
         if !(1..=366).contains(&days) {
             return Err(StoreError::Invalid("a token lives between 1 and 366 days".into()));
         }
-        let user = self.users().await?.into_iter().find(|u| u.username == username).ok_or_else(|| StoreError::NotFound(format!("user {username}")))?;
+        let user = self
+            .users()
+            .await?
+            .into_iter()
+            .find(|u| u.username == username)
+            .ok_or_else(|| StoreError::NotFound(format!("user {username}")))?;
         let chain = self.area_chain(&grant.area).await?;
         if chain.is_empty() {
             return Err(StoreError::NotFound(format!("area {}", grant.area)));
         }
-        let covered = user.grants.iter().any(|g| {
-            g.role == grant.role && chain.contains(&g.area) && (g.department.is_none() || g.department == grant.department)
-        });
+        let covered = user
+            .grants
+            .iter()
+            .any(|g| g.role == grant.role && chain.contains(&g.area) && (g.department.is_none() || g.department == grant.department));
         if !covered {
             return Err(StoreError::Invalid(format!(
                 "user {username} holds no {} grant covering area {}: a token cannot exceed its user's rights",
@@ -391,7 +425,15 @@ impl Store {
              FROM api_token t JOIN app_user u ON u.id = t.user_id ORDER BY t.id").fetch_all(p).await?);
         rows.into_iter()
             .map(|(id, username, name, role, department, area, created_at, expires_at, revoked_at)| {
-                Ok(TokenRow { id, username, name, grant: Grant { role: parse_role(&role)?, department, area }, created_at, expires_at, revoked_at })
+                Ok(TokenRow {
+                    id,
+                    username,
+                    name,
+                    grant: Grant { role: parse_role(&role)?, department, area },
+                    created_at,
+                    expires_at,
+                    revoked_at,
+                })
             })
             .collect()
     }

@@ -181,9 +181,7 @@ impl Store {
     pub async fn area_counts(&self) -> Result<Vec<(AreaLevel, i64)>> {
         let rows: Vec<(String, i64)> = on_pool!(self, p => sqlx::query_as("SELECT level, COUNT(*) FROM area GROUP BY level, depth ORDER BY depth")
             .fetch_all(p).await?);
-        rows.into_iter()
-            .map(|(l, n)| Ok((l.parse().map_err(|_| StoreError::Corrupt(format!("area level {l}")))?, n)))
-            .collect()
+        rows.into_iter().map(|(l, n)| Ok((l.parse().map_err(|_| StoreError::Corrupt(format!("area level {l}")))?, n))).collect()
     }
 
     pub async fn area_index(&self) -> Result<AreaIndex> {
@@ -224,7 +222,13 @@ impl Store {
     /// of the level above as in the NBS files: `areaCode` for townships, `cityCode` for
     /// counties; else implied by the code), `valid_from`, `valid_to`. Every row must be at
     /// `level` and have a parent that exists in the database or earlier in the file.
-    pub async fn import_areas<R: std::io::Read>(&self, reader: R, level: AreaLevel, source: &str, actor: &Actor) -> Result<Result<usize, Vec<AreaFileError>>> {
+    pub async fn import_areas<R: std::io::Read>(
+        &self,
+        reader: R,
+        level: AreaLevel,
+        source: &str,
+        actor: &Actor,
+    ) -> Result<Result<usize, Vec<AreaFileError>>> {
         let known = self.area_index().await?;
         let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(reader);
         let headers = rdr.headers().map_err(|e| StoreError::Invalid(e.to_string()))?.clone();
@@ -252,7 +256,12 @@ impl Store {
             let rec = match rec {
                 Ok(r) => r,
                 Err(e) => {
-                    errors.push(AreaFileError { row, column: "-".into(), value: String::new(), expected: format!("a well-formed CSV record ({e})") });
+                    errors.push(AreaFileError {
+                        row,
+                        column: "-".into(),
+                        value: String::new(),
+                        expected: format!("a well-formed CSV record ({e})"),
+                    });
                     continue;
                 }
             };

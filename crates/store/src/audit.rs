@@ -85,7 +85,9 @@ pub(crate) fn link_hash(
 ) -> String {
     let mut h = Sha256::new();
     let seq = seq.to_string();
-    for field in [Some(prev), Some(seq.as_str()), Some(at), Some(actor), ip, Some(action), Some(entity), Some(entity_id), old, new, Some(reason)] {
+    for field in
+        [Some(prev), Some(seq.as_str()), Some(at), Some(actor), ip, Some(action), Some(entity), Some(entity_id), old, new, Some(reason)]
+    {
         match field {
             Some(f) => {
                 h.update((f.len() as u64).to_le_bytes());
@@ -188,7 +190,9 @@ impl Store {
     pub async fn audit_log(&self, f: &AuditFilter) -> Result<Vec<AuditRow>> {
         let mut sql = format!("SELECT {AUDIT_COLS} FROM audit_log WHERE 1 = 1");
         let mut params: Vec<String> = Vec::new();
-        for (col, op, v) in [("actor", "=", &f.actor), ("action", "=", &f.action), ("entity", "=", &f.entity), ("at", ">=", &f.from), ("at", "<=", &f.to)] {
+        for (col, op, v) in
+            [("actor", "=", &f.actor), ("action", "=", &f.action), ("entity", "=", &f.entity), ("at", ">=", &f.from), ("at", "<=", &f.to)]
+        {
             if let Some(v) = v {
                 params.push(v.clone());
                 sql.push_str(&format!(" AND {col} {op} ${}", params.len()));
@@ -209,7 +213,8 @@ impl Store {
         let sql = format!("SELECT {AUDIT_COLS} FROM audit_log ORDER BY seq");
         let rows: Vec<AuditRow> = on_pool!(self, p => sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).fetch_all(p).await?
             .iter().map(audit_row).collect::<Result<Vec<_>>>()?);
-        let head: Option<(i64, String)> = on_pool!(self, p => sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_optional(p).await?);
+        let head: Option<(i64, String)> =
+            on_pool!(self, p => sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_optional(p).await?);
         let mut prev = GENESIS.to_string();
         for (i, r) in rows.iter().enumerate() {
             let expected_seq = i as i64 + 1;
@@ -221,8 +226,17 @@ impl Store {
                 return broken("its link to the previous record does not match (a record before it was changed or removed)".into());
             }
             let h = link_hash(
-                &r.prev_hash, r.seq, &r.at, &r.actor, r.ip.as_deref(), &r.action, &r.entity, &r.entity_id,
-                r.old_value.as_deref(), r.new_value.as_deref(), &r.reason,
+                &r.prev_hash,
+                r.seq,
+                &r.at,
+                &r.actor,
+                r.ip.as_deref(),
+                &r.action,
+                &r.entity,
+                &r.entity_id,
+                r.old_value.as_deref(),
+                r.new_value.as_deref(),
+                &r.reason,
             );
             if h != r.hash {
                 return broken("its content does not match its hash (the record was edited)".into());

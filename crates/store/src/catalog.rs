@@ -66,7 +66,8 @@ impl Store {
         let sql = format!(
             "SELECT {VERSION_COLS} FROM indicator i JOIN indicator_version v ON v.code = i.code AND v.version = i.current_version ORDER BY i.code"
         );
-        let rows: Vec<(String, i64, String, String)> = on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).fetch_all(p).await?);
+        let rows: Vec<(String, i64, String, String)> =
+            on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).fetch_all(p).await?);
         rows.into_iter().map(|(j, v, c, r)| parse_definition(&j, v, c, r)).collect()
     }
 
@@ -76,14 +77,16 @@ impl Store {
             "SELECT {VERSION_COLS} FROM indicator i JOIN indicator_version v ON v.code = i.code \
              AND v.version = COALESCE($2, i.current_version) WHERE i.code = $1"
         );
-        let row: Option<(String, i64, String, String)> = on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(code).bind(version).fetch_optional(p).await?);
+        let row: Option<(String, i64, String, String)> =
+            on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(code).bind(version).fetch_optional(p).await?);
         row.map(|(j, v, c, r)| parse_definition(&j, v, c, r)).transpose()
     }
 
     /// Every version of an indicator's definition, oldest first.
     pub async fn indicator_versions(&self, code: &str) -> Result<Vec<IndicatorRow>> {
         let sql = format!("SELECT {VERSION_COLS} FROM indicator_version v WHERE v.code = $1 ORDER BY v.version");
-        let rows: Vec<(String, i64, String, String)> = on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(code).fetch_all(p).await?);
+        let rows: Vec<(String, i64, String, String)> =
+            on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(code).fetch_all(p).await?);
         rows.into_iter().map(|(j, v, c, r)| parse_definition(&j, v, c, r)).collect()
     }
 
@@ -175,7 +178,10 @@ impl Store {
     pub async fn icescr_articles(&self) -> Result<Vec<Article>> {
         let rows: Vec<(i64, String, String, String)> = on_pool!(self, p => sqlx::query_as(
             "SELECT number, title_en, title_zh, summary_en FROM icescr_article ORDER BY number").fetch_all(p).await?);
-        Ok(rows.into_iter().map(|(n, title_en, title_zh, summary_en)| Article { number: n as u8, title_en, title_zh, summary_en }).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(n, title_en, title_zh, summary_en)| Article { number: n as u8, title_en, title_zh, summary_en })
+            .collect())
     }
 
     pub async fn sdg_goals(&self) -> Result<Vec<SdgGoal>> {

@@ -4,8 +4,8 @@
 
 use crate::formats::Format;
 use crate::{ImportOptions, ImportReport, ObservationFilter, Result, Store, StoreError};
-use std::collections::HashSet;
 use rightstat_core::observation::ProvenanceKind;
+use std::collections::HashSet;
 
 const SERIES: &str = include_str!("../../../data/china_poverty_series.csv");
 const ANNEX: &str = include_str!("../../../data/cescr_report3_annex_tables.csv");
@@ -50,18 +50,21 @@ pub fn series_to_import_csv(series_csv: &str) -> Result<String> {
     let mut rdr = csv::Reader::from_reader(series_csv.as_bytes());
     let mut out = csv::Writer::from_writer(Vec::new());
     let bad = |e: csv::Error| StoreError::Invalid(format!("demo series: {e}"));
-    out.write_record(["indicator", "area", "period", "URBANISATION", "value", "unit", "unit_mult", "status", "source", "footnote"]).map_err(bad)?;
+    out.write_record(["indicator", "area", "period", "URBANISATION", "value", "unit", "unit_mult", "status", "source", "footnote"])
+        .map_err(bad)?;
     for (i, rec) in rdr.records().enumerate() {
         let r = rec.map_err(bad)?;
         let row = i + 2;
-        let (code, by_urbanisation) = map_series(&r[0]).ok_or_else(|| StoreError::Invalid(format!("demo series row {row}: unknown series {}", &r[0])))?;
+        let (code, by_urbanisation) =
+            map_series(&r[0]).ok_or_else(|| StoreError::Invalid(format!("demo series row {row}: unknown series {}", &r[0])))?;
         let urbanisation = match (&r[1], by_urbanisation) {
             ("CN-urban", true) => "U",
             ("CN-rural", true) => "R",
             ("CN" | "CN-rural" | "CN-poor-areas", _) => "_T",
             (g, _) => return Err(StoreError::Invalid(format!("demo series row {row}: unknown geography {g}"))),
         };
-        let (unit, mult, qualifier) = map_unit(&r[4]).ok_or_else(|| StoreError::Invalid(format!("demo series row {row}: unknown unit {}", &r[4])))?;
+        let (unit, mult, qualifier) =
+            map_unit(&r[4]).ok_or_else(|| StoreError::Invalid(format!("demo series row {row}: unknown unit {}", &r[4])))?;
         // A: verbatim official figure; B: derived or secondary; C: approximate (estimated).
         let (status, confidence_note) = match &r[5] {
             "A" => ("A", None),
@@ -129,7 +132,13 @@ impl Store {
 pub const DEMO_USERS: &[(&str, &str, rightstat_core::policy::Role, Option<&str>, &str)] = &[
     ("admin", "Lead department administrator (NBS)", rightstat_core::policy::Role::Administrator, Some("NBS"), "CN"),
     ("coordinator", "Civil affairs coordinator, Hebei", rightstat_core::policy::Role::Coordinator, Some("MCA"), "13"),
-    ("reporter", "Civil affairs bureau, Chang'an district (Shijiazhuang, Hebei)", rightstat_core::policy::Role::Reporter, Some("MCA"), "130102"),
+    (
+        "reporter",
+        "Civil affairs bureau, Chang'an district (Shijiazhuang, Hebei)",
+        rightstat_core::policy::Role::Reporter,
+        Some("MCA"),
+        "130102",
+    ),
     ("reviewer", "Statistics reviewer, Hebei province", rightstat_core::policy::Role::Reviewer, None, "13"),
     ("analyst", "Human-rights analyst", rightstat_core::policy::Role::Analyst, None, "CN"),
 ];

@@ -143,7 +143,14 @@ pub fn write_observations<W: Write>(out: W, format: Format, rows: &[ObservationR
         for r in rows {
             let mut rec = vec![r.indicator.clone(), r.area.clone(), r.period.clone()];
             rec.extend(dimensions.iter().map(|d| dim_code(r, d)));
-            rec.extend([value_text(r.value), r.unit.clone(), r.unit_mult.to_string(), r.status.clone(), r.source.clone(), r.footnote.clone()]);
+            rec.extend([
+                value_text(r.value),
+                r.unit.clone(),
+                r.unit_mult.to_string(),
+                r.status.clone(),
+                r.source.clone(),
+                r.footnote.clone(),
+            ]);
             w.write_record(&rec)?;
         }
     } else {
@@ -154,7 +161,15 @@ pub fn write_observations<W: Write>(out: W, format: Format, rows: &[ObservationR
         for r in rows {
             let mut rec = vec!["dataflow".to_string(), SDMX_STRUCTURE_ID.to_string(), "I".into(), r.indicator.clone(), r.area.clone()];
             rec.extend(dimensions.iter().map(|d| dim_code(r, d)));
-            rec.extend([r.period.clone(), value_text(r.value), r.unit.clone(), r.unit_mult.to_string(), r.status.clone(), r.source.clone(), r.footnote.clone()]);
+            rec.extend([
+                r.period.clone(),
+                value_text(r.value),
+                r.unit.clone(),
+                r.unit_mult.to_string(),
+                r.status.clone(),
+                r.source.clone(),
+                r.footnote.clone(),
+            ]);
             w.write_record(&rec)?;
         }
     }

@@ -125,8 +125,14 @@ fn parse<R: Read>(
     send: &tokio::sync::mpsc::Sender<Msg>,
 ) -> std::result::Result<Parsed, ()> {
     let err = |row: u64, column: &str, value: &str, expected: String| {
-        send.blocking_send(Msg::Error(RowError { file: opts.source_name.clone(), row, column: column.into(), value: value.into(), expected }))
-            .map_err(|_| ())
+        send.blocking_send(Msg::Error(RowError {
+            file: opts.source_name.clone(),
+            row,
+            column: column.into(),
+            value: value.into(),
+            expected,
+        }))
+        .map_err(|_| ())
     };
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
     let header = match rdr.headers() {
@@ -299,8 +305,7 @@ macro_rules! on_tx {
     };
 }
 
-const OBS_COLS: &str =
-    "indicator_code, indicator_version, area_code, period, period_start, period_end, cell_key, value, status, source, footnote, batch_id, recorded_at";
+const OBS_COLS: &str = "indicator_code, indicator_version, area_code, period, period_start, period_end, cell_key, value, status, source, footnote, batch_id, recorded_at";
 
 impl Tx {
     /// SQLite: multi-row INSERTs of up to CHUNK rows.
@@ -415,7 +420,8 @@ impl Store {
         if let Tx::Postgres(t) = &mut tx {
             sqlx::query("SELECT pg_advisory_xact_lock(724301)").execute(&mut **t).await?;
         }
-        let first_id: i64 = on_tx!(&mut tx, t => sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM observation").fetch_one(&mut **t).await?);
+        let first_id: i64 =
+            on_tx!(&mut tx, t => sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM observation").fetch_one(&mut **t).await?);
         let mut report = ImportReport { dry_run: opts.dry_run, ..Default::default() };
         let max = opts.max_errors;
         // After the first bad row the rest is still checked (to report every error) but no

@@ -15,20 +15,20 @@ mod areas;
 pub mod audit;
 mod catalog;
 mod demo;
-pub mod testing;
 pub mod formats;
 pub mod import;
 mod observations;
 mod seed;
+pub mod testing;
 pub(crate) mod time;
 
+pub use accounts::{Credential, LoginError, Principal, TokenRow, UserRow};
 pub use areas::{AreaIndex, AreaRow};
+pub use audit::{Actor, AuditCheck, AuditEntry, AuditFilter, AuditRow};
 pub use catalog::{DepartmentRow, IndicatorRow};
 pub use demo::{DEMO_PASSWORD, DEMO_USERS, series_to_import_csv};
 pub use import::{ImportOptions, ImportReport, RowError};
 pub use observations::{BatchRow, ObservationFilter, ObservationRow, Visibility};
-pub use accounts::{Credential, LoginError, Principal, TokenRow, UserRow};
-pub use audit::{Actor, AuditCheck, AuditEntry, AuditFilter, AuditRow};
 pub use time::{now_rfc3339, rfc3339_after};
 
 /// Errors from storage. Row-level problems of an import are not errors: they come back in
@@ -88,11 +88,7 @@ impl Store {
     /// `postgres://...`), creating a SQLite file if it does not exist, and migrates.
     pub async fn connect(url: &str) -> Result<Store> {
         let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let pool = PgPoolOptions::new()
-                .max_connections(8)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect(url)
-                .await?;
+            let pool = PgPoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
             Store { pool: Pool::Postgres(pool) }
         } else {
             let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);

@@ -91,8 +91,26 @@ fn like_escape(s: &str) -> String {
 
 /// A result row in SELECT order (more columns than sqlx's tuple decoding takes).
 struct Raw(
-    String, i64, String, String, Option<String>, String, String, Option<f64>, String, i64,
-    String, String, String, i64, String, String, String, Option<String>, String, Option<String>,
+    String,
+    i64,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<f64>,
+    String,
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
 );
 
 enum Param {
@@ -124,8 +142,16 @@ impl Store {
         }
         match (&f.area, f.level) {
             (Some(area), Some(level)) => {
-                push(&mut sql, " AND o.area_code IN (WITH RECURSIVE sub (code, depth) AS (SELECT code, depth FROM area WHERE code = ?", Param::Text(area.clone()));
-                push(&mut sql, " UNION ALL SELECT c.code, c.depth FROM area c JOIN sub ON c.parent_code = sub.code WHERE c.depth <= ?)", Param::Int(level.depth()));
+                push(
+                    &mut sql,
+                    " AND o.area_code IN (WITH RECURSIVE sub (code, depth) AS (SELECT code, depth FROM area WHERE code = ?",
+                    Param::Text(area.clone()),
+                );
+                push(
+                    &mut sql,
+                    " UNION ALL SELECT c.code, c.depth FROM area c JOIN sub ON c.parent_code = sub.code WHERE c.depth <= ?)",
+                    Param::Int(level.depth()),
+                );
                 push(&mut sql, " SELECT code FROM sub WHERE depth = ?)", Param::Int(level.depth()));
             }
             (Some(area), None) => push(&mut sql, " AND o.area_code = ?", Param::Text(area.clone())),
@@ -142,7 +168,11 @@ impl Store {
             if code == TOTAL {
                 push(&mut sql, " AND o.cell_key NOT LIKE ? ESCAPE '\\'", Param::Text(format!("%|{}=%", like_escape(dim))));
             } else {
-                push(&mut sql, " AND o.cell_key LIKE ? ESCAPE '\\'", Param::Text(format!("%{}%", like_escape(&Cell::key_fragment(dim, code)))));
+                push(
+                    &mut sql,
+                    " AND o.cell_key LIKE ? ESCAPE '\\'",
+                    Param::Text(format!("%{}%", like_escape(&Cell::key_fragment(dim, code)))),
+                );
             }
         }
         match &f.visibility {
@@ -240,7 +270,14 @@ impl Store {
             "SELECT id, kind, source_name, rows, created_at, actor, scope_area, published_at FROM batch WHERE id = $1")
             .bind(id).fetch_optional(p).await?);
         Ok(row.map(|(id, kind, source_name, rows, created_at, actor, scope_area, published_at)| BatchRow {
-            id, kind, source_name, rows, created_at, actor, scope_area, published_at,
+            id,
+            kind,
+            source_name,
+            rows,
+            created_at,
+            actor,
+            scope_area,
+            published_at,
         }))
     }
 

@@ -22,7 +22,12 @@ pub async fn fresh_pg_url() -> String {
     let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|e| {
         panic!("PostgreSQL is required for the tests and is not reachable at {admin}: {e}. Start it, set RIGHTSTAT_TEST_PG, or set RIGHTSTAT_SKIP_PG=1 to test SQLite only.")
     });
-    let name = format!("rightstat_t_{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed), crate::now_rfc3339().replace(|c: char| !c.is_ascii_digit(), ""));
+    let name = format!(
+        "rightstat_t_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        crate::now_rfc3339().replace(|c: char| !c.is_ascii_digit(), "")
+    );
     // The name is built from digits only: safe to interpolate.
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("CREATE DATABASE");
     let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);

@@ -32,7 +32,10 @@ async fn the_sixth_wrong_password_in_a_minute_locks_the_account() {
             assert_eq!(s.authenticate("li.wei", "wrong", None).await.unwrap().unwrap_err(), LoginError::BadCredentials);
         }
         assert!(matches!(s.authenticate("li.wei", "wrong", None).await.unwrap(), Err(LoginError::Locked(_))));
-        assert!(matches!(s.authenticate("li.wei", PW, None).await.unwrap(), Err(LoginError::Locked(_))), "locked even with the right password");
+        assert!(
+            matches!(s.authenticate("li.wei", PW, None).await.unwrap(), Err(LoginError::Locked(_))),
+            "locked even with the right password"
+        );
         let log = s.audit_log(&AuditFilter { action: Some("user.locked".into()), ..Default::default() }).await.unwrap();
         assert_eq!(log.len(), 1);
         assert_eq!(s.authenticate("nobody", PW, None).await.unwrap().unwrap_err(), LoginError::BadCredentials);
@@ -85,7 +88,8 @@ async fn editing_or_deleting_an_audit_record_breaks_the_chain() {
         s.create_user("wang", "Wang", PW, &Actor::system()).await.unwrap();
         let mut o = ImportOptions::new("a.csv", Format::Csv);
         o.actor = Actor::new("wang", Some("10.0.0.1".into()));
-        let r = s.import_observations(Cursor::new(b"indicator,area,period,value\nCN_RURAL_POOR_POP,13,2018,120\n".to_vec()), o).await.unwrap();
+        let r =
+            s.import_observations(Cursor::new(b"indicator,area,period,value\nCN_RURAL_POOR_POP,13,2018,120\n".to_vec()), o).await.unwrap();
         assert!(r.is_ok());
         let imports = s.audit_log(&AuditFilter { action: Some("observations.import".into()), ..Default::default() }).await.unwrap();
         assert_eq!(imports.len(), 1, "imports are audited");

@@ -139,7 +139,8 @@ async fn dry_run_checks_without_writing() {
     for s in stores(&dir).await {
         let mut o = ImportOptions::new("d.csv", Format::Csv);
         o.dry_run = true;
-        let r = s.import_observations(Cursor::new(b"indicator,area,period,value\nCN_RURAL_POOR_POP,CN,2012,9899\n".to_vec()), o).await.unwrap();
+        let r =
+            s.import_observations(Cursor::new(b"indicator,area,period,value\nCN_RURAL_POOR_POP,CN,2012,9899\n".to_vec()), o).await.unwrap();
         assert!(r.is_ok() && r.dry_run);
         assert_eq!((r.rows, r.inserted), (1, 0));
         assert_eq!(s.observation_count(true).await.unwrap(), 0);
@@ -181,7 +182,8 @@ async fn areas_change_over_time_and_townships_load_all_or_nothing() {
         assert!(!y2022.iter().any(|a| a.code == "130198"));
         assert_eq!(s.area("130198").await.unwrap().unwrap().successors, ["130102"]);
         // Observations for an area must fall in its validity.
-        let r = import(&s, "x.csv", "indicator,area,period,value\nCN_RURAL_POOR_POP,130198,2018,1\nCN_RURAL_POOR_POP,130198,2022,1\n").await;
+        let r =
+            import(&s, "x.csv", "indicator,area,period,value\nCN_RURAL_POOR_POP,130198,2018,1\nCN_RURAL_POOR_POP,130198,2022,1\n").await;
         assert_eq!(r.errors.iter().map(|e| e.row).collect::<Vec<_>>(), [3]);
 
         let towns = "code,name,areaCode,provinceCode,cityCode\n110101001,东华门街道,110101,11,1101\n110101002,景山街道,110101,11,1101\n";
@@ -207,7 +209,10 @@ async fn a_changed_definition_is_a_new_version_and_history_keeps_its_own() {
         let r = import(&s, "b.csv", "indicator,area,period,value\nCN_RURAL_POOR_POP,CN,2013,82490000\n").await;
         assert!(r.is_ok());
         let rows = s.observations(&filter("CN_RURAL_POOR_POP", "CN")).await.unwrap();
-        assert_eq!(rows.iter().map(|r| (r.period.as_str(), r.unit_mult, r.indicator_version)).collect::<Vec<_>>(), [("2012", 4, 1), ("2013", 0, 2)]);
+        assert_eq!(
+            rows.iter().map(|r| (r.period.as_str(), r.unit_mult, r.indicator_version)).collect::<Vec<_>>(),
+            [("2012", 4, 1), ("2013", 0, 2)]
+        );
         assert_eq!(s.indicator_versions("CN_RURAL_POOR_POP").await.unwrap().len(), 2);
         // A definition that breaks the catalogue rules is refused.
         let mut pct = s.indicator("SI_POV_NAHC", None).await.unwrap().unwrap().indicator;

@@ -44,9 +44,7 @@ struct TreeNode {
 }
 
 pub(crate) fn parse_period(p: &Option<String>) -> ApiResult<Option<(String, String)>> {
-    p.as_deref()
-        .map(|p| p.parse::<Period>().map(|p| (p.start(), p.end())).map_err(|e| ApiError::BadRequest(e.to_string())))
-        .transpose()
+    p.as_deref().map(|p| p.parse::<Period>().map(|p| (p.start(), p.end())).map_err(|e| ApiError::BadRequest(e.to_string()))).transpose()
 }
 
 async fn existing(s: &AppState, code: &str) -> ApiResult<AreaRow> {
@@ -75,7 +73,11 @@ async fn children(State(s): State<AppState>, Path(code): Path<String>, Query(q):
 #[utoipa::path(get, path = "/api/v1/areas/{code}/descendants", tag = "areas",
     params(("code" = String, Path, description = "Division code"), DescendantsQuery),
     responses((status = 200, body = Vec<AreaRow>), (status = 400, description = "Bad level or period"), (status = 404, description = "Unknown area")))]
-async fn descendants(State(s): State<AppState>, Path(code): Path<String>, Query(q): Query<DescendantsQuery>) -> ApiResult<Json<Vec<AreaRow>>> {
+async fn descendants(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<DescendantsQuery>,
+) -> ApiResult<Json<Vec<AreaRow>>> {
     existing(&s, &code).await?;
     let level: AreaLevel = q.level.parse().map_err(|e: rightstat_core::area::AreaError| ApiError::BadRequest(e.to_string()))?;
     let during = parse_period(&q.period)?;
@@ -99,11 +101,9 @@ async fn tree(State(s): State<AppState>, Path(code): Path<String>, Query(q): Que
     }
     fn build(area: AreaRow, levels: &[Vec<AreaRow>]) -> TreeNode {
         let children = match levels.split_first() {
-            Some((first, rest)) => first
-                .iter()
-                .filter(|c| c.parent.as_deref() == Some(area.code.as_str()))
-                .map(|c| build(c.clone(), rest))
-                .collect(),
+            Some((first, rest)) => {
+                first.iter().filter(|c| c.parent.as_deref() == Some(area.code.as_str())).map(|c| build(c.clone(), rest)).collect()
+            }
             None => Vec::new(),
         };
         TreeNode { area, children }

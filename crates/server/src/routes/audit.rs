@@ -2,10 +2,10 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
+use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use rightstat_store::{AuditFilter, AuditRow};
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -32,22 +32,54 @@ struct AuditQuery {
 #[utoipa::path(get, path = "/api/v1/audit", tag = "system", params(AuditQuery),
     responses((status = 200, body = Vec<AuditRow>), (status = 403, description = "Administrators only")))]
 async fn list(State(s): State<AppState>, Query(q): Query<AuditQuery>) -> ApiResult<Response> {
-    let rows = s.store.audit_log(&AuditFilter { actor: q.actor, action: q.action, entity: q.entity, from: q.from, to: q.to, limit: q.limit }).await?;
+    let rows = s
+        .store
+        .audit_log(&AuditFilter { actor: q.actor, action: q.action, entity: q.entity, from: q.from, to: q.to, limit: q.limit })
+        .await?;
     match q.format.as_deref().unwrap_or("json") {
         "json" => Ok(Json(rows).into_response()),
         "csv" => {
             let mut w = csv::Writer::from_writer(Vec::new());
             let io = |e: csv::Error| ApiError::Internal(e.to_string());
-            w.write_record(["seq", "at", "actor", "ip", "action", "entity", "entity_id", "old_value", "new_value", "reason", "prev_hash", "hash"]).map_err(io)?;
+            w.write_record([
+                "seq",
+                "at",
+                "actor",
+                "ip",
+                "action",
+                "entity",
+                "entity_id",
+                "old_value",
+                "new_value",
+                "reason",
+                "prev_hash",
+                "hash",
+            ])
+            .map_err(io)?;
             for r in &rows {
                 let seq = r.seq.to_string();
                 w.write_record([
-                    seq.as_str(), &r.at, &r.actor, r.ip.as_deref().unwrap_or(""), &r.action, &r.entity, &r.entity_id,
-                    r.old_value.as_deref().unwrap_or(""), r.new_value.as_deref().unwrap_or(""), &r.reason, &r.prev_hash, &r.hash,
-                ]).map_err(io)?;
+                    seq.as_str(),
+                    &r.at,
+                    &r.actor,
+                    r.ip.as_deref().unwrap_or(""),
+                    &r.action,
+                    &r.entity,
+                    &r.entity_id,
+                    r.old_value.as_deref().unwrap_or(""),
+                    r.new_value.as_deref().unwrap_or(""),
+                    &r.reason,
+                    &r.prev_hash,
+                    &r.hash,
+                ])
+                .map_err(io)?;
             }
             let body = w.into_inner().map_err(|e| ApiError::Internal(e.to_string()))?;
-            Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"audit.csv\"")], body).into_response())
+            Ok((
+                [(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"audit.csv\"")],
+                body,
+            )
+                .into_response())
         }
         other => Err(ApiError::BadRequest(format!("format {other:?}: expected json or csv"))),
     }

@@ -40,7 +40,12 @@ struct ImportQuery {
     request_body(content = String, content_type = "text/csv"),
     responses((status = 201, body = ImportReport), (status = 200, description = "Dry run report"), (status = 403, description = "Rows outside the caller's areas"),
         (status = 413, description = "Body too large"), (status = 422, description = "Bad rows; nothing imported")))]
-async fn import(State(s): State<AppState>, Extension(caller): Extension<Caller>, Query(q): Query<ImportQuery>, body: Bytes) -> ApiResult<(StatusCode, Json<ImportReport>)> {
+async fn import(
+    State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Query(q): Query<ImportQuery>,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<ImportReport>)> {
     let format = match q.format.as_deref().unwrap_or("csv") {
         "csv" => Format::Csv,
         "sdmx-csv" => Format::SdmxCsv,

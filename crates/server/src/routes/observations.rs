@@ -2,13 +2,13 @@
 //! and disaggregation codes; each returned with unit, multiplier, status and source.
 
 use crate::AppState;
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use axum::Extension;
 use axum::Json;
 use axum::extract::{Query, State};
 use rightstat_core::area::AreaLevel;
 use rightstat_core::period::Period;
-use crate::auth::Caller;
-use axum::Extension;
 use rightstat_core::policy::Role;
 use rightstat_store::{ObservationFilter, ObservationRow, Visibility};
 use serde::{Deserialize, Serialize};
@@ -67,7 +67,11 @@ struct ObservationsBody {
 /// Observations matching the filter.
 #[utoipa::path(get, path = "/api/v1/observations", tag = "observations", params(ObsQuery),
     responses((status = 200, body = ObservationsBody), (status = 400, description = "Bad parameter"), (status = 404, description = "Unknown indicator or area")))]
-async fn list(State(s): State<AppState>, Extension(caller): Extension<Caller>, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<ObservationsBody>> {
+async fn list(
+    State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<ObservationsBody>> {
     let dims: Vec<String> = s.store.codelists().await?.into_iter().map(|c| c.id).collect();
     let mut f = ObservationFilter::default();
     let period = |v: &str| v.parse::<Period>().map_err(|e| ApiError::BadRequest(e.to_string()));

@@ -71,14 +71,22 @@ struct LoginForm {
 /// Wrong passwords are counted: the sixth within a minute locks the account for 15 minutes.
 #[utoipa::path(post, path = "/login", tag = "session", request_body(content = LoginForm, content_type = "application/x-www-form-urlencoded"),
     responses((status = 303, description = "Signed in"), (status = 401, description = "Wrong user name or password"), (status = 423, description = "Account locked")))]
-async fn login(State(s): State<AppState>, Extension(caller): Extension<Caller>, headers: HeaderMap, Form(f): Form<LoginForm>) -> ApiResult<Response> {
+async fn login(
+    State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> ApiResult<Response> {
     let csrf = crate::auth::cookie(&headers, CSRF_COOKIE).unwrap_or_default();
     match s.store.authenticate(f.username.trim(), &f.password, caller.ip.as_deref()).await? {
         Ok(p) => {
             let (secret, _) = s.store.create_session(p.user_id, caller.ip.as_deref()).await?;
             Ok((
                 StatusCode::SEE_OTHER,
-                [(header::LOCATION, "/".to_string()), (header::SET_COOKIE, set_cookie(SESSION_COOKIE, &secret, rightstat_store::accounts::SESSION_SECS, s.secure_cookies))],
+                [
+                    (header::LOCATION, "/".to_string()),
+                    (header::SET_COOKIE, set_cookie(SESSION_COOKIE, &secret, rightstat_store::accounts::SESSION_SECS, s.secure_cookies)),
+                ],
             )
                 .into_response())
         }
@@ -98,7 +106,11 @@ async fn logout(State(s): State<AppState>, Extension(caller): Extension<Caller>)
     if let Some(secret) = &caller.session_secret {
         s.store.end_session(secret, &caller.actor()).await?;
     }
-    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, "/".to_string()), (header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, s.secure_cookies))]).into_response())
+    Ok((
+        StatusCode::SEE_OTHER,
+        [(header::LOCATION, "/".to_string()), (header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, s.secure_cookies))],
+    )
+        .into_response())
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -1,0 +1,59 @@
+"""The same poverty measures computed by the peers, for benches/poverty/run.sh.
+
+Usage: python3 peers.py duckdb|pandas FILE LINE
+Prints one line: seconds (load + compute) and the national FGT0 and Gini, so that the run can
+check that every engine computed the same thing.
+
+Measures: FGT0, FGT1, FGT2, Watts, Gini and weighted median by province x urbanisation, with
+person weights (household weight x size), line in yuan per person per year, poor if y < z.
+"""
+import sys, time
+
+kind, path, z = sys.argv[1], sys.argv[2], float(sys.argv[3])
+t0 = time.perf_counter()
+
+if kind == "duckdb":
+    import duckdb
+    con = duckdb.connect()
+    src = f"read_parquet('{path}')" if path.endswith(".parquet") else f"read_csv('{path}', header=true)"
+    q = f"""
+    WITH d AS (SELECT province, urbanisation, income_pc AS y, weight * size AS w FROM {src}),
+    c AS (SELECT *, SUM(w) OVER (PARTITION BY province, urbanisation ORDER BY y ROWS UNBOUNDED PRECEDING) AS cw,
+                    SUM(w) OVER (PARTITION BY province, urbanisation) AS tw FROM d)
+    SELECT province, urbanisation,
+      SUM(w * (y < {z})::INT) / SUM(w) AS fgt0,
+      SUM(CASE WHEN y < {z} THEN w * ({z} - y) / {z} ELSE 0 END) / SUM(w) AS fgt1,
+      SUM(CASE WHEN y < {z} THEN w * power(({z} - y) / {z}, 2) ELSE 0 END) / SUM(w) AS fgt2,
+      SUM(CASE WHEN y > 0 AND y < {z} THEN w * ln({z} / y) ELSE 0 END) / SUM(w) AS watts,
+      SUM(w * y * (2 * cw - w)) / (SUM(w) * SUM(w * y)) - 1 AS gini,
+      MIN(CASE WHEN cw / tw > 0.5 THEN y END) AS median
+    FROM c GROUP BY province, urbanisation ORDER BY province, urbanisation"""
+    res = con.execute(q).fetchall()
+    national = con.execute(f"SELECT SUM(w * (y < {z})::INT) / SUM(w) FROM (SELECT income_pc AS y, weight * size AS w FROM {src})").fetchone()[0]
+    gini = None
+elif kind == "pandas":
+    import numpy as np, pandas as pd
+    cols = ["province", "urbanisation", "income_pc", "weight", "size"]
+    df = pd.read_parquet(path, columns=cols) if path.endswith(".parquet") else pd.read_csv(path, usecols=cols, dtype={"province": str})
+    df["w"] = df["weight"] * df["size"]
+    y, w = df["income_pc"].to_numpy(), df["w"].to_numpy()
+    poor = y < z
+    gap = np.where(poor, (z - y) / z, 0.0)
+    df["p0"], df["p1"], df["p2"] = w * poor, w * gap, w * gap ** 2
+    df["wa"] = np.where(poor & (y > 0), w * np.log(np.where(y > 0, z / np.where(y > 0, y, 1), 1)), 0.0)
+    g = df.groupby(["province", "urbanisation"], sort=True)
+    sums = g[["w", "p0", "p1", "p2", "wa"]].sum()
+    res = sums[["p0", "p1", "p2", "wa"]].div(sums["w"], axis=0)
+    df = df.sort_values(["province", "urbanisation", "income_pc"], kind="stable")
+    df["cw"] = df.groupby(["province", "urbanisation"], sort=False)["w"].cumsum()
+    df["gterm"] = df["w"] * df["income_pc"] * (2 * df["cw"] - df["w"])
+    df["wy"] = df["w"] * df["income_pc"]
+    agg = df.groupby(["province", "urbanisation"], sort=True)[["gterm", "w", "wy"]].sum()
+    res["gini"] = agg["gterm"] / (agg["w"] * agg["wy"]) - 1
+    df["share"] = df["cw"] / df.groupby(["province", "urbanisation"], sort=False)["w"].transform("sum")
+    res["median"] = df[df["share"] > 0.5].groupby(["province", "urbanisation"], sort=True)["income_pc"].first()
+    national = float(df["p0"].sum() / df["w"].sum())
+else:
+    sys.exit(f"unknown peer {kind}")
+
+print(f"{time.perf_counter() - t0:.3f} {national:.12f}")
