@@ -42,7 +42,7 @@ fn main() {
         for _ in 0..len {
             let p = (rng.u() * 31.0) as usize % 31;
             let rural = rng.u() < 0.45;
-            let s = 1 + (rng.u() * rng.u() * 7.0) as i32;
+            let s = 1 + (rng.u() * 5.6) as i32;
             let mu = level[p] + if rural { -0.7 } else { 0.0 };
             let female = rng.u() < 0.22;
             let y = (mu + 0.75 * rng.normal() - if female { 0.08 } else { 0.0 }).exp();

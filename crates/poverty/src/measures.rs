@@ -292,16 +292,20 @@ pub fn compute(ds: &Dataset, req: &Request) -> Result<Vec<ResultRow>> {
     // Pass B, in welfare order: quantiles and the Gini sum.
     let need_sorted = !probs.is_empty() || req.has(|m| matches!(m, Measure::Gini));
     let order = if need_sorted || req.has(|m| matches!(m, Measure::Rmpg)) { welfare_order(y) } else { Vec::new() };
+    // The records in welfare order, gathered once so that the ordered passes read memory
+    // sequentially.
+    let sorted: Vec<(f64, f64, u32)> = order.iter().map(|&i| (y[i as usize], w[i as usize], groups.cell[i as usize])).collect();
+    drop(order);
     let mut trackers: Vec<QuantileTracker> = vec![QuantileTracker::new(probs.len()); groups.len()];
-    let mut cum = vec![0.0f64; groups.len()];
-    let mut gini_sum = vec![0.0f64; groups.len()];
+    let mut cum_gini = vec![(0.0f64, 0.0f64); groups.len()];
     if need_sorted {
-        for &i in &order {
-            let i = i as usize;
-            for g in groups.of(i) {
-                trackers[g].push(&probs, acc[g].w, y[i], w[i]);
-                cum[g] += w[i];
-                gini_sum[g] += w[i] * y[i] * (2.0 * cum[g] - w[i]);
+        for &(yi, wi, cell) in &sorted {
+            for map in &groups.cell_to_group {
+                let g = map[cell as usize] as usize;
+                trackers[g].push(&probs, acc[g].w, yi, wi);
+                let (cum, gini) = &mut cum_gini[g];
+                *cum += wi;
+                *gini += wi * yi * (2.0 * *cum - wi);
             }
         }
         for t in &mut trackers {
@@ -433,11 +437,11 @@ pub fn compute(ds: &Dataset, req: &Request) -> Result<Vec<ResultRow>> {
     let mut rmpg_median = vec![f64::NAN; groups.len()];
     if req.has(|m| matches!(m, Measure::Rmpg)) {
         let mut t: Vec<QuantileTracker> = vec![QuantileTracker::new(1); groups.len()];
-        for &i in &order {
-            let i = i as usize;
-            for g in groups.of(i) {
-                if y[i] < arpts[g] {
-                    t[g].push(&[0.5], acc[g].arpr, y[i], w[i]);
+        for &(yi, wi, cell) in &sorted {
+            for map in &groups.cell_to_group {
+                let g = map[cell as usize] as usize;
+                if yi < arpts[g] {
+                    t[g].push(&[0.5], acc[g].arpr, yi, wi);
                 }
             }
         }
@@ -482,7 +486,7 @@ pub fn compute(ds: &Dataset, req: &Request) -> Result<Vec<ResultRow>> {
                 Measure::Quantile(p) => vec![quantile(g, *p)],
                 Measure::DecileShares => a.deciles.iter().map(|d| d / a.t).collect(),
                 Measure::S80S20 => vec![a.top20 / a.bottom20],
-                Measure::Gini => vec![gini_sum[g] / (a.w * a.t) - 1.0],
+                Measure::Gini => vec![cum_gini[g].1 / (a.w * a.t) - 1.0],
                 Measure::Theil => vec![a.s_ylny / a.pos_t - (a.pos_t / a.pos_w).ln()],
                 Measure::Mld => vec![(a.pos_t / a.pos_w).ln() - a.s_lny / a.pos_w],
                 Measure::Arpr => vec![100.0 * a.arpr / a.w],

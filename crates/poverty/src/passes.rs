@@ -94,9 +94,49 @@ impl Groups {
 }
 
 /// Record indices in ascending welfare order (ties in file order).
+///
+/// An LSD radix sort on the order-preserving bit pattern of each value (four 16-bit digits):
+/// linear time and sequential memory access, several times faster than a comparison sort
+/// on tens of millions of records.
 pub fn welfare_order(welfare: &[f64]) -> Vec<u32> {
-    let mut idx: Vec<u32> = (0..welfare.len() as u32).collect();
-    idx.sort_by(|&a, &b| welfare[a as usize].total_cmp(&welfare[b as usize]).then(a.cmp(&b)));
+    let n = welfare.len();
+    if n < 1 << 16 {
+        let mut idx: Vec<u32> = (0..n as u32).collect();
+        idx.sort_by(|&a, &b| welfare[a as usize].total_cmp(&welfare[b as usize]).then(a.cmp(&b)));
+        return idx;
+    }
+    // Flip so that unsigned order is numeric order (as f64::total_cmp).
+    let key = |y: f64| {
+        let b = y.to_bits();
+        if b >> 63 == 1 { !b } else { b | (1 << 63) }
+    };
+    let mut keys: Vec<u64> = welfare.iter().map(|&y| key(y)).collect();
+    let mut idx: Vec<u32> = (0..n as u32).collect();
+    let (mut keys2, mut idx2) = (vec![0u64; n], vec![0u32; n]);
+    for pass in 0..4 {
+        let shift = pass * 16;
+        let mut count = vec![0usize; 1 << 16];
+        for &k in &keys {
+            count[((k >> shift) & 0xFFFF) as usize] += 1;
+        }
+        if count.iter().any(|&c| c == n) {
+            continue; // every key has the same digit here: nothing to move
+        }
+        let mut pos = 0;
+        for c in count.iter_mut() {
+            let next = pos + *c;
+            *c = pos;
+            pos = next;
+        }
+        for (&k, &i) in keys.iter().zip(&idx) {
+            let d = ((k >> shift) & 0xFFFF) as usize;
+            keys2[count[d]] = k;
+            idx2[count[d]] = i;
+            count[d] += 1;
+        }
+        std::mem::swap(&mut keys, &mut keys2);
+        std::mem::swap(&mut idx, &mut idx2);
+    }
     idx
 }
 
@@ -165,6 +205,27 @@ pub fn weighted_quantiles(x: &[f64], w: &[f64], probs: &[f64]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn radix_order_equals_comparison_order() {
+        let mut x = 0x1234_5678_9abc_def0u64;
+        let ys: Vec<f64> = (0..200_000)
+            .map(|i| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                match i % 7 {
+                    0 => -((x % 1000) as f64),
+                    1 => 0.0,
+                    2 => (x % 50) as f64, // many ties
+                    _ => (x % 1_000_000) as f64 / 7.0,
+                }
+            })
+            .collect();
+        let mut expected: Vec<u32> = (0..ys.len() as u32).collect();
+        expected.sort_by(|&a, &b| ys[a as usize].total_cmp(&ys[b as usize]).then(a.cmp(&b)));
+        assert_eq!(welfare_order(&ys), expected);
+    }
 
     #[test]
     fn quantiles_follow_laeken() {
