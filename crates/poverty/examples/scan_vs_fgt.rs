@@ -35,7 +35,11 @@ fn main() {
         sink += sums.iter().map(|s| s.1 / s.0).sum::<f64>();
         t.elapsed().as_secs_f64()
     });
-    let req = Request { measures: ["fgt0", "fgt1", "fgt2", "watts"].iter().map(|m| m.parse().unwrap()).collect(), line: Some(Line::Absolute(4000.0)), conventions: Conventions::default() };
+    let req = Request {
+        measures: ["fgt0", "fgt1", "fgt2", "watts"].iter().map(|m| m.parse().unwrap()).collect(),
+        line: Some(Line::Absolute(4000.0)),
+        conventions: Conventions::default(),
+    };
     let fgt = best(&mut || {
         let t = Instant::now();
         sink += compute(&ds, &req).expect("compute").len() as f64;

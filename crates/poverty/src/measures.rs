@@ -254,19 +254,8 @@ pub fn compute(ds: &Dataset, req: &Request) -> Result<Vec<ResultRow>> {
     let g_total = groups.len() - 1;
     let (y, w) = (&ds.welfare, &ds.weight);
 
-    // Pass A: sizes and totals, per finest cell, then rolled up to every margin.
-    let n_cells = groups.cell_to_group.first().map_or(0, Vec::len);
+    let n_cells = groups.n_cells();
     let mut acc = vec![Acc::default(); groups.len()];
-    {
-        let mut cells = vec![Acc::default(); n_cells];
-        for i in 0..ds.n {
-            let a = &mut cells[groups.cell[i] as usize];
-            a.n += 1;
-            a.w += w[i];
-            a.t += w[i] * y[i];
-        }
-        roll_up(&cells, &groups, &mut acc);
-    }
 
     // Which quantiles the requested measures need.
     let mut probs: Vec<f64> = Vec::new();
@@ -289,12 +278,27 @@ pub fn compute(ds: &Dataset, req: &Request) -> Result<Vec<ResultRow>> {
     probs.dedup();
     let q_index = |p: f64| probs.iter().position(|&x| x == p);
 
-    // Pass B, in welfare order: quantiles and the Gini sum.
+    // Pass A: sizes and totals, per finest cell, then rolled up to every margin. Not needed
+    // before pass C when nothing is ordered: pass C then counts them itself.
     let need_sorted = !probs.is_empty() || req.has(|m| matches!(m, Measure::Gini));
-    let order = if need_sorted || req.has(|m| matches!(m, Measure::Rmpg)) { welfare_order(y) } else { Vec::new() };
+    let pass_a = need_sorted || req.has(|m| matches!(m, Measure::Rmpg)) || matches!(req.line, Some(Line::Relative { .. }));
+    if pass_a {
+        let mut cells = vec![Acc::default(); n_cells];
+        for i in 0..ds.n {
+            let a = &mut cells[groups.cell_of(ds, i)];
+            a.n += 1;
+            a.w += w[i];
+            a.t += w[i] * y[i];
+        }
+        roll_up(&cells, &groups, &mut acc);
+    }
+
+    // Pass B, in welfare order: quantiles and the Gini sum.
+    let order = if pass_a { welfare_order(y) } else { Vec::new() };
     // The records in welfare order, gathered once so that the ordered passes read memory
     // sequentially.
-    let sorted: Vec<(f64, f64, u32)> = order.iter().map(|&i| (y[i as usize], w[i as usize], groups.cell[i as usize])).collect();
+    let sorted: Vec<(f64, f64, u32)> =
+        order.iter().map(|&i| (y[i as usize], w[i as usize], groups.cell_of(ds, i as usize) as u32)).collect();
     drop(order);
     let mut trackers: Vec<QuantileTracker> = vec![QuantileTracker::new(probs.len()); groups.len()];
     let mut cum_gini = vec![(0.0f64, 0.0f64); groups.len()];
@@ -380,6 +384,11 @@ pub fn compute(ds: &Dataset, req: &Request) -> Result<Vec<ResultRow>> {
     let per_cell = !req.conventions.relative_per_group && !want_qsr && !want_deciles;
     let add_record = |a: &mut Acc, i: usize, g: usize| {
         let (yi, wi) = (y[i], w[i]);
+        if !pass_a {
+            a.n += 1;
+            a.w += wi;
+            a.t += wi * yi;
+        }
         if needs_line {
             let z = line_of(i, g);
             a.line_w += wi * z;
@@ -419,15 +428,40 @@ pub fn compute(ds: &Dataset, req: &Request) -> Result<Vec<ResultRow>> {
             a.deciles[d] += wi * yi;
         }
     };
-    if per_cell {
+    let simple = per_cell && !pass_a && !want_theil && !want_arpr && matches!(req.line, Some(Line::Absolute(_)));
+    if let (true, Some(Line::Absolute(z))) = (simple, &req.line) {
+        // The common case (FGT and Watts with one absolute line), as a tight loop.
+        let (z, strict) = (*z, req.conventions.poor_if == PoorIf::Below);
         let mut cells = vec![Acc::default(); n_cells];
         for i in 0..ds.n {
-            add_record(&mut cells[groups.cell[i] as usize], i, g_total);
+            let (yi, wi) = (y[i], w[i]);
+            let a = &mut cells[groups.cell_of(ds, i)];
+            a.n += 1;
+            a.w += wi;
+            a.t += wi * yi;
+            if yi < z || (!strict && yi == z) {
+                let gap = (z - yi) / z;
+                a.poor[0] += wi;
+                a.poor[1] += wi * gap;
+                a.poor[2] += wi * gap * gap;
+                if yi > 0.0 {
+                    a.watts += wi * (z / yi).ln();
+                }
+            }
+        }
+        for a in &mut cells {
+            a.line_w = z * a.w;
+        }
+        roll_up(&cells, &groups, &mut acc);
+    } else if per_cell {
+        let mut cells = vec![Acc::default(); n_cells];
+        for i in 0..ds.n {
+            add_record(&mut cells[groups.cell_of(ds, i)], i, g_total);
         }
         roll_up(&cells, &groups, &mut acc);
     } else {
         for i in 0..ds.n {
-            for g in groups.of(i) {
+            for g in groups.of(ds, i) {
                 add_record(&mut acc[g], i, g);
             }
         }
@@ -474,6 +508,9 @@ pub fn compute(ds: &Dataset, req: &Request) -> Result<Vec<ResultRow>> {
     let mut rows = Vec::new();
     for (g, key) in groups.keys.iter().enumerate() {
         let a = &acc[g];
+        if a.n == 0 {
+            continue; // a combination of codes no record has
+        }
         let keys: Vec<String> =
             key.iter().enumerate().map(|(j, c)| c.map_or(TOTAL.to_string(), |c| ds.by[j].labels[c as usize].clone())).collect();
         let mu = a.t / a.w;

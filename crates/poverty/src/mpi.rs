@@ -128,7 +128,7 @@ pub fn compute_mpi(ds: &Dataset, spec: &MpiSpec) -> Result<Vec<ResultRow>> {
     for i in 0..ds.n {
         let wi = ds.weight[i];
         let p = is_poor(i);
-        for g in groups.of(i) {
+        for g in groups.of(ds, i) {
             n[g] += 1;
             w[g] += wi;
             if p {
@@ -156,6 +156,9 @@ pub fn compute_mpi(ds: &Dataset, spec: &MpiSpec) -> Result<Vec<ResultRow>> {
     };
     let mut rows = Vec::new();
     for (g, key) in groups.keys.iter().enumerate() {
+        if n[g] == 0 {
+            continue; // a combination of codes no record has
+        }
         let keys: Vec<String> =
             key.iter().enumerate().map(|(j, c)| c.map_or(TOTAL.to_string(), |c| ds.by[j].labels[c as usize].clone())).collect();
         let row = |measure: String, value: f64, se: Option<f64>| ResultRow {

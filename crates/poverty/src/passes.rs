@@ -4,40 +4,47 @@ use crate::data::Dataset;
 use std::collections::HashMap;
 
 /// Every group of every margin of a breakdown by k columns: 2^k subsets of the columns
-/// (the full breakdown first, the grand total last), each with its observed groups.
+/// (the full breakdown first, the grand total last), each with its groups.
+///
+/// A record's finest cell is its mixed-radix code over the breakdown columns, computed on
+/// the fly when the number of possible cells is small (the usual case: no extra pass, no
+/// extra memory); otherwise observed cells are numbered once. Groups without records are
+/// left out of results.
 pub struct Groups {
-    /// Finest cell of each record.
-    pub cell: Vec<u32>,
+    /// Finest cell of each record (only when cells are numbered, see above).
+    cell: Vec<u32>,
+    /// Mixed-radix strides of the breakdown columns (dense numbering).
+    strides: Vec<usize>,
     /// For each subset: the group of each cell (global group id).
     pub cell_to_group: Vec<Vec<u32>>,
     /// For each global group: the code of each by-column, `None` for a margin.
     pub keys: Vec<Vec<Option<u32>>>,
 }
 
+/// Most cells numbered densely (all combinations of codes).
+const DENSE_CELLS: u64 = 1 << 16;
+
 impl Groups {
     pub fn new(ds: &Dataset) -> Groups {
         let k = ds.by.len();
-        let mut cells: HashMap<Vec<u32>, u32> = HashMap::new();
-        let mut cell_codes: Vec<Vec<u32>> = Vec::new();
-        let mut cell = Vec::with_capacity(ds.n);
-        // Mixed-radix cell ids through a dense table when small enough, else a hash map.
         let cards: Vec<u64> = ds.by.iter().map(|c| c.labels.len().max(1) as u64).collect();
         let product = cards.iter().try_fold(1u64, |a, &c| a.checked_mul(c)).unwrap_or(u64::MAX);
-        if product <= (1 << 22) {
-            let mut table = vec![u32::MAX; product as usize];
-            for i in 0..ds.n {
-                let mut id = 0u64;
-                for (j, col) in ds.by.iter().enumerate() {
-                    id = id * cards[j] + col.codes[i] as u64;
-                }
-                let slot = &mut table[id as usize];
-                if *slot == u32::MAX {
-                    *slot = cell_codes.len() as u32;
-                    cell_codes.push(ds.by.iter().map(|c| c.codes[i]).collect());
-                }
-                cell.push(*slot);
+        let mut cell = Vec::new();
+        let mut strides = Vec::new();
+        let mut cell_codes: Vec<Vec<u32>> = Vec::new();
+        if product <= DENSE_CELLS {
+            let mut s = 1usize;
+            strides = vec![0; k];
+            for j in (0..k).rev() {
+                strides[j] = s;
+                s *= cards[j] as usize;
+            }
+            for id in 0..product as usize {
+                cell_codes.push((0..k).map(|j| ((id / strides[j]) % cards[j] as usize) as u32).collect());
             }
         } else {
+            let mut cells: HashMap<Vec<u32>, u32> = HashMap::new();
+            cell.reserve(ds.n);
             for i in 0..ds.n {
                 let codes: Vec<u32> = ds.by.iter().map(|c| c.codes[i]).collect();
                 let next = cell_codes.len() as u32;
@@ -55,7 +62,6 @@ impl Groups {
         let mut cell_to_group = Vec::new();
         for s in subsets {
             let mut index: HashMap<Vec<Option<u32>>, u32> = HashMap::new();
-            let mut map = Vec::with_capacity(cell_codes.len());
             let mut order: Vec<(Vec<Option<u32>>, usize)> = cell_codes
                 .iter()
                 .enumerate()
@@ -67,28 +73,45 @@ impl Groups {
                 let lb: Vec<Option<&str>> = b.0.iter().enumerate().map(|(j, c)| c.map(|c| ds.by[j].labels[c as usize].as_str())).collect();
                 la.cmp(&lb)
             });
-            let mut tmp = vec![0u32; cell_codes.len()];
+            let mut map = vec![0u32; cell_codes.len()];
             for (key, ci) in order {
                 let g = *index.entry(key.clone()).or_insert_with(|| {
                     keys.push(key);
                     (keys.len() - 1) as u32
                 });
-                tmp[ci] = g;
+                map[ci] = g;
             }
-            map.extend(tmp);
             cell_to_group.push(map);
         }
-        Groups { cell, cell_to_group, keys }
+        Groups { cell, strides, cell_to_group, keys }
     }
 
     pub fn len(&self) -> usize {
         self.keys.len()
     }
 
+    pub fn n_cells(&self) -> usize {
+        self.cell_to_group.first().map_or(0, Vec::len)
+    }
+
+    /// The finest cell of record `i`.
+    #[inline]
+    pub fn cell_of(&self, ds: &Dataset, i: usize) -> usize {
+        if self.cell.is_empty() {
+            let mut c = 0;
+            for (col, &s) in ds.by.iter().zip(&self.strides) {
+                c += col.codes[i] as usize * s;
+            }
+            c
+        } else {
+            self.cell[i] as usize
+        }
+    }
+
     /// The groups record `i` belongs to, one per subset.
     #[inline]
-    pub fn of(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
-        let c = self.cell[i] as usize;
+    pub fn of<'a>(&'a self, ds: &Dataset, i: usize) -> impl Iterator<Item = usize> + 'a {
+        let c = self.cell_of(ds, i);
         self.cell_to_group.iter().map(move |m| m[c] as usize)
     }
 }

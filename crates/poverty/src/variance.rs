@@ -36,7 +36,7 @@ pub fn ratio_se(ds: &Dataset, groups: &Groups, u: impl Fn(usize, usize) -> f64) 
     let mut xx = vec![0.0f64; g_n * p_n];
     for i in 0..ds.n {
         let (w, j) = (ds.weight[i], record_psu[i]);
-        for g in groups.of(i) {
+        for g in groups.of(ds, i) {
             uu[g * p_n + j] += w * u(i, g);
             xx[g * p_n + j] += w;
         }

@@ -72,3 +72,24 @@ fn fgt_and_linearised_standard_errors_match_survey() {
         assert!((se - want_se).abs() <= 1e-9, "se {} {g}: {se} vs {want_se}", r.measure);
     }
 }
+
+#[test]
+fn mpi_headcount_and_its_standard_error_match_survey() {
+    // An MPI whose only indicator is income below 10,000 (k = 1) is the FGT0 headcount, so
+    // its H and standard error must equal survey's.
+    let gold = golden();
+    let spec = rightstat_poverty::MpiSpec::parse(
+        "name = 'income only'\nk = 1.0\n[[indicator]]\nname = 'income'\ncolumn = 'eqIncome'\nop = '<'\ncutoff = 10000\nweight = 1.0\n",
+    )
+    .unwrap();
+    let mut ds = eusilc("rb090", true);
+    ds.numeric.insert("eqIncome".into(), ds.welfare.clone());
+    let rows = rightstat_poverty::compute_mpi(&ds, &spec).unwrap();
+    for g in ["female", "male", "_T"] {
+        let h = rows.iter().find(|r| r.measure == "h" && r.keys[0] == g).unwrap();
+        assert!(close(h.value, gold[&("fgt0".into(), g.into())]), "{g}");
+        assert!((h.se.unwrap() - gold[&("se_fgt0".into(), g.into())]).abs() <= 1e-9, "{g}");
+        let m0 = rows.iter().find(|r| r.measure == "m0" && r.keys[0] == g).unwrap();
+        assert!(close(m0.value, h.value) && (m0.se.unwrap() - h.se.unwrap()).abs() < 1e-12);
+    }
+}

@@ -200,3 +200,62 @@ weight = 0.25
         "weights must sum to 1"
     );
 }
+
+#[test]
+fn lines_per_year_and_relative_lines_per_group() {
+    let spec = LoadSpec {
+        welfare: Some("y".into()),
+        weight: Some("w".into()),
+        by: vec!["year".into()],
+        line_key: Some("year".into()),
+        ..Default::default()
+    };
+    let ds = Dataset::from_csv("y,w,year\n2000,1,2012\n2700,1,2012\n2700,1,2013\n3000,1,2013\n".as_bytes(), "panel", &spec).unwrap();
+    let lines: std::collections::HashMap<String, f64> = [("2012".to_string(), 2625.0), ("2013".to_string(), 2736.0)].into();
+    let req = Request {
+        measures: vec!["fgt0".parse().unwrap(), "line".parse().unwrap()],
+        line: Some(Line::PerKey(lines)),
+        conventions: Conventions::default(),
+    };
+    let rows = compute(&ds, &req).unwrap();
+    let get = |year: &str, m: &str| rows.iter().find(|r| r.keys[0] == year && r.measure == m).unwrap().value;
+    assert_eq!((get("2012", "fgt0"), get("2013", "fgt0"), get("_T", "fgt0")), (0.5, 0.5, 0.5));
+    assert_eq!((get("2012", "line"), get("2013", "line")), (2625.0, 2736.0));
+    // Relative lines: national median by default, each group's own when asked.
+    let ds = small("y,w,g\n1,1,a\n2,1,a\n3,1,a\n10,1,b\n20,1,b\n30,1,b\n", &["g"], &[]);
+    let mut req = Request {
+        measures: vec!["fgt0".parse().unwrap(), "line".parse().unwrap()],
+        line: Some("relative:0.5:median".parse().unwrap()),
+        conventions: Conventions::default(),
+    };
+    let national = compute(&ds, &req).unwrap();
+    assert!(national.iter().filter(|r| r.measure == "line").all(|r| r.value == 5.0), "half the national median (10) everywhere");
+    req.conventions.relative_per_group = true;
+    let own = compute(&ds, &req).unwrap();
+    let line_a = own.iter().find(|r| r.keys[0] == "a" && r.measure == "line").unwrap().value;
+    assert_eq!(line_a, 1.0, "half of group a's median (2)");
+}
+
+#[test]
+fn the_fast_fgt_path_agrees_with_the_general_one() {
+    for seed in 1..10 {
+        let ds = dataset(seed, 500);
+        for poor_if in [rightstat_poverty::PoorIf::Below, rightstat_poverty::PoorIf::AtOrBelow] {
+            let conventions = Conventions { poor_if, ..Default::default() };
+            let fast = Request {
+                measures: ["fgt0", "fgt1", "fgt2", "watts", "mean", "line"].iter().map(|m| m.parse().unwrap()).collect(),
+                line: Some(Line::Absolute(2000.0)),
+                conventions: conventions.clone(),
+            };
+            let mut general = fast.clone();
+            general.measures.push("gini".parse().unwrap()); // needs ordering: the general path
+            let a = compute(&ds, &fast).unwrap();
+            let b: Vec<_> = compute(&ds, &general).unwrap().into_iter().filter(|r| r.measure != "gini").collect();
+            assert_eq!(a.len(), b.len());
+            for (x, y) in a.iter().zip(&b) {
+                assert_eq!((&x.keys, &x.measure, x.n_obs), (&y.keys, &y.measure, y.n_obs));
+                assert!((x.value - y.value).abs() <= 1e-12 * x.value.abs().max(1.0), "{x:?} vs {y:?}");
+            }
+        }
+    }
+}
