@@ -43,6 +43,7 @@ for input in parquet csv; do
     case $peer in
       duckdb|pandas) read -r ps pm wall pf < <(measure python3 benches/poverty/peers.py "$peer" "$f" $LINE) ;;
       r) [ $input = csv ] || continue; read -r ps pm wall pf < <(measure Rscript benches/poverty/laeken.R "$f" $LINE) ;;
+      *) continue ;;
     esac
     printf "%-10s %-8s %10s %10s %12s %16s\n" "$peer" $input "$ps" $((pm / 1024)) "$(python3 -c "print(f'{$ps/$ts:.2f}')")" "$pf"
   done

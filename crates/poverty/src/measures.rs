@@ -282,10 +282,16 @@ pub fn compute(ds: &Dataset, req: &Request) -> Result<Vec<ResultRow>> {
     // before pass C when nothing is ordered: pass C then counts them itself.
     let need_sorted = !probs.is_empty() || req.has(|m| matches!(m, Measure::Gini));
     let pass_a = need_sorted || req.has(|m| matches!(m, Measure::Rmpg)) || matches!(req.line, Some(Line::Relative { .. }));
+    // Each record's cell, kept for the ordered passes (reading one array at random beats
+    // recomputing it from every breakdown column).
+    let mut record_cell: Vec<u32> = Vec::new();
     if pass_a {
         let mut cells = vec![Acc::default(); n_cells];
+        record_cell.reserve(ds.n);
         for i in 0..ds.n {
-            let a = &mut cells[groups.cell_of(ds, i)];
+            let c = groups.cell_of(ds, i);
+            record_cell.push(c as u32);
+            let a = &mut cells[c];
             a.n += 1;
             a.w += w[i];
             a.t += w[i] * y[i];
