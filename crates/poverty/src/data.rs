@@ -58,6 +58,46 @@ impl Dict {
     }
 }
 
+/// Categorical columns under construction: the column and its dictionary.
+type Building = Option<(Categorical, Dict)>;
+
+/// What both loaders fill while reading, and how it becomes a [`Dataset`].
+struct Builder {
+    ds: Dataset,
+    dicts: Vec<Dict>,
+    strata: Building,
+    psu: Building,
+    key: Building,
+    nums: Vec<Vec<f64>>,
+}
+
+impl Builder {
+    fn new(spec: &LoadSpec, name: &str) -> Builder {
+        let building = |c: &Option<String>| c.as_deref().map(|n| (Categorical::new(n), Dict::default()));
+        Builder {
+            ds: Dataset { source: name.into(), by: spec.by.iter().map(|c| Categorical::new(c)).collect(), ..Default::default() },
+            dicts: spec.by.iter().map(|_| Dict::default()).collect(),
+            strata: building(&spec.strata),
+            psu: building(&spec.psu),
+            key: building(&spec.line_key),
+            nums: spec.numeric.iter().map(|_| Vec::new()).collect(),
+        }
+    }
+
+    fn finish(self, spec: &LoadSpec, name: &str) -> Result<Dataset> {
+        let mut ds = self.ds;
+        ds.n = ds.weight.len();
+        ds.strata = self.strata.map(|b| b.0);
+        ds.psu = self.psu.map(|b| b.0);
+        ds.line_key = self.key.map(|b| b.0);
+        ds.numeric = spec.numeric.iter().cloned().zip(self.nums).collect();
+        if ds.n == 0 {
+            return Err(EngineError::Input { file: name.into(), message: "no records".into() });
+        }
+        Ok(ds)
+    }
+}
+
 /// The records, column by column.
 #[derive(Debug, Clone, Default)]
 pub struct Dataset {
@@ -123,14 +163,7 @@ impl Dataset {
         let i_by = spec.by.iter().map(|c| find(c)).collect::<Result<Vec<_>>>()?;
         let (i_strata, i_psu, i_key) = (opt(&spec.strata)?, opt(&spec.psu)?, opt(&spec.line_key)?);
         let i_num = spec.numeric.iter().map(|c| find(c)).collect::<Result<Vec<_>>>()?;
-        let mut ds = Dataset { source: name.into(), ..Default::default() };
-        ds.by = spec.by.iter().map(|c| Categorical::new(c)).collect();
-        let mut dicts: Vec<Dict> = spec.by.iter().map(|_| Dict::default()).collect();
-        let mut strata = spec.strata.as_deref().map(Categorical::new);
-        let mut psu = spec.psu.as_deref().map(Categorical::new);
-        let mut key = spec.line_key.as_deref().map(Categorical::new);
-        let (mut d_strata, mut d_psu, mut d_key) = (Dict::default(), Dict::default(), Dict::default());
-        let mut nums: Vec<Vec<f64>> = spec.numeric.iter().map(|_| Vec::new()).collect();
+        let mut b = Builder::new(spec, name);
         let mut rec = csv::StringRecord::new();
         let mut row = 1u64;
         loop {
@@ -142,7 +175,7 @@ impl Dataset {
             row += 1;
             let get = |i: usize| rec.get(i).unwrap_or("");
             if let (Some(i), Some(c)) = (i_welfare, &spec.welfare) {
-                ds.welfare.push(parse_num(name, row, c, get(i))?);
+                b.ds.welfare.push(parse_num(name, row, c, get(i))?);
             }
             let w = match (i_weight, &spec.weight) {
                 (Some(i), Some(c)) => parse_num(name, row, c, get(i))?,
@@ -161,30 +194,22 @@ impl Dataset {
                 (Some(i), Some(c)) if !spec.household_weighting => parse_num(name, row, c, get(i))?,
                 _ => 1.0,
             };
-            ds.weight.push(w * size);
+            b.ds.weight.push(w * size);
             for (k, &i) in i_by.iter().enumerate() {
-                let c = dicts[k].code(&mut ds.by[k], get(i).trim());
-                ds.by[k].codes.push(c);
+                let c = b.dicts[k].code(&mut b.ds.by[k], get(i).trim());
+                b.ds.by[k].codes.push(c);
             }
-            for (cat, dict, idx) in [(&mut strata, &mut d_strata, i_strata), (&mut psu, &mut d_psu, i_psu), (&mut key, &mut d_key, i_key)] {
-                if let (Some(cat), Some(i)) = (cat.as_mut(), idx) {
+            for (building, idx) in [(&mut b.strata, i_strata), (&mut b.psu, i_psu), (&mut b.key, i_key)] {
+                if let (Some((cat, dict)), Some(i)) = (building.as_mut(), idx) {
                     let c = dict.code(cat, get(i).trim());
                     cat.codes.push(c);
                 }
             }
             for (k, &i) in i_num.iter().enumerate() {
-                nums[k].push(parse_num(name, row, &spec.numeric[k], get(i))?);
+                b.nums[k].push(parse_num(name, row, &spec.numeric[k], get(i))?);
             }
         }
-        ds.n = ds.weight.len();
-        ds.strata = strata;
-        ds.psu = psu;
-        ds.line_key = key;
-        ds.numeric = spec.numeric.iter().cloned().zip(nums).collect();
-        if ds.n == 0 {
-            return Err(EngineError::Input { file: name.into(), message: "no records".into() });
-        }
-        Ok(ds)
+        b.finish(spec, name)
     }
 }
 
@@ -303,20 +328,13 @@ mod parquet_in {
         };
         let mask = ProjectionMask::leaves(builder.parquet_schema(), leaves);
         let reader = builder.with_projection(mask).with_batch_size(65_536).build().map_err(|e| err(e.to_string()))?;
-        let mut ds = Dataset { source: name.clone(), ..Default::default() };
-        ds.by = spec.by.iter().map(|c| Categorical::new(c)).collect();
-        let mut dicts: Vec<Dict> = spec.by.iter().map(|_| Dict::default()).collect();
-        let mut strata = spec.strata.as_deref().map(Categorical::new);
-        let mut psu = spec.psu.as_deref().map(Categorical::new);
-        let mut key = spec.line_key.as_deref().map(Categorical::new);
-        let (mut d_strata, mut d_psu, mut d_key) = (Dict::default(), Dict::default(), Dict::default());
-        let mut numv: Vec<Vec<f64>> = spec.numeric.iter().map(|_| Vec::new()).collect();
+        let mut b = Builder::new(spec, &name);
         let (mut w, mut sz) = (Vec::new(), Vec::new());
         for batch in reader {
             let batch = batch.map_err(|e| err(e.to_string()))?;
             let col = |c: &str| batch.column_by_name(c).cloned().ok_or_else(|| err(format!("column {c:?} missing")));
             if let Some(c) = &spec.welfare {
-                nums(&name, c, &col(c)?, &mut ds.welfare)?;
+                nums(&name, c, &col(c)?, &mut b.ds.welfare)?;
             }
             match &spec.weight {
                 Some(c) => nums(&name, c, &col(c)?, &mut w)?,
@@ -327,32 +345,22 @@ mod parquet_in {
                 _ => sz.extend(std::iter::repeat_n(1.0, batch.num_rows())),
             }
             for (k, c) in spec.by.iter().enumerate() {
-                cats(&name, c, &col(c)?, &mut ds.by[k], &mut dicts[k])?;
+                cats(&name, c, &col(c)?, &mut b.ds.by[k], &mut b.dicts[k])?;
             }
-            for (cat, dict, c) in
-                [(&mut strata, &mut d_strata, &spec.strata), (&mut psu, &mut d_psu, &spec.psu), (&mut key, &mut d_key, &spec.line_key)]
-            {
-                if let (Some(cat), Some(c)) = (cat.as_mut(), c) {
+            for (building, c) in [(&mut b.strata, &spec.strata), (&mut b.psu, &spec.psu), (&mut b.key, &spec.line_key)] {
+                if let (Some((cat, dict)), Some(c)) = (building.as_mut(), c) {
                     cats(&name, c, &col(c)?, cat, dict)?;
                 }
             }
             for (k, c) in spec.numeric.iter().enumerate() {
-                nums(&name, c, &col(c)?, &mut numv[k])?;
+                nums(&name, c, &col(c)?, &mut b.nums[k])?;
             }
             progress(w.len() as u64);
         }
         if w.iter().any(|&x| x < 0.0) {
             return Err(err("negative weight".into()));
         }
-        ds.weight = w.iter().zip(&sz).map(|(a, b)| a * b).collect();
-        ds.n = ds.weight.len();
-        ds.strata = strata;
-        ds.psu = psu;
-        ds.line_key = key;
-        ds.numeric = spec.numeric.iter().cloned().zip(numv).collect();
-        if ds.n == 0 {
-            return Err(err("no records".into()));
-        }
-        Ok(ds)
+        b.ds.weight = w.iter().zip(&sz).map(|(a, b)| a * b).collect();
+        b.finish(spec, &name)
     }
 }

@@ -135,43 +135,40 @@ pub fn write_observations<W: Write>(out: W, format: Format, rows: &[ObservationR
     }
     let mut w = csv::Writer::from_writer(out);
     let dim_code = |r: &ObservationRow, d: &String| r.cell.get(d).cloned().unwrap_or_else(|| TOTAL.to_string());
-    if format == Format::Csv {
-        let mut h: Vec<&str> = vec!["indicator", "area", "period"];
-        h.extend(dimensions.iter().map(String::as_str));
-        h.extend(["value", "unit", "unit_mult", "status", "source", "footnote"]);
-        w.write_record(&h)?;
-        for r in rows {
-            let mut rec = vec![r.indicator.clone(), r.area.clone(), r.period.clone()];
-            rec.extend(dimensions.iter().map(|d| dim_code(r, d)));
-            rec.extend([
-                value_text(r.value),
-                r.unit.clone(),
-                r.unit_mult.to_string(),
-                r.status.clone(),
-                r.source.clone(),
-                r.footnote.clone(),
-            ]);
-            w.write_record(&rec)?;
-        }
+    // The two layouts differ in names and in SDMX-CSV's three leading structure columns.
+    let sdmx = format == Format::SdmxCsv;
+    let (lead, key, tail): (&[&str], [&str; 3], [&str; 6]) = if sdmx {
+        (
+            &["STRUCTURE", "STRUCTURE_ID", "ACTION"],
+            ["INDICATOR", "REF_AREA", "TIME_PERIOD"],
+            ["OBS_VALUE", "UNIT_MEASURE", "UNIT_MULT", "OBS_STATUS", "SOURCE_DETAIL", "COMMENT_OBS"],
+        )
     } else {
-        let mut h: Vec<&str> = vec!["STRUCTURE", "STRUCTURE_ID", "ACTION", "INDICATOR", "REF_AREA"];
-        h.extend(dimensions.iter().map(String::as_str));
-        h.extend(["TIME_PERIOD", "OBS_VALUE", "UNIT_MEASURE", "UNIT_MULT", "OBS_STATUS", "SOURCE_DETAIL", "COMMENT_OBS"]);
-        w.write_record(&h)?;
-        for r in rows {
-            let mut rec = vec!["dataflow".to_string(), SDMX_STRUCTURE_ID.to_string(), "I".into(), r.indicator.clone(), r.area.clone()];
-            rec.extend(dimensions.iter().map(|d| dim_code(r, d)));
-            rec.extend([
-                r.period.clone(),
-                value_text(r.value),
-                r.unit.clone(),
-                r.unit_mult.to_string(),
-                r.status.clone(),
-                r.source.clone(),
-                r.footnote.clone(),
-            ]);
-            w.write_record(&rec)?;
+        (&[], ["indicator", "area", "period"], ["value", "unit", "unit_mult", "status", "source", "footnote"])
+    };
+    let mut h: Vec<&str> = lead.to_vec();
+    h.extend(&key[..2]);
+    if !sdmx {
+        h.push(key[2]);
+    }
+    h.extend(dimensions.iter().map(String::as_str));
+    if sdmx {
+        h.push(key[2]);
+    }
+    h.extend(tail);
+    w.write_record(&h)?;
+    for r in rows {
+        let mut rec: Vec<String> = if sdmx { vec!["dataflow".into(), SDMX_STRUCTURE_ID.into(), "I".into()] } else { Vec::new() };
+        rec.extend([r.indicator.clone(), r.area.clone()]);
+        if !sdmx {
+            rec.push(r.period.clone());
         }
+        rec.extend(dimensions.iter().map(|d| dim_code(r, d)));
+        if sdmx {
+            rec.push(r.period.clone());
+        }
+        rec.extend([value_text(r.value), r.unit.clone(), r.unit_mult.to_string(), r.status.clone(), r.source.clone(), r.footnote.clone()]);
+        w.write_record(&rec)?;
     }
     w.flush()
 }
