@@ -16,6 +16,16 @@ pub enum OutFormat {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum NegativeArg {
+    /// Use as they are (R laeken, World Bank): a gap above 1.
+    Keep,
+    /// Set to zero.
+    Zero,
+    /// Leave those records out.
+    Drop,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum PoorIfArg {
     /// y < z (World Bank, Eurostat, R laeken)
     Lt,
@@ -89,6 +99,9 @@ pub struct PovertyArgs {
     /// Relative lines and the at-risk threshold from each group's own median/mean.
     #[arg(long)]
     pub relative_per_group: bool,
+    /// Negative welfare values (e.g. business losses).
+    #[arg(long, value_enum, default_value_t = NegativeArg::Keep)]
+    pub negative: NegativeArg,
 }
 
 #[derive(Args, Debug)]
@@ -216,11 +229,20 @@ pub async fn poverty(db: &str, a: PovertyArgs) -> Result<ExitCode> {
         relative_per_group: a.relative_per_group,
         ..Default::default()
     };
-    let ds = load(&a.common, Some(a.welfare.clone()), Vec::new(), a.line_key.clone())?;
+    let mut ds = load(&a.common, Some(a.welfare.clone()), Vec::new(), a.line_key.clone())?;
+    let negatives = ds.handle_negative(match a.negative {
+        NegativeArg::Keep => rightstat_poverty::Negative::Keep,
+        NegativeArg::Zero => rightstat_poverty::Negative::Zero,
+        NegativeArg::Drop => rightstat_poverty::Negative::Drop,
+    });
+    if negatives > 0 {
+        eprintln!("{negatives} record(s) with negative {}: {:?} (see --negative)", a.welfare, a.negative);
+    }
     let rows = compute(&ds, &Request { measures, line, conventions })?;
     let method = format!(
-        "welfare {}, line {}, poor if y {} z, {}weights {}{}",
+        "welfare {} (negative: {:?}), line {}, poor if y {} z, {}weights {}{}",
         a.welfare,
+        a.negative,
         a.line
             .clone()
             .or_else(|| a.line_file.as_ref().map(|f| format!("from {} by {}", f.display(), a.line_key.clone().unwrap_or_default())))

@@ -114,6 +114,50 @@ pub struct Dataset {
     pub source: String,
 }
 
+/// What to do with negative welfare values (losses of self-employed households, say).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Negative {
+    /// Use them as they are (laeken, wbpip): a negative income has a poverty gap above 1.
+    #[default]
+    Keep,
+    /// Set them to zero: a gap of at most 1.
+    Zero,
+    /// Leave those records out.
+    Drop,
+}
+
+impl Dataset {
+    /// Applies a convention for negative welfare values; returns how many records it touched.
+    pub fn handle_negative(&mut self, how: Negative) -> usize {
+        let neg: Vec<bool> = self.welfare.iter().map(|&y| y < 0.0).collect();
+        let count = neg.iter().filter(|&&b| b).count();
+        match how {
+            Negative::Keep => {}
+            Negative::Zero => self.welfare.iter_mut().for_each(|y| *y = y.max(0.0)),
+            Negative::Drop if count > 0 => {
+                fn keep<T: Copy>(v: &mut Vec<T>, neg: &[bool]) {
+                    let mut i = 0;
+                    v.retain(|_| {
+                        i += 1;
+                        !neg[i - 1]
+                    });
+                }
+                keep(&mut self.welfare, &neg);
+                keep(&mut self.weight, &neg);
+                for c in self.by.iter_mut().chain(self.strata.iter_mut()).chain(self.psu.iter_mut()).chain(self.line_key.iter_mut()) {
+                    keep(&mut c.codes, &neg);
+                }
+                for v in self.numeric.values_mut() {
+                    keep(v, &neg);
+                }
+                self.n = self.weight.len();
+            }
+            Negative::Drop => {}
+        }
+        count
+    }
+}
+
 fn parse_num(file: &str, row: u64, column: &str, raw: &str) -> Result<f64> {
     let t = raw.trim();
     match t.parse::<f64>() {

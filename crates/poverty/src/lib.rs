@@ -16,7 +16,7 @@ pub mod mpi;
 mod passes;
 mod variance;
 
-pub use data::{Dataset, LoadSpec};
+pub use data::{Dataset, LoadSpec, Negative};
 pub use measures::{Conventions, Line, Measure, PoorIf, Request, ResultRow, compute};
 pub use mpi::{MpiSpec, compute_mpi};
 pub use passes::weighted_quantiles;

@@ -259,3 +259,24 @@ fn the_fast_fgt_path_agrees_with_the_general_one() {
         }
     }
 }
+
+#[test]
+fn negative_incomes_kept_zeroed_or_dropped() {
+    let load = || small("y,w\n-500,1\n500,1\n2000,1\n", &[], &[]);
+    let req = Request {
+        measures: vec!["fgt0".parse().unwrap(), "fgt1".parse().unwrap()],
+        line: Some(Line::Absolute(1000.0)),
+        conventions: Conventions::default(),
+    };
+    let v = |ds: &Dataset| compute(ds, &req).unwrap().iter().map(|r| r.value).collect::<Vec<_>>();
+    let mut keep = load();
+    assert_eq!(keep.handle_negative(rightstat_poverty::Negative::Keep), 1);
+    assert!((v(&keep)[1] - (1.5 + 0.5) / 3.0).abs() < 1e-15, "a gap of 1.5 for -500");
+    let mut zero = load();
+    zero.handle_negative(rightstat_poverty::Negative::Zero);
+    assert!((v(&zero)[1] - (1.0 + 0.5) / 3.0).abs() < 1e-15);
+    let mut drop = load();
+    drop.handle_negative(rightstat_poverty::Negative::Drop);
+    assert_eq!(drop.n, 2);
+    assert_eq!(v(&drop), [0.5, 0.25]);
+}
