@@ -80,6 +80,9 @@ enum Command {
     /// Alkire-Foster multidimensional poverty (H, A, M0, headcounts, contributions) from a
     /// specification: a TOML file or a shipped one (global-mpi, china-2a3g).
     Mpi(poverty_cmd::MpiArgs),
+    /// Recommendations of the UN mechanisms (UPR, treaty bodies).
+    #[command(subcommand)]
+    Recommendations(RecommendationsCmd),
     /// Make an import's figures public.
     Publish {
         /// The batch id an import reported.
@@ -179,6 +182,36 @@ enum AreasCmd {
         #[arg(long)]
         date: String,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum RecommendationsCmd {
+    /// Import recommendations, all or nothing. Recommendations with the same session and
+    /// text (ignoring case, spacing and a final full stop) are one, whoever made them.
+    Import {
+        file: PathBuf,
+        /// upr-info: the UPR Info database export (UTF-8 or its legacy Mac Roman).
+        #[arg(long, value_enum)]
+        format: RecFormat,
+    },
+    /// List recommendations.
+    List {
+        #[arg(long)]
+        session: Option<String>,
+        /// supported, supported_in_part or noted (accepted means supported).
+        #[arg(long)]
+        response: Option<rightstat_core::recommendation::Response>,
+        /// Text to find (case-insensitive).
+        #[arg(long)]
+        text: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum RecFormat {
+    UprInfo,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -404,6 +437,48 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::User(cmd) => return account_cmd::user(&open(&cli.db).await?, cmd).await,
         Command::Token(cmd) => return account_cmd::token(&open(&cli.db).await?, cmd).await,
         Command::Audit(cmd) => return account_cmd::audit(&open(&cli.db).await?, cmd).await,
+        Command::Recommendations(RecommendationsCmd::Import { file, format: RecFormat::UprInfo }) => {
+            let store = open(&cli.db).await?;
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            match store.import_upr_info(&bytes, &file.display().to_string(), &rightstat_store::Actor::cli()).await? {
+                Ok(r) => println!(
+                    "{}: {} rows, {} recommendations: {} new, {} already known (merged)",
+                    file.display(),
+                    r.rows,
+                    r.recommendations,
+                    r.new,
+                    r.merged
+                ),
+                Err(errors) => {
+                    for e in errors.iter().take(100) {
+                        eprintln!("{e}");
+                    }
+                    eprintln!("{} error(s); nothing was imported", errors.len());
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+        }
+        Command::Recommendations(RecommendationsCmd::List { session, response, text, json }) => {
+            let store = open(&cli.db).await?;
+            let rows = store.recommendations(session.as_deref(), response, text.as_deref()).await?;
+            let mut out = std::io::stdout().lock();
+            if json {
+                serde_json::to_writer_pretty(&mut out, &rows)?;
+                writeln!(out)?;
+            } else {
+                for r in &rows {
+                    writeln!(
+                        out,
+                        "{} [{}] {} — {}",
+                        r.uid,
+                        r.response.as_deref().unwrap_or("-"),
+                        r.text,
+                        r.recommending_states.join(", ")
+                    )?;
+                }
+                writeln!(out, "{} recommendations", rows.len())?;
+            }
+        }
         Command::Publish { batch } => {
             let store = open(&cli.db).await?;
             let b = store.publish_batch(batch, &rightstat_store::Actor::cli()).await?;

@@ -336,3 +336,25 @@ async fn mpi_and_publishing_with_suppression() {
         assert!(total.contains(",PERCENT,0,A,") && total.contains("computed: fgt0 from registry.csv (sha256 "), "{total}");
     }
 }
+
+#[test]
+fn upr_recommendations_import_from_the_shipped_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = testing::fresh_sqlite_url(dir.path());
+    let upr = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/upr_china.csv");
+    let out = rightstat(&db, &["recommendations", "import", upr, "--format", "upr-info"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("422 rows, 420 recommendations: 420 new"), "{}", text(&out.stdout));
+    let list =
+        text(&rightstat(&db, &["recommendations", "list", "--session", "17", "--response", "supported", "--text", "poverty"]).stdout);
+    assert!(list.lines().count() > 3 && list.contains("[supported]"), "{list}");
+    // Mac Roman, as the original UPR Info export: decoded, not rejected.
+    let mut bytes = b"cycle,session,year,state_under_review,recommending_state,recommendation,response\n1,4,2009,China,C".to_vec();
+    bytes.extend(b"\x99te d\xd5Ivoire,A recommendation from a legacy file,Accepted\n");
+    let legacy = dir.path().join("legacy.csv");
+    std::fs::write(&legacy, bytes).unwrap();
+    assert!(rightstat(&db, &["recommendations", "import", legacy.to_str().unwrap(), "--format", "upr-info"]).status.success());
+    let json: serde_json::Value =
+        serde_json::from_slice(&rightstat(&db, &["recommendations", "list", "--text", "from a legacy file", "--json"]).stdout).unwrap();
+    assert_eq!(json[0]["recommending_states"][0], "Côte d’Ivoire");
+}

@@ -12,6 +12,7 @@ pub mod ingest;
 pub mod observation;
 pub mod period;
 pub mod policy;
+pub mod recommendation;
 pub mod reference;
 pub mod unit;
 

@@ -18,6 +18,7 @@ mod demo;
 pub mod formats;
 pub mod import;
 mod observations;
+pub mod recommendations;
 mod seed;
 pub mod testing;
 pub(crate) mod time;
