@@ -195,8 +195,6 @@ struct Acc {
     arpr: f64,
     bottom20: f64,
     top20: f64,
-    bottom20_w: f64,
-    top20_w: f64,
     deciles: [f64; 10],
 }
 
@@ -218,8 +216,6 @@ impl Acc {
         self.arpr += o.arpr;
         self.bottom20 += o.bottom20;
         self.top20 += o.top20;
-        self.bottom20_w += o.bottom20_w;
-        self.top20_w += o.top20_w;
         for k in 0..10 {
             self.deciles[k] += o.deciles[k];
         }
@@ -422,11 +418,9 @@ pub fn compute(ds: &Dataset, req: &Request) -> Result<Vec<ResultRow>> {
             let (lo, hi) = qsr_bounds[g];
             if yi <= lo {
                 a.bottom20 += wi * yi;
-                a.bottom20_w += wi;
             }
             if yi > hi {
                 a.top20 += wi * yi;
-                a.top20_w += wi;
             }
         }
         if want_deciles {

@@ -284,12 +284,6 @@ fn sdmx_column(field: &str) -> &str {
     }
 }
 
-#[derive(Clone, Copy)]
-enum TxKind {
-    Sqlite,
-    Pg,
-}
-
 /// An open transaction on either backend.
 enum Tx {
     Sqlite(sqlx::Transaction<'static, Sqlite>),
@@ -410,7 +404,7 @@ impl Store {
         };
         let now = crate::now_rfc3339();
         let mut tx = self.begin_tx().await?;
-        let tx_kind = if matches!(tx, Tx::Postgres(_)) { TxKind::Pg } else { TxKind::Sqlite };
+        let pg = self.backend() == crate::Backend::Postgres;
         let batch: i64 = on_tx!(&mut tx, t => sqlx::query_scalar(
             "INSERT INTO batch (kind, source_name, rows, created_at) VALUES ($1, $2, 0, $3) RETURNING id")
             .bind(opts.kind.as_str()).bind(&opts.source_name).bind(&now).fetch_one(&mut **t).await?);
@@ -526,7 +520,7 @@ impl Store {
             sqlx::query("UPDATE batch SET rows = $2, actor = $3, scope_area = $4, published_at = $5 WHERE id = $1")
                 .bind(batch).bind(report.inserted as i64).bind(&opts.actor.name).bind(report.scope_area.as_deref()).bind(published.as_deref())
                 .execute(&mut **t).await?;
-            crate::audit::append_audit!(&mut **t, matches!(tx_kind, TxKind::Pg), &entry);
+            crate::audit::append_audit!(&mut **t, pg, &entry);
         });
         on_tx!(tx, t => t.commit().await?);
         report.batch_id = Some(batch);
