@@ -155,6 +155,9 @@ pub struct Indicator {
     /// Where the official figure is published.
     #[serde(default)]
     pub source: String,
+    /// Which way the indicator should move as the right is better realised (for trends).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub better: Option<crate::recommendation::Better>,
 }
 
 /// Why a definition is not acceptable.

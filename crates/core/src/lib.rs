@@ -9,6 +9,7 @@ pub mod cell;
 pub mod codelist;
 pub mod indicator;
 pub mod ingest;
+pub mod measure;
 pub mod observation;
 pub mod period;
 pub mod policy;

@@ -17,6 +17,10 @@ const INDICATORS: &str = include_str!("../../../reference/indicators.toml");
 const ICESCR: &str = include_str!("../../../reference/icescr.toml");
 const SDG: &str = include_str!("../../../reference/sdg.toml");
 const DEPARTMENTS: &str = include_str!("../../../reference/departments.toml");
+const CLUSTERS: &str = include_str!("../../../reference/clusters.toml");
+const MEASURES: &str = include_str!("../../../reference/measures.toml");
+const FOLLOW_UP_DEMO: &str = include_str!("../../../reference/follow-up-demo.toml");
+const COUNTRIES: &str = include_str!("../../../reference/countries.csv");
 const PROVINCE_NAMES_EN: &str = include_str!("../../../reference/province-names-en.csv");
 const PROVINCES: &str = include_str!("../../../data/admin-divisions-cn-2023/provinces.csv");
 const PREFECTURES: &str = include_str!("../../../data/admin-divisions-cn-2023/cities.csv");
@@ -122,6 +126,64 @@ pub fn departments() -> Vec<Department> {
     parse::<DepartmentsFile>("departments.toml", DEPARTMENTS).department
 }
 
+#[derive(Deserialize)]
+struct ClustersFile {
+    cluster: Vec<crate::recommendation::Cluster>,
+    breakdown: Vec<crate::recommendation::BreakdownRule>,
+}
+
+/// Thematic clusters and the breakdown rules for recommendations.
+pub fn clusters() -> (Vec<crate::recommendation::Cluster>, Vec<crate::recommendation::BreakdownRule>) {
+    let f: ClustersFile = parse("clusters.toml", CLUSTERS);
+    (f.cluster, f.breakdown)
+}
+
+#[derive(Deserialize)]
+struct MeasuresFile {
+    measure: Vec<crate::measure::Measure>,
+}
+
+/// The poverty-reduction measures shipped for the demo and as a starting register.
+pub fn measures() -> Vec<crate::measure::Measure> {
+    parse::<MeasuresFile>("measures.toml", MEASURES).measure
+}
+
+/// Parses a measures file in the layout of `reference/measures.toml`.
+pub fn parse_measures(text: &str) -> Result<Vec<crate::measure::Measure>, String> {
+    toml::from_str::<MeasuresFile>(text).map(|f| f.measure).map_err(|e| e.to_string())
+}
+
+/// Demo follow-up for one cluster: lead and contributing departments, measures, indicators.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ClusterFollowUp {
+    pub cluster: String,
+    pub lead: String,
+    pub contributing: Vec<String>,
+    pub measures: Vec<String>,
+    pub indicators: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct FollowUpFile {
+    cluster: Vec<ClusterFollowUp>,
+}
+
+pub fn demo_follow_up() -> Vec<ClusterFollowUp> {
+    parse::<FollowUpFile>("follow-up-demo.toml", FOLLOW_UP_DEMO).cluster
+}
+
+/// The names a country goes by (ISO 3166 name and common name) given its ISO alpha-2 or
+/// alpha-3 code; a name is returned as it is.
+pub fn country_names(code_or_name: &str) -> Vec<String> {
+    let q = code_or_name.trim();
+    for r in csv::Reader::from_reader(COUNTRIES.as_bytes()).records().flatten() {
+        if r[0].eq_ignore_ascii_case(q) || r[1].eq_ignore_ascii_case(q) {
+            return [&r[2], &r[3]].into_iter().filter(|s| !s.is_empty()).map(String::from).collect();
+        }
+    }
+    vec![q.to_string()]
+}
+
 /// English names for generic prefecture-level placeholders used in the NBS list.
 fn generic_name_en(name_zh: &str) -> Option<&'static str> {
     Some(match name_zh {
@@ -168,6 +230,33 @@ mod tests {
     use super::*;
     use crate::codelist::check_codelists;
     use crate::indicator::check_catalogue;
+
+    #[test]
+    fn follow_up_reference_is_consistent() {
+        let inds = indicators();
+        let depts = departments();
+        let measures = measures();
+        assert!(measures.len() >= 10);
+        for m in &measures {
+            m.check().unwrap();
+            assert!(m.department.as_ref().is_none_or(|d| depts.iter().any(|x| &x.code == d)), "{}", m.code);
+            for i in &m.indicators {
+                assert!(inds.iter().any(|x| &x.code == i), "{}: unknown indicator {i}", m.code);
+            }
+        }
+        let (clusters, breakdowns) = clusters();
+        let lists = codelists();
+        assert!(breakdowns.iter().all(|b| lists.iter().any(|l| l.id == b.dimension)));
+        for f in demo_follow_up() {
+            assert!(clusters.iter().any(|c| c.code == f.cluster), "{}", f.cluster);
+            assert!(f.measures.iter().all(|m| measures.iter().any(|x| &x.code == m)), "{:?}", f.measures);
+            assert!(f.indicators.iter().all(|i| inds.iter().any(|x| &x.code == i)), "{:?}", f.indicators);
+            assert!(std::iter::once(&f.lead).chain(&f.contributing).all(|d| depts.iter().any(|x| &x.code == d)));
+        }
+        assert_eq!(country_names("CN"), vec!["China"]);
+        assert_eq!(country_names("kor"), vec!["Korea, Republic of", "South Korea"]);
+        assert_eq!(country_names("China"), vec!["China"]);
+    }
 
     #[test]
     fn reference_content_is_complete_and_consistent() {
