@@ -14,6 +14,7 @@ use std::process::ExitCode;
 mod account_cmd;
 mod catalog_cmd;
 mod poverty_cmd;
+mod recommendation_cmd;
 
 /// RightStat: human-rights statistics and treaty reporting.
 ///
@@ -37,8 +38,9 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: std::net::SocketAddr,
-        /// Load the demo data (China's official poverty series 2010-2022 and the statistical
-        /// annex of the third ICESCR periodic report) and create one demo user per role
+        /// Load the demo data (China's official poverty series 2010-2022, the statistical
+        /// annex of the third ICESCR periodic report, China's UPR recommendations of cycles 1
+        /// and 2 clustered and linked to measures and indicators) and create one demo user per role
         /// (admin, coordinator, reporter, reviewer, analyst; password rightstat-demo).
         #[arg(long)]
         demo: bool,
@@ -82,7 +84,10 @@ enum Command {
     Mpi(poverty_cmd::MpiArgs),
     /// Recommendations of the UN mechanisms (UPR, treaty bodies).
     #[command(subcommand)]
-    Recommendations(RecommendationsCmd),
+    Recommendations(recommendation_cmd::RecommendationsCmd),
+    /// The measures register: policies and programmes and what they answer.
+    #[command(subcommand)]
+    Measures(recommendation_cmd::MeasuresCmd),
     /// Make an import's figures public.
     Publish {
         /// The batch id an import reported.
@@ -184,36 +189,6 @@ enum AreasCmd {
     },
 }
 
-#[derive(Subcommand, Debug)]
-enum RecommendationsCmd {
-    /// Import recommendations, all or nothing. Recommendations with the same session and
-    /// text (ignoring case, spacing and a final full stop) are one, whoever made them.
-    Import {
-        file: PathBuf,
-        /// upr-info: the UPR Info database export (UTF-8 or its legacy Mac Roman).
-        #[arg(long, value_enum)]
-        format: RecFormat,
-    },
-    /// List recommendations.
-    List {
-        #[arg(long)]
-        session: Option<String>,
-        /// supported, supported_in_part or noted (accepted means supported).
-        #[arg(long)]
-        response: Option<rightstat_core::recommendation::Response>,
-        /// Text to find (case-insensitive).
-        #[arg(long)]
-        text: Option<String>,
-        #[arg(long)]
-        json: bool,
-    },
-}
-
-#[derive(Clone, Copy, Debug, ValueEnum)]
-enum RecFormat {
-    UprInfo,
-}
-
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum InFormat {
     Csv,
@@ -288,6 +263,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let store = open(&cli.db).await?;
             if demo {
                 let (series, annex) = store.load_demo().await?;
+                store.load_demo_follow_up().await?;
                 store.create_demo_users().await?;
                 tracing::info!(series = series.inserted, annex = annex.inserted, "demo data and users loaded");
             }
@@ -437,48 +413,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::User(cmd) => return account_cmd::user(&open(&cli.db).await?, cmd).await,
         Command::Token(cmd) => return account_cmd::token(&open(&cli.db).await?, cmd).await,
         Command::Audit(cmd) => return account_cmd::audit(&open(&cli.db).await?, cmd).await,
-        Command::Recommendations(RecommendationsCmd::Import { file, format: RecFormat::UprInfo }) => {
-            let store = open(&cli.db).await?;
-            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            match store.import_upr_info(&bytes, &file.display().to_string(), &rightstat_store::Actor::cli()).await? {
-                Ok(r) => println!(
-                    "{}: {} rows, {} recommendations: {} new, {} already known (merged)",
-                    file.display(),
-                    r.rows,
-                    r.recommendations,
-                    r.new,
-                    r.merged
-                ),
-                Err(errors) => {
-                    for e in errors.iter().take(100) {
-                        eprintln!("{e}");
-                    }
-                    eprintln!("{} error(s); nothing was imported", errors.len());
-                    return Ok(ExitCode::FAILURE);
-                }
-            }
-        }
-        Command::Recommendations(RecommendationsCmd::List { session, response, text, json }) => {
-            let store = open(&cli.db).await?;
-            let rows = store.recommendations(session.as_deref(), response, text.as_deref()).await?;
-            let mut out = std::io::stdout().lock();
-            if json {
-                serde_json::to_writer_pretty(&mut out, &rows)?;
-                writeln!(out)?;
-            } else {
-                for r in &rows {
-                    writeln!(
-                        out,
-                        "{} [{}] {} — {}",
-                        r.uid,
-                        r.response.as_deref().unwrap_or("-"),
-                        r.text,
-                        r.recommending_states.join(", ")
-                    )?;
-                }
-                writeln!(out, "{} recommendations", rows.len())?;
-            }
-        }
+        Command::Recommendations(cmd) => return recommendation_cmd::recommendations(&open(&cli.db).await?, cmd).await,
+        Command::Measures(cmd) => return recommendation_cmd::measures(&open(&cli.db).await?, cmd).await,
         Command::Publish { batch } => {
             let store = open(&cli.db).await?;
             let b = store.publish_batch(batch, &rightstat_store::Actor::cli()).await?;

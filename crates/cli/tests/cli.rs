@@ -344,10 +344,13 @@ fn upr_recommendations_import_from_the_shipped_file() {
     let upr = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/upr_china.csv");
     let out = rightstat(&db, &["recommendations", "import", upr, "--format", "upr-info"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("422 rows, 420 recommendations: 420 new"), "{}", text(&out.stdout));
-    let list =
-        text(&rightstat(&db, &["recommendations", "list", "--session", "17", "--response", "supported", "--text", "poverty"]).stdout);
-    assert!(list.lines().count() > 3 && list.contains("[supported]"), "{list}");
+    assert!(
+        text(&out.stdout).contains("422 rows, 420 recommendations (422 counted per recommending State): 420 new"),
+        "{}",
+        text(&out.stdout)
+    );
+    let list = text(&rightstat(&db, &["recommendations", "list", "--session", "17", "--response", "supported", "--q", "poverty"]).stdout);
+    assert!(list.lines().count() > 3 && list.contains("[supported|not assessed]"), "{list}");
     // Mac Roman, as the original UPR Info export: decoded, not rejected.
     let mut bytes = b"cycle,session,year,state_under_review,recommending_state,recommendation,response\n1,4,2009,China,C".to_vec();
     bytes.extend(b"\x99te d\xd5Ivoire,A recommendation from a legacy file,Accepted\n");
@@ -355,6 +358,48 @@ fn upr_recommendations_import_from_the_shipped_file() {
     std::fs::write(&legacy, bytes).unwrap();
     assert!(rightstat(&db, &["recommendations", "import", legacy.to_str().unwrap(), "--format", "upr-info"]).status.success());
     let json: serde_json::Value =
-        serde_json::from_slice(&rightstat(&db, &["recommendations", "list", "--text", "from a legacy file", "--json"]).stdout).unwrap();
+        serde_json::from_slice(&rightstat(&db, &["recommendations", "list", "--q", "from a legacy file", "--format", "json"]).stdout)
+            .unwrap();
     assert_eq!(json[0]["recommending_states"][0], "Côte d’Ivoire");
+}
+
+#[test]
+fn recommendations_are_clustered_linked_assessed_and_exported() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = testing::fresh_sqlite_url(dir.path());
+    let upr = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/upr_china.csv");
+    let measures = concat!(env!("CARGO_MANIFEST_DIR"), "/../../reference/measures.toml");
+    assert!(rightstat(&db, &["recommendations", "import", upr, "--format", "upr-info"]).status.success());
+    let out = rightstat(&db, &["measures", "import", measures]);
+    assert!(out.status.success() && text(&out.stdout).contains("11 measures"), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&rightstat(&db, &["recommendations", "cluster"]).stdout).contains("recommendations gained a cluster"));
+    let json: serde_json::Value = serde_json::from_slice(
+        &rightstat(&db, &["recommendations", "list", "--cluster", "poverty", "--q", "eradicate poverty", "--format", "json"]).stdout,
+    )
+    .unwrap();
+    let uid = json[0]["uid"].as_str().unwrap().to_string();
+    for args in [
+        vec!["recommendations", "link", &uid, "--indicator", "CN_RURAL_POOR_POP", "--breakdowns", "SEX,ETHNICITY"],
+        vec!["recommendations", "link", &uid, "--measure", "TARGETED_POVERTY_ALLEVIATION", "--department", "NRRA", "--lead"],
+        vec!["recommendations", "assess", &uid, "--by", "nhri", "--name", "An NHRI", "--date", "2019-05-01", "--status", "in-progress"],
+    ] {
+        let out = rightstat(&db, &args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+    }
+    let bad = rightstat(
+        &db,
+        &["recommendations", "assess", &uid, "--by", "nhri", "--name", "X", "--date", "1 May 2019", "--status", "implemented"],
+    );
+    assert!(!bad.status.success() && text(&bad.stderr).contains("YYYY-MM-DD"), "{}", text(&bad.stderr));
+    let show = text(&rightstat(&db, &["recommendations", "show", &uid]).stdout);
+    assert!(show.contains("measure: TARGETED_POVERTY_ALLEVIATION") && show.contains("department (lead): NRRA"), "{show}");
+    assert!(show.contains("evidence: CN_RURAL_POOR_POP") && show.contains("breakdowns missing: SEX, ETHNICITY"), "{show}");
+    assert!(show.contains("assessment 2019-05-01 nhri (An NHRI): in_progress"), "{show}");
+    let csv = text(&rightstat(&db, &["recommendations", "list", "--department", "NRRA", "--format", "csv"]).stdout);
+    let mut rdr = csv::Reader::from_reader(csv.as_bytes());
+    assert_eq!(&rdr.headers().unwrap()[0], "uid");
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(&rows[0][0], uid.as_str());
+    assert_eq!(&rows[0][19], "CN_RURAL_POOR_POP: SEX, ETHNICITY");
 }

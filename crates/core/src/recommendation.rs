@@ -163,12 +163,15 @@ impl Trend {
     }
 }
 
+/// A year and the value for it.
+pub type YearValue = (i32, f64);
+
 /// Relative change below which a series counts as unchanged (1 %).
 pub const NO_CHANGE_TOLERANCE: f64 = 0.01;
 
 /// The trend from the baseline (the last value at or before the recommendation's year, or else the
 /// first after it) to the latest value. `series` is (year, value), in any order.
-pub fn trend_since(series: &[(i32, f64)], since_year: i32, better: Option<Better>) -> (Trend, Option<(i32, f64)>, Option<(i32, f64)>) {
+pub fn trend_since(series: &[YearValue], since_year: i32, better: Option<Better>) -> (Trend, Option<YearValue>, Option<YearValue>) {
     let mut s: Vec<(i32, f64)> = series.iter().copied().filter(|(_, v)| v.is_finite()).collect();
     s.sort_by_key(|p| p.0);
     let latest = s.last().copied();

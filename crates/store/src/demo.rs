@@ -5,10 +5,12 @@
 use crate::formats::Format;
 use crate::{ImportOptions, ImportReport, ObservationFilter, Result, Store, StoreError};
 use rightstat_core::observation::ProvenanceKind;
+use serde::Serialize;
 use std::collections::HashSet;
 
 const SERIES: &str = include_str!("../../../data/china_poverty_series.csv");
 const ANNEX: &str = include_str!("../../../data/cescr_report3_annex_tables.csv");
+const UPR: &[u8] = include_bytes!("../../../data/upr_china.csv");
 
 /// (series name in the file) -> (indicator code, whether urban/rural is a breakdown of it)
 fn map_series(name: &str) -> Option<(&'static str, bool)> {
@@ -124,6 +126,36 @@ impl Store {
             .collect();
         let annex = self.import_reference("data/cescr_report3_annex_tables.csv", annex_gaps(ANNEX, &have)?).await?;
         Ok((series, annex))
+    }
+}
+
+/// What the demo follow-up loaded.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DemoFollowUp {
+    pub recommendations: u64,
+    pub clustered: u64,
+    pub measures: u64,
+    pub linked: u64,
+}
+
+impl Store {
+    /// Loads China's UPR recommendations of cycles 1 and 2, clusters them, registers the
+    /// poverty-reduction measures and links each cluster to measures, departments and
+    /// indicators. Idempotent.
+    pub async fn load_demo_follow_up(&self) -> Result<DemoFollowUp> {
+        let actor = crate::Actor::system();
+        let imported = self
+            .import_upr_info(UPR, "data/upr_china.csv", &actor)
+            .await?
+            .map_err(|e| StoreError::Invalid(format!("demo recommendations failed their checks: {}", e[0])))?;
+        let (clusters, _) = rightstat_core::reference::clusters();
+        let clustered = self.apply_clusters(&clusters, &actor).await?;
+        let measures = rightstat_core::reference::measures();
+        for m in &measures {
+            self.put_measure(m, &actor).await?;
+        }
+        let linked = self.apply_follow_up_template(&rightstat_core::reference::demo_follow_up(), &actor).await?;
+        Ok(DemoFollowUp { recommendations: imported.recommendations, clustered, measures: measures.len() as u64, linked })
     }
 }
 

@@ -1,6 +1,10 @@
-//! Importing UPR recommendations, on SQLite and PostgreSQL.
+//! Importing recommendations (UPR Info, UHRI, concluding observations) and following them
+//! up, on SQLite and PostgreSQL.
 
-use rightstat_core::recommendation::Response;
+use rightstat_core::recommendation::{Assessor, ImplementationStatus, Response, Trend};
+use rightstat_store::Visibility;
+use rightstat_store::follow_up::NewAssessment;
+use rightstat_store::recommendations::{RecommendationFilter, RecommendationFormat};
 use rightstat_store::{Actor, Store, testing};
 
 const UPR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/upr_china.csv");
@@ -28,6 +32,10 @@ async fn upr_info_export_imports_once_and_merges_duplicates() {
             !poverty.is_empty()
                 && poverty.iter().all(|r| r.text.to_lowercase().contains("poverty") && r.response.as_deref() == Some("supported"))
         );
+        // Counted as the UPR counts them, one per recommending State: 138 in 2009, 284 in 2013.
+        let made = |y: i64| all.iter().filter(|r| r.year == Some(y)).map(|r| r.recommending_states.len()).sum::<usize>();
+        assert_eq!((made(2009), made(2013)), (138, 284));
+        assert_eq!(r.made, 422);
         let iccpr = all.iter().find(|r| r.text == "Ratify the ICCPR").unwrap();
         assert_eq!((iccpr.cycle, iccpr.year, iccpr.action_category), (Some(1), Some(2009), Some(5)));
         assert!(iccpr.themes.contains(&"International instruments".to_string()));
@@ -48,5 +56,217 @@ async fn a_bad_file_imports_nothing_and_names_every_bad_row() {
         let got: Vec<(u64, &str)> = errs.iter().map(|e| (e.row, e.column.as_str())).collect();
         assert_eq!(got, [(3, "session"), (4, "recommendation"), (4, "action_category_1to5"), (5, "response")], "{errs:#?}");
         assert!(s.recommendations(None, None, None).await.unwrap().is_empty(), "nothing applied");
+    }
+}
+
+/// A UHRI export as the UHRI writes it: misspelt headers, serial dates, "- " lists.
+fn uhri_workbook(rows: &[[&str; 8]], date_serials: &[f64]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let headers = [
+        "Text",
+        "Countries Concerned",
+        "Reccomending Body",
+        "Document Symbol",
+        "Themes",
+        "Affected Persons",
+        "Sdgs",
+        "Document Publication Date",
+        "UPR Reccomending States",
+        "UPR Position",
+        "UPR Session",
+        "Type",
+        "OHCHR Annotation Id",
+    ];
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for (i, r) in rows.iter().enumerate() {
+        let row = i as u32 + 1;
+        // text, country, body, symbol, themes, states, position, session
+        for (c, v) in [(0, r[0]), (1, r[1]), (2, r[2]), (3, r[3]), (4, r[4]), (8, r[5]), (9, r[6]), (10, r[7])] {
+            sheet.write_string(row, c, v).unwrap();
+        }
+        sheet.write_string(row, 5, "- Persons living in poverty\n- Rural women").unwrap();
+        sheet.write_string(row, 6, "- 1.2\n- 1.3").unwrap();
+        sheet.write_number(row, 7, date_serials[i]).unwrap();
+        sheet.write_string(row, 11, "Recommendation").unwrap();
+        sheet.write_string(row, 12, format!("6f1c2b1e-0000-4000-8000-00000000000{i}")).unwrap();
+    }
+    book.save_to_buffer().unwrap()
+}
+
+const ECUADOR: &str = "Continue the efforts aimed at fighting against poverty and discrimination of the most vulnerable groups";
+
+#[tokio::test]
+async fn uhri_export_merges_with_upr_info_and_reports_bad_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in testing::fresh_urls(dir.path()).await {
+        let s = Store::connect(&url).await.unwrap();
+        s.seed_reference().await.unwrap();
+        s.import_upr_info(&std::fs::read(UPR).unwrap(), "upr_china.csv", &Actor::system()).await.unwrap().unwrap();
+        let upr_text = format!("186.98 {ECUADOR} (Ecuador);");
+        let xlsx = uhri_workbook(
+            &[
+                [&upr_text, "- China", "UPR", "A/HRC/25/5", "- Poverty\n- Non-discrimination", "- Ecuador", "Supported", "17"],
+                [
+                    "31. The Committee recommends that the State party intensify its efforts to reduce poverty among ethnic minorities",
+                    "- China",
+                    "Committee on Economic, Social and Cultural Rights",
+                    "E/C.12/CHN/CO/2",
+                    "- Poverty",
+                    "",
+                    "",
+                    "",
+                ],
+            ],
+            &[41_731.0, 41_803.0],
+        );
+        let r = s.import_recommendations(RecommendationFormat::Uhri, &xlsx, "uhri.xlsx", &Actor::system()).await.unwrap().unwrap();
+        assert_eq!((r.rows, r.recommendations, r.new, r.merged), (2, 2, 1, 1), "{r:?}");
+        let ecuador = s.recommendations(Some("17"), None, Some(ECUADOR)).await.unwrap();
+        assert_eq!(ecuador.len(), 1, "the same recommendation from two sources is one");
+        let e = &ecuador[0];
+        assert_eq!(e.recommending_states, ["Ecuador"]);
+        assert_eq!(e.sdgs, ["1.2", "1.3"]);
+        assert_eq!(e.issued_on.as_deref(), Some("2014-04-02"), "Excel serial 41731");
+        assert_eq!((e.paragraph.as_deref(), e.document_symbol.as_deref()), (Some("186.98"), Some("A/HRC/25/5")));
+        assert!(e.themes.contains(&"Poverty".to_string()) && e.themes.contains(&"Non-discrimination".to_string()));
+        assert_eq!(e.sources, ["upr_china.csv", "uhri.xlsx"]);
+        assert_eq!(e.external_ids, ["6f1c2b1e-0000-4000-8000-000000000000"]);
+        let co = s.find_recommendations(&RecommendationFilter { mechanism: Some("CESCR".into()), ..Default::default() }).await.unwrap();
+        assert_eq!(co.len(), 1);
+        assert_eq!((co[0].paragraph.as_deref(), co[0].cycle, co[0].year), (Some("31"), Some(2), Some(2014)));
+        assert!(co[0].text.starts_with("The Committee recommends"));
+        // Re-importing changes nothing.
+        let again = s.import_recommendations(RecommendationFormat::Uhri, &xlsx, "uhri.xlsx", &Actor::system()).await.unwrap().unwrap();
+        assert_eq!((again.new, again.merged), (0, 2));
+
+        let bad = uhri_workbook(
+            &[
+                ["Do this", "- China", "Some Council", "X/1", "", "", "", ""],
+                ["Do that", "- China", "UPR", "A/HRC/25/5", "", "", "Maybe", "seventeen"],
+            ],
+            &[41_731.0, -5.0],
+        );
+        let errs = s.import_recommendations(RecommendationFormat::Uhri, &bad, "bad.xlsx", &Actor::system()).await.unwrap().unwrap_err();
+        let got: Vec<(u64, &str)> = errs.iter().map(|e| (e.row, e.column.as_str())).collect();
+        assert_eq!(got, [(2, "Reccomending Body (C)"), (3, "Document Publication Date (H)"), (3, "UPR Session (K)")], "{errs:#?}");
+        let garbage = s.import_recommendations(RecommendationFormat::Uhri, b"not a workbook", "x.xlsx", &Actor::system()).await.unwrap();
+        assert!(garbage.unwrap_err()[0].expected.contains("Excel workbook"));
+    }
+}
+
+#[tokio::test]
+async fn concluding_observations_link_across_cycles() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in testing::fresh_urls(dir.path()).await {
+        let s = Store::connect(&url).await.unwrap();
+        s.seed_reference().await.unwrap();
+        let csv = "committee,state,document_symbol,paragraph,date,text,themes,affected_persons,sdgs\n\
+                   CESCR,China,E/C.12/1/Add.107,50,2005-05-13,The Committee recommends a national poverty strategy.,Poverty,,1.2\n\
+                   CESCR,China,E/C.12/CHN/CO/2,31,2014-06-13,\"The Committee reiterates its previous recommendation (E/C.12/1/Add.107, para. 50) and urges the State party to adopt a poverty strategy.\",Poverty;Rural areas,Rural population,1.2\n";
+        let r = s
+            .import_recommendations(RecommendationFormat::ConcludingObservations, csv.as_bytes(), "co.csv", &Actor::system())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((r.new, r.links), (2, 1));
+        let later = s.find_recommendations(&RecommendationFilter { cycle: Some(2), ..Default::default() }).await.unwrap();
+        let links = s.recommendation_links(&later[0].uid).await.unwrap();
+        assert_eq!(links.len(), 1);
+        assert_eq!((links[0].1.as_str(), links[0].2.as_str()), ("cites", "earlier"));
+        let bad = "committee,state,document_symbol,paragraph,date,text\n\
+                   CESCR,China,E/C.12/CHN/CO/2,thirty,2014-06-13,Text\n\
+                   CESCR,China,CO2,32,13/06/2014,Text\n";
+        let errs = s
+            .import_recommendations(RecommendationFormat::ConcludingObservations, bad.as_bytes(), "bad.csv", &Actor::system())
+            .await
+            .unwrap()
+            .unwrap_err();
+        let got: Vec<(u64, &str)> = errs.iter().map(|e| (e.row, e.column.as_str())).collect();
+        assert_eq!(got, [(2, "paragraph"), (3, "document_symbol"), (3, "date")], "{errs:#?}");
+        assert_eq!(s.find_recommendations(&RecommendationFilter::default()).await.unwrap().len(), 2, "nothing applied");
+    }
+}
+
+#[tokio::test]
+async fn follow_up_shows_measures_departments_assessments_and_evidence_from_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in testing::fresh_urls(dir.path()).await {
+        let s = Store::connect(&url).await.unwrap();
+        s.seed_reference().await.unwrap();
+        s.load_demo().await.unwrap();
+        let demo = s.load_demo_follow_up().await.unwrap();
+        assert!(demo.clustered > 30 && demo.linked > 20, "{demo:?}");
+        let audit_len = s.verify_audit().await.unwrap().records;
+        let again = s.load_demo_follow_up().await.unwrap();
+        assert_eq!(again.clustered, 0);
+        assert_eq!(s.verify_audit().await.unwrap().records, audit_len + 2, "only the import and clustering runs are logged again");
+
+        let f = RecommendationFilter { q: Some("poverty".into()), country: Some("CN".into()), ..Default::default() };
+        let found = s.follow_up(&f, &Visibility::All, true).await.unwrap();
+        assert!(found.len() >= 12, "{}", found.len());
+        let r = found.iter().find(|r| r.recommendation.text.starts_with(ECUADOR)).unwrap();
+        assert!(r.recommendation.clusters.contains(&"poverty".to_string()));
+        assert!(r.measures.iter().any(|m| m.code == "TARGETED_POVERTY_ALLEVIATION"));
+        assert_eq!(r.departments.iter().find(|d| d.role == "lead").unwrap().code, "NRRA");
+        let ev = r.evidence.iter().find(|e| e.indicator == "CN_RURAL_POOR_POP").unwrap();
+        // Made in 2013: 8,249 (10,000 persons) that year, 551 in 2019.
+        assert_eq!(ev.trend, Trend::Improving);
+        assert_eq!(ev.baseline.as_ref().map(|p| (p.year, p.value)), Some((2013, 8249.0)));
+        assert!(ev.latest.as_ref().unwrap().year >= 2019);
+        assert!(ev.breakdowns_asked.is_empty(), "'the most vulnerable groups' names no dimension");
+        // Eritrea's asks about rural development: China's national poverty rate exists for rural
+        // areas only, so the evidence uses that cell and the rural/urban breakdown is available.
+        let eritrea =
+            found.iter().find(|r| r.recommendation.text.starts_with("Maintain and strengthen the achievements made in poverty")).unwrap();
+        let nahc = eritrea.evidence.iter().find(|e| e.indicator == "SI_POV_NAHC").unwrap();
+        assert_eq!(nahc.breakdowns_asked, ["URBANISATION"]);
+        assert!(nahc.breakdowns_missing.is_empty() && nahc.breakdowns_available.contains(&"URBANISATION".to_string()));
+        assert_eq!((nahc.cell.as_str(), nahc.trend), ("|URBANISATION=R|", Trend::Improving), "{nahc:?}");
+        let poor = eritrea.evidence.iter().find(|e| e.indicator == "CN_RURAL_POOR_POP").unwrap();
+        assert_eq!(poor.breakdowns_missing, ["URBANISATION"], "no rural/urban split of the rural poor: {poor:?}");
+
+        // Assessments: government and independent side by side; the status filter follows the government's.
+        let uid = r.recommendation.uid.clone();
+        let gov = NewAssessment {
+            uid: &uid,
+            assessor: Assessor::Government,
+            assessor_name: "National Rural Revitalisation Administration",
+            assessed_on: "2018-10-01",
+            status: ImplementationStatus::Implemented,
+            text: "Rural poverty fell from 82.49 to 16.60 million persons (2013-2017).",
+        };
+        s.add_assessment(&gov, &Actor::system()).await.unwrap();
+        let nhri = NewAssessment {
+            assessor: Assessor::CivilSociety,
+            assessor_name: "A civil-society coalition",
+            status: ImplementationStatus::PartiallyImplemented,
+            text: "No data by ethnicity.",
+            ..gov.clone()
+        };
+        s.add_assessment(&nhri, &Actor::system()).await.unwrap();
+        let bad_date = NewAssessment { assessed_on: "2018-13-01", ..gov.clone() };
+        assert!(s.add_assessment(&bad_date, &Actor::system()).await.is_err());
+        let implemented =
+            s.find_recommendations(&RecommendationFilter { status: Some("implemented".into()), ..Default::default() }).await.unwrap();
+        assert_eq!(implemented.iter().map(|r| r.uid.as_str()).collect::<Vec<_>>(), [uid.as_str()]);
+        let one = s
+            .follow_up(&RecommendationFilter { q: Some(ECUADOR.into()), ..Default::default() }, &Visibility::Published, false)
+            .await
+            .unwrap();
+        assert_eq!(one[0].status.as_deref(), Some("implemented"));
+        assert!(one[0].assessments.is_empty(), "not asked for");
+        let by_nrra =
+            s.find_recommendations(&RecommendationFilter { department: Some("NRRA".into()), ..Default::default() }).await.unwrap();
+        assert!(by_nrra.iter().all(|r| r.clusters.contains(&"poverty".to_string())) && !by_nrra.is_empty());
+        let by_measure =
+            s.find_recommendations(&RecommendationFilter { measure: Some("DIBAO".into()), ..Default::default() }).await.unwrap();
+        assert!(!by_measure.is_empty() && by_measure.iter().all(|r| r.clusters.contains(&"social_security".to_string())));
+        let m = s.measure("DIBAO").await.unwrap().unwrap();
+        assert_eq!(m.measure.local_term, "低保");
+        assert_eq!(m.recommendations.len(), by_measure.len());
+        assert!(s.verify_audit().await.unwrap().broken.is_none());
     }
 }
