@@ -119,6 +119,7 @@ pub struct FilterArgs {
 impl From<FilterArgs> for RecommendationFilter {
     fn from(a: FilterArgs) -> Self {
         RecommendationFilter {
+            uid: None,
             q: a.q,
             country: a.country,
             mechanism: a.mechanism,
@@ -219,8 +220,8 @@ pub async fn recommendations(store: &Store, cmd: RecommendationsCmd) -> Result<E
             }
         }
         RecommendationsCmd::Show { uid, json } => {
-            let f = RecommendationFilter::default();
-            let Some(r) = store.follow_up(&f, &Visibility::All, true).await?.into_iter().find(|r| r.recommendation.uid == uid) else {
+            let f = RecommendationFilter { uid: Some(uid.clone()), ..Default::default() };
+            let Some(r) = store.follow_up(&f, &Visibility::All, true).await?.pop() else {
                 anyhow::bail!("no recommendation {uid}");
             };
             if json {

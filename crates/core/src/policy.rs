@@ -84,8 +84,10 @@ pub enum Action {
     Publish,
     /// Read or export the audit trail.
     ReadAudit,
-    /// Change the catalogue, areas, users.
+    /// Change the catalogue, areas, users, recommendations and measures.
     Administer,
+    /// Record the follow-up of recommendations (assessments by the responsible department).
+    FollowUp,
     /// Who am I, sign out: any signed-in user.
     Session,
 }
@@ -108,6 +110,7 @@ pub fn roles_for(action: Action) -> &'static [Role] {
         Action::ReadUnpublished => &[Administrator, Coordinator, Reporter, Reviewer, Analyst],
         Action::WriteObservations => &[Administrator, Coordinator, Reporter],
         Action::Publish | Action::ReadAudit | Action::Administer => &[Administrator],
+        Action::FollowUp => &[Administrator, Coordinator],
         Action::Session => &[Administrator, Coordinator, Reporter, Reviewer, Analyst],
     }
 }

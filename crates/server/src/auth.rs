@@ -53,6 +53,20 @@ impl Caller {
         }
     }
 
+    /// Which unpublished figures the caller may see: the public none; signed-in users those in
+    /// their areas; analysts and administrators everything.
+    pub fn visibility(&self) -> rightstat_store::Visibility {
+        use rightstat_store::Visibility;
+        match self.grants() {
+            None => Visibility::Published,
+            Some(grants) => match self.roots(&[Role::Coordinator, Role::Reporter, Role::Reviewer, Role::Administrator]) {
+                None => Visibility::All,
+                Some(_) if grants.iter().any(|g| g.role == Role::Analyst) => Visibility::All,
+                Some(roots) => Visibility::PublishedOrWithin(roots),
+            },
+        }
+    }
+
     /// Area roots where the caller holds one of `roles`; `None` means everywhere
     /// (administrators, and analysts for reading).
     pub fn roots(&self, roles: &[Role]) -> Option<Vec<String>> {

@@ -16,6 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 pub mod auth;
 mod error;
+pub mod pages;
 pub mod policy;
 mod routes;
 
@@ -32,6 +33,8 @@ pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
         (name = "areas", description = "Administrative areas (NBS division codes)"),
         (name = "observations", description = "Figures with units, status, sources and vintages"),
         (name = "reference", description = "Codelists, units, departments, ICESCR articles, SDG targets"),
+        (name = "recommendations", description = "Recommendations of the UN mechanisms, measures, follow-up and evidence"),
+        (name = "pages", description = "Server-rendered pages (HTML, English and Chinese)"),
         (name = "session", description = "Signing in and out"),
         (name = "system", description = "Health, audit trail, this document")
     )
@@ -80,6 +83,7 @@ pub fn app(store: Store, config: Config) -> Router {
         .merge(routes::imports::router())
         .merge(routes::reference::router())
         .merge(routes::audit::router())
+        .merge(routes::recommendations::router())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::middleware))
         .with_state(state.clone())
         .split_for_parts();

@@ -34,6 +34,22 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/api/v1/batches/{id}", Action::ReadPublic),
     ("POST", "/api/v1/batches/{id}/publish", Action::Publish),
     ("GET", "/api/v1/audit", Action::ReadAudit),
+    // Recommendations are public documents; assessments are shown to signed-in users only
+    // (decided in the handler), and a coordinator's assessments are checked against its department.
+    ("GET", "/api/v1/recommendations", Action::ReadPublic),
+    ("GET", "/api/v1/recommendations/{uid}", Action::ReadPublic),
+    ("POST", "/api/v1/recommendations/import", Action::Administer),
+    ("POST", "/api/v1/recommendations/{uid}/assessments", Action::FollowUp),
+    ("POST", "/api/v1/recommendations/{uid}/links", Action::Administer),
+    ("GET", "/api/v1/clusters", Action::ReadPublic),
+    ("GET", "/api/v1/measures", Action::ReadPublic),
+    ("GET", "/api/v1/measures/{code}", Action::ReadPublic),
+    ("PUT", "/api/v1/measures/{code}", Action::Administer),
+    ("GET", "/recommendations", Action::ReadPublic),
+    ("GET", "/recommendations/{uid}", Action::ReadPublic),
+    ("GET", "/measures", Action::ReadPublic),
+    ("GET", "/measures/{code}", Action::ReadPublic),
+    ("GET", "/static/app.css", Action::ReadPublic),
 ];
 
 pub fn action_for(method: &Method, path: &str) -> Option<Action> {

@@ -107,6 +107,20 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/batches/{id}", "PACRVN"),
     ("POST", "/api/v1/batches/{id}/publish", "A"),
     ("GET", "/api/v1/audit", "A"),
+    ("GET", "/api/v1/recommendations", "PACRVN"),
+    ("GET", "/api/v1/recommendations/{uid}", "PACRVN"),
+    ("POST", "/api/v1/recommendations/import", "A"),
+    ("POST", "/api/v1/recommendations/{uid}/assessments", "AC"),
+    ("POST", "/api/v1/recommendations/{uid}/links", "A"),
+    ("GET", "/api/v1/clusters", "PACRVN"),
+    ("GET", "/api/v1/measures", "PACRVN"),
+    ("GET", "/api/v1/measures/{code}", "PACRVN"),
+    ("PUT", "/api/v1/measures/{code}", "A"),
+    ("GET", "/recommendations", "PACRVN"),
+    ("GET", "/recommendations/{uid}", "PACRVN"),
+    ("GET", "/measures", "PACRVN"),
+    ("GET", "/measures/{code}", "PACRVN"),
+    ("GET", "/static/app.css", "PACRVN"),
     // Last: it ends the session used for the rows above.
     ("POST", "/logout", "ACRVN"),
 ];
@@ -123,6 +137,7 @@ const ROLES: [(char, Option<&str>); 6] = [
 fn concrete(path: &str) -> String {
     path.replace("{code}", if path.contains("indicators") { "SI_POV_NAHC" } else { "13" })
         .replace("{id}", if path.contains("codelists") { "SEX" } else { "1" })
+        .replace("{uid}", "UPR-17-000000000000")
         + if path.ends_with("/descendants") { "?level=county" } else { "" }
 }
 

@@ -6,6 +6,7 @@ pub mod catalogue;
 pub mod health;
 pub mod imports;
 pub mod observations;
+pub mod recommendations;
 pub mod reference;
 pub mod session;
 

@@ -9,8 +9,7 @@ use axum::Json;
 use axum::extract::{Query, State};
 use rightstat_core::area::AreaLevel;
 use rightstat_core::period::Period;
-use rightstat_core::policy::Role;
-use rightstat_store::{ObservationFilter, ObservationRow, Visibility};
+use rightstat_store::{ObservationFilter, ObservationRow};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -110,16 +109,7 @@ async fn list(
             return Err(ApiError::NotFound(format!("area {a}")));
         }
     }
-    // The public sees published figures; signed-in users also unpublished ones in their areas;
-    // analysts and administrators everything.
-    f.visibility = match caller.grants() {
-        None => Visibility::Published,
-        Some(_) => match caller.roots(&[Role::Coordinator, Role::Reporter, Role::Reviewer, Role::Administrator]) {
-            None => Visibility::All,
-            Some(_) if caller.grants().unwrap_or_default().iter().any(|g| g.role == Role::Analyst) => Visibility::All,
-            Some(roots) => Visibility::PublishedOrWithin(roots),
-        },
-    };
+    f.visibility = caller.visibility();
     f.limit = Some(limit + 1);
     let mut rows = s.store.observations(&f).await?;
     let truncated = rows.len() as i64 > limit;

@@ -94,6 +94,8 @@ impl std::str::FromStr for RecommendationFormat {
 /// Selects recommendations. Empty fields do not restrict; text matches are case-insensitive.
 #[derive(Debug, Clone, Default)]
 pub struct RecommendationFilter {
+    /// One recommendation by its stable id.
+    pub uid: Option<String>,
     /// Words that must all occur in the text.
     pub q: Option<String>,
     /// State under review: ISO 3166 code or name.
@@ -386,11 +388,11 @@ impl Store {
     pub async fn find_recommendations(&self, f: &RecommendationFilter) -> Result<Vec<RecommendationRow>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM recommendation WHERE ($1 IS NULL OR mechanism = $1) AND ($2 IS NULL OR cycle = $2) \
-             AND ($3 IS NULL OR session = $3) AND ($4 IS NULL OR response = $4) ORDER BY year, mechanism, id"
+             AND ($3 IS NULL OR session = $3) AND ($4 IS NULL OR response = $4) AND ($5 IS NULL OR uid = $5) ORDER BY year, mechanism, id"
         );
         let rows: Vec<RawRow> = on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(f.mechanism.as_deref()).bind(f.cycle).bind(f.session.as_deref()).bind(f.response.map(|r| r.as_str()))
-            .fetch_all(p).await?);
+            .bind(f.uid.as_deref()).fetch_all(p).await?);
         let words: Vec<String> = f.q.as_deref().unwrap_or("").split_whitespace().map(str::to_lowercase).collect();
         let countries: Vec<String> = f.country.as_deref().map(rightstat_core::reference::country_names).unwrap_or_default();
         let has = |list: &[String], want: &Option<String>| want.as_ref().is_none_or(|w| list.iter().any(|x| x.eq_ignore_ascii_case(w)));

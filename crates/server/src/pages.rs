@@ -1,0 +1,205 @@
+//! Server-rendered pages: templates (minijinja, auto-escaped), the interface language (English
+//! or Chinese, chosen by `?lang=`, then the `rs_lang` cookie, then `Accept-Language`), and
+//! small SVG charts drawn on the server so that pages read without JavaScript.
+
+use axum::http::{HeaderMap, header};
+use axum::response::{Html, IntoResponse, Response};
+use minijinja::{Environment, Value};
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+const MESSAGES: &str = include_str!("../i18n/messages.toml");
+pub const LANG_COOKIE: &str = "rs_lang";
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../templates/base.html")),
+    ("recommendations.html", include_str!("../templates/recommendations.html")),
+    ("recommendation.html", include_str!("../templates/recommendation.html")),
+    ("measures.html", include_str!("../templates/measures.html")),
+    ("measure.html", include_str!("../templates/measure.html")),
+    ("message.html", include_str!("../templates/message.html")),
+];
+
+/// The interface language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Zh,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Zh => "zh",
+        }
+    }
+
+    /// `?lang=` first, then the cookie, then the browser's preference.
+    pub fn pick(query: Option<&str>, headers: &HeaderMap) -> Lang {
+        let parse = |s: &str| match s.trim().get(..2) {
+            Some(p) if p.eq_ignore_ascii_case("zh") => Some(Lang::Zh),
+            Some(p) if p.eq_ignore_ascii_case("en") => Some(Lang::En),
+            _ => None,
+        };
+        query
+            .and_then(parse)
+            .or_else(|| crate::auth::cookie(headers, LANG_COOKIE).as_deref().and_then(parse))
+            .or_else(|| {
+                headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next()).and_then(parse)
+            })
+            .unwrap_or(Lang::En)
+    }
+}
+
+type Messages = HashMap<String, HashMap<String, String>>;
+
+fn messages() -> &'static Messages {
+    static M: OnceLock<Messages> = OnceLock::new();
+    M.get_or_init(|| toml::from_str(MESSAGES).expect("i18n/messages.toml is valid (tested)"))
+}
+
+fn env() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        for (name, src) in TEMPLATES {
+            env.add_template(name, src).expect("templates compile (tested)");
+        }
+        // t("key"): the message in the page's language (the key itself when missing, which a test forbids).
+        env.add_function("t", |state: &minijinja::State, key: String| -> String {
+            let lang = state.lookup("lang").and_then(|v| v.as_str().map(String::from)).unwrap_or_else(|| "en".into());
+            messages().get(&key).and_then(|m| m.get(&lang)).cloned().unwrap_or(key)
+        });
+        // Numbers as people read them: thousands separated, at most 2 decimals.
+        env.add_filter("num", |v: f64| format_number(v));
+        env
+    })
+}
+
+/// 8249 → "8,249"; 10.2 → "10.2"; 0.4651 → "0.47".
+pub fn format_number(v: f64) -> String {
+    let s = format!("{:.2}", v.abs());
+    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
+    let frac = frac.trim_end_matches('0');
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if v < 0.0 && (int != "0" || !frac.is_empty()) { "-" } else { "" };
+    if frac.is_empty() { format!("{sign}{grouped}") } else { format!("{sign}{grouped}.{frac}") }
+}
+
+/// Renders a page; `ctx` must be serialisable. Sets the language cookie so the choice sticks.
+pub fn render(name: &str, lang: Lang, ctx: Value) -> Response {
+    let tpl = match env().get_template(name) {
+        Ok(t) => t,
+        Err(e) => return crate::ApiError::Internal(e.to_string()).into_response(),
+    };
+    let ctx = minijinja::context! { lang => lang.code(), ..ctx };
+    match tpl.render(ctx) {
+        Ok(html) => ([(header::SET_COOKIE, format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.code()))], Html(html))
+            .into_response(),
+        Err(e) => crate::ApiError::Internal(format!("template {name}: {e}")).into_response(),
+    }
+}
+
+/// A small line chart of yearly values as inline SVG, with a text alternative that states the
+/// data (first and last point), so that screen readers get the numbers too.
+pub fn sparkline(points: &[(i32, f64)], label: &str) -> String {
+    let (w, h, pad) = (240.0, 60.0, 6.0);
+    if points.is_empty() {
+        return String::new();
+    }
+    let (x0, x1) = (points[0].0 as f64, points[points.len() - 1].0 as f64);
+    let (lo, hi) = points.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.1), b.max(p.1)));
+    let sx = |x: f64| if x1 > x0 { pad + (x - x0) / (x1 - x0) * (w - 2.0 * pad) } else { w / 2.0 };
+    let sy = |y: f64| if hi > lo { h - pad - (y - lo) / (hi - lo) * (h - 2.0 * pad) } else { h / 2.0 };
+    let path: Vec<String> = points.iter().map(|(x, y)| format!("{:.1},{:.1}", sx(*x as f64), sy(*y))).collect();
+    let dots: String = points
+        .iter()
+        .map(|(x, y)| {
+            format!(
+                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2\" fill=\"#1f5c99\"><title>{x}: {}</title></circle>",
+                sx(*x as f64),
+                sy(*y),
+                format_number(*y)
+            )
+        })
+        .collect();
+    let first = points[0];
+    let last = points[points.len() - 1];
+    let alt = format!("{label}: {} {} … {} {}", first.0, format_number(first.1), last.0, format_number(last.1));
+    format!(
+        "<svg class=\"spark\" role=\"img\" aria-label=\"{a}\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" xmlns=\"http://www.w3.org/2000/svg\">\
+         <title>{a}</title><polyline fill=\"none\" stroke=\"#1f5c99\" stroke-width=\"2\" points=\"{p}\"/>{dots}</svg>",
+        a = crate::routes::session::escape(&alt),
+        p = path.join(" ")
+    )
+}
+
+/// Any serialisable value for a template context.
+pub fn v<T: serde::Serialize>(x: &T) -> Value {
+    Value::from(minijinja::value::Serde(x))
+}
+
+/// A page for "not found" and similar, in the page language.
+pub fn message(lang: Lang, title_key: &str, text: &str, status: axum::http::StatusCode) -> Response {
+    let mut r = render("message.html", lang, minijinja::context! { title_key => title_key, text => text });
+    *r.status_mut() = status;
+    r
+}
+
+pub const CSS: &str = include_str!("../templates/app.css");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_has_both_languages_and_templates_compile() {
+        for (k, m) in messages() {
+            assert!(m.get("en").is_some_and(|s| !s.is_empty()) && m.get("zh").is_some_and(|s| !s.is_empty()), "{k}");
+        }
+        let env = env();
+        for (name, src) in TEMPLATES {
+            env.get_template(name).unwrap();
+            // Every literal t("…") key used in a template exists (t("trend_" ~ x) families are
+            // checked by the page tests).
+            for part in src.split("t(\"").skip(1) {
+                let end = part.find('"').unwrap();
+                if part[end + 1..].trim_start().starts_with('~') {
+                    continue;
+                }
+                let key = &part[..end];
+                assert!(messages().contains_key(key), "{name}: message {key} missing");
+            }
+        }
+    }
+
+    #[test]
+    fn language_choice() {
+        let mut h = HeaderMap::new();
+        assert_eq!(Lang::pick(None, &h), Lang::En);
+        h.insert(header::ACCEPT_LANGUAGE, "zh-CN,zh;q=0.9,en;q=0.8".parse().unwrap());
+        assert_eq!(Lang::pick(None, &h), Lang::Zh);
+        h.insert(header::COOKIE, "rs_lang=en".parse().unwrap());
+        assert_eq!(Lang::pick(None, &h), Lang::En);
+        assert_eq!(Lang::pick(Some("zh"), &h), Lang::Zh);
+    }
+
+    #[test]
+    fn numbers_and_charts() {
+        assert_eq!(
+            (format_number(8249.0), format_number(1_234_567.891), format_number(0.4651), format_number(-12.5)),
+            ("8,249".into(), "1,234,567.89".into(), "0.47".into(), "-12.5".into())
+        );
+        let svg = sparkline(&[(2010, 16567.0), (2013, 8249.0), (2019, 551.0)], "Rural poor <population>");
+        assert!(svg.contains("aria-label=\"Rural poor &lt;population&gt;: 2010 16,567 … 2019 551\""), "{svg}");
+        assert_eq!(svg.matches("<circle").count(), 3);
+        assert!(sparkline(&[], "x").is_empty());
+    }
+}

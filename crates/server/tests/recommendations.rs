@@ -1,0 +1,210 @@
+//! Recommendations, measures and follow-up over HTTP (API and pages), on SQLite and PostgreSQL
+//! with the demo loaded.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use rightstat_store::{Store, testing};
+use serde_json::Value;
+use tower::ServiceExt;
+
+struct Env {
+    app: axum::Router,
+    /// (username, cookie, csrf)
+    sessions: Vec<(String, String, String)>,
+}
+
+struct Resp {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    json: Value,
+    text: String,
+}
+
+async fn envs(dir: &tempfile::TempDir) -> Vec<Env> {
+    let mut out = Vec::new();
+    for url in testing::fresh_urls(dir.path()).await {
+        let store = Store::connect(&url).await.unwrap();
+        store.seed_reference().await.unwrap();
+        store.load_demo().await.unwrap();
+        store.load_demo_follow_up().await.unwrap();
+        store.create_demo_users().await.unwrap();
+        let mut sessions = Vec::new();
+        for u in store.users().await.unwrap() {
+            let (cookie, csrf) = store.create_session(u.id, None).await.unwrap();
+            sessions.push((u.username.clone(), cookie, csrf));
+        }
+        out.push(Env { app: rightstat_server::app(store, Default::default()), sessions });
+    }
+    out
+}
+
+impl Env {
+    async fn call(&self, method: &str, uri: &str, who: Option<&str>, body: Option<Value>) -> Resp {
+        let mut b = Request::builder().method(method).uri(uri);
+        if let Some(w) = who {
+            let s = self.sessions.iter().find(|s| s.0 == w).unwrap();
+            b = b.header(header::COOKIE, format!("rs_session={}", s.1)).header("x-csrf-token", &s.2);
+        }
+        let body = match body {
+            Some(Value::String(raw)) => Body::from(raw),
+            Some(v) => {
+                b = b.header(header::CONTENT_TYPE, "application/json");
+                Body::from(v.to_string())
+            }
+            None => Body::empty(),
+        };
+        let res = self.app.clone().oneshot(b.body(body).unwrap()).await.unwrap();
+        let (status, headers) = (res.status(), res.headers().clone());
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        Resp {
+            status,
+            headers,
+            json: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+}
+
+#[tokio::test]
+async fn poverty_recommendations_with_links_and_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    for env in envs(&dir).await {
+        let r = env.call("GET", "/api/v1/recommendations?q=poverty&country=CN", None, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let list = r.json.as_array().unwrap();
+        assert!(list.len() >= 12, "{}", list.len());
+        assert!(list.iter().all(|x| x["text"].as_str().unwrap().to_lowercase().contains("poverty") && x["state_under_review"] == "China"));
+        let linked = list.iter().filter(|x| !x["measures"].as_array().unwrap().is_empty()).count();
+        assert!(linked >= 10, "most poverty recommendations are linked to measures: {linked}");
+        let ev = list
+            .iter()
+            .flat_map(|x| x["evidence"].as_array().unwrap())
+            .find(|e| e["indicator"] == "CN_RURAL_POOR_POP" && e["baseline"]["period"] == "2013")
+            .expect("a 2013 recommendation with the rural poor population as evidence");
+        assert_eq!(ev["trend"], "improving");
+        assert_eq!(ev["baseline"]["value"], 8249.0);
+        assert_eq!(ev["unit"], "PERSONS");
+        assert!(list.iter().all(|x| x["assessments"].as_array().unwrap().is_empty()), "the public sees no assessments");
+
+        let csv = env.call("GET", "/api/v1/recommendations?q=poverty&country=CN&format=csv", None, None).await;
+        assert_eq!(csv.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+        let mut rdr = csv::Reader::from_reader(csv.text.as_bytes());
+        assert_eq!(rdr.records().count(), list.len(), "the CSV holds the same selection");
+        assert!(csv.text.contains("CN_RURAL_POOR_POP: improving"));
+
+        assert_eq!(env.call("GET", "/api/v1/recommendations?response=maybe", None, None).await.status, StatusCode::BAD_REQUEST);
+        assert_eq!(env.call("GET", "/api/v1/recommendations/NOPE", None, None).await.status, StatusCode::NOT_FOUND);
+        let measures = env.call("GET", "/api/v1/measures", None, None).await.json;
+        assert_eq!(measures.as_array().unwrap().len(), 11);
+        let dibao = env.call("GET", "/api/v1/measures/DIBAO", None, None).await.json;
+        assert_eq!(dibao["local_term"], "低保");
+        assert!(!dibao["recommendations"].as_array().unwrap().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn pages_in_english_and_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    for env in envs(&dir).await {
+        let en = env.call("GET", "/recommendations?q=poverty&country=CN&lang=en", None, None).await;
+        assert_eq!(en.status, StatusCode::OK);
+        assert!(en.text.contains("Recommendations and their follow-up") && en.text.contains("lang=\"en\""));
+        assert!(en.headers[header::SET_COOKIE].to_str().unwrap().starts_with("rs_lang=en"));
+        let api = env.call("GET", "/api/v1/recommendations?q=poverty&country=CN", None, None).await.json;
+        assert!(en.text.contains(&format!("<strong id=\"count\">{}</strong>", api.as_array().unwrap().len())));
+        // (minijinja escapes "/" as &#x2f; in attributes, which browsers decode.)
+        assert!(en.text.contains("recommendations?q=poverty&amp;country=CN&amp;format=csv\" download"), "CSV link keeps the filter");
+        let zh = env.call("GET", "/recommendations?q=poverty&country=CN&lang=zh", None, None).await;
+        assert!(zh.text.contains("建议及其落实情况") && zh.text.contains("lang=\"zh-CN\""));
+
+        let uid = api.as_array().unwrap().iter().find(|x| !x["evidence"].as_array().unwrap().is_empty()).unwrap()["uid"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let page = env.call("GET", &format!("/recommendations/{uid}?lang=en"), None, None).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.text.contains("<svg class=\"spark\"") && page.text.contains("improving"), "{}", page.text);
+        assert!(page.text.contains("Sign in to see the assessments"));
+        assert!(page.text.contains("persons × 10,000"), "the unit and multiplier are spelled out");
+        let zh = env.call("GET", &format!("/recommendations/{uid}?lang=zh"), None, None).await;
+        assert!(zh.text.contains("数据反映的情况") && zh.text.contains("改善"));
+        let m = env.call("GET", "/measures/RELOCATION_FOR_POVERTY_ALLEVIATION?lang=en", None, None).await;
+        assert!(m.text.contains("易地扶贫搬迁") && m.text.contains("General Comment No. 7"));
+        assert_eq!(env.call("GET", "/recommendations/NOPE", None, None).await.status, StatusCode::NOT_FOUND);
+        let css = env.call("GET", "/static/app.css", None, None).await;
+        assert!(css.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/css"));
+        // Text is escaped, never interpreted.
+        let xss = env.call("GET", "/recommendations?q=%3Cscript%3E", None, None).await;
+        assert_eq!(xss.status, StatusCode::BAD_REQUEST, "the query guard refuses angle brackets");
+    }
+}
+
+#[tokio::test]
+async fn assessments_by_the_responsible_department_only() {
+    let dir = tempfile::tempdir().unwrap();
+    for env in envs(&dir).await {
+        // The demo coordinator works for the Ministry of Civil Affairs (MCA), which contributes to the poverty cluster.
+        let list = env.call("GET", "/api/v1/recommendations?cluster=poverty&department=MCA", None, None).await.json;
+        let uid = list[0]["uid"].as_str().unwrap().to_string();
+        let other =
+            env.call("GET", "/api/v1/recommendations?q=Ratify+the+ICCPR", None, None).await.json[0]["uid"].as_str().unwrap().to_string();
+        let gov = serde_json::json!({ "assessor": "government", "assessor_name": "Ministry of Civil Affairs", "assessed_on": "2019-03-01", "status": "partially_implemented", "text": "Dibao standards raised." });
+        let r = env.call("POST", &format!("/api/v1/recommendations/{uid}/assessments"), Some("coordinator"), Some(gov.clone())).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let r = env.call("POST", &format!("/api/v1/recommendations/{other}/assessments"), Some("coordinator"), Some(gov.clone())).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "not the coordinator's department");
+        let mut indep = gov.clone();
+        indep["assessor"] = "civil_society".into();
+        indep["assessor_name"] = "A civil-society coalition".into();
+        indep["status"] = "in_progress".into();
+        let r = env.call("POST", &format!("/api/v1/recommendations/{uid}/assessments"), Some("coordinator"), Some(indep.clone())).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "a department does not write the independent view");
+        let r = env.call("POST", &format!("/api/v1/recommendations/{uid}/assessments"), Some("admin"), Some(indep)).await;
+        assert_eq!(r.status, StatusCode::CREATED);
+        let mut bad = gov.clone();
+        bad["status"] = "done".into();
+        assert_eq!(
+            env.call("POST", &format!("/api/v1/recommendations/{uid}/assessments"), Some("admin"), Some(bad)).await.status,
+            StatusCode::BAD_REQUEST
+        );
+
+        let anon = env.call("GET", &format!("/api/v1/recommendations/{uid}"), None, None).await.json;
+        assert_eq!((anon["status"].as_str(), anon["assessments"].as_array().unwrap().len()), (Some("partially_implemented"), 0));
+        let analyst = env.call("GET", &format!("/api/v1/recommendations/{uid}"), Some("analyst"), None).await.json;
+        assert_eq!(analyst["assessments"].as_array().unwrap().len(), 2);
+        let page = env.call("GET", &format!("/recommendations/{uid}?lang=en"), Some("analyst"), None).await.text;
+        assert!(page.contains("Dibao standards raised.") && page.contains("A civil-society coalition"), "{page}");
+        let filtered = env.call("GET", "/api/v1/recommendations?status=partially_implemented", None, None).await.json;
+        assert_eq!(filtered.as_array().unwrap().len(), 1);
+
+        // Links and measures: administrators only, validated.
+        let link = serde_json::json!({ "kind": "indicator", "code": "CN_POOR_REG_POP", "breakdowns": ["SEX", "DISABILITY_STATUS"] });
+        assert_eq!(
+            env.call("POST", &format!("/api/v1/recommendations/{uid}/links"), Some("admin"), Some(link)).await.status,
+            StatusCode::NO_CONTENT
+        );
+        let after = env.call("GET", &format!("/api/v1/recommendations/{uid}"), None, None).await.json;
+        let ev = after["evidence"].as_array().unwrap().iter().find(|e| e["indicator"] == "CN_POOR_REG_POP").unwrap().clone();
+        assert_eq!(ev["breakdowns_asked"], serde_json::json!(["SEX", "DISABILITY_STATUS"]));
+        let bad_link = serde_json::json!({ "kind": "indicator", "code": "NOPE" });
+        assert_eq!(
+            env.call("POST", &format!("/api/v1/recommendations/{uid}/links"), Some("admin"), Some(bad_link)).await.status,
+            StatusCode::NOT_FOUND
+        );
+        let mut m = env.call("GET", "/api/v1/measures/DIBAO", None, None).await.json;
+        m["end_date"] = "2001-01-01".into();
+        let r = env.call("PUT", "/api/v1/measures/DIBAO", Some("admin"), Some(m)).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+        assert!(r.json["message"].as_str().unwrap().contains("ends"), "{}", r.text);
+
+        // Import over HTTP: all or nothing, with the place of each error.
+        let bad = "cycle,session,year,state_under_review,recommending_state,recommendation,response\n2,17,2013,China,Chile,Do X,Perhaps\n";
+        let r = env.call("POST", "/api/v1/recommendations/import?format=upr-info", Some("admin"), Some(Value::String(bad.into()))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            (r.json["report"]["errors"][0]["row"].as_u64(), r.json["report"]["errors"][0]["column"].as_str()),
+            (Some(2), Some("response"))
+        );
+    }
+}
