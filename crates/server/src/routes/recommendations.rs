@@ -420,9 +420,15 @@ async fn detail_page(
         Err(ApiError::NotFound(m)) => return pages::message(lang, "not_found", &m, StatusCode::NOT_FOUND),
         Err(e) => return e.into_response(),
     };
-    let (units, _) = match s.store.units().await {
-        Ok(u) => u,
-        Err(e) => return ApiError::from(e).into_response(),
+    let (units, cat) = match (s.store.units().await, s.store.catalogue().await) {
+        (Ok((u, _)), Ok(c)) => (u, c),
+        (Err(e), _) | (_, Err(e)) => return ApiError::from(e).into_response(),
+    };
+    // Dimension ids as words in the page's language.
+    let dim_names = |dims: &[String]| -> Vec<String> {
+        dims.iter()
+            .map(|d| cat.codelists.get(d).map_or(d.clone(), |l| if lang == Lang::Zh { l.name_zh.clone() } else { l.name_en.clone() }))
+            .collect()
     };
     let mut view = row_view(&r);
     if let Some(list) = view.get_mut("evidence").and_then(|v| v.as_array_mut()) {
@@ -438,6 +444,7 @@ async fn detail_page(
             };
             e["chart"] = pages::sparkline(&pts, name).into();
             e["unit_label"] = label.into();
+            e["breakdowns_missing"] = dim_names(&ev.breakdowns_missing).into();
         }
     }
     let clusters = rightstat_core::reference::clusters().0;
