@@ -16,6 +16,7 @@ pub mod policy;
 pub mod recommendation;
 pub mod reference;
 pub mod unit;
+pub mod validation;
 
 pub use area::{AreaCode, AreaLevel};
 pub use cell::Cell;
