@@ -15,6 +15,7 @@ mod account_cmd;
 mod catalog_cmd;
 mod poverty_cmd;
 mod recommendation_cmd;
+mod validate_cmd;
 
 /// RightStat: human-rights statistics and treaty reporting.
 ///
@@ -85,6 +86,10 @@ enum Command {
     /// Recommendations of the UN mechanisms (UPR, treaty bodies).
     #[command(subcommand)]
     Recommendations(recommendation_cmd::RecommendationsCmd),
+    /// Check a data file as a submission would be checked (row checks, the rules of each
+    /// indicator's definition and the declared rules), without writing anything. Exit status 1
+    /// when there are errors.
+    Validate(validate_cmd::ValidateArgs),
     /// The measures register: policies and programmes and what they answer.
     #[command(subcommand)]
     Measures(recommendation_cmd::MeasuresCmd),
@@ -414,6 +419,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Token(cmd) => return account_cmd::token(&open(&cli.db).await?, cmd).await,
         Command::Audit(cmd) => return account_cmd::audit(&open(&cli.db).await?, cmd).await,
         Command::Recommendations(cmd) => return recommendation_cmd::recommendations(&open(&cli.db).await?, cmd).await,
+        Command::Validate(a) => return validate_cmd::validate(&open(&cli.db).await?, a).await,
         Command::Measures(cmd) => return recommendation_cmd::measures(&open(&cli.db).await?, cmd).await,
         Command::Publish { batch } => {
             let store = open(&cli.db).await?;

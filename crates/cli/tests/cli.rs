@@ -403,3 +403,55 @@ fn recommendations_are_clustered_linked_assessed_and_exported() {
     assert_eq!(&rows[0][0], uid.as_str());
     assert_eq!(&rows[0][19], "CN_RURAL_POOR_POP: SEX, ETHNICITY");
 }
+
+#[test]
+fn validate_lists_each_finding_with_its_place_and_fails_on_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = testing::fresh_sqlite_url(dir.path());
+    let bad = dir.path().join("county-2023.csv");
+    std::fs::write(
+        &bad,
+        "indicator,area,period,value\n\
+         CN_RURAL_POOR_POP,130102,2023,30\n\
+         CN_RURAL_POP_MONITORED,130102,2023,1000\n\
+         SI_POV_NAHC,130102,2023,3.5\n\
+         SI_POV_NAHC,130104,2023,130\n\
+         CN_RURAL_POOR_POP,130104,2023,abc\n",
+    )
+    .unwrap();
+    let out = rightstat(&db, &["validate", bad.to_str().unwrap()]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("row 5, column value: found \"130\"") && stdout.contains("row 6, column value"), "{stdout}");
+    assert!(
+        stdout.contains("row 2, CN_RURAL_POOR_POP,CN_RURAL_POP_MONITORED,SI_POV_NAHC 130102 2023")
+            && stdout.contains("[incidence-agrees-with-counts]"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("row 2, CN_RURAL_POOR_POP 130102 2023 |SEX=…|") && stdout.contains("(expected values for SEX = F, M)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("贫困人口除以监测人口须与公布的贫困发生率"), "messages in both languages: {stdout}");
+    assert!(!stdout.contains("plausible"), "national plausible ranges do not apply to counties: {stdout}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&rightstat(&db, &["validate", bad.to_str().unwrap(), "--format", "json"]).stdout).unwrap();
+    assert_eq!(json["row_errors"][1]["row"], 6);
+    assert!(json["findings"].as_array().unwrap().iter().all(|f| f["row"].as_u64().is_some()));
+
+    let good = dir.path().join("good.csv");
+    std::fs::write(
+        &good,
+        "indicator,area,period,SEX,URBANISATION,value\n\
+         CN_RURAL_POOR_POP,130102,2023,_T,,80\nCN_RURAL_POOR_POP,130102,2023,F,,38\nCN_RURAL_POOR_POP,130102,2023,M,,42\n\
+         CN_RURAL_POP_MONITORED,130102,2023,_T,,1000\n\
+         SI_POV_NAHC,130102,2023,_T,_T,8\nSI_POV_NAHC,130102,2023,_T,R,8\nSI_POV_NAHC,130102,2023,_T,U,0\n",
+    )
+    .unwrap();
+    let out = rightstat(&db, &["validate", good.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("7 rows, 0 error(s), 0 warning(s)"), "{}", text(&out.stdout));
+    // Nothing was written.
+    let export = text(&rightstat(&db, &["export", "observations", "--indicator", "CN_RURAL_POOR_POP", "--area", "130102"]).stdout);
+    assert!(!export.contains(",2023,"), "{export}");
+}

@@ -54,6 +54,17 @@ impl Period {
         }
     }
 
+    /// The period just before, of the same periodicity (2024 → 2023, 2024-Q1 → 2023-Q4).
+    pub fn previous(self) -> Period {
+        match self {
+            Period::Year(y) => Period::Year(y - 1),
+            Period::Quarter(y, 1) => Period::Quarter(y - 1, 4),
+            Period::Quarter(y, q) => Period::Quarter(y, q - 1),
+            Period::Month(y, 1) => Period::Month(y - 1, 12),
+            Period::Month(y, m) => Period::Month(y, m - 1),
+        }
+    }
+
     /// First day, as an ISO date (sorts and compares as text).
     pub fn start(self) -> String {
         let (y, m) = match self {

@@ -20,6 +20,8 @@ const DEPARTMENTS: &str = include_str!("../../../reference/departments.toml");
 const CLUSTERS: &str = include_str!("../../../reference/clusters.toml");
 const MEASURES: &str = include_str!("../../../reference/measures.toml");
 const FOLLOW_UP_DEMO: &str = include_str!("../../../reference/follow-up-demo.toml");
+/// The declared validation rules shipped by default (`reference/validation-rules.toml`).
+pub const VALIDATION_RULES: &str = include_str!("../../../reference/validation-rules.toml");
 const COUNTRIES: &str = include_str!("../../../reference/countries.csv");
 const PROVINCE_NAMES_EN: &str = include_str!("../../../reference/province-names-en.csv");
 const PROVINCES: &str = include_str!("../../../data/admin-divisions-cn-2023/provinces.csv");
@@ -253,6 +255,9 @@ mod tests {
             assert!(f.indicators.iter().all(|i| inds.iter().any(|x| &x.code == i)), "{:?}", f.indicators);
             assert!(std::iter::once(&f.lead).chain(&f.contributing).all(|d| depts.iter().any(|x| &x.code == d)));
         }
+        let rules = crate::validation::RuleSet::parse(VALIDATION_RULES).unwrap();
+        rules.check(&inds.iter().map(|i| (i.code.clone(), i.clone())).collect()).unwrap();
+        assert!(rules.rules.len() >= 5);
         assert_eq!(country_names("CN"), vec!["China"]);
         assert_eq!(country_names("kor"), vec!["Korea, Republic of", "South Korea"]);
         assert_eq!(country_names("China"), vec!["China"]);

@@ -30,8 +30,15 @@ fn default_z() -> f64 {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Check {
-    /// The value lies within [min, max].
-    Bounds { indicator: String, min: Option<f64>, max: Option<f64> },
+    /// The value lies within [min, max] (only in `areas`, when given: a national plausible range
+    /// says nothing of a county).
+    Bounds {
+        indicator: String,
+        min: Option<f64>,
+        max: Option<f64>,
+        #[serde(default)]
+        areas: Option<Vec<String>>,
+    },
     /// Every code of each required dimension is reported wherever the indicator is.
     RequiredCells { indicator: String },
     /// The codes of `dimension` add up to the total (relative tolerance).
@@ -126,7 +133,11 @@ impl RuleSet {
                 Check::CellsAddUp { indicator, dimension, .. } => {
                     known(indicator)?;
                     if !catalogue[indicator].has_dimension(dimension) {
-                        return Err(RuleError::UnknownDimension { rule: r.id.clone(), indicator: indicator.clone(), dimension: dimension.clone() });
+                        return Err(RuleError::UnknownDimension {
+                            rule: r.id.clone(),
+                            indicator: indicator.clone(),
+                            dimension: dimension.clone(),
+                        });
                     }
                 }
                 Check::Expression { left, right, .. } => {
@@ -145,16 +156,22 @@ impl RuleSet {
     /// The rules every indicator carries by its definition: plausible bounds (warning), every
     /// code of its required dimensions (error), and cells adding up to totals for additive
     /// indicators (error).
-    pub fn from_catalogue<'a>(indicators: impl IntoIterator<Item = &'a Indicator>) -> RuleSet {
+    /// `national` is the root area, where the plausible ranges of the catalogue apply.
+    pub fn from_catalogue<'a>(indicators: impl IntoIterator<Item = &'a Indicator>, national: &str) -> RuleSet {
         let mut rules = Vec::new();
         for i in indicators {
             if let Some([min, max]) = i.plausible {
                 rules.push(Rule {
                     id: format!("{}:plausible", i.code),
-                    check: Check::Bounds { indicator: i.code.clone(), min: Some(min), max: Some(max) },
+                    check: Check::Bounds {
+                        indicator: i.code.clone(),
+                        min: Some(min),
+                        max: Some(max),
+                        areas: Some(vec![national.to_string()]),
+                    },
                     severity: Severity::Warning,
-                    message_en: format!("{} is outside its plausible range {min} to {max}: check it or explain it", i.name_en),
-                    message_zh: format!("{}超出合理范围({min}至{max}),请核实或说明", i.name_zh),
+                    message_en: format!("{} is outside its plausible national range {min} to {max}: check it or explain it", i.name_en),
+                    message_zh: format!("{}超出全国合理范围({min}至{max}),请核实或说明", i.name_zh),
                 });
             }
             if !i.required_dimensions.is_empty() {
@@ -244,6 +261,8 @@ pub fn evaluate(rules: &RuleSet, data: &[Obs], ctx: &Context<'_>) -> Vec<RuleFin
     for o in ctx.known.iter().chain(data) {
         all.insert((&o.indicator, &o.area, &o.period, &o.cell), o);
     }
+    // One value per key (the submission's where both have one).
+    let merged: Vec<&Obs> = all.values().copied().collect();
     for rule in &rules.rules {
         let mut find = |o: &Obs, cell: &str, value: Option<f64>, expected: String| {
             out.push(RuleFinding {
@@ -261,10 +280,11 @@ pub fn evaluate(rules: &RuleSet, data: &[Obs], ctx: &Context<'_>) -> Vec<RuleFin
             })
         };
         match &rule.check {
-            Check::Bounds { indicator, min, max } => {
-                for o in data.iter().filter(|o| &o.indicator == indicator) {
+            Check::Bounds { indicator, min, max, areas } => {
+                for o in data.iter().filter(|o| &o.indicator == indicator && areas.as_ref().is_none_or(|a| a.contains(&o.area))) {
                     if min.is_some_and(|m| o.value < m) || max.is_some_and(|m| o.value > m) {
-                        let range = format!("{} to {}", min.map_or("-∞".into(), |m| m.to_string()), max.map_or("∞".into(), |m| m.to_string()));
+                        let range =
+                            format!("{} to {}", min.map_or("-∞".into(), |m| m.to_string()), max.map_or("∞".into(), |m| m.to_string()));
                         find(o, &o.cell, Some(o.value), format!("a value from {range}"));
                     }
                 }
@@ -278,8 +298,10 @@ pub fn evaluate(rules: &RuleSet, data: &[Obs], ctx: &Context<'_>) -> Vec<RuleFin
                 }
                 for ((area, period), obs) in seen {
                     for dim in &ind.required_dimensions {
-                        let missing: Vec<String> =
-                            (ctx.codes)(dim).into_iter().filter(|c| !obs.iter().any(|o| cell_code(&o.cell, dim).as_deref() == Some(c))).collect();
+                        let missing: Vec<String> = (ctx.codes)(dim)
+                            .into_iter()
+                            .filter(|c| !obs.iter().any(|o| cell_code(&o.cell, dim).as_deref() == Some(c)))
+                            .collect();
                         if !missing.is_empty() {
                             let first = obs[0];
                             let place = Obs { area: area.to_string(), period: period.to_string(), ..first.clone() };
@@ -308,7 +330,7 @@ pub fn evaluate(rules: &RuleSet, data: &[Obs], ctx: &Context<'_>) -> Vec<RuleFin
             }
             Check::AreasAddUp { indicator, tolerance } => {
                 let mut children: BTreeMap<(String, &str, &str), Vec<&Obs>> = BTreeMap::new();
-                for o in ctx.known.iter().chain(data).filter(|o| &o.indicator == indicator) {
+                for o in merged.iter().copied().filter(|o| &o.indicator == indicator) {
                     if let Some(p) = (ctx.parent)(&o.area) {
                         children.entry((p, &o.period, &o.cell)).or_default().push(o);
                     }
@@ -327,7 +349,8 @@ pub fn evaluate(rules: &RuleSet, data: &[Obs], ctx: &Context<'_>) -> Vec<RuleFin
             }
             Check::Expression { left, right, tolerance } => {
                 let (Ok(l), Ok(r)) = (Expr::parse(left), Expr::parse(right)) else { continue };
-                let mut places: Vec<(&str, &str)> = data.iter().filter(|o| o.cell.is_empty()).map(|o| (o.area.as_str(), o.period.as_str())).collect();
+                let mut places: Vec<(&str, &str)> =
+                    data.iter().filter(|o| o.cell.is_empty()).map(|o| (o.area.as_str(), o.period.as_str())).collect();
                 places.sort();
                 places.dedup();
                 let names: Vec<String> = l.indicators().into_iter().chain(r.indicators()).collect();
@@ -339,7 +362,8 @@ pub fn evaluate(rules: &RuleSet, data: &[Obs], ctx: &Context<'_>) -> Vec<RuleFin
                     let get = |i: &str| all.get(&(i, area, period, "")).map(|o| o.value);
                     let (Some(a), Some(b)) = (l.eval(&get), r.eval(&get)) else { continue };
                     if (a - b).abs() > *tolerance {
-                        let at = data.iter().find(|o| o.area == area && o.period == period && o.cell.is_empty() && names.contains(&o.indicator));
+                        let at =
+                            data.iter().find(|o| o.area == area && o.period == period && o.cell.is_empty() && names.contains(&o.indicator));
                         if let Some(o) = at {
                             let place = Obs { indicator: names.join(","), ..o.clone() };
                             find(&place, "", Some(a), format!("{left} = {a:.4} to agree with {right} = {b:.4} within {tolerance}"));
@@ -354,14 +378,19 @@ pub fn evaluate(rules: &RuleSet, data: &[Obs], ctx: &Context<'_>) -> Vec<RuleFin
                     if p.value != 0.0 {
                         let pct = (o.value - p.value) / p.value.abs() * 100.0;
                         if pct.abs() > *max_change_pct {
-                            find(o, &o.cell, Some(o.value), format!("at most {max_change_pct}% change from {prev} ({}); found {pct:+.1}%", p.value));
+                            find(
+                                o,
+                                &o.cell,
+                                Some(o.value),
+                                format!("at most {max_change_pct}% change from {prev} ({}); found {pct:+.1}%", p.value),
+                            );
                         }
                     }
                 }
             }
             Check::SiblingOutlier { indicator, max_z } => {
                 let mut siblings: BTreeMap<(String, &str, &str), Vec<&Obs>> = BTreeMap::new();
-                for o in ctx.known.iter().chain(data).filter(|o| &o.indicator == indicator) {
+                for o in merged.iter().copied().filter(|o| &o.indicator == indicator) {
                     if let Some(p) = (ctx.parent)(&o.area) {
                         siblings.entry((p, &o.period, &o.cell)).or_default().push(o);
                     }
@@ -377,14 +406,28 @@ pub fn evaluate(rules: &RuleSet, data: &[Obs], ctx: &Context<'_>) -> Vec<RuleFin
                     for o in group.iter().filter(|o| data.iter().any(|d| std::ptr::eq(d, **o))) {
                         let z = (o.value - med) / mad;
                         if z.abs() > *max_z {
-                            find(o, &o.cell, Some(o.value), format!("a value near its {} sibling areas' (median {med}); robust z = {z:.1}", group.len()));
+                            find(
+                                o,
+                                &o.cell,
+                                Some(o.value),
+                                format!("a value near its {} sibling areas' (median {med}); robust z = {z:.1}", group.len()),
+                            );
                         }
                     }
                 }
             }
         }
     }
-    out.sort_by(|a, b| (a.severity, &a.indicator, &a.area, &a.period, &a.cell, &a.rule).cmp(&(b.severity, &b.indicator, &b.area, &b.period, &b.cell, &b.rule)));
+    out.sort_by(|a, b| {
+        (a.severity, &a.indicator, &a.area, &a.period, &a.cell, &a.rule).cmp(&(
+            b.severity,
+            &b.indicator,
+            &b.area,
+            &b.period,
+            &b.cell,
+            &b.rule,
+        ))
+    });
     out
 }
 
@@ -588,7 +631,11 @@ message_zh = "与同级县差异较大"
         ];
         let f = run(&rules, &data, &known);
         let got: Vec<(&str, &str, Option<u64>)> = f.iter().map(|x| (x.rule.as_str(), x.area.as_str(), x.row)).collect();
-        assert_eq!(got, [("counties-add-up", "1301", Some(6)), ("incidence-agrees", "130102", Some(2)), ("poor-change", "130102", Some(2))], "{f:#?}");
+        assert_eq!(
+            got,
+            [("counties-add-up", "1301", Some(6)), ("incidence-agrees", "130102", Some(2)), ("poor-change", "130102", Some(2))],
+            "{f:#?}"
+        );
         assert!(f[1].expected.contains("= 3.0000 to agree with SI_POV_NAHC = 3.5000"), "{}", f[1].expected);
         assert!(f[2].expected.contains("-70.0%"));
         assert_eq!(f[2].severity, Severity::Warning);
@@ -606,7 +653,8 @@ message_zh = "与同级县差异较大"
     #[test]
     fn outliers_among_siblings() {
         let rules = RuleSet::parse(RULES).unwrap();
-        let known: Vec<Obs> = (1..=8).map(|i| obs("CN_DIBAO_STANDARD", &format!("13010{i}"), "2023", "", 7000.0 + 50.0 * i as f64, 0)).collect();
+        let known: Vec<Obs> =
+            (1..=8).map(|i| obs("CN_DIBAO_STANDARD", &format!("13010{i}"), "2023", "", 7000.0 + 50.0 * i as f64, 0)).collect();
         let data = [obs("CN_DIBAO_STANDARD", "130109", "2023", "", 70000.0, 2)];
         let f = run(&rules, &data, &known);
         assert_eq!(f.len(), 1);
@@ -620,7 +668,7 @@ message_zh = "与同级县差异较大"
         let mut poor = inds["CN_RURAL_POOR_POP"].clone();
         poor.required_dimensions = vec!["SEX".into()];
         poor.plausible = Some([0.0, 20000.0]);
-        let rules = RuleSet::from_catalogue([&poor]);
+        let rules = RuleSet::from_catalogue([&poor], "14");
         let data = [
             obs("CN_RURAL_POOR_POP", "13", "2023", "", 100.0, 2),
             obs("CN_RURAL_POOR_POP", "13", "2023", "|SEX=F|", 45.0, 3),

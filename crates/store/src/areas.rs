@@ -92,6 +92,11 @@ impl AreaIndex {
         self.areas.is_empty()
     }
 
+    /// The area's parent (none for the root or an unknown code).
+    pub fn parent(&self, code: &str) -> Option<&str> {
+        self.parents.get(code).map(String::as_str)
+    }
+
     pub fn contains(&self, code: &str) -> bool {
         self.areas.contains_key(code)
     }

@@ -114,6 +114,8 @@ struct Parsed {
     rows: u64,
     indicators: HashSet<String>,
     scope_area: Option<String>,
+    /// Key hash of every accepted row → its line in the file.
+    lines: HashMap<u128, u64>,
 }
 
 /// Parses and checks every row; runs on a blocking thread.
@@ -139,7 +141,7 @@ fn parse<R: Read>(
         Ok(h) => h.clone(),
         Err(e) => {
             err(1, "-", "", format!("a CSV header row ({e})"))?;
-            return Ok(Parsed { rows: 0, indicators: HashSet::new(), scope_area: None });
+            return Ok(Parsed { rows: 0, indicators: HashSet::new(), scope_area: None, lines: HashMap::new() });
         }
     };
     let mut dims: Vec<String> = catalogue.codelists.keys().cloned().collect();
@@ -150,7 +152,7 @@ fn parse<R: Read>(
             for e in es {
                 err(1, &e.column, &e.column, e.expected)?;
             }
-            return Ok(Parsed { rows: 0, indicators: HashSet::new(), scope_area: None });
+            return Ok(Parsed { rows: 0, indicators: HashSet::new(), scope_area: None, lines: HashMap::new() });
         }
     };
     // Keys of rows seen so far, as 128-bit hashes (1M string keys would cost ~100 MB).
@@ -252,7 +254,7 @@ fn parse<R: Read>(
     if !chunk.is_empty() {
         send.blocking_send(Msg::Rows(chunk)).map_err(|_| ())?;
     }
-    Ok(Parsed { rows, indicators, scope_area: scope })
+    Ok(Parsed { rows, indicators, scope_area: scope, lines: seen })
 }
 
 /// A 128-bit hash of an observation's key (indicator, area, period, cell): two independent
@@ -389,6 +391,32 @@ impl Store {
         })
     }
 
+    /// Parses and checks a file without writing anything: the accepted rows with their line in
+    /// the file, every bad row, and the number of data rows. Used by validation.
+    pub async fn read_observations<R: Read + Send + 'static>(
+        &self,
+        reader: R,
+        opts: ImportOptions,
+    ) -> Result<(Vec<(u64, CheckedObservation)>, Vec<RowError>, u64)> {
+        let catalogue = Arc::new(self.catalogue().await?);
+        let areas = Arc::new(self.area_index().await?);
+        let (send, mut recv) = tokio::sync::mpsc::channel::<Msg>(4);
+        let parser = tokio::task::spawn_blocking(move || parse(reader, &opts, &catalogue, &areas, &send));
+        let (mut rows, mut errors) = (Vec::new(), Vec::new());
+        while let Some(msg) = recv.recv().await {
+            match msg {
+                Msg::Rows(r) => rows.extend(r),
+                Msg::Error(e) | Msg::Forbidden(e) => errors.push(e),
+            }
+        }
+        let parsed = parser
+            .await
+            .map_err(|e| StoreError::Invalid(format!("parser failed: {e}")))?
+            .map_err(|_| StoreError::Invalid("parser stopped".into()))?;
+        let located = rows.into_iter().map(|o| (parsed.lines.get(&key_hash(&o)).copied().unwrap_or(0), o)).collect();
+        Ok((located, errors, parsed.rows))
+    }
+
     /// Imports observations from `reader`. Row problems come back in the report (and then
     /// nothing is written); `Err` is for failures of the database itself.
     pub async fn import_observations<R: Read + Send + 'static>(&self, reader: R, opts: ImportOptions) -> Result<ImportReport> {
@@ -462,7 +490,7 @@ impl Store {
         if let Some(e) = failure {
             return Err(e);
         }
-        let Parsed { rows, indicators, scope_area } = parsed.map_err(|()| StoreError::Invalid("import aborted".into()))?;
+        let Parsed { rows, indicators, scope_area, .. } = parsed.map_err(|()| StoreError::Invalid("import aborted".into()))?;
         report.rows = rows;
         report.scope_area = scope_area;
         if !report.is_ok() || opts.dry_run {

@@ -23,6 +23,7 @@ pub mod recommendations;
 mod seed;
 pub mod testing;
 pub(crate) mod time;
+pub mod validation;
 
 pub use accounts::{Credential, LoginError, Principal, TokenRow, UserRow};
 pub use areas::{AreaIndex, AreaRow};

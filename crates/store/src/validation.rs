@@ -1,0 +1,106 @@
+//! Validating a file before it is submitted: the row checks of every import, then the rules
+//! (those implied by the catalogue and any declared ones) against the file and what the
+//! database already holds (earlier periods, sibling and parent areas).
+
+use crate::import::{ImportOptions, RowError};
+use crate::{ObservationFilter, Result, Store, StoreError, Visibility};
+use rightstat_core::indicator::Indicator;
+use rightstat_core::period::Period;
+use rightstat_core::validation::{Context, Obs, RuleFinding, RuleSet, Severity, evaluate};
+use serde::Serialize;
+use std::collections::{BTreeSet, HashMap};
+use std::io::Read;
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ValidationReport {
+    pub file: String,
+    /// Data rows read.
+    pub rows: u64,
+    /// Rows that could not be read as observations (always errors).
+    pub row_errors: Vec<RowError>,
+    /// Rules broken, errors first.
+    pub findings: Vec<RuleFinding>,
+}
+
+impl ValidationReport {
+    /// Errors block a submission; warnings need a comment.
+    pub fn has_errors(&self) -> bool {
+        !self.row_errors.is_empty() || self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.findings.iter().filter(|f| f.severity == Severity::Warning).count()
+    }
+}
+
+impl Store {
+    /// Checks a file without writing anything. `declared` adds rules to those every indicator
+    /// carries by its definition.
+    pub async fn validate_file<R: Read + Send + 'static>(
+        &self,
+        reader: R,
+        opts: ImportOptions,
+        declared: &RuleSet,
+    ) -> Result<ValidationReport> {
+        let file = opts.source_name.clone();
+        let (rows, row_errors, n) = self.read_observations(reader, opts).await?;
+        let cat = self.catalogue().await?;
+        let indicators: HashMap<String, Indicator> = cat.indicators.iter().map(|(k, (i, _))| (k.clone(), i.clone())).collect();
+        declared.check(&indicators).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let in_file: BTreeSet<&str> = rows.iter().map(|(_, o)| o.indicator.as_str()).collect();
+        let mut rules = RuleSet::from_catalogue(in_file.iter().filter_map(|c| indicators.get(*c)), &self.national_area().await?);
+        rules.rules.extend(declared.rules.iter().cloned());
+        let data: Vec<Obs> = rows
+            .iter()
+            .filter_map(|(line, o)| {
+                Some(Obs {
+                    indicator: o.indicator.clone(),
+                    area: o.area.to_string(),
+                    period: o.period.to_string(),
+                    cell: o.cell.key(),
+                    value: o.value?,
+                    row: Some(*line),
+                })
+            })
+            .collect();
+        // What the database holds for these indicators, from the period before the earliest.
+        let known: Vec<Obs> = match rows.iter().map(|(_, o)| o.period).min() {
+            None => Vec::new(),
+            Some(first) => {
+                let mut wanted: Vec<String> = in_file.iter().map(|s| s.to_string()).collect();
+                for r in &declared.rules {
+                    if let rightstat_core::validation::Check::Expression { left, right, .. } = &r.check {
+                        for e in [left, right] {
+                            if let Ok(x) = rightstat_core::validation::Expr::parse(e) {
+                                wanted.extend(x.indicators());
+                            }
+                        }
+                    }
+                }
+                wanted.sort();
+                wanted.dedup();
+                let f = ObservationFilter {
+                    indicators: wanted,
+                    period_from: Some(first.previous()),
+                    period_to: rows.iter().map(|(_, o)| o.period).max(),
+                    visibility: Visibility::All,
+                    ..Default::default()
+                };
+                self.observations(&f)
+                    .await?
+                    .into_iter()
+                    .filter_map(|o| {
+                        Some(Obs { indicator: o.indicator, area: o.area, period: o.period, cell: o.cell_key, value: o.value?, row: None })
+                    })
+                    .collect()
+            }
+        };
+        let areas = self.area_index().await?;
+        let parent = |a: &str| areas.parent(a).map(String::from);
+        let codes = |d: &str| cat.codelists.get(d).map(|l| l.codes.iter().map(|c| c.code.clone()).collect()).unwrap_or_default();
+        let previous = |p: &str| p.parse::<Period>().ok().map(|p| p.previous().to_string());
+        let ctx = Context { parent: &parent, codes: &codes, indicators: &indicators, known: &known, previous: &previous };
+        let findings = evaluate(&rules, &data, &ctx);
+        Ok(ValidationReport { file, rows: n, row_errors, findings })
+    }
+}
