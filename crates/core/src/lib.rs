@@ -4,6 +4,7 @@
 //! CLI build on these types, so a rule written here (an area code's shape, a period's
 //! syntax, which aggregation an indicator may use) holds wherever data enters the system.
 
+pub mod aggregate;
 pub mod area;
 pub mod cell;
 pub mod codelist;
@@ -15,6 +16,7 @@ pub mod period;
 pub mod policy;
 pub mod recommendation;
 pub mod reference;
+pub mod round;
 pub mod unit;
 pub mod validation;
 

@@ -1,0 +1,117 @@
+//! Rolling figures up the area hierarchy by each indicator's aggregation method. Percentages
+//! and per-capita figures are never summed: a weighted mean uses the weight indicator's values,
+//! a ratio is recomputed from the aggregated numerator and denominator.
+
+use crate::indicator::{Aggregation, Indicator};
+
+/// A parent's value computed from its children, with a note of how.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Derived {
+    pub value: f64,
+    /// Children that contributed, and children expected.
+    pub used: usize,
+    pub expected: usize,
+    pub method: &'static str,
+}
+
+impl Derived {
+    /// The footnote a derived value carries.
+    pub fn note(&self, child_level: &str) -> String {
+        if self.used == self.expected {
+            format!("{} of {} {child_level} areas", self.method, self.expected)
+        } else {
+            format!("{} of {} of {} {child_level} areas (the others have not reported)", self.method, self.used, self.expected)
+        }
+    }
+}
+
+/// The parent's value of `ind` from its `children`. `child` gives a child's value of any
+/// indicator; `parent` gives the parent's already-aggregated value of another indicator (for
+/// ratios, computed after their terms). `None` when the method does not aggregate over areas
+/// or nothing was reported.
+pub fn aggregate(
+    ind: &Indicator,
+    children: &[&str],
+    child: &dyn Fn(&str, &str) -> Option<f64>,
+    parent: &dyn Fn(&str) -> Option<f64>,
+) -> Option<Derived> {
+    let expected = children.len();
+    match &ind.aggregation {
+        Aggregation::Sum => {
+            let vals: Vec<f64> = children.iter().filter_map(|c| child(&ind.code, c)).collect();
+            (!vals.is_empty()).then(|| Derived { value: vals.iter().sum(), used: vals.len(), expected, method: "sum" })
+        }
+        Aggregation::WeightedMean { weight } => {
+            let pairs: Vec<(f64, f64)> = children.iter().filter_map(|c| Some((child(&ind.code, c)?, child(weight, c)?))).collect();
+            let w: f64 = pairs.iter().map(|p| p.1).sum();
+            (!pairs.is_empty() && w > 0.0).then(|| Derived {
+                value: pairs.iter().map(|(v, w)| v * w).sum::<f64>() / w,
+                used: pairs.len(),
+                expected,
+                method: "mean weighted by population",
+            })
+        }
+        Aggregation::Ratio { numerator, denominator, factor } => {
+            let (n, d) = (parent(numerator)?, parent(denominator)?);
+            let used = children.iter().filter(|c| child(numerator, c).is_some() && child(denominator, c).is_some()).count();
+            (d != 0.0).then(|| Derived { value: n / d * factor, used, expected, method: "ratio of the summed terms" })
+        }
+        Aggregation::Last | Aggregation::None => None,
+    }
+}
+
+/// Order in which to compute a level: additive indicators first, then weighted means and
+/// ratios (which read the additive aggregates).
+pub fn order(indicators: &mut [&Indicator]) {
+    indicators.sort_by_key(|i| match i.aggregation {
+        Aggregation::Sum => 0,
+        Aggregation::WeightedMean { .. } => 1,
+        Aggregation::Ratio { .. } => 2,
+        Aggregation::Last | Aggregation::None => 3,
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn each_method() {
+        let inds: HashMap<String, Indicator> = crate::reference::indicators().into_iter().map(|i| (i.code.clone(), i)).collect();
+        let values: HashMap<(&str, &str), f64> = [
+            (("CN_RURAL_POOR_POP", "a"), 10.0),
+            (("CN_RURAL_POOR_POP", "b"), 30.0),
+            (("CN_RURAL_POP_MONITORED", "a"), 100.0),
+            (("CN_RURAL_POP_MONITORED", "b"), 300.0),
+            (("CN_RURAL_POP_MONITORED", "c"), 100.0),
+            (("CN_DISP_INCOME_PC", "a"), 10_000.0),
+            (("CN_DISP_INCOME_PC", "b"), 20_000.0),
+            (("CN_RESIDENT_POP", "a"), 3.0),
+            (("CN_RESIDENT_POP", "b"), 1.0),
+            (("SI_POV_NAHC", "a"), 10.0),
+            (("SI_POV_NAHC", "b"), 10.0),
+        ]
+        .into_iter()
+        .collect();
+        let child = |i: &str, a: &str| values.get(&(i, a)).copied();
+        let kids = ["a", "b", "c"];
+        let sum = aggregate(&inds["CN_RURAL_POOR_POP"], &kids, &child, &|_| None).unwrap();
+        assert_eq!((sum.value, sum.used, sum.expected), (40.0, 2, 3));
+        assert_eq!(sum.note("county"), "sum of 2 of 3 county areas (the others have not reported)");
+        let mean = aggregate(&inds["CN_DISP_INCOME_PC"], &kids, &child, &|_| None).unwrap();
+        assert_eq!(mean.value, 12_500.0, "weighted by population, not the plain mean 15,000");
+        // The incidence is recomputed from the parent's sums (40 / 500), never summed (20) nor averaged (10).
+        let parent = |i: &str| match i {
+            "CN_RURAL_POOR_POP" => Some(40.0),
+            "CN_RURAL_POP_MONITORED" => Some(500.0),
+            _ => None,
+        };
+        let ratio = aggregate(&inds["SI_POV_NAHC"], &kids, &child, &parent).unwrap();
+        assert_eq!(ratio.value, 8.0);
+        assert!(aggregate(&inds["CN_POVERTY_LINE_RURAL"], &kids, &child, &parent).is_none(), "lines are not aggregated");
+        let mut v: Vec<&Indicator> = vec![&inds["SI_POV_NAHC"], &inds["CN_DISP_INCOME_PC"], &inds["CN_RURAL_POOR_POP"]];
+        order(&mut v);
+        assert_eq!(v.iter().map(|i| i.code.as_str()).collect::<Vec<_>>(), ["CN_RURAL_POOR_POP", "CN_DISP_INCOME_PC", "SI_POV_NAHC"]);
+    }
+}

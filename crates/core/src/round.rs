@@ -1,0 +1,272 @@
+//! Collection rounds: what a round asks for, the life of a task (not started → draft →
+//! submitted → returned or approved; a correction after approval is a new submission with a
+//! reason), and completeness and timeliness as DHIS2 defines them (received ÷ expected, on
+//! time ÷ expected).
+
+use serde::{Deserialize, Serialize};
+
+/// A round as its lead department writes it (TOML or JSON).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RoundSpec {
+    /// A short code, e.g. POV-2023.
+    pub code: String,
+    pub title_en: String,
+    pub title_zh: String,
+    /// Periods to report, e.g. ["2023"].
+    pub periods: Vec<String>,
+    /// YYYY-MM-DD: submissions after it are late.
+    pub deadline: String,
+    pub lead_department: String,
+    #[serde(rename = "item")]
+    pub items: Vec<RoundItem>,
+    #[serde(rename = "assignment")]
+    pub assignments: Vec<Assignment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RoundItem {
+    pub indicator: String,
+    /// Purpose, requirements, matters needing attention (the indicator's own guidance is shown too).
+    #[serde(default)]
+    pub guidance_en: String,
+    #[serde(default)]
+    pub guidance_zh: String,
+}
+
+/// Which department reports which items for which areas: `area` itself, or with `level`
+/// every area at that level below it (e.g. every county of a province).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Assignment {
+    pub department: String,
+    pub area: String,
+    #[serde(default)]
+    pub level: Option<crate::area::AreaLevel>,
+    /// Items of the round (all when empty).
+    #[serde(default)]
+    pub indicators: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RoundError {
+    #[error("round code '{0}' must be letters, digits, - and _")]
+    BadCode(String),
+    #[error("round {0}: a round asks for at least one item, one period and one assignment")]
+    Empty(String),
+    #[error("round {round}: deadline '{deadline}' is not a date (YYYY-MM-DD)")]
+    BadDeadline { round: String, deadline: String },
+    #[error("round {round}: period '{period}': {why}")]
+    BadPeriod { round: String, period: String, why: String },
+    #[error("round {round}: assignment for {department} in {area} names {indicator}, which is not an item of the round")]
+    NotAnItem { round: String, department: String, area: String, indicator: String },
+    #[error("round {round}: item {indicator} is listed twice")]
+    DuplicateItem { round: String, indicator: String },
+}
+
+impl RoundSpec {
+    /// Checks what can be checked without the database (indicators, departments and areas are
+    /// checked by the store).
+    pub fn check(&self) -> Result<(), RoundError> {
+        let round = || self.code.clone();
+        if self.code.is_empty() || !self.code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            return Err(RoundError::BadCode(round()));
+        }
+        if self.items.is_empty() || self.periods.is_empty() || self.assignments.is_empty() {
+            return Err(RoundError::Empty(round()));
+        }
+        if !crate::measure::is_iso_date(&self.deadline) {
+            return Err(RoundError::BadDeadline { round: round(), deadline: self.deadline.clone() });
+        }
+        for p in &self.periods {
+            p.parse::<crate::period::Period>().map_err(|e| RoundError::BadPeriod { round: round(), period: p.clone(), why: e.to_string() })?;
+        }
+        let mut seen = std::collections::HashSet::new();
+        for i in &self.items {
+            if !seen.insert(i.indicator.as_str()) {
+                return Err(RoundError::DuplicateItem { round: round(), indicator: i.indicator.clone() });
+            }
+        }
+        for a in &self.assignments {
+            if let Some(i) = a.indicators.iter().find(|i| !seen.contains(i.as_str())) {
+                return Err(RoundError::NotAnItem { round: round(), department: a.department.clone(), area: a.area.clone(), indicator: i.clone() });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Where a task stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum TaskStatus {
+    NotStarted,
+    Draft,
+    Submitted,
+    Returned,
+    Approved,
+}
+
+impl TaskStatus {
+    pub const ALL: [TaskStatus; 5] = [TaskStatus::NotStarted, TaskStatus::Draft, TaskStatus::Submitted, TaskStatus::Returned, TaskStatus::Approved];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskStatus::NotStarted => "not_started",
+            TaskStatus::Draft => "draft",
+            TaskStatus::Submitted => "submitted",
+            TaskStatus::Returned => "returned",
+            TaskStatus::Approved => "approved",
+        }
+    }
+}
+
+impl std::str::FromStr for TaskStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s).ok_or_else(|| format!("unknown task status '{s}'"))
+    }
+}
+
+/// What someone does to a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskAction {
+    SaveDraft,
+    Submit,
+    Return,
+    Approve,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TransitionError {
+    #[error("a {from} task cannot be {action}")]
+    NotAllowed { from: &'static str, action: &'static str },
+    #[error("a correction of approved figures needs a reason")]
+    ReasonRequired,
+    #[error("returning a submission needs a comment saying what to fix")]
+    CommentRequired,
+}
+
+/// The task's next status, or why the action is not allowed now.
+pub fn transition(from: TaskStatus, action: TaskAction, text: &str) -> Result<TaskStatus, TransitionError> {
+    use TaskAction::*;
+    use TaskStatus::*;
+    let verb = match action {
+        SaveDraft => "saved as a draft",
+        Submit => "submitted",
+        Return => "returned",
+        Approve => "approved",
+    };
+    match (from, action) {
+        (NotStarted | Draft | Returned, SaveDraft) => Ok(Draft),
+        (NotStarted | Draft | Returned, Submit) => Ok(Submitted),
+        // Approved figures are locked: a correction is a new submission, with a reason.
+        (Approved, Submit) if text.trim().is_empty() => Err(TransitionError::ReasonRequired),
+        (Approved, Submit) => Ok(Submitted),
+        (Submitted, Return) if text.trim().is_empty() => Err(TransitionError::CommentRequired),
+        (Submitted, Return) => Ok(Returned),
+        (Submitted, Approve) => Ok(Approved),
+        _ => Err(TransitionError::NotAllowed { from: from.as_str(), action: verb }),
+    }
+}
+
+/// Reports received and on time against those expected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Completeness {
+    pub expected: u64,
+    /// Submitted or approved.
+    pub received: u64,
+    /// Received by the deadline.
+    pub on_time: u64,
+    pub approved: u64,
+}
+
+impl Completeness {
+    /// Adds one task; `submitted_on` is the first submission's date (YYYY-MM-DD).
+    pub fn add(&mut self, status: TaskStatus, submitted_on: Option<&str>, deadline: &str) {
+        self.expected += 1;
+        if matches!(status, TaskStatus::Submitted | TaskStatus::Approved) {
+            self.received += 1;
+            if submitted_on.is_some_and(|d| d <= deadline) {
+                self.on_time += 1;
+            }
+        }
+        if status == TaskStatus::Approved {
+            self.approved += 1;
+        }
+    }
+
+    pub fn completeness(&self) -> f64 {
+        if self.expected == 0 { 0.0 } else { self.received as f64 / self.expected as f64 * 100.0 }
+    }
+
+    pub fn timeliness(&self) -> f64 {
+        if self.expected == 0 { 0.0 } else { self.on_time as f64 / self.expected as f64 * 100.0 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use TaskAction::*;
+    use TaskStatus::*;
+
+    #[test]
+    fn the_life_of_a_task() {
+        assert_eq!(transition(NotStarted, SaveDraft, ""), Ok(Draft));
+        assert_eq!(transition(Draft, Submit, ""), Ok(Submitted));
+        assert_eq!(transition(Submitted, Return, ""), Err(TransitionError::CommentRequired));
+        assert_eq!(transition(Submitted, Return, "row 12: the total is wrong"), Ok(Returned));
+        assert_eq!(transition(Returned, Submit, ""), Ok(Submitted));
+        assert_eq!(transition(Submitted, Approve, ""), Ok(Approved));
+        assert!(matches!(transition(Approved, SaveDraft, ""), Err(TransitionError::NotAllowed { .. })));
+        assert_eq!(transition(Approved, Submit, ""), Err(TransitionError::ReasonRequired));
+        assert_eq!(transition(Approved, Submit, "census revision"), Ok(Submitted));
+        assert!(matches!(transition(Draft, Approve, ""), Err(TransitionError::NotAllowed { from: "draft", .. })));
+    }
+
+    #[test]
+    fn completeness_and_timeliness() {
+        let mut c = Completeness::default();
+        c.add(Approved, Some("2024-03-01"), "2024-03-31");
+        c.add(Submitted, Some("2024-04-02"), "2024-03-31");
+        c.add(Draft, None, "2024-03-31");
+        c.add(NotStarted, None, "2024-03-31");
+        assert_eq!((c.expected, c.received, c.on_time, c.approved), (4, 2, 1, 1));
+        assert_eq!((c.completeness(), c.timeliness()), (50.0, 25.0));
+    }
+
+    #[test]
+    fn round_checks() {
+        let spec: RoundSpec = toml::from_str(
+            r#"code = "POV-2023"
+title_en = "Annual poverty statistics 2023"
+title_zh = "2023年度贫困统计"
+periods = ["2023"]
+deadline = "2024-03-31"
+lead_department = "NBS"
+[[item]]
+indicator = "CN_RURAL_POOR_POP"
+[[assignment]]
+department = "NBS"
+area = "13"
+level = "county"
+indicators = ["CN_RURAL_POOR_POP"]
+"#,
+        )
+        .unwrap();
+        assert_eq!(spec.check(), Ok(()));
+        let mut bad = spec.clone();
+        bad.assignments[0].indicators = vec!["CN_DIBAO_STANDARD".into()];
+        assert!(matches!(bad.check(), Err(RoundError::NotAnItem { .. })));
+        let mut bad = spec.clone();
+        bad.periods = vec!["FY23".into()];
+        assert!(matches!(bad.check(), Err(RoundError::BadPeriod { .. })));
+        let mut bad = spec;
+        bad.deadline = "31/03/2024".into();
+        assert!(matches!(bad.check(), Err(RoundError::BadDeadline { .. })));
+    }
+}
