@@ -80,7 +80,11 @@ impl RoundSpec {
             return Err(RoundError::BadDeadline { round: round(), deadline: self.deadline.clone() });
         }
         for p in &self.periods {
-            p.parse::<crate::period::Period>().map_err(|e| RoundError::BadPeriod { round: round(), period: p.clone(), why: e.to_string() })?;
+            p.parse::<crate::period::Period>().map_err(|e| RoundError::BadPeriod {
+                round: round(),
+                period: p.clone(),
+                why: e.to_string(),
+            })?;
         }
         let mut seen = std::collections::HashSet::new();
         for i in &self.items {
@@ -90,7 +94,12 @@ impl RoundSpec {
         }
         for a in &self.assignments {
             if let Some(i) = a.indicators.iter().find(|i| !seen.contains(i.as_str())) {
-                return Err(RoundError::NotAnItem { round: round(), department: a.department.clone(), area: a.area.clone(), indicator: i.clone() });
+                return Err(RoundError::NotAnItem {
+                    round: round(),
+                    department: a.department.clone(),
+                    area: a.area.clone(),
+                    indicator: i.clone(),
+                });
             }
         }
         Ok(())
@@ -110,7 +119,8 @@ pub enum TaskStatus {
 }
 
 impl TaskStatus {
-    pub const ALL: [TaskStatus; 5] = [TaskStatus::NotStarted, TaskStatus::Draft, TaskStatus::Submitted, TaskStatus::Returned, TaskStatus::Approved];
+    pub const ALL: [TaskStatus; 5] =
+        [TaskStatus::NotStarted, TaskStatus::Draft, TaskStatus::Submitted, TaskStatus::Returned, TaskStatus::Approved];
     pub fn as_str(self) -> &'static str {
         match self {
             TaskStatus::NotStarted => "not_started",

@@ -92,6 +92,11 @@ impl AreaIndex {
         self.areas.is_empty()
     }
 
+    /// Every (child, parent) link.
+    pub fn parent_links(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.parents.iter().map(|(c, p)| (c.as_str(), p.as_str()))
+    }
+
     /// The area's parent (none for the root or an unknown code).
     pub fn parent(&self, code: &str) -> Option<&str> {
         self.parents.get(code).map(String::as_str)

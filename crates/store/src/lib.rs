@@ -14,6 +14,7 @@ pub mod accounts;
 mod areas;
 pub mod audit;
 mod catalog;
+pub mod collection;
 mod demo;
 pub mod follow_up;
 pub mod formats;

@@ -44,6 +44,19 @@ impl Store {
     ) -> Result<ValidationReport> {
         let file = opts.source_name.clone();
         let (rows, row_errors, n) = self.read_observations(reader, opts).await?;
+        self.validate_rows(&rows, row_errors, n, &file, declared).await
+    }
+
+    /// The rules over rows already read and checked (with their lines in the file).
+    pub async fn validate_rows(
+        &self,
+        rows: &[(u64, rightstat_core::ingest::CheckedObservation)],
+        row_errors: Vec<RowError>,
+        n: u64,
+        file: &str,
+        declared: &RuleSet,
+    ) -> Result<ValidationReport> {
+        let file = file.to_string();
         let cat = self.catalogue().await?;
         let indicators: HashMap<String, Indicator> = cat.indicators.iter().map(|(k, (i, _))| (k.clone(), i.clone())).collect();
         declared.check(&indicators).map_err(|e| StoreError::Invalid(e.to_string()))?;
@@ -86,9 +99,11 @@ impl Store {
                     visibility: Visibility::All,
                     ..Default::default()
                 };
+                // Reported figures only: a roll-up's derived parents are not what children must add up to.
                 self.observations(&f)
                     .await?
                     .into_iter()
+                    .filter(|o| o.provenance != rightstat_core::observation::ProvenanceKind::Computation.as_str())
                     .filter_map(|o| {
                         Some(Obs { indicator: o.indicator, area: o.area, period: o.period, cell: o.cell_key, value: o.value?, row: None })
                     })

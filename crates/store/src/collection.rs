@@ -1,0 +1,617 @@
+//! Collection rounds: creating a round and its tasks from assignments, templates for each task,
+//! submissions (validated, all or nothing), review, and the roll-up of approved figures to the
+//! nation.
+//!
+//! A submission goes through the same row checks and rules as `rightstat validate`; errors
+//! refuse it, warnings need the submitter's comment. Approval locks the figures (a correction
+//! is a new submission with a reason, recorded as a revision) and rolls them up at once: only
+//! the ancestors of the approved area are recomputed, with the hierarchy in force in each period.
+
+use crate::audit::{Actor, AuditEntry, append_audit};
+use crate::import::{ImportOptions, ImportReport, RowError};
+use crate::validation::ValidationReport;
+use crate::{Backend, ObservationFilter, Result, Store, StoreError, Visibility, on_pool};
+use rightstat_core::aggregate::{aggregate, order};
+use rightstat_core::area::{AreaCode, AreaLevel};
+use rightstat_core::ingest::AreaLookup;
+use rightstat_core::observation::ProvenanceKind;
+use rightstat_core::period::Period;
+use rightstat_core::round::{Completeness, RoundSpec, TaskAction, TaskStatus, transition};
+use rightstat_core::validation::RuleSet;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RoundRow {
+    pub id: i64,
+    pub code: String,
+    pub title_en: String,
+    pub title_zh: String,
+    /// '|'-separated.
+    pub periods: String,
+    pub deadline: String,
+    pub lead_department: String,
+    pub status: String,
+    pub created_at: String,
+    pub opened_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TaskRow {
+    pub id: i64,
+    pub round_id: i64,
+    pub department_code: String,
+    pub area_code: String,
+    /// '|'-separated indicator codes.
+    pub indicators: String,
+    pub status: String,
+    pub batch_id: Option<i64>,
+    pub submitted_at: Option<String>,
+    pub approved_at: Option<String>,
+    pub updated_at: String,
+}
+
+impl TaskRow {
+    pub fn indicator_list(&self) -> Vec<String> {
+        crate::recommendations::split(&self.indicators)
+    }
+    fn status(&self) -> Result<TaskStatus> {
+        self.status.parse().map_err(StoreError::Corrupt)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TaskEvent {
+    pub id: i64,
+    pub task_id: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub comment: String,
+    pub batch_id: Option<i64>,
+}
+
+/// The outcome of a submission: the findings, and the import when it was accepted.
+#[derive(Debug, Clone, Serialize)]
+pub struct Submission {
+    pub validation: ValidationReport,
+    pub import: Option<ImportReport>,
+    pub status: String,
+    pub dry_run: bool,
+}
+
+/// What a roll-up recomputed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RollUp {
+    /// Ancestor areas recomputed, by level.
+    pub areas: u64,
+    /// Derived values written (new or revised).
+    pub written: u64,
+    /// Values unchanged.
+    pub unchanged: u64,
+    /// Parents with a figure reported by a department, which the roll-up leaves alone.
+    pub reported_kept: u64,
+}
+
+/// Completeness of one department (or area) in a round.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CompletenessRow {
+    pub department: String,
+    pub completeness: Completeness,
+    pub completeness_pct: f64,
+    pub timeliness_pct: f64,
+}
+
+impl Store {
+    /// Creates a round (as a draft) and one task per department and area its assignments cover.
+    pub async fn create_round(&self, spec: &RoundSpec, actor: &Actor) -> Result<i64> {
+        spec.check().map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let cat = self.catalogue().await?;
+        if let Some(i) = spec.items.iter().find(|i| !cat.indicators.contains_key(&i.indicator)) {
+            return Err(StoreError::Invalid(format!("round {}: item {} is not in the catalogue", spec.code, i.indicator)));
+        }
+        let depts = self.departments().await?;
+        for d in std::iter::once(&spec.lead_department).chain(spec.assignments.iter().map(|a| &a.department)) {
+            if !depts.iter().any(|x| &x.code == d) {
+                return Err(StoreError::Invalid(format!("round {}: department {d} is not known", spec.code)));
+            }
+        }
+        let periods: Vec<Period> = spec.periods.iter().filter_map(|p| p.parse().ok()).collect();
+        let (first, last) = (periods.iter().min().map(|p| p.start()), periods.iter().max().map(|p| p.end()));
+        let during = first.as_deref().zip(last.as_deref());
+        // Expand assignments: (department, area) → indicators.
+        let all_items: Vec<String> = spec.items.iter().map(|i| i.indicator.clone()).collect();
+        let mut tasks: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+        for a in &spec.assignments {
+            if self.area(&a.area).await?.is_none() {
+                return Err(StoreError::Invalid(format!("round {}: area {} is not known", spec.code, a.area)));
+            }
+            let areas: Vec<String> = match a.level {
+                Some(level) => self.descendants(&a.area, level, during).await?.into_iter().map(|r| r.code).collect(),
+                None => vec![a.area.clone()],
+            };
+            if areas.is_empty() {
+                return Err(StoreError::Invalid(format!("round {}: no {:?} areas below {}", spec.code, a.level, a.area)));
+            }
+            let inds = if a.indicators.is_empty() { &all_items } else { &a.indicators };
+            for area in areas {
+                tasks.entry((a.department.clone(), area)).or_default().extend(inds.iter().cloned());
+            }
+        }
+        let now = crate::now_rfc3339();
+        let pg = self.backend() == Backend::Postgres;
+        let summary = format!("{} items, {} periods, {} tasks", spec.items.len(), spec.periods.len(), tasks.len());
+        let id = on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO collection_round (code, title_en, title_zh, periods, deadline, lead_department, status, created_by, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'draft', $7, $8) RETURNING id")
+                .bind(&spec.code).bind(&spec.title_en).bind(&spec.title_zh).bind(spec.periods.join("|")).bind(&spec.deadline)
+                .bind(&spec.lead_department).bind(&actor.name).bind(&now).fetch_one(&mut *tx).await?;
+            for i in &spec.items {
+                sqlx::query("INSERT INTO round_item (round_id, indicator_code, guidance_en, guidance_zh) VALUES ($1, $2, $3, $4)")
+                    .bind(id).bind(&i.indicator).bind(&i.guidance_en).bind(&i.guidance_zh).execute(&mut *tx).await?;
+            }
+            for ((dept, area), inds) in &tasks {
+                let inds: Vec<String> = inds.iter().cloned().collect();
+                sqlx::query("INSERT INTO round_task (round_id, department_code, area_code, indicators, status, updated_at) \
+                             VALUES ($1, $2, $3, $4, 'not_started', $5)")
+                    .bind(id).bind(dept).bind(area).bind(inds.join("|")).bind(&now).execute(&mut *tx).await?;
+            }
+            append_audit!(&mut *tx, pg, &AuditEntry {
+                actor, action: "round.create", entity: "round", entity_id: &spec.code, old_value: None, new_value: Some(summary), reason: "",
+            });
+            tx.commit().await?;
+            id
+        });
+        Ok(id)
+    }
+
+    /// A round by id or code.
+    pub async fn round(&self, id_or_code: &str) -> Result<Option<RoundRow>> {
+        let id: i64 = id_or_code.parse().unwrap_or(-1);
+        Ok(on_pool!(self, p => sqlx::query_as(
+            "SELECT id, code, title_en, title_zh, periods, deadline, lead_department, status, created_at, opened_at \
+             FROM collection_round WHERE id = $1 OR code = $2").bind(id).bind(id_or_code).fetch_optional(p).await?))
+    }
+
+    pub async fn rounds(&self) -> Result<Vec<RoundRow>> {
+        Ok(on_pool!(self, p => sqlx::query_as(
+            "SELECT id, code, title_en, title_zh, periods, deadline, lead_department, status, created_at, opened_at \
+             FROM collection_round ORDER BY id").fetch_all(p).await?))
+    }
+
+    /// Opens a draft round: its tasks become visible to the assignees.
+    pub async fn open_round(&self, round_id: i64, actor: &Actor) -> Result<()> {
+        let now = crate::now_rfc3339();
+        let pg = self.backend() == Backend::Postgres;
+        on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            let n = sqlx::query("UPDATE collection_round SET status = 'open', opened_at = $2 WHERE id = $1 AND status = 'draft'")
+                .bind(round_id).bind(&now).execute(&mut *tx).await?.rows_affected();
+            if n == 0 {
+                return Err(StoreError::Invalid(format!("round {round_id} is not a draft round")));
+            }
+            append_audit!(&mut *tx, pg, &AuditEntry {
+                actor, action: "round.open", entity: "round", entity_id: &round_id.to_string(), old_value: Some("draft".into()), new_value: Some("open".into()), reason: "",
+            });
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The tasks of a round, optionally of one department or within some areas' subtrees.
+    pub async fn tasks(&self, round_id: i64, department: Option<&str>, within: Option<&[String]>) -> Result<Vec<TaskRow>> {
+        let rows: Vec<TaskRow> = on_pool!(self, p => sqlx::query_as(
+            "SELECT id, round_id, department_code, area_code, indicators, status, batch_id, submitted_at, approved_at, updated_at \
+             FROM round_task WHERE round_id = $1 AND ($2 IS NULL OR department_code = $2) ORDER BY department_code, area_code")
+            .bind(round_id).bind(department).fetch_all(p).await?);
+        match within {
+            None => Ok(rows),
+            Some(roots) => {
+                let idx = self.area_index().await?;
+                Ok(rows.into_iter().filter(|t| idx.within(&t.area_code, roots)).collect())
+            }
+        }
+    }
+
+    pub async fn task(&self, id: i64) -> Result<Option<TaskRow>> {
+        Ok(on_pool!(self, p => sqlx::query_as(
+            "SELECT id, round_id, department_code, area_code, indicators, status, batch_id, submitted_at, approved_at, updated_at \
+             FROM round_task WHERE id = $1").bind(id).fetch_optional(p).await?))
+    }
+
+    pub async fn task_events(&self, task_id: i64) -> Result<Vec<TaskEvent>> {
+        Ok(on_pool!(self, p => sqlx::query_as(
+            "SELECT id, task_id, at, actor, action, comment, batch_id FROM task_event WHERE task_id = $1 ORDER BY id")
+            .bind(task_id).fetch_all(p).await?))
+    }
+
+    /// A CSV template for a task: one row per indicator, period and cell its definition
+    /// requires (every code of each required dimension, and the total), value left empty.
+    pub async fn task_template_csv(&self, task_id: i64) -> Result<String> {
+        let (header, rows) = self.task_template(task_id).await?;
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let io = |e: csv::Error| StoreError::Invalid(e.to_string());
+        w.write_record(&header).map_err(io)?;
+        for r in rows {
+            w.write_record(&r).map_err(io)?;
+        }
+        String::from_utf8(w.into_inner().map_err(|e| StoreError::Invalid(e.to_string()))?).map_err(|e| StoreError::Invalid(e.to_string()))
+    }
+
+    /// The same template as an Excel workbook (the header frozen, the value column to fill in).
+    pub async fn task_template_xlsx(&self, task_id: i64) -> Result<Vec<u8>> {
+        let (header, rows) = self.task_template(task_id).await?;
+        let xe = |e: rust_xlsxwriter::XlsxError| StoreError::Invalid(format!("cannot write the workbook: {e}"));
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.set_name("data").map_err(xe)?;
+        let bold = rust_xlsxwriter::Format::new().set_bold();
+        for (c, h) in header.iter().enumerate() {
+            sheet.write_string_with_format(0, c as u16, h, &bold).map_err(xe)?;
+        }
+        for (r, row) in rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                if !v.is_empty() {
+                    sheet.write_string(r as u32 + 1, c as u16, v).map_err(xe)?;
+                }
+            }
+        }
+        sheet.set_freeze_panes(1, 0).map_err(xe)?;
+        book.save_to_buffer().map_err(xe)
+    }
+
+    async fn task_template(&self, task_id: i64) -> Result<(Vec<String>, Vec<Vec<String>>)> {
+        let task = self.task(task_id).await?.ok_or_else(|| StoreError::NotFound(format!("task {task_id}")))?;
+        let round = self.round(&task.round_id.to_string()).await?.ok_or_else(|| StoreError::Corrupt("task without round".into()))?;
+        let cat = self.catalogue().await?;
+        let inds: Vec<_> = task.indicator_list().iter().filter_map(|c| cat.indicators.get(c).map(|x| x.0.clone())).collect();
+        let mut dims: Vec<String> = inds.iter().flat_map(|i| i.required_dimensions.clone()).collect();
+        dims.sort();
+        dims.dedup();
+        let mut header: Vec<String> = ["indicator", "area", "period"].map(String::from).to_vec();
+        header.extend(dims.iter().cloned());
+        header.extend(["value", "unit_mult", "footnote"].map(String::from));
+        let mut rows = Vec::new();
+        for ind in &inds {
+            for period in crate::recommendations::split(&round.periods) {
+                // The total, then each code of each required dimension (others at the total).
+                let mut cells: Vec<Vec<(String, String)>> = vec![vec![]];
+                for d in &ind.required_dimensions {
+                    for c in cat.codelists.get(d).map(|l| l.codes.clone()).unwrap_or_default() {
+                        cells.push(vec![(d.clone(), c.code)]);
+                    }
+                }
+                for cell in cells {
+                    let mut r = vec![ind.code.clone(), task.area_code.clone(), period.clone()];
+                    for d in &dims {
+                        let code = cell.iter().find(|(x, _)| x == d).map(|(_, c)| c.clone());
+                        r.push(match code {
+                            Some(c) => c,
+                            None if ind.has_dimension(d) => "_T".into(),
+                            None => String::new(),
+                        });
+                    }
+                    r.extend([String::new(), ind.unit_mult.to_string(), String::new()]);
+                    rows.push(r);
+                }
+            }
+        }
+        Ok((header, rows))
+    }
+
+    /// Submits a file for a task (or, with `dry_run`, only checks it). All or nothing: any
+    /// error refuses the whole file; warnings need `comment`. A correction of approved figures
+    /// needs `comment` as its reason and is recorded as a revision.
+    pub async fn submit(&self, task_id: i64, bytes: Vec<u8>, opts: ImportOptions, comment: &str, dry_run: bool) -> Result<Submission> {
+        let task = self.task(task_id).await?.ok_or_else(|| StoreError::NotFound(format!("task {task_id}")))?;
+        let round = self.round(&task.round_id.to_string()).await?.ok_or_else(|| StoreError::Corrupt("task without round".into()))?;
+        if round.status != "open" {
+            return Err(StoreError::Invalid(format!("round {} is {}, not open", round.code, round.status)));
+        }
+        let next = transition(task.status()?, TaskAction::Submit, comment).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let file = opts.source_name.clone();
+        let actor = opts.actor.clone();
+        let mut read_opts = opts.clone();
+        read_opts.allowed_areas = Some(vec![task.area_code.clone()]);
+        let (rows, mut row_errors, n) = self.read_observations(std::io::Cursor::new(bytes.clone()), read_opts).await?;
+        let wanted = task.indicator_list();
+        let periods = crate::recommendations::split(&round.periods);
+        for (line, o) in &rows {
+            if !wanted.contains(&o.indicator) {
+                row_errors.push(RowError {
+                    file: file.clone(),
+                    row: *line,
+                    column: "indicator".into(),
+                    value: o.indicator.clone(),
+                    expected: format!("an item of this task ({})", wanted.join(", ")),
+                });
+            }
+            if !periods.contains(&o.period.to_string()) {
+                row_errors.push(RowError {
+                    file: file.clone(),
+                    row: *line,
+                    column: "period".into(),
+                    value: o.period.to_string(),
+                    expected: format!("a period of the round ({})", periods.join(", ")),
+                });
+            }
+        }
+        row_errors.sort_by_key(|e| e.row);
+        let rules = RuleSet::parse(rightstat_core::reference::VALIDATION_RULES).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut validation = self.validate_rows(&rows, row_errors, n, &file, &rules).await?;
+        if !validation.has_errors() && validation.warnings() > 0 && comment.trim().is_empty() {
+            validation.row_errors.push(RowError {
+                file: file.clone(),
+                row: 0,
+                column: "comment".into(),
+                value: String::new(),
+                expected: format!("a comment explaining the {} warning(s)", validation.warnings()),
+            });
+        }
+        if validation.has_errors() || dry_run {
+            return Ok(Submission { validation, import: None, status: task.status, dry_run });
+        }
+        let mut import_opts = opts;
+        import_opts.kind = ProvenanceKind::Submission;
+        import_opts.allowed_areas = Some(vec![task.area_code.clone()]);
+        import_opts.reason = comment.to_string();
+        let report = self.import_observations(std::io::Cursor::new(bytes), import_opts).await?;
+        if !report.is_ok() {
+            return Err(StoreError::Invalid(format!(
+                "the import refused a validated file: {}",
+                report.errors.first().map(|e| e.to_string()).unwrap_or_default()
+            )));
+        }
+        self.move_task(&task, next, "submit", comment, report.batch_id, &actor).await?;
+        Ok(Submission { validation, import: Some(report), status: next.as_str().into(), dry_run })
+    }
+
+    /// Approves (figures locked and rolled up) or returns (with a comment) a submitted task.
+    pub async fn review(&self, task_id: i64, approve: bool, comment: &str, actor: &Actor) -> Result<(TaskStatus, Option<RollUp>)> {
+        let task = self.task(task_id).await?.ok_or_else(|| StoreError::NotFound(format!("task {task_id}")))?;
+        let action = if approve { TaskAction::Approve } else { TaskAction::Return };
+        let next = transition(task.status()?, action, comment).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        self.move_task(&task, next, if approve { "approve" } else { "return" }, comment, task.batch_id, actor).await?;
+        if !approve {
+            return Ok((next, None));
+        }
+        if let Some(b) = task.batch_id {
+            self.publish_batch(b, actor).await?;
+        }
+        let round = self.round(&task.round_id.to_string()).await?.ok_or_else(|| StoreError::Corrupt("task without round".into()))?;
+        let periods = crate::recommendations::split(&round.periods);
+        let rolled = self.roll_up(&task.indicator_list(), &periods, &[task.area_code.clone()], actor).await?;
+        Ok((next, Some(rolled)))
+    }
+
+    async fn move_task(
+        &self,
+        task: &TaskRow,
+        next: TaskStatus,
+        action: &str,
+        comment: &str,
+        batch: Option<i64>,
+        actor: &Actor,
+    ) -> Result<()> {
+        let now = crate::now_rfc3339();
+        let pg = self.backend() == Backend::Postgres;
+        let submitted = (next == TaskStatus::Submitted).then_some(now.as_str());
+        let approved = (next == TaskStatus::Approved).then_some(now.as_str());
+        on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            // Guarded by the old status: two reviewers cannot both act on the same submission.
+            let n = sqlx::query("UPDATE round_task SET status = $2, batch_id = $3, submitted_at = COALESCE(submitted_at, $4), \
+                                 approved_at = COALESCE($5, approved_at), updated_at = $6 WHERE id = $1 AND status = $7")
+                .bind(task.id).bind(next.as_str()).bind(batch).bind(submitted).bind(approved).bind(&now).bind(&task.status)
+                .execute(&mut *tx).await?.rows_affected();
+            if n == 0 {
+                return Err(StoreError::Invalid(format!("task {} changed meanwhile; reload it", task.id)));
+            }
+            sqlx::query("INSERT INTO task_event (task_id, at, actor, action, comment, batch_id) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(task.id).bind(&now).bind(&actor.name).bind(action).bind(comment).bind(batch).execute(&mut *tx).await?;
+            append_audit!(&mut *tx, pg, &AuditEntry {
+                actor, action: "task.status", entity: "task", entity_id: &task.id.to_string(),
+                old_value: Some(task.status.clone()), new_value: Some(next.as_str().to_string()), reason: comment,
+            });
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Completeness and timeliness of a round by department.
+    pub async fn completeness(&self, round_id: i64) -> Result<Vec<CompletenessRow>> {
+        let round = self.round(&round_id.to_string()).await?.ok_or_else(|| StoreError::NotFound(format!("round {round_id}")))?;
+        let mut by: BTreeMap<String, Completeness> = BTreeMap::new();
+        for t in self.tasks(round_id, None, None).await? {
+            let day = t.submitted_at.as_deref().map(|s| &s[..10.min(s.len())]);
+            by.entry(t.department_code.clone()).or_default().add(t.status()?, day, &round.deadline);
+        }
+        Ok(by
+            .into_iter()
+            .map(|(department, c)| CompletenessRow {
+                department,
+                completeness_pct: c.completeness(),
+                timeliness_pct: c.timeliness(),
+                completeness: c,
+            })
+            .collect())
+    }
+
+    /// Recomputes the ancestors of `areas` for `indicators` and `periods`, level by level up to
+    /// the root, by each indicator's aggregation method. Values reported for a parent by a
+    /// department are kept; derived values are written as a computation batch (revisions of
+    /// earlier derived values, identical ones skipped).
+    pub async fn roll_up(&self, indicators: &[String], periods: &[String], areas: &[String], actor: &Actor) -> Result<RollUp> {
+        let cat = self.catalogue().await?;
+        let idx = self.area_index().await?;
+        let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (child, parent) in idx.parent_links() {
+            children.entry(parent).or_default().push(child);
+        }
+        // The indicators to compute, plus the weights and ratio terms they read.
+        let mut inds: Vec<&rightstat_core::indicator::Indicator> =
+            indicators.iter().filter_map(|c| cat.indicators.get(c).map(|x| &x.0)).collect();
+        order(&mut inds);
+        let mut read: BTreeSet<String> = indicators.iter().cloned().collect();
+        for i in &inds {
+            match &i.aggregation {
+                rightstat_core::indicator::Aggregation::WeightedMean { weight } => {
+                    read.insert(weight.clone());
+                }
+                rightstat_core::indicator::Aggregation::Ratio { numerator, denominator, .. } => {
+                    read.extend([numerator.clone(), denominator.clone()]);
+                }
+                _ => {}
+            }
+        }
+        let read: Vec<String> = read.into_iter().collect();
+        let mut report = RollUp::default();
+        let mut frontier: BTreeSet<String> = areas.iter().cloned().collect();
+        loop {
+            let parents: BTreeSet<String> = frontier.iter().filter_map(|a| idx.parent(a).map(String::from)).collect();
+            if parents.is_empty() {
+                break;
+            }
+            let mut derived: Vec<(String, String, String, String, f64, String)> = Vec::new();
+            for parent in &parents {
+                report.areas += 1;
+                let kids_all = children.get(parent.as_str()).cloned().unwrap_or_default();
+                let Some(level) = kids_all.first().and_then(|k| k.parse::<AreaCode>().ok()).map(|c| c.level()) else { continue };
+                let obs = self
+                    .observations(&ObservationFilter {
+                        indicators: read.clone(),
+                        area: Some(parent.clone()),
+                        level: Some(level),
+                        visibility: Visibility::All,
+                        ..Default::default()
+                    })
+                    .await?;
+                let own = self
+                    .observations(&ObservationFilter {
+                        indicators: read.clone(),
+                        area: Some(parent.clone()),
+                        visibility: Visibility::All,
+                        ..Default::default()
+                    })
+                    .await?;
+                // (indicator, period, cell) → area → value
+                let mut vals: HashMap<(String, String, String), HashMap<String, f64>> = HashMap::new();
+                for o in &obs {
+                    if let Some(v) = o.value {
+                        vals.entry((o.indicator.clone(), o.period.clone(), o.cell_key.clone())).or_default().insert(o.area.clone(), v);
+                    }
+                }
+                let reported: BTreeSet<(String, String, String)> = own
+                    .iter()
+                    .filter(|o| o.area == *parent && o.provenance != ProvenanceKind::Computation.as_str())
+                    .map(|o| (o.indicator.clone(), o.period.clone(), o.cell_key.clone()))
+                    .collect();
+                for period in periods {
+                    let Ok(p) = period.parse::<Period>() else { continue };
+                    // The hierarchy in force in this period.
+                    let kids: Vec<&str> = kids_all
+                        .iter()
+                        .copied()
+                        .filter(|k| k.parse::<AreaCode>().ok().and_then(|c| idx.in_force(&c, Some(p))).unwrap_or(false))
+                        .collect();
+                    let cells: BTreeSet<String> = vals.keys().filter(|(_, per, _)| per == period).map(|(_, _, c)| c.clone()).collect();
+                    for cell in &cells {
+                        let mut computed: HashMap<String, f64> = HashMap::new();
+                        for ind in &inds {
+                            let key = (ind.code.clone(), period.clone(), cell.clone());
+                            if reported.contains(&key) {
+                                report.reported_kept += 1;
+                                continue;
+                            }
+                            let child =
+                                |i: &str, a: &str| vals.get(&(i.to_string(), period.clone(), cell.clone())).and_then(|m| m.get(a)).copied();
+                            let parent_val = |i: &str| {
+                                computed.get(i).copied().or_else(|| {
+                                    own.iter()
+                                        .find(|o| o.area == *parent && o.indicator == i && &o.period == period && &o.cell_key == cell)
+                                        .and_then(|o| o.value)
+                                })
+                            };
+                            if let Some(d) = aggregate(ind, &kids, &child, &parent_val) {
+                                computed.insert(ind.code.clone(), d.value);
+                                derived.push((
+                                    ind.code.clone(),
+                                    parent.clone(),
+                                    period.clone(),
+                                    cell.clone(),
+                                    d.value,
+                                    d.note(level_name(level)),
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+            if !derived.is_empty() {
+                let csv = derived_csv(&derived, &cat)?;
+                let mut opts = ImportOptions::new(format!("roll-up of {} areas", parents.len()), crate::formats::Format::Csv);
+                opts.kind = ProvenanceKind::Computation;
+                opts.actor = actor.clone();
+                opts.reason = "automatic aggregation after approval".into();
+                let r = self.import_observations(std::io::Cursor::new(csv.into_bytes()), opts).await?;
+                if !r.is_ok() {
+                    return Err(StoreError::Invalid(format!(
+                        "roll-up rejected: {}",
+                        r.errors.first().map(|e| e.to_string()).unwrap_or_default()
+                    )));
+                }
+                if let Some(b) = r.batch_id {
+                    self.publish_batch(b, actor).await?;
+                }
+                report.written += r.inserted;
+                report.unchanged += r.unchanged;
+            }
+            frontier = parents;
+        }
+        Ok(report)
+    }
+}
+
+/// Derived values as an import file: one column per dimension used (`_T` where the indicator
+/// has the dimension but the cell is its total, empty where it does not have it).
+fn derived_csv(rows: &[(String, String, String, String, f64, String)], cat: &rightstat_core::ingest::Catalogue) -> Result<String> {
+    let cells: Vec<Option<rightstat_core::cell::Cell>> = rows.iter().map(|r| rightstat_core::cell::Cell::from_key(&r.3)).collect();
+    let dims: BTreeSet<String> = cells.iter().flatten().flat_map(|c| c.iter().map(|(d, _)| d.to_string()).collect::<Vec<_>>()).collect();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let io = |e: csv::Error| StoreError::Invalid(e.to_string());
+    let mut header: Vec<String> = ["indicator", "area", "period"].map(String::from).to_vec();
+    header.extend(dims.iter().cloned());
+    header.extend(["value", "source", "footnote"].map(String::from));
+    w.write_record(&header).map_err(io)?;
+    for (r, cell) in rows.iter().zip(&cells) {
+        let ind = cat.indicators.get(&r.0).map(|x| &x.0);
+        let mut rec = vec![r.0.clone(), r.1.clone(), r.2.clone()];
+        for d in &dims {
+            let code = cell.as_ref().map(|c| c.get(d).to_string()).filter(|c| !c.is_empty() && c != rightstat_core::codelist::TOTAL);
+            rec.push(match code {
+                Some(c) => c,
+                None if ind.is_some_and(|i| i.has_dimension(d)) => rightstat_core::codelist::TOTAL.into(),
+                None => String::new(),
+            });
+        }
+        rec.extend([r.4.to_string(), "RightStat roll-up".into(), r.5.clone()]);
+        w.write_record(&rec).map_err(io)?;
+    }
+    String::from_utf8(w.into_inner().map_err(|e| StoreError::Invalid(e.to_string()))?).map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
+fn level_name(l: AreaLevel) -> &'static str {
+    match l {
+        AreaLevel::Country => "national",
+        AreaLevel::Province => "province",
+        AreaLevel::Prefecture => "prefecture",
+        AreaLevel::County => "county",
+        AreaLevel::Township => "township",
+        AreaLevel::Village => "village",
+    }
+}

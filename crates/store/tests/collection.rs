@@ -1,0 +1,164 @@
+//! A collection round over the real counties of Hebei, end to end, on SQLite and PostgreSQL:
+//! create and open, templates, a blocking finding, a return, corrections, approval, figures
+//! rolled up to the nation, completeness.
+
+use rightstat_core::round::{RoundSpec, TaskStatus};
+use rightstat_store::{Actor, ImportOptions, ObservationFilter, Store, Visibility, testing};
+
+const SPEC: &str = r#"
+code = "POV-2023"
+title_en = "Annual poverty statistics 2023"
+title_zh = "2023年度贫困统计"
+periods = ["2023"]
+deadline = "2099-03-31"
+lead_department = "NBS"
+
+[[item]]
+indicator = "CN_RURAL_POOR_POP"
+guidance_en = "Persons in households below the national rural poverty line, in 10,000 persons."
+guidance_zh = "家庭人均收入低于国家农村贫困标准的人口,单位:万人。"
+
+[[item]]
+indicator = "CN_RURAL_POP_MONITORED"
+
+[[item]]
+indicator = "SI_POV_NAHC"
+
+[[assignment]]
+department = "NBS"
+area = "13"
+level = "county"
+"#;
+
+/// A county's return: poor population (with the sex breakdown), population monitored, incidence
+/// (with the rural/urban breakdown).
+fn county_file(area: &str, poor: f64, f: f64, monitored: f64, incidence: f64) -> Vec<u8> {
+    format!(
+        "indicator,area,period,SEX,URBANISATION,value\n\
+         CN_RURAL_POOR_POP,{area},2023,_T,,{poor}\nCN_RURAL_POOR_POP,{area},2023,F,,{f}\nCN_RURAL_POOR_POP,{area},2023,M,,{m}\n\
+         CN_RURAL_POP_MONITORED,{area},2023,_T,,{monitored}\n\
+         SI_POV_NAHC,{area},2023,_T,_T,{incidence}\nSI_POV_NAHC,{area},2023,_T,R,{incidence}\nSI_POV_NAHC,{area},2023,_T,U,0\n",
+        m = poor - f
+    )
+    .into_bytes()
+}
+
+fn opts(name: &str, who: &str) -> ImportOptions {
+    let mut o = ImportOptions::new(name, rightstat_store::formats::Format::Csv);
+    o.actor = Actor::new(who, None);
+    o
+}
+
+async fn value(s: &Store, ind: &str, area: &str) -> Option<f64> {
+    let f = ObservationFilter { indicators: vec![ind.into()], area: Some(area.into()), visibility: Visibility::All, ..Default::default() };
+    s.observations(&f)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.area == area && o.period == "2023" && o.cell_key.is_empty())
+        .and_then(|o| o.value)
+}
+
+#[tokio::test]
+async fn a_round_over_the_counties_of_hebei() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in testing::fresh_urls(dir.path()).await {
+        let s = Store::connect(&url).await.unwrap();
+        s.seed_reference().await.unwrap();
+        let lead = Actor::new("admin", None);
+        let spec: RoundSpec = toml::from_str(SPEC).unwrap();
+        let round = s.create_round(&spec, &lead).await.unwrap();
+        let tasks = s.tasks(round, None, None).await.unwrap();
+        let counties = s.descendants("13", rightstat_core::area::AreaLevel::County, None).await.unwrap().len();
+        assert_eq!(tasks.len(), counties, "one task per county of Hebei");
+        assert!(counties > 150);
+        assert!(s.tasks(round, None, Some(&["1301".to_string()])).await.unwrap().iter().all(|t| t.area_code.starts_with("1301")));
+
+        let task = |area: &str| tasks.iter().find(|t| t.area_code == area).unwrap().id;
+        let (a, b) = (task("130102"), task("130104"));
+        // Not open yet.
+        assert!(s.submit(a, county_file("130102", 12.0, 6.0, 200.0, 6.0), opts("a.csv", "reporter"), "", false).await.is_err());
+        s.open_round(round, &lead).await.unwrap();
+
+        let template = s.task_template_csv(a).await.unwrap();
+        assert!(template.starts_with("indicator,area,period,SEX,URBANISATION,value,unit_mult,footnote"), "{template}");
+        assert!(
+            template.contains("CN_RURAL_POOR_POP,130102,2023,F,,,4,") && template.contains("SI_POV_NAHC,130102,2023,_T,R,,0,"),
+            "{template}"
+        );
+        let xlsx = s.task_template_xlsx(a).await.unwrap();
+        assert_eq!(&xlsx[..2], b"PK", "an xlsx (zip) workbook");
+
+        // A blocking finding: 12 / 200 × 100 = 6, not 9. Nothing is saved.
+        let bad = s.submit(a, county_file("130102", 12.0, 6.0, 200.0, 9.0), opts("a.csv", "reporter"), "", false).await.unwrap();
+        assert!(bad.validation.has_errors() && bad.import.is_none());
+        assert!(
+            bad.validation.findings.iter().any(|f| f.rule == "incidence-agrees-with-counts" && f.row == Some(2)),
+            "{:#?}",
+            bad.validation
+        );
+        assert_eq!(s.task(a).await.unwrap().unwrap().status, "not_started");
+        assert_eq!(value(&s, "CN_RURAL_POOR_POP", "130102").await, None);
+        // Another county's rows in this task's file: refused with their place.
+        let foreign = s.submit(a, county_file("130104", 12.0, 6.0, 200.0, 6.0), opts("x.csv", "reporter"), "", true).await.unwrap();
+        assert!(foreign.validation.row_errors.iter().any(|e| e.column == "area" && e.row == 2), "{:#?}", foreign.validation.row_errors);
+
+        // Dry run, then the real submission.
+        let dry = s.submit(a, county_file("130102", 12.0, 6.0, 200.0, 6.0), opts("a.csv", "reporter"), "", true).await.unwrap();
+        assert!(!dry.validation.has_errors() && dry.import.is_none() && dry.dry_run);
+        let ok = s.submit(a, county_file("130102", 12.0, 6.0, 200.0, 6.0), opts("a.csv", "reporter"), "", false).await.unwrap();
+        assert_eq!(ok.status, "submitted", "{:#?}", ok.validation);
+        // The reviewer returns it with a comment; the county corrects and resubmits.
+        assert!(s.review(a, false, "", &Actor::new("reviewer", None)).await.is_err(), "a return needs a comment");
+        let (st, _) =
+            s.review(a, false, "the female count looks low: check against the registry", &Actor::new("reviewer", None)).await.unwrap();
+        assert_eq!(st, TaskStatus::Returned);
+        s.submit(a, county_file("130102", 12.0, 6.5, 200.0, 6.0), opts("a2.csv", "reporter"), "corrected from the registry", false)
+            .await
+            .unwrap();
+        let (st, rolled) = s.review(a, true, "", &Actor::new("reviewer", None)).await.unwrap();
+        assert_eq!(st, TaskStatus::Approved);
+        let rolled = rolled.unwrap();
+        assert_eq!(rolled.areas, 3, "prefecture, province, nation: {rolled:?}");
+        for area in ["1301", "13", "CN"] {
+            assert_eq!(value(&s, "CN_RURAL_POOR_POP", area).await, Some(12.0), "{area}");
+            assert_eq!(value(&s, "SI_POV_NAHC", area).await, Some(6.0), "ratio of the sums at {area}");
+        }
+
+        // A second county: the totals add up, the incidence is recomputed, not averaged.
+        s.submit(b, county_file("130104", 30.0, 15.0, 300.0, 10.0), opts("b.csv", "reporter2"), "", false).await.unwrap();
+        s.review(b, true, "", &Actor::new("reviewer", None)).await.unwrap();
+        assert_eq!(value(&s, "CN_RURAL_POOR_POP", "CN").await, Some(42.0));
+        assert_eq!(value(&s, "SI_POV_NAHC", "CN").await, Some(8.4), "42 / 500 × 100");
+        let f = ObservationFilter {
+            indicators: vec!["CN_RURAL_POOR_POP".into()],
+            area: Some("13".into()),
+            visibility: Visibility::All,
+            ..Default::default()
+        };
+        let province = s.observations(&f).await.unwrap();
+        let total = province.iter().find(|o| o.area == "13" && o.cell_key.is_empty()).unwrap();
+        assert_eq!(total.provenance, "computation");
+        assert_eq!(total.footnote, "sum of 1 of 11 prefecture areas (the others have not reported)", "both counties are in Shijiazhuang");
+        let women = province.iter().find(|o| o.area == "13" && o.cell_key == "|SEX=F|").unwrap();
+        assert_eq!(women.value, Some(21.5), "cells roll up too");
+
+        // Approved figures are locked: a correction needs a reason and is a revision.
+        assert!(s.submit(b, county_file("130104", 31.0, 15.0, 300.0, 10.33), opts("b2.csv", "reporter2"), "", false).await.is_err());
+        let c = s
+            .submit(b, county_file("130104", 31.0, 15.0, 310.0, 10.0), opts("b2.csv", "reporter2"), "late registrations", false)
+            .await
+            .unwrap();
+        assert_eq!(c.import.as_ref().unwrap().revised, 3, "{:?}", c.import);
+        s.review(b, true, "", &Actor::new("reviewer", None)).await.unwrap();
+        assert_eq!(value(&s, "CN_RURAL_POOR_POP", "CN").await, Some(43.0));
+        let events = s.task_events(a).await.unwrap();
+        assert_eq!(events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["submit", "return", "submit", "approve"]);
+        assert_eq!(events[1].comment, "the female count looks low: check against the registry");
+
+        let c = s.completeness(round).await.unwrap();
+        assert_eq!(c.len(), 1);
+        assert_eq!((c[0].completeness.expected as usize, c[0].completeness.received, c[0].completeness.on_time), (counties, 2, 2));
+        assert!(s.verify_audit().await.unwrap().broken.is_none());
+    }
+}
