@@ -15,6 +15,7 @@ mod account_cmd;
 mod catalog_cmd;
 mod poverty_cmd;
 mod recommendation_cmd;
+mod round_cmd;
 mod validate_cmd;
 
 /// RightStat: human-rights statistics and treaty reporting.
@@ -90,6 +91,9 @@ enum Command {
     /// indicator's definition and the declared rules), without writing anything. Exit status 1
     /// when there are errors.
     Validate(validate_cmd::ValidateArgs),
+    /// Collection rounds: the list of data to collect, tasks, submissions, review.
+    #[command(subcommand)]
+    Round(round_cmd::RoundCmd),
     /// The measures register: policies and programmes and what they answer.
     #[command(subcommand)]
     Measures(recommendation_cmd::MeasuresCmd),
@@ -420,6 +424,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit(cmd) => return account_cmd::audit(&open(&cli.db).await?, cmd).await,
         Command::Recommendations(cmd) => return recommendation_cmd::recommendations(&open(&cli.db).await?, cmd).await,
         Command::Validate(a) => return validate_cmd::validate(&open(&cli.db).await?, a).await,
+        Command::Round(cmd) => return round_cmd::run(&open(&cli.db).await?, cmd).await,
         Command::Measures(cmd) => return recommendation_cmd::measures(&open(&cli.db).await?, cmd).await,
         Command::Publish { batch } => {
             let store = open(&cli.db).await?;

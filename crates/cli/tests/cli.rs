@@ -455,3 +455,33 @@ fn validate_lists_each_finding_with_its_place_and_fails_on_errors() {
     let export = text(&rightstat(&db, &["export", "observations", "--indicator", "CN_RURAL_POOR_POP", "--area", "130102"]).stdout);
     assert!(!export.contains(",2023,"), "{export}");
 }
+
+#[test]
+fn a_round_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = testing::fresh_sqlite_url(dir.path());
+    let spec = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/round-poverty-2023-hebei.toml");
+    let out = rightstat(&db, &["round", "create", spec]);
+    assert!(out.status.success() && text(&out.stdout).contains("created as a draft with"), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(rightstat(&db, &["round", "open", "POV-2023-HE"]).status.success());
+    let tasks = text(&rightstat(&db, &["round", "tasks", "POV-2023-HE"]).stdout);
+    let line = tasks.lines().find(|l| l.contains(" 130102 ")).unwrap();
+    let task = line.split_whitespace().next().unwrap().to_string();
+    let template = dir.path().join("t.xlsx");
+    assert!(rightstat(&db, &["round", "template", &task, "--format", "xlsx", "--out", template.to_str().unwrap()]).status.success());
+    assert!(std::fs::metadata(&template).unwrap().len() > 1000);
+    let file = dir.path().join("a.csv");
+    std::fs::write(&file, "indicator,area,period,SEX,URBANISATION,value\nCN_RURAL_POOR_POP,130102,2023,_T,,12\nCN_RURAL_POOR_POP,130102,2023,F,,6\nCN_RURAL_POOR_POP,130102,2023,M,,5\nCN_RURAL_POP_MONITORED,130102,2023,_T,,200\nSI_POV_NAHC,130102,2023,_T,_T,6\nSI_POV_NAHC,130102,2023,_T,R,6\nSI_POV_NAHC,130102,2023,_T,U,0\n").unwrap();
+    let bad = rightstat(&db, &["round", "submit", &task, file.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(text(&bad.stdout).contains("does not add up") && text(&bad.stdout).contains("refused, nothing saved"), "{}", text(&bad.stdout));
+    std::fs::write(&file, std::fs::read_to_string(&file).unwrap().replace("M,,5", "M,,6")).unwrap();
+    let ok = rightstat(&db, &["round", "submit", &task, file.to_str().unwrap()]);
+    assert!(ok.status.success() && text(&ok.stdout).contains("submitted (7 values recorded"), "{}", text(&ok.stdout));
+    let review = text(&rightstat(&db, &["round", "review", &task, "--approve"]).stdout);
+    assert!(review.contains("approved (3 areas above recomputed"), "{review}");
+    let national = text(&rightstat(&db, &["export", "observations", "--indicator", "CN_RURAL_POOR_POP", "--area", "CN"]).stdout);
+    assert!(national.lines().any(|l| l.contains(",CN,") && l.contains(",2023,") && l.contains(",12,")), "{national}");
+    let c = text(&rightstat(&db, &["round", "completeness", "POV-2023-HE"]).stdout);
+    assert!(c.lines().any(|l| l.starts_with("NBS") && l.contains(" 1 ")), "{c}");
+}

@@ -1,0 +1,193 @@
+//! `rightstat round …`: collection rounds from the command line — create and open a round,
+//! list tasks, download a template, submit, review, completeness.
+
+use anyhow::{Context, Result};
+use clap::{Subcommand, ValueEnum};
+use rightstat_core::round::RoundSpec;
+use rightstat_store::formats::Format;
+use rightstat_store::{Actor, ImportOptions, Store};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Subcommand, Debug)]
+pub enum RoundCmd {
+    /// Create a round (as a draft) from a TOML file: code, titles, periods, deadline, lead
+    /// department, [[item]] indicators with guidance, [[assignment]] department × area (× level).
+    Create { file: PathBuf },
+    /// Open a draft round: assignees see their tasks.
+    Open { round: String },
+    /// List the rounds.
+    List,
+    /// The tasks of a round.
+    Tasks {
+        round: String,
+        #[arg(long)]
+        department: Option<String>,
+        /// Only tasks in this status (not_started, draft, submitted, returned, approved).
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Write a task's template (CSV or XLSX).
+    Template {
+        task: i64,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: TemplateFormat,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Submit a file for a task (all or nothing; warnings need --comment).
+    Submit {
+        task: i64,
+        file: PathBuf,
+        /// Explains warnings, or the reason of a correction after approval.
+        #[arg(long, default_value = "")]
+        comment: String,
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve a submitted task (its figures roll up at once) or return it with a comment.
+    Review {
+        task: i64,
+        #[arg(long, conflicts_with = "return_it")]
+        approve: bool,
+        #[arg(long = "return")]
+        return_it: bool,
+        #[arg(long, default_value = "")]
+        comment: String,
+    },
+    /// Completeness and timeliness by department.
+    Completeness { round: String },
+    /// What happened to a task.
+    History { task: i64 },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum TemplateFormat {
+    Csv,
+    Xlsx,
+}
+
+async fn round_id(store: &Store, r: &str) -> Result<i64> {
+    Ok(store.round(r).await?.with_context(|| format!("no round {r}"))?.id)
+}
+
+pub async fn run(store: &Store, cmd: RoundCmd) -> Result<ExitCode> {
+    let actor = Actor::cli();
+    let mut out = std::io::stdout().lock();
+    match cmd {
+        RoundCmd::Create { file } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let spec: RoundSpec = toml::from_str(&text).with_context(|| file.display().to_string())?;
+            let id = store.create_round(&spec, &actor).await?;
+            let n = store.tasks(id, None, None).await?.len();
+            writeln!(out, "round {id} ({}) created as a draft with {n} tasks", spec.code)?;
+        }
+        RoundCmd::Open { round } => {
+            let id = round_id(store, &round).await?;
+            store.open_round(id, &actor).await?;
+            writeln!(out, "round {id} is open")?;
+        }
+        RoundCmd::List => {
+            for r in store.rounds().await? {
+                writeln!(out, "{:>4} {:<12} {:<6} deadline {}  {} / {}", r.id, r.code, r.status, r.deadline, r.title_en, r.title_zh)?;
+            }
+        }
+        RoundCmd::Tasks { round, department, status } => {
+            let id = round_id(store, &round).await?;
+            let tasks = store.tasks(id, department.as_deref(), None).await?;
+            let mut n = 0;
+            for t in tasks.iter().filter(|t| status.as_ref().is_none_or(|s| &t.status == s)) {
+                n += 1;
+                writeln!(
+                    out,
+                    "{:>6} {:<8} {:<12} {:<12} {}",
+                    t.id,
+                    t.department_code,
+                    t.area_code,
+                    t.status,
+                    t.indicators.replace('|', ", ")
+                )?;
+            }
+            writeln!(out, "{n} tasks")?;
+        }
+        RoundCmd::Template { task, format, out: path } => {
+            let bytes = match format {
+                TemplateFormat::Csv => store.task_template_csv(task).await?.into_bytes(),
+                TemplateFormat::Xlsx => store.task_template_xlsx(task).await?,
+            };
+            std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+            writeln!(out, "{}", path.display())?;
+        }
+        RoundCmd::Submit { task, file, comment, dry_run, json } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let mut opts = ImportOptions::new(file.display().to_string(), Format::Csv);
+            opts.actor = actor.clone();
+            let s = store.submit(task, bytes, opts, &comment, dry_run).await?;
+            if json {
+                serde_json::to_writer_pretty(&mut out, &s)?;
+                writeln!(out)?;
+            } else {
+                for e in &s.validation.row_errors {
+                    writeln!(out, "error: {e}")?;
+                }
+                for f in &s.validation.findings {
+                    let row = f.row.map(|r| format!("row {r}: ")).unwrap_or_default();
+                    writeln!(
+                        out,
+                        "{:?}: {row}{} {} {} {}: {} ({})",
+                        f.severity, f.indicator, f.area, f.period, f.cell, f.message_en, f.expected
+                    )?;
+                }
+                match (&s.import, s.dry_run) {
+                    (Some(i), _) => writeln!(out, "task {task}: {} ({} values recorded, {} revised)", s.status, i.inserted, i.revised)?,
+                    (None, true) => writeln!(out, "task {task}: dry run, nothing saved")?,
+                    (None, false) => writeln!(out, "task {task}: refused, nothing saved")?,
+                }
+            }
+            if s.validation.has_errors() {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        RoundCmd::Review { task, approve, return_it, comment } => {
+            if approve == return_it {
+                anyhow::bail!("give --approve or --return");
+            }
+            let (status, rolled) = store.review(task, approve, &comment, &actor).await?;
+            match rolled {
+                Some(r) => writeln!(
+                    out,
+                    "task {task}: {} ({} areas above recomputed, {} derived values written)",
+                    status.as_str(),
+                    r.areas,
+                    r.written
+                )?,
+                None => writeln!(out, "task {task}: {}", status.as_str())?,
+            }
+        }
+        RoundCmd::Completeness { round } => {
+            let id = round_id(store, &round).await?;
+            writeln!(
+                out,
+                "{:<10} {:>8} {:>8} {:>8} {:>8} {:>13} {:>11}",
+                "DEPT", "EXPECTED", "RECEIVED", "ON TIME", "APPROVED", "COMPLETENESS", "TIMELINESS"
+            )?;
+            for c in store.completeness(id).await? {
+                let k = c.completeness;
+                writeln!(
+                    out,
+                    "{:<10} {:>8} {:>8} {:>8} {:>8} {:>12.1}% {:>10.1}%",
+                    c.department, k.expected, k.received, k.on_time, k.approved, c.completeness_pct, c.timeliness_pct
+                )?;
+            }
+        }
+        RoundCmd::History { task } => {
+            for e in store.task_events(task).await? {
+                writeln!(out, "{} {:<10} {:<8} {}", e.at, e.actor, e.action, e.comment)?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
