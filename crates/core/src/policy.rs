@@ -86,6 +86,10 @@ pub enum Action {
     ReadAudit,
     /// Change the catalogue, areas, users, recommendations and measures.
     Administer,
+    /// Approve or return submissions from the areas below.
+    Review,
+    /// Read collection rounds and one's own tasks.
+    ReadTasks,
     /// Record the follow-up of recommendations (assessments by the responsible department).
     FollowUp,
     /// Who am I, sign out: any signed-in user.
@@ -111,6 +115,8 @@ pub fn roles_for(action: Action) -> &'static [Role] {
         Action::WriteObservations => &[Administrator, Coordinator, Reporter],
         Action::Publish | Action::ReadAudit | Action::Administer => &[Administrator],
         Action::FollowUp => &[Administrator, Coordinator],
+        Action::Review => &[Administrator, Reviewer],
+        Action::ReadTasks => &[Administrator, Coordinator, Reporter, Reviewer, Analyst],
         Action::Session => &[Administrator, Coordinator, Reporter, Reviewer, Analyst],
     }
 }

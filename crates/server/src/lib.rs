@@ -34,6 +34,7 @@ pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
         (name = "observations", description = "Figures with units, status, sources and vintages"),
         (name = "reference", description = "Codelists, units, departments, ICESCR articles, SDG targets"),
         (name = "recommendations", description = "Recommendations of the UN mechanisms, measures, follow-up and evidence"),
+        (name = "collection", description = "Collection rounds: tasks, templates, submissions, review, completeness"),
         (name = "pages", description = "Server-rendered pages (HTML, English and Chinese)"),
         (name = "session", description = "Signing in and out"),
         (name = "system", description = "Health, audit trail, this document")
@@ -84,6 +85,7 @@ pub fn app(store: Store, config: Config) -> Router {
         .merge(routes::reference::router())
         .merge(routes::audit::router())
         .merge(routes::recommendations::router())
+        .merge(routes::rounds::router())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::middleware))
         .with_state(state.clone())
         .split_for_parts();

@@ -116,6 +116,15 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/measures", "PACRVN"),
     ("GET", "/api/v1/measures/{code}", "PACRVN"),
     ("PUT", "/api/v1/measures/{code}", "A"),
+    ("GET", "/api/v1/rounds", "ACRVN"),
+    ("POST", "/api/v1/rounds", "A"),
+    ("POST", "/api/v1/rounds/{round}/open", "A"),
+    ("GET", "/api/v1/rounds/{round}/tasks", "ACRVN"),
+    ("GET", "/api/v1/rounds/{round}/completeness", "ACRVN"),
+    ("GET", "/api/v1/tasks/{id}", "ACRVN"),
+    ("GET", "/api/v1/tasks/{id}/template", "ACRVN"),
+    ("POST", "/api/v1/tasks/{id}/submissions", "ACR"),
+    ("POST", "/api/v1/tasks/{id}/review", "AV"),
     ("GET", "/recommendations", "PACRVN"),
     ("GET", "/recommendations/{uid}", "PACRVN"),
     ("GET", "/measures", "PACRVN"),
@@ -138,6 +147,7 @@ fn concrete(path: &str) -> String {
     path.replace("{code}", if path.contains("indicators") { "SI_POV_NAHC" } else { "13" })
         .replace("{id}", if path.contains("codelists") { "SEX" } else { "1" })
         .replace("{uid}", "UPR-17-000000000000")
+        .replace("{round}", "NOPE")
         + if path.ends_with("/descendants") { "?level=county" } else { "" }
 }
 

@@ -8,6 +8,7 @@ pub mod imports;
 pub mod observations;
 pub mod recommendations;
 pub mod reference;
+pub mod rounds;
 pub mod session;
 
 use crate::AppState;

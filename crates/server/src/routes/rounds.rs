@@ -1,0 +1,272 @@
+//! Collection rounds over HTTP: the lead department creates and opens rounds; assignees see
+//! their own tasks, download templates and submit; reviewers approve or return.
+//!
+//! Area scoping: a task is visible and writable only within the caller's grants (and, for a
+//! grant tied to a department, only that department's tasks); a reviewer acts on tasks in the
+//! areas below its own.
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use rightstat_core::policy::{Action, Role};
+use rightstat_core::round::RoundSpec;
+use rightstat_store::ImportOptions;
+use rightstat_store::collection::{CompletenessRow, RoundRow, TaskEvent, TaskRow};
+use rightstat_store::formats::Format;
+use serde::{Deserialize, Serialize};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_rounds, create_round))
+        .routes(routes!(open_round))
+        .routes(routes!(round_tasks))
+        .routes(routes!(completeness))
+        .routes(routes!(task))
+        .routes(routes!(template))
+        .routes(routes!(submit))
+        .routes(routes!(review))
+}
+
+async fn round_id(s: &AppState, r: &str) -> ApiResult<i64> {
+    Ok(s.store.round(r).await?.ok_or_else(|| ApiError::NotFound(format!("round {r}")))?.id)
+}
+
+/// Can the caller see this task? Administrators and analysts: all; others: tasks in their
+/// areas, of their department where the grant names one.
+pub(crate) fn may_see(caller: &Caller, t: &TaskRow, chain: &[String]) -> bool {
+    caller.grants().unwrap_or_default().iter().any(|g| {
+        matches!(g.role, Role::Administrator | Role::Analyst)
+            || (chain.contains(&g.area) && g.department.as_ref().is_none_or(|d| *d == t.department_code))
+    })
+}
+
+async fn load_task(s: &AppState, caller: &Caller, id: i64) -> ApiResult<(TaskRow, Vec<String>)> {
+    let t = s.store.task(id).await?.ok_or_else(|| ApiError::NotFound(format!("task {id}")))?;
+    let chain = s.store.area_chain(&t.area_code).await?;
+    if !may_see(caller, &t, &chain) {
+        // Not found rather than forbidden: others' tasks are not disclosed.
+        return Err(ApiError::NotFound(format!("task {id}")));
+    }
+    Ok((t, chain))
+}
+
+/// The rounds.
+#[utoipa::path(get, path = "/api/v1/rounds", tag = "collection", responses((status = 200, body = Vec<RoundRow>)))]
+async fn list_rounds(State(s): State<AppState>) -> ApiResult<Json<Vec<RoundRow>>> {
+    Ok(Json(s.store.rounds().await?))
+}
+
+/// Creates a round as a draft, with one task per department and area of its assignments.
+#[utoipa::path(post, path = "/api/v1/rounds", tag = "collection", request_body = RoundSpec,
+    responses((status = 201, body = RoundRow), (status = 400, description = "Invalid round")))]
+async fn create_round(
+    State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Json(spec): Json<RoundSpec>,
+) -> ApiResult<(StatusCode, Json<RoundRow>)> {
+    let id = s.store.create_round(&spec, &caller.actor()).await?;
+    let r = s.store.round(&id.to_string()).await?.ok_or_else(|| ApiError::Internal("round vanished".into()))?;
+    Ok((StatusCode::CREATED, Json(r)))
+}
+
+/// Opens a draft round.
+#[utoipa::path(post, path = "/api/v1/rounds/{round}/open", tag = "collection", params(("round" = String, Path, description = "Id or code")),
+    responses((status = 204, description = "Open"), (status = 400, description = "Not a draft")))]
+async fn open_round(State(s): State<AppState>, Extension(caller): Extension<Caller>, Path(round): Path<String>) -> ApiResult<StatusCode> {
+    let id = round_id(&s, &round).await?;
+    s.store.open_round(id, &caller.actor()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+struct TaskQuery {
+    /// Only this status.
+    status: Option<String>,
+    /// Only this department.
+    department: Option<String>,
+}
+
+/// The caller's tasks in a round (all for administrators and analysts).
+#[utoipa::path(get, path = "/api/v1/rounds/{round}/tasks", tag = "collection", params(("round" = String, Path, description = "Id or code"), TaskQuery),
+    responses((status = 200, body = Vec<TaskRow>)))]
+async fn round_tasks(
+    State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(round): Path<String>,
+    Query(q): Query<TaskQuery>,
+) -> ApiResult<Json<Vec<TaskRow>>> {
+    let id = round_id(&s, &round).await?;
+    let idx = s.store.area_index().await?;
+    let tasks = s.store.tasks(id, q.department.as_deref(), None).await?;
+    let visible = tasks
+        .into_iter()
+        .filter(|t| q.status.as_ref().is_none_or(|st| &t.status == st))
+        .filter(|t| {
+            let chain: Vec<String> = idx.chain(&t.area_code).into_iter().map(String::from).collect();
+            may_see(&caller, t, &chain)
+        })
+        .collect();
+    Ok(Json(visible))
+}
+
+/// Completeness (received ÷ expected) and timeliness (on time ÷ expected) by department.
+#[utoipa::path(get, path = "/api/v1/rounds/{round}/completeness", tag = "collection", params(("round" = String, Path, description = "Id or code")),
+    responses((status = 200, body = Vec<CompletenessRowOut>)))]
+async fn completeness(State(s): State<AppState>, Path(round): Path<String>) -> ApiResult<Json<Vec<CompletenessRowOut>>> {
+    let id = round_id(&s, &round).await?;
+    Ok(Json(s.store.completeness(id).await?.into_iter().map(CompletenessRowOut::from).collect()))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct CompletenessRowOut {
+    department: String,
+    expected: u64,
+    received: u64,
+    on_time: u64,
+    approved: u64,
+    completeness_pct: f64,
+    timeliness_pct: f64,
+}
+
+impl From<CompletenessRow> for CompletenessRowOut {
+    fn from(c: CompletenessRow) -> Self {
+        let k = c.completeness;
+        CompletenessRowOut {
+            department: c.department,
+            expected: k.expected,
+            received: k.received,
+            on_time: k.on_time,
+            approved: k.approved,
+            completeness_pct: c.completeness_pct,
+            timeliness_pct: c.timeliness_pct,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct TaskOut {
+    #[serde(flatten)]
+    task: TaskRow,
+    history: Vec<TaskEvent>,
+}
+
+/// A task with its history.
+#[utoipa::path(get, path = "/api/v1/tasks/{id}", tag = "collection", params(("id" = i64, Path, description = "Task id")),
+    responses((status = 200, body = TaskOut), (status = 404, description = "Unknown or not yours")))]
+async fn task(State(s): State<AppState>, Extension(caller): Extension<Caller>, Path(id): Path<i64>) -> ApiResult<Json<TaskOut>> {
+    let (task, _) = load_task(&s, &caller, id).await?;
+    Ok(Json(TaskOut { history: s.store.task_events(id).await?, task }))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+struct TemplateQuery {
+    /// csv (default) or xlsx.
+    format: Option<String>,
+}
+
+/// The task's template: one row per indicator, period and required cell.
+#[utoipa::path(get, path = "/api/v1/tasks/{id}/template", tag = "collection", params(("id" = i64, Path, description = "Task id"), TemplateQuery),
+    responses((status = 200, description = "CSV or XLSX")))]
+async fn template(
+    State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<i64>,
+    Query(q): Query<TemplateQuery>,
+) -> ApiResult<Response> {
+    let (t, _) = load_task(&s, &caller, id).await?;
+    let name = format!("task-{}-{}", t.id, t.area_code);
+    Ok(match q.format.as_deref() {
+        None | Some("csv") => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.csv\"")),
+            ],
+            s.store.task_template_csv(id).await?,
+        )
+            .into_response(),
+        Some("xlsx") => (
+            [
+                (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.xlsx\"")),
+            ],
+            s.store.task_template_xlsx(id).await?,
+        )
+            .into_response(),
+        Some(f) => return Err(ApiError::BadRequest(format!("format '{f}': expected csv or xlsx"))),
+    })
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+struct SubmitQuery {
+    /// Check and report without saving.
+    #[serde(default)]
+    dry_run: bool,
+    /// Explains warnings, or the reason of a correction after approval.
+    #[serde(default)]
+    comment: String,
+    /// csv (default) or sdmx-csv.
+    format: Option<String>,
+}
+
+/// Submits the task's figures (the body: the template filled in). All or nothing: errors
+/// refuse the file (422, with every finding and its place); warnings need `comment`.
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/submissions", tag = "collection", params(("id" = i64, Path, description = "Task id"), SubmitQuery),
+    request_body(content = String, description = "CSV", content_type = "text/csv"),
+    responses((status = 200, description = "Accepted, or the dry run's findings"), (status = 422, description = "Refused: findings")))]
+async fn submit(
+    State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<i64>,
+    Query(q): Query<SubmitQuery>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let (t, chain) = load_task(&s, &caller, id).await?;
+    let refs: Vec<&str> = chain.iter().map(String::as_str).collect();
+    caller.check(Action::WriteObservations, Some(&refs))?;
+    let format = match q.format.as_deref() {
+        None | Some("csv") => Format::Csv,
+        Some("sdmx-csv") => Format::SdmxCsv,
+        Some(f) => return Err(ApiError::BadRequest(format!("format '{f}': expected csv or sdmx-csv"))),
+    };
+    let mut opts = ImportOptions::new(format!("task {} upload", t.id), format);
+    opts.actor = caller.actor();
+    opts.max_rows = Some(s.max_upload_rows);
+    let out = s.store.submit(id, body.to_vec(), opts, &q.comment, q.dry_run).await?;
+    let status = if out.validation.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok((status, Json(out)).into_response())
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+struct ReviewIn {
+    approve: bool,
+    /// Required when returning: what to fix.
+    #[serde(default)]
+    comment: String,
+}
+
+/// Approves (figures locked and rolled up to the nation at once) or returns a submission.
+/// Reviewers act on tasks in the areas below their own.
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/review", tag = "collection", params(("id" = i64, Path, description = "Task id")), request_body = ReviewIn,
+    responses((status = 200, description = "New status and the roll-up"), (status = 400, description = "Not submitted, or a return without comment"), (status = 403, description = "Not above this area")))]
+async fn review(
+    State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<i64>,
+    Json(r): Json<ReviewIn>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let (t, chain) = load_task(&s, &caller, id).await?;
+    // The level above: a grant on the task's own area does not let one approve oneself.
+    let above: Vec<&str> = chain.iter().skip(1).map(String::as_str).collect();
+    caller.check(Action::Review, Some(&above))?;
+    if above.is_empty() {
+        return Err(ApiError::Forbidden(format!("task {} is for the whole country: no level above reviews it", t.id)));
+    }
+    let (status, rolled) = s.store.review(id, r.approve, &r.comment, &caller.actor()).await?;
+    Ok(Json(serde_json::json!({ "status": status.as_str(), "roll_up": rolled })))
+}
