@@ -149,7 +149,25 @@ async fn authorize(state: &AppState, req: Request) -> Result<Request, ApiError> 
                 .get(header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-            if provided.is_none() && form {
+            let boundary = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(|v| multer::parse_boundary(v).ok());
+            if provided.is_none()
+                && let Some(boundary) = boundary
+            {
+                // A file upload from a page: the token is one of the parts.
+                let (parts, body) = req.into_parts();
+                let bytes = axum::body::to_bytes(body, state.max_body_bytes)
+                    .await
+                    .map_err(|_| ApiError::BadRequest(format!("upload larger than {} bytes", state.max_body_bytes)))?;
+                let stream = futures_util::stream::once(std::future::ready(Ok::<_, std::io::Error>(bytes.clone())));
+                let mut mp = multer::Multipart::new(stream, boundary);
+                while let Ok(Some(field)) = mp.next_field().await {
+                    if field.name() == Some(CSRF_FIELD) {
+                        provided = field.text().await.ok();
+                        break;
+                    }
+                }
+                req = Request::from_parts(parts, Body::from(bytes));
+            } else if provided.is_none() && form {
                 let (parts, body) = req.into_parts();
                 let bytes = axum::body::to_bytes(body, MAX_FORM)
                     .await

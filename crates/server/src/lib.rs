@@ -51,6 +51,8 @@ pub struct AppState {
     /// The OpenAPI document, filled in once the router is built.
     pub openapi: std::sync::Arc<std::sync::OnceLock<utoipa::openapi::OpenApi>>,
     pub max_upload_rows: u64,
+    /// Largest request body, also the limit when a page's upload is read for its CSRF token.
+    pub max_body_bytes: usize,
 }
 
 /// Server settings.
@@ -72,8 +74,13 @@ impl Default for Config {
 /// The complete application: every route (each documented and each in the policy table),
 /// authentication and authorisation, and the protective layers.
 pub fn app(store: Store, config: Config) -> Router {
-    let state =
-        AppState { store, secure_cookies: config.secure_cookies, openapi: Default::default(), max_upload_rows: config.max_upload_rows };
+    let state = AppState {
+        store,
+        secure_cookies: config.secure_cookies,
+        openapi: Default::default(),
+        max_upload_rows: config.max_upload_rows,
+        max_body_bytes: config.max_body_bytes,
+    };
     let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(routes::router())
         .merge(routes::health::router())
@@ -86,6 +93,7 @@ pub fn app(store: Store, config: Config) -> Router {
         .merge(routes::audit::router())
         .merge(routes::recommendations::router())
         .merge(routes::rounds::router())
+        .merge(routes::task_pages::router())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::middleware))
         .with_state(state.clone())
         .split_for_parts();

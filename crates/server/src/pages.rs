@@ -18,6 +18,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("measures.html", include_str!("../templates/measures.html")),
     ("measure.html", include_str!("../templates/measure.html")),
     ("message.html", include_str!("../templates/message.html")),
+    ("tasks.html", include_str!("../templates/tasks.html")),
+    ("task.html", include_str!("../templates/task.html")),
 ];
 
 /// The interface language.

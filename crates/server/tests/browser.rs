@@ -89,3 +89,195 @@ async fn recommendations_page_in_chromium_shows_what_the_api_returns() {
     let row = page.split("data-indicator=\"CN_RURAL_POOR_POP\"").nth(1).unwrap().split("</tr>").next().unwrap();
     assert!(row.contains("improving") && row.contains("<svg") && row.contains("persons × 10,000"), "{row}");
 }
+
+/// A minimal WebDriver client (W3C protocol over HTTP) for chromedriver.
+struct Driver {
+    base: String,
+    session: String,
+    _child: ChildGuard,
+}
+
+struct ChildGuard(std::process::Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+impl Driver {
+    fn start(browser: &std::path::Path) -> Option<Driver> {
+        let chromedriver =
+            ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].into_iter().find(|p| std::path::Path::new(p).exists());
+        let Some(chromedriver) = chromedriver else {
+            assert!(
+                std::env::var("RIGHTSTAT_REQUIRE_BROWSER").as_deref() != Ok("1"),
+                "chromedriver is required (apt-get install chromium-driver)"
+            );
+            eprintln!("skipped: no chromedriver");
+            return None;
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = std::process::Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let guard = ChildGuard(child);
+        let base = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if ureq::get(&format!("{base}/status")).call().is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let caps = serde_json::json!({ "capabilities": { "alwaysMatch": { "goog:chromeOptions": {
+            "binary": browser.to_string_lossy(),
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1200,1600"]
+        }}}});
+        let v: serde_json::Value = ureq::post(&format!("{base}/session")).send_json(&caps).unwrap().body_mut().read_json().unwrap();
+        let session = v["value"]["sessionId"].as_str().unwrap().to_string();
+        Some(Driver { base, session, _child: guard })
+    }
+
+    fn cmd(&self, method: &str, path: &str, body: serde_json::Value) -> serde_json::Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let mut r = match method {
+            "GET" => ureq::get(&url).call(),
+            "DELETE" => ureq::delete(&url).call(),
+            _ => ureq::post(&url).send_json(&body),
+        }
+        .unwrap_or_else(|e| panic!("webdriver {method} {path}: {e}"));
+        r.body_mut().read_json::<serde_json::Value>().unwrap()["value"].clone()
+    }
+
+    fn go(&self, url: &str) {
+        self.cmd("POST", "/url", serde_json::json!({ "url": url }));
+    }
+
+    fn find(&self, css: &str) -> String {
+        let v = self.cmd("POST", "/element", serde_json::json!({ "using": "css selector", "value": css }));
+        v[ELEMENT].as_str().unwrap_or_else(|| panic!("no element {css}: {v}")).to_string()
+    }
+
+    fn fill(&self, css: &str, text: &str) {
+        let e = self.find(css);
+        self.cmd("POST", &format!("/element/{e}/clear"), serde_json::json!({}));
+        self.cmd("POST", &format!("/element/{e}/value"), serde_json::json!({ "text": text }));
+    }
+
+    fn click(&self, css: &str) {
+        let e = self.find(css);
+        self.cmd("POST", &format!("/element/{e}/click"), serde_json::json!({}));
+    }
+
+    fn text(&self, css: &str) -> String {
+        let e = self.find(css);
+        self.cmd("GET", &format!("/element/{e}/text"), serde_json::Value::Null).as_str().unwrap_or_default().to_string()
+    }
+
+    fn source(&self) -> String {
+        self.cmd("GET", "/source", serde_json::Value::Null).as_str().unwrap_or_default().to_string()
+    }
+
+    fn sign_in(&self, base: &str, user: &str) {
+        self.go(&format!("{base}/login"));
+        self.cmd("DELETE", "/cookie", serde_json::Value::Null);
+        self.go(&format!("{base}/login"));
+        self.fill("input[name=username]", user);
+        self.fill("input[name=password]", rightstat_store::DEMO_PASSWORD);
+        self.click("button[type=submit]");
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = ureq::delete(&format!("{}/session/{}", self.base, self.session)).call();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_assignee_fills_the_form_and_the_national_total_changes_after_approval() {
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(&testing::fresh_sqlite_url(dir.path())).await.unwrap();
+    store.seed_reference().await.unwrap();
+    store.create_demo_users().await.unwrap();
+    let spec: rightstat_core::round::RoundSpec = serde_json::from_value(serde_json::json!({
+        "code": "DIBAO-2023", "title_en": "Minimum living guarantee 2023", "title_zh": "2023年最低生活保障",
+        "periods": ["2023"], "deadline": "2099-01-31", "lead_department": "MCA",
+        "item": [{ "indicator": "CN_DIBAO_RECIPIENTS", "guidance_en": "Persons receiving dibao at the end of the year.", "guidance_zh": "年末低保对象人数。" }],
+        "assignment": [{ "department": "MCA", "area": "13", "level": "county" }]
+    }))
+    .unwrap();
+    let admin = rightstat_store::Actor::new("admin", None);
+    let round = store.create_round(&spec, &admin).await.unwrap();
+    store.open_round(round, &admin).await.unwrap();
+    let task = store.tasks(round, None, None).await.unwrap().into_iter().find(|t| t.area_code == "130102").unwrap().id;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = rightstat_server::app(store, Default::default());
+    tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
+    });
+    let national = {
+        let base = base.clone();
+        move || -> Option<f64> {
+            let v: serde_json::Value =
+                ureq::get(&format!("{base}/api/v1/observations?indicator=CN_DIBAO_RECIPIENTS&area=CN&URBANISATION=_T"))
+                    .call()
+                    .unwrap()
+                    .body_mut()
+                    .read_json()
+                    .unwrap();
+            v["observations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|o| o["area"] == "CN" && o["period"] == "2023")
+                .and_then(|o| o["value"].as_f64())
+        }
+    };
+
+    let base2 = base.clone();
+    tokio::task::spawn_blocking(move || {
+        let base = base2;
+        let Some(d) = Driver::start(&browser) else { return };
+        assert_eq!(national(), None);
+        d.sign_in(&base, "reporter");
+        d.go(&format!("{base}/tasks?lang=en"));
+        assert!(d.source().contains(&format!("data-task=\"{task}\"")), "the reporter sees its task");
+        d.click(&format!("tr[data-task=\"{task}\"] a"));
+        assert!(d.source().contains("Persons receiving dibao at the end of the year."), "the guidance is on the form");
+        // Rural and urban do not add up to the total: a blocking finding, nothing saved.
+        d.fill("input[name=\"v:CN_DIBAO_RECIPIENTS|2023|\"]", "1.25");
+        d.fill("input[name=\"v:CN_DIBAO_RECIPIENTS|2023||URBANISATION=R|\"]", "1");
+        d.fill("input[name=\"v:CN_DIBAO_RECIPIENTS|2023||URBANISATION=U|\"]", "0.5");
+        assert!(d.text("output").contains("URBANISATION = 1.5"), "the sum is shown as you type: {}", d.text("output"));
+        d.click("#submit");
+        assert!(d.text("#message").contains("Refused"), "{}", d.source());
+        assert!(d.source().contains("does not add up"));
+        assert_eq!(d.text("#task-status"), "not started");
+        // Corrected: submitted.
+        d.fill("input[name=\"v:CN_DIBAO_RECIPIENTS|2023||URBANISATION=U|\"]", "0.25");
+        d.click("#submit");
+        assert!(d.text("#message").contains("Submitted"), "{}", d.source());
+        assert_eq!(d.text("#task-status"), "submitted");
+        assert_eq!(national(), None, "not before approval");
+        // The provincial reviewer approves; the national total follows at once.
+        d.sign_in(&base, "reviewer");
+        d.go(&format!("{base}/tasks/{task}?lang=en"));
+        d.click("#approve");
+        assert!(d.text("#message").contains("Approved"), "{}", d.source());
+        assert_eq!(national(), Some(1.25));
+        // The same page in Chinese.
+        d.go(&format!("{base}/tasks/{task}?lang=zh"));
+        assert_eq!(d.text("#task-status"), "已批准");
+    })
+    .await
+    .unwrap();
+}

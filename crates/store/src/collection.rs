@@ -170,6 +170,31 @@ impl Store {
         Ok(id)
     }
 
+    /// The guidance of each item of a round: indicator → (English, Chinese).
+    pub async fn round_guidance(&self, round_id: i64) -> Result<HashMap<String, (String, String)>> {
+        let rows: Vec<(String, String, String)> = on_pool!(self, p => sqlx::query_as(
+            "SELECT indicator_code, guidance_en, guidance_zh FROM round_item WHERE round_id = $1").bind(round_id).fetch_all(p).await?);
+        Ok(rows.into_iter().map(|(c, en, zh)| (c, (en, zh))).collect())
+    }
+
+    /// The current values of a task's indicators in its area and round periods:
+    /// (indicator, period, cell key) → value.
+    pub async fn task_values(&self, t: &TaskRow) -> Result<HashMap<(String, String, String), f64>> {
+        let f = ObservationFilter {
+            indicators: t.indicator_list(),
+            area: Some(t.area_code.clone()),
+            visibility: Visibility::All,
+            ..Default::default()
+        };
+        Ok(self
+            .observations(&f)
+            .await?
+            .into_iter()
+            .filter(|o| o.area == t.area_code)
+            .filter_map(|o| Some(((o.indicator, o.period, o.cell_key), o.value?)))
+            .collect())
+    }
+
     /// A round by id or code.
     pub async fn round(&self, id_or_code: &str) -> Result<Option<RoundRow>> {
         let id: i64 = id_or_code.parse().unwrap_or(-1);

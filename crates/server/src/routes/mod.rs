@@ -10,6 +10,7 @@ pub mod recommendations;
 pub mod reference;
 pub mod rounds;
 pub mod session;
+pub mod task_pages;
 
 use crate::AppState;
 use axum::Json;

@@ -1,0 +1,344 @@
+//! The collection workflow as pages: my tasks, a task with its guidance and a form generated
+//! from each indicator's required breakdowns (a grid of cells; sums shown as you type), upload
+//! of the filled template, and review for the level above. Every way in ends in the same
+//! `Store::submit` as the API and the CLI.
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::pages::{self, Lang, v};
+use crate::routes::rounds::may_see;
+use axum::Extension;
+use axum::extract::{Form, Multipart, Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use rightstat_core::policy::{Action, Role};
+use rightstat_store::collection::{Submission, TaskRow};
+use rightstat_store::formats::Format;
+use rightstat_store::{Credential, ImportOptions};
+use std::collections::BTreeSet;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(tasks_page))
+        .routes(routes!(task_page))
+        .routes(routes!(form_submit))
+        .routes(routes!(upload))
+        .routes(routes!(review_form))
+        .routes(routes!(form_script))
+}
+
+fn lang_of(raw: &Option<String>, headers: &HeaderMap) -> Lang {
+    let q = serde_urlencoded::from_str::<Vec<(String, String)>>(raw.as_deref().unwrap_or("")).unwrap_or_default();
+    Lang::pick(q.into_iter().find(|(k, _)| k == "lang").map(|(_, v)| v).as_deref(), headers)
+}
+
+fn csrf(caller: &Caller) -> String {
+    match caller.principal.as_ref().map(|p| &p.credential) {
+        Some(Credential::Session { csrf }) => csrf.clone(),
+        _ => String::new(),
+    }
+}
+
+/// The caller's tasks in open rounds.
+#[utoipa::path(get, path = "/tasks", tag = "pages", responses((status = 200, description = "HTML")))]
+async fn tasks_page(
+    State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    let lang = lang_of(&raw, &headers);
+    let idx = s.store.area_index().await?;
+    let mut rows = Vec::new();
+    for r in s.store.rounds().await?.into_iter().filter(|r| r.status == "open") {
+        for t in s.store.tasks(r.id, None, None).await? {
+            let chain: Vec<String> = idx.chain(&t.area_code).into_iter().map(String::from).collect();
+            let grants = caller.grants().unwrap_or_default();
+            // My tasks: those I report (my area, my department), not everything an analyst may read.
+            let mine = grants.iter().any(|g| {
+                matches!(g.role, Role::Reporter | Role::Coordinator)
+                    && chain.contains(&g.area)
+                    && g.department.as_ref().is_none_or(|d| *d == t.department_code)
+            });
+            let review =
+                grants.iter().any(|g| matches!(g.role, Role::Reviewer | Role::Administrator) && chain.iter().skip(1).any(|a| *a == g.area))
+                    && t.status == "submitted";
+            if mine || review {
+                let name = s.store.area(&t.area_code).await?.map(|a| a.name_zh).unwrap_or_default();
+                rows.push(serde_json::json!({
+                    "id": t.id, "area_code": t.area_code, "area_name": name, "department_code": t.department_code, "status": t.status,
+                    "round_title": if lang == Lang::Zh { &r.title_zh } else { &r.title_en }, "deadline": r.deadline,
+                }));
+            }
+        }
+    }
+    let who = caller.principal.as_ref().map(|p| p.username.clone());
+    Ok(pages::render("tasks.html", lang, minijinja::context! { tasks => v(&rows), here => "/tasks", signed_in => who }))
+}
+
+struct View {
+    message_key: Option<&'static str>,
+    refused: bool,
+    submission: Option<Submission>,
+    comment: String,
+    values: std::collections::HashMap<String, String>,
+}
+
+async fn render_task(s: &AppState, caller: &Caller, id: i64, lang: Lang, view: View) -> ApiResult<Response> {
+    let t = s.store.task(id).await?.ok_or_else(|| ApiError::NotFound(format!("task {id}")))?;
+    let chain = s.store.area_chain(&t.area_code).await?;
+    if !may_see(caller, &t, &chain) {
+        return Ok(pages::message(lang, "not_found", &format!("task {id}"), StatusCode::NOT_FOUND));
+    }
+    let round = s.store.round(&t.round_id.to_string()).await?.ok_or_else(|| ApiError::Internal("task without round".into()))?;
+    let cat = s.store.catalogue().await?;
+    let (units, _) = s.store.units().await?;
+    let guidance = s.store.round_guidance(round.id).await?;
+    let current = s.store.task_values(&t).await?;
+    let mut groups = Vec::new();
+    for code in t.indicator_list() {
+        let Some((ind, _)) = cat.indicators.get(&code) else { continue };
+        for period in round.periods.split('|') {
+            let key = format!("{code}|{period}");
+            let mut cells = vec![(String::new(), String::new(), String::new())];
+            for d in &ind.required_dimensions {
+                let list = cat.codelists.get(d);
+                for c in list.map(|l| l.codes.clone()).unwrap_or_default() {
+                    let dim_name = list.map_or(d.clone(), |l| if lang == Lang::Zh { l.name_zh.clone() } else { l.name_en.clone() });
+                    let code_name = if lang == Lang::Zh { c.name_zh.clone() } else { c.name_en.clone() };
+                    cells.push((d.clone(), c.code.clone(), format!("{dim_name}: {code_name}")));
+                }
+            }
+            let unit = units
+                .iter()
+                .find(|u| u.code == ind.unit)
+                .map_or(ind.unit.clone(), |u| if lang == Lang::Zh { u.name_zh.clone() } else { u.name_en.clone() });
+            let unit =
+                if ind.unit_mult == 0 { unit } else { format!("{unit} × {}", rightstat_core::unit::multiplier_label(ind.unit_mult)) };
+            let cells: Vec<serde_json::Value> = cells
+                .into_iter()
+                .enumerate()
+                .map(|(i, (dim, c, label))| {
+                    let cell_key = if dim.is_empty() { String::new() } else { format!("|{dim}={c}|") };
+                    let name = format!("v:{code}|{period}|{cell_key}");
+                    let value = view.values.get(&name).cloned().or_else(|| current.get(&(code.clone(), period.to_string(), cell_key.clone())).map(|v| v.to_string())).unwrap_or_default();
+                    serde_json::json!({
+                        "name": name, "field_id": format!("f-{}-{}-{i}", code, period), "label": if dim.is_empty() { pages_total(lang) } else { label },
+                        "dimension": dim, "is_total": dim.is_empty(), "value": value,
+                    })
+                })
+                .collect();
+            let g = guidance
+                .get(&code)
+                .map(|(en, zh)| if lang == Lang::Zh && !zh.is_empty() { zh.clone() } else { en.clone() })
+                .unwrap_or_default();
+            groups.push(serde_json::json!({
+                "indicator": code, "key": key.replace('|', "-"), "period": period, "unit": unit, "guidance": g,
+                "name": if lang == Lang::Zh { &ind.name_zh } else { &ind.name_en }, "cells": cells,
+            }));
+        }
+    }
+    let grants = caller.grants().unwrap_or_default();
+    let can_submit = round.status == "open"
+        && matches!(t.status.as_str(), "not_started" | "draft" | "returned" | "approved")
+        && rightstat_core::policy::decide(
+            Some(grants),
+            Action::WriteObservations,
+            Some(&chain.iter().map(String::as_str).collect::<Vec<_>>()),
+        ) == rightstat_core::policy::Decision::Allow;
+    let above: Vec<&str> = chain.iter().skip(1).map(String::as_str).collect();
+    let can_review = t.status == "submitted"
+        && !above.is_empty()
+        && rightstat_core::policy::decide(Some(grants), Action::Review, Some(&above)) == rightstat_core::policy::Decision::Allow;
+    let area_name = s.store.area(&t.area_code).await?.map(|a| a.name_zh).unwrap_or_default();
+    let (findings, row_errors) = match &view.submission {
+        Some(sub) => (v(&sub.validation.findings), v(&sub.validation.row_errors)),
+        None => (v(&Vec::<()>::new()), v(&Vec::<()>::new())),
+    };
+    let history = s.store.task_events(t.id).await?;
+    Ok(pages::render(
+        "task.html",
+        lang,
+        minijinja::context! {
+            task => v(&t), round => v(&round), area_name => area_name, groups => v(&groups), csrf => csrf(caller),
+            can_submit => can_submit, can_review => can_review, message_key => view.message_key, refused => view.refused,
+            findings => findings, row_errors => row_errors, comment => view.comment, history => v(&history),
+            here => format!("/tasks/{}", t.id), signed_in => caller.principal.as_ref().map(|p| p.username.clone()),
+        },
+    ))
+}
+
+fn pages_total(lang: Lang) -> String {
+    if lang == Lang::Zh { "合计".into() } else { "Total".into() }
+}
+
+fn empty_view() -> View {
+    View { message_key: None, refused: false, submission: None, comment: String::new(), values: Default::default() }
+}
+
+/// A task: guidance, the form, the upload, the review and the history.
+#[utoipa::path(get, path = "/tasks/{id}", tag = "pages", params(("id" = i64, Path, description = "Task id")), responses((status = 200, description = "HTML")))]
+async fn task_page(
+    State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    render_task(&s, &caller, id, lang_of(&raw, &headers), empty_view()).await
+}
+
+/// The form's cells as an import file.
+fn form_csv(t: &TaskRow, fields: &[(String, String)]) -> String {
+    let mut rows: Vec<(String, String, String, String)> = Vec::new();
+    let mut dims = BTreeSet::new();
+    for (k, val) in fields {
+        let Some(rest) = k.strip_prefix("v:") else { continue };
+        let mut parts = rest.splitn(3, '|');
+        let (Some(ind), Some(period), Some(cell)) = (parts.next(), parts.next(), parts.next()) else { continue };
+        let cell = if cell.is_empty() { String::new() } else { format!("|{cell}") };
+        if val.trim().is_empty() {
+            continue;
+        }
+        for kv in cell.trim_matches('|').split('|').filter(|x| !x.is_empty()) {
+            if let Some((d, _)) = kv.split_once('=') {
+                dims.insert(d.to_string());
+            }
+        }
+        rows.push((ind.to_string(), period.to_string(), cell, val.trim().to_string()));
+    }
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["indicator".to_string(), "area".into(), "period".into()];
+    header.extend(dims.iter().cloned());
+    header.push("value".into());
+    let _ = w.write_record(&header);
+    for (ind, period, cell, val) in rows {
+        let mut r = vec![ind, t.area_code.clone(), period];
+        for d in &dims {
+            let code = cell.trim_matches('|').split('|').find_map(|kv| kv.strip_prefix(&format!("{d}="))).unwrap_or("");
+            r.push(code.to_string());
+        }
+        r.push(val);
+        let _ = w.write_record(&r);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+async fn do_submit(
+    s: &AppState,
+    caller: &Caller,
+    id: i64,
+    bytes: Vec<u8>,
+    name: String,
+    comment: String,
+    dry_run: bool,
+    lang: Lang,
+    values: std::collections::HashMap<String, String>,
+) -> ApiResult<Response> {
+    let t = s.store.task(id).await?.ok_or_else(|| ApiError::NotFound(format!("task {id}")))?;
+    let chain = s.store.area_chain(&t.area_code).await?;
+    if !may_see(caller, &t, &chain) {
+        return Ok(pages::message(lang, "not_found", &format!("task {id}"), StatusCode::NOT_FOUND));
+    }
+    caller.check(Action::WriteObservations, Some(&chain.iter().map(String::as_str).collect::<Vec<_>>()))?;
+    let mut opts = ImportOptions::new(name, Format::Csv);
+    opts.actor = caller.actor();
+    opts.max_rows = Some(s.max_upload_rows);
+    let (message_key, refused, submission) = match s.store.submit(id, bytes, opts, &comment, dry_run).await {
+        Ok(sub) if sub.validation.has_errors() => ("refused", true, Some(sub)),
+        Ok(sub) if dry_run => ("checked_ok", false, Some(sub)),
+        Ok(sub) => ("submitted_ok", false, Some(sub)),
+        Err(rightstat_store::StoreError::Invalid(m)) => return Ok(pages::message(lang, "refused", &m, StatusCode::BAD_REQUEST)),
+        Err(e) => return Err(e.into()),
+    };
+    let mut r = render_task(s, caller, id, lang, View { message_key: Some(message_key), refused, submission, comment, values }).await?;
+    if refused {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(r)
+}
+
+/// Submits (or checks) the figures typed into the form.
+#[utoipa::path(post, path = "/tasks/{id}/form", tag = "pages", params(("id" = i64, Path, description = "Task id")), responses((status = 200, description = "HTML")))]
+async fn form_submit(
+    State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    RawQuery(raw): RawQuery,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> ApiResult<Response> {
+    let lang = lang_of(&raw, &headers);
+    let t = s.store.task(id).await?.ok_or_else(|| ApiError::NotFound(format!("task {id}")))?;
+    let field = |k: &str| fields.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let csv = form_csv(&t, &fields);
+    let values = fields.iter().filter(|(k, _)| k.starts_with("v:")).cloned().collect();
+    do_submit(&s, &caller, id, csv.into_bytes(), format!("task {id} web form"), field("comment"), field("action") == "check", lang, values)
+        .await
+}
+
+/// Submits an uploaded file (the task's template, filled in).
+#[utoipa::path(post, path = "/tasks/{id}/upload", tag = "pages", params(("id" = i64, Path, description = "Task id")), responses((status = 200, description = "HTML")))]
+async fn upload(
+    State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    RawQuery(raw): RawQuery,
+    mut mp: Multipart,
+) -> ApiResult<Response> {
+    let lang = lang_of(&raw, &headers);
+    let (mut bytes, mut name, mut comment) = (Vec::new(), String::from("upload"), String::new());
+    while let Some(field) = mp.next_field().await.map_err(|e| ApiError::BadRequest(format!("upload: {e}")))? {
+        match field.name() {
+            Some("file") => {
+                name = field.file_name().unwrap_or("upload").to_string();
+                bytes = field.bytes().await.map_err(|e| ApiError::BadRequest(format!("upload: {e}")))?.to_vec();
+            }
+            Some("comment") => comment = field.text().await.unwrap_or_default(),
+            _ => {}
+        }
+    }
+    do_submit(&s, &caller, id, bytes, name, comment, false, lang, Default::default()).await
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+struct ReviewForm {
+    decision: String,
+    #[serde(default)]
+    comment: String,
+}
+
+/// Approves or returns from the task page.
+#[utoipa::path(post, path = "/tasks/{id}/review", tag = "pages", params(("id" = i64, Path, description = "Task id")), responses((status = 200, description = "HTML")))]
+async fn review_form(
+    State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    RawQuery(raw): RawQuery,
+    Form(f): Form<ReviewForm>,
+) -> ApiResult<Response> {
+    let lang = lang_of(&raw, &headers);
+    let t = s.store.task(id).await?.ok_or_else(|| ApiError::NotFound(format!("task {id}")))?;
+    let chain = s.store.area_chain(&t.area_code).await?;
+    let above: Vec<&str> = chain.iter().skip(1).map(String::as_str).collect();
+    caller.check(Action::Review, Some(&above))?;
+    let approve = f.decision == "approve";
+    match s.store.review(id, approve, &f.comment, &caller.actor()).await {
+        Ok(_) => {
+            let key = if approve { "approved_ok" } else { "returned_ok" };
+            render_task(&s, &caller, id, lang, View { message_key: Some(key), ..empty_view() }).await
+        }
+        Err(rightstat_store::StoreError::Invalid(m)) => Ok(pages::message(lang, "refused", &m, StatusCode::BAD_REQUEST)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The form's script (sums as you type).
+#[utoipa::path(get, path = "/static/form.js", tag = "pages", responses((status = 200, description = "JavaScript")))]
+async fn form_script() -> impl IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8")], include_str!("../../templates/form.js"))
+}
