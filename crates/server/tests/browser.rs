@@ -7,6 +7,9 @@
 use rightstat_store::{Store, testing};
 use std::path::PathBuf;
 
+/// One browser at a time: two Chromiums and the rest of the test suite on two cores time out.
+static BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn chromium() -> Option<PathBuf> {
     let candidates =
         [std::env::var("RIGHTSTAT_CHROMIUM").unwrap_or_default(), "/usr/bin/chromium".into(), "/usr/bin/chromium-browser".into()];
@@ -41,6 +44,7 @@ async fn dump_dom(browser: &PathBuf, url: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn recommendations_page_in_chromium_shows_what_the_api_returns() {
+    let _one = BROWSER.lock().await;
     let Some(browser) = chromium() else { return };
     let dir = tempfile::tempdir().unwrap();
     let store = Store::connect(&testing::fresh_sqlite_url(dir.path())).await.unwrap();
@@ -141,7 +145,10 @@ impl Driver {
         }}}});
         let v: serde_json::Value = ureq::post(&format!("{base}/session")).send_json(&caps).unwrap().body_mut().read_json().unwrap();
         let session = v["value"]["sessionId"].as_str().unwrap().to_string();
-        Some(Driver { base, session, _child: guard })
+        let d = Driver { base, session, _child: guard };
+        // Wait up to 20 s for elements (pages load slowly when the machine is busy with other tests).
+        d.cmd("POST", "/timeouts", serde_json::json!({ "implicit": 20000 }));
+        Some(d)
     }
 
     fn cmd(&self, method: &str, path: &str, body: serde_json::Value) -> serde_json::Value {
@@ -202,6 +209,7 @@ impl Drop for Driver {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_assignee_fills_the_form_and_the_national_total_changes_after_approval() {
+    let _one = BROWSER.lock().await;
     let Some(browser) = chromium() else { return };
     let dir = tempfile::tempdir().unwrap();
     let store = Store::connect(&testing::fresh_sqlite_url(dir.path())).await.unwrap();

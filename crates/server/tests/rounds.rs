@@ -120,6 +120,28 @@ async fn a_round_over_http_with_scoped_tasks() {
         assert_eq!(national["value"], 1.25);
         assert_eq!(national["provenance"], "computation");
 
+        // Technical advice.
+        let (st, q, _) = env
+            .call(
+                "POST",
+                &format!("/api/v1/tasks/{id}/questions"),
+                "reporter",
+                Some(json!({ "indicator": "CN_DIBAO_RECIPIENTS", "question": "Count persons or households?" })),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED);
+        let qid = q["id"].as_i64().unwrap();
+        assert_eq!(
+            env.call("POST", &format!("/api/v1/questions/{qid}/answer"), "reporter", Some(json!({ "answer": "x" }))).await.0,
+            StatusCode::FORBIDDEN
+        );
+        let (st, a, _) = env
+            .call("POST", &format!("/api/v1/questions/{qid}/answer"), "admin", Some(json!({ "answer": "Persons.", "promote": true })))
+            .await;
+        assert_eq!((st, a["promoted"].as_i64()), (StatusCode::OK, Some(1)));
+        let (_, qs, _) = env.call("GET", "/api/v1/rounds/DIBAO-2023/questions", "reporter", None).await;
+        assert_eq!(qs[0]["answer"], "Persons.");
+
         let (_, c, _) = env.call("GET", "/api/v1/rounds/DIBAO-2023/completeness", "admin", None).await;
         assert_eq!((c[0]["department"].as_str(), c[0]["received"].as_u64(), c[0]["approved"].as_u64()), (Some("MCA"), Some(1), Some(1)));
         let (_, t, _) = env.call("GET", &format!("/api/v1/tasks/{id}"), "reporter", None).await;

@@ -74,6 +74,23 @@ pub struct TaskEvent {
     pub batch_id: Option<i64>,
 }
 
+/// A question on an item of a task, and the lead department's answer.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Question {
+    pub id: i64,
+    pub task_id: i64,
+    pub indicator_code: String,
+    pub question: String,
+    pub asked_by: String,
+    pub asked_at: String,
+    pub answer: Option<String>,
+    pub answered_by: Option<String>,
+    pub answered_at: Option<String>,
+    /// The answer was added to the item's guidance for everyone.
+    pub promoted: i64,
+}
+
 /// The outcome of a submission: the findings, and the import when it was accepted.
 #[derive(Debug, Clone, Serialize)]
 pub struct Submission {
@@ -446,6 +463,71 @@ impl Store {
             tx.commit().await?;
         });
         Ok(())
+    }
+
+    /// Asks the lead department a question on one item of a task (technical advice, at any time).
+    pub async fn ask_question(&self, task_id: i64, indicator: &str, question: &str, actor: &Actor) -> Result<i64> {
+        let task = self.task(task_id).await?.ok_or_else(|| StoreError::NotFound(format!("task {task_id}")))?;
+        if !task.indicator_list().iter().any(|i| i == indicator) {
+            return Err(StoreError::Invalid(format!("{indicator} is not an item of task {task_id}")));
+        }
+        if question.trim().is_empty() {
+            return Err(StoreError::Invalid("the question is empty".into()));
+        }
+        let now = crate::now_rfc3339();
+        let pg = self.backend() == Backend::Postgres;
+        Ok(on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO round_question (task_id, indicator_code, question, asked_by, asked_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+                .bind(task_id).bind(indicator).bind(question.trim()).bind(&actor.name).bind(&now).fetch_one(&mut *tx).await?;
+            append_audit!(&mut *tx, pg, &AuditEntry {
+                actor, action: "question.ask", entity: "task", entity_id: &task_id.to_string(), old_value: None, new_value: Some(question.trim().to_string()), reason: "",
+            });
+            tx.commit().await?;
+            id
+        }))
+    }
+
+    /// Answers a question; `promote` adds the question and answer to the item's guidance, so
+    /// every assignee of the round sees it.
+    pub async fn answer_question(&self, id: i64, answer: &str, promote: bool, actor: &Actor) -> Result<Question> {
+        let q = self.question(id).await?.ok_or_else(|| StoreError::NotFound(format!("question {id}")))?;
+        if answer.trim().is_empty() {
+            return Err(StoreError::Invalid("the answer is empty".into()));
+        }
+        let task = self.task(q.task_id).await?.ok_or_else(|| StoreError::Corrupt("question without task".into()))?;
+        let now = crate::now_rfc3339();
+        let pg = self.backend() == Backend::Postgres;
+        let faq = format!("\nQ: {} A: {}", q.question, answer.trim());
+        on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("UPDATE round_question SET answer = $2, answered_by = $3, answered_at = $4, promoted = $5 WHERE id = $1")
+                .bind(id).bind(answer.trim()).bind(&actor.name).bind(&now).bind(i64::from(promote)).execute(&mut *tx).await?;
+            if promote {
+                sqlx::query("UPDATE round_item SET guidance_en = guidance_en || $3, guidance_zh = guidance_zh || $3 WHERE round_id = $1 AND indicator_code = $2")
+                    .bind(task.round_id).bind(&q.indicator_code).bind(&faq).execute(&mut *tx).await?;
+            }
+            append_audit!(&mut *tx, pg, &AuditEntry {
+                actor, action: if promote { "question.answer_promoted" } else { "question.answer" }, entity: "question", entity_id: &id.to_string(),
+                old_value: None, new_value: Some(answer.trim().to_string()), reason: "",
+            });
+            tx.commit().await?;
+        });
+        self.question(id).await?.ok_or_else(|| StoreError::Corrupt("question vanished".into()))
+    }
+
+    pub async fn question(&self, id: i64) -> Result<Option<Question>> {
+        Ok(on_pool!(self, p => sqlx::query_as(
+            "SELECT id, task_id, indicator_code, question, asked_by, asked_at, answer, answered_by, answered_at, promoted FROM round_question WHERE id = $1")
+            .bind(id).fetch_optional(p).await?))
+    }
+
+    /// The questions of a round, oldest first.
+    pub async fn round_questions(&self, round_id: i64) -> Result<Vec<Question>> {
+        Ok(on_pool!(self, p => sqlx::query_as(
+            "SELECT q.id, q.task_id, q.indicator_code, q.question, q.asked_by, q.asked_at, q.answer, q.answered_by, q.answered_at, q.promoted \
+             FROM round_question q JOIN round_task t ON t.id = q.task_id WHERE t.round_id = $1 ORDER BY q.id").bind(round_id).fetch_all(p).await?))
     }
 
     /// Completeness and timeliness of a round by department.

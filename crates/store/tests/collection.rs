@@ -156,6 +156,21 @@ async fn a_round_over_the_counties_of_hebei() {
         assert_eq!(events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["submit", "return", "submit", "approve"]);
         assert_eq!(events[1].comment, "the female count looks low: check against the registry");
 
+        // Technical advice: a question on an item, answered and promoted into the guidance for all.
+        let q = s
+            .ask_question(b, "SI_POV_NAHC", "Is the incidence for registered or resident population?", &Actor::new("reporter2", None))
+            .await
+            .unwrap();
+        assert!(s.ask_question(b, "CN_DIBAO_STANDARD", "?", &Actor::new("reporter2", None)).await.is_err(), "not an item of the task");
+        let ans = s.answer_question(q, "Resident rural population, as in the monitoring survey.", true, &lead).await.unwrap();
+        assert_eq!((ans.answered_by.as_deref(), ans.promoted), (Some("admin"), 1));
+        let guidance = s.round_guidance(round).await.unwrap();
+        assert!(
+            guidance["SI_POV_NAHC"].0.contains("Q: Is the incidence for registered or resident population? A: Resident rural population"),
+            "{guidance:?}"
+        );
+        assert_eq!(s.round_questions(round).await.unwrap().len(), 1);
+
         let c = s.completeness(round).await.unwrap();
         assert_eq!(c.len(), 1);
         assert_eq!((c[0].completeness.expected as usize, c[0].completeness.received, c[0].completeness.on_time), (counties, 2, 2));

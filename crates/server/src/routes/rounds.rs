@@ -16,7 +16,7 @@ use axum::{Extension, Json};
 use rightstat_core::policy::{Action, Role};
 use rightstat_core::round::RoundSpec;
 use rightstat_store::ImportOptions;
-use rightstat_store::collection::{CompletenessRow, RoundRow, TaskEvent, TaskRow};
+use rightstat_store::collection::{CompletenessRow, Question, RoundRow, TaskEvent, TaskRow};
 use rightstat_store::formats::Format;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -31,6 +31,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(template))
         .routes(routes!(submit))
         .routes(routes!(review))
+        .routes(routes!(ask))
+        .routes(routes!(questions))
+        .routes(routes!(answer))
 }
 
 async fn round_id(s: &AppState, r: &str) -> ApiResult<i64> {
@@ -269,4 +272,70 @@ async fn review(
     }
     let (status, rolled) = s.store.review(id, r.approve, &r.comment, &caller.actor()).await?;
     Ok(Json(serde_json::json!({ "status": status.as_str(), "roll_up": rolled })))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+struct QuestionIn {
+    indicator: String,
+    question: String,
+}
+
+/// Asks the lead department about an item of one's task (technical advice, at any time).
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/questions", tag = "collection", params(("id" = i64, Path, description = "Task id")), request_body = QuestionIn,
+    responses((status = 201, description = "Asked; body {\"id\": n}"), (status = 400, description = "Not an item of the task")))]
+async fn ask(
+    State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<i64>,
+    Json(q): Json<QuestionIn>,
+) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+    load_task(&s, &caller, id).await?;
+    let qid = s.store.ask_question(id, &q.indicator, &q.question, &caller.actor()).await?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": qid }))))
+}
+
+/// The questions of a round on the tasks the caller may see, with their answers.
+#[utoipa::path(get, path = "/api/v1/rounds/{round}/questions", tag = "collection", params(("round" = String, Path, description = "Id or code")),
+    responses((status = 200, body = Vec<Question>)))]
+async fn questions(
+    State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(round): Path<String>,
+) -> ApiResult<Json<Vec<Question>>> {
+    let id = round_id(&s, &round).await?;
+    let idx = s.store.area_index().await?;
+    let tasks: std::collections::HashMap<i64, TaskRow> = s.store.tasks(id, None, None).await?.into_iter().map(|t| (t.id, t)).collect();
+    let visible = s
+        .store
+        .round_questions(id)
+        .await?
+        .into_iter()
+        .filter(|q| {
+            tasks.get(&q.task_id).is_some_and(|t| {
+                let chain: Vec<String> = idx.chain(&t.area_code).into_iter().map(String::from).collect();
+                may_see(&caller, t, &chain)
+            })
+        })
+        .collect();
+    Ok(Json(visible))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+struct AnswerIn {
+    answer: String,
+    /// Add the question and answer to the item's guidance for every assignee.
+    #[serde(default)]
+    promote: bool,
+}
+
+/// The lead department answers a question (and may promote it into the guidance).
+#[utoipa::path(post, path = "/api/v1/questions/{id}/answer", tag = "collection", params(("id" = i64, Path, description = "Question id")), request_body = AnswerIn,
+    responses((status = 200, body = Question), (status = 404, description = "Unknown")))]
+async fn answer(
+    State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<i64>,
+    Json(a): Json<AnswerIn>,
+) -> ApiResult<Json<Question>> {
+    Ok(Json(s.store.answer_question(id, &a.answer, a.promote, &caller.actor()).await?))
 }
