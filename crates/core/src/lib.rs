@@ -16,6 +16,7 @@ pub mod period;
 pub mod policy;
 pub mod recommendation;
 pub mod reference;
+pub mod rollup;
 pub mod round;
 pub mod unit;
 pub mod validation;

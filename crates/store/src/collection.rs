@@ -578,13 +578,16 @@ impl Store {
         }
         let read: Vec<String> = read.into_iter().collect();
         let mut report = RollUp::default();
+        // Values computed in this roll-up, read by the level above before they are written:
+        // one import (and one batch) for the whole roll-up.
+        let mut derived: Vec<(String, String, String, String, f64, String)> = Vec::new();
+        let mut overlay: HashMap<(String, String, String, String), f64> = HashMap::new();
         let mut frontier: BTreeSet<String> = areas.iter().cloned().collect();
         loop {
             let parents: BTreeSet<String> = frontier.iter().filter_map(|a| idx.parent(a).map(String::from)).collect();
             if parents.is_empty() {
                 break;
             }
-            let mut derived: Vec<(String, String, String, String, f64, String)> = Vec::new();
             for parent in &parents {
                 report.areas += 1;
                 let kids_all = children.get(parent.as_str()).cloned().unwrap_or_default();
@@ -611,6 +614,11 @@ impl Store {
                 for o in &obs {
                     if let Some(v) = o.value {
                         vals.entry((o.indicator.clone(), o.period.clone(), o.cell_key.clone())).or_default().insert(o.area.clone(), v);
+                    }
+                }
+                for ((ind, area, period, cell), v) in &overlay {
+                    if kids_all.contains(&area.as_str()) {
+                        vals.entry((ind.clone(), period.clone(), cell.clone())).or_default().insert(area.clone(), *v);
                     }
                 }
                 let reported: BTreeSet<(String, String, String)> = own
@@ -646,6 +654,7 @@ impl Store {
                             };
                             if let Some(d) = aggregate(ind, &kids, &child, &parent_val) {
                                 computed.insert(ind.code.clone(), d.value);
+                                overlay.insert((ind.code.clone(), parent.clone(), period.clone(), cell.clone()), d.value);
                                 derived.push((
                                     ind.code.clone(),
                                     parent.clone(),
@@ -659,26 +668,26 @@ impl Store {
                     }
                 }
             }
-            if !derived.is_empty() {
-                let csv = derived_csv(&derived, &cat)?;
-                let mut opts = ImportOptions::new(format!("roll-up of {} areas", parents.len()), crate::formats::Format::Csv);
-                opts.kind = ProvenanceKind::Computation;
-                opts.actor = actor.clone();
-                opts.reason = "automatic aggregation after approval".into();
-                let r = self.import_observations(std::io::Cursor::new(csv.into_bytes()), opts).await?;
-                if !r.is_ok() {
-                    return Err(StoreError::Invalid(format!(
-                        "roll-up rejected: {}",
-                        r.errors.first().map(|e| e.to_string()).unwrap_or_default()
-                    )));
-                }
-                if let Some(b) = r.batch_id {
-                    self.publish_batch(b, actor).await?;
-                }
-                report.written += r.inserted;
-                report.unchanged += r.unchanged;
-            }
             frontier = parents;
+        }
+        if !derived.is_empty() {
+            let csv = derived_csv(&derived, &cat)?;
+            let mut opts = ImportOptions::new(format!("roll-up from {} areas", areas.len()), crate::formats::Format::Csv);
+            opts.kind = ProvenanceKind::Computation;
+            opts.actor = actor.clone();
+            opts.reason = "automatic aggregation after approval".into();
+            let r = self.import_observations(std::io::Cursor::new(csv.into_bytes()), opts).await?;
+            if !r.is_ok() {
+                return Err(StoreError::Invalid(format!(
+                    "roll-up rejected: {}",
+                    r.errors.first().map(|e| e.to_string()).unwrap_or_default()
+                )));
+            }
+            if let Some(b) = r.batch_id {
+                self.publish_batch(b, actor).await?;
+            }
+            report.written += r.inserted;
+            report.unchanged += r.unchanged;
         }
         Ok(report)
     }
