@@ -25,8 +25,8 @@ fn chromium() -> Option<PathBuf> {
 }
 
 /// The DOM after the browser has loaded and rendered `url`.
-async fn dump_dom(browser: &PathBuf, url: &str) -> String {
-    let (browser, url) = (browser.clone(), url.to_string());
+async fn dump_dom(browser: &std::path::Path, url: &str) -> String {
+    let (browser, url) = (browser.to_path_buf(), url.to_string());
     tokio::task::spawn_blocking(move || {
         let profile = tempfile::tempdir().unwrap();
         let out = std::process::Command::new(browser)

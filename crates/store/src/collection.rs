@@ -427,7 +427,7 @@ impl Store {
         }
         let round = self.round(&task.round_id.to_string()).await?.ok_or_else(|| StoreError::Corrupt("task without round".into()))?;
         let periods = crate::recommendations::split(&round.periods);
-        let rolled = self.roll_up(&task.indicator_list(), &periods, &[task.area_code.clone()], actor).await?;
+        let rolled = self.roll_up(&task.indicator_list(), &periods, std::slice::from_ref(&task.area_code), actor).await?;
         Ok((next, Some(rolled)))
     }
 

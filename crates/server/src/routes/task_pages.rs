@@ -226,17 +226,18 @@ fn form_csv(t: &TaskRow, fields: &[(String, String)]) -> String {
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
-async fn do_submit(
-    s: &AppState,
-    caller: &Caller,
-    id: i64,
+/// What a page sends: the file (or the form as a file), its name, the comment, whether to only
+/// check, and the typed values to show again if it is refused.
+struct Upload {
     bytes: Vec<u8>,
     name: String,
     comment: String,
     dry_run: bool,
-    lang: Lang,
     values: std::collections::HashMap<String, String>,
-) -> ApiResult<Response> {
+}
+
+async fn do_submit(s: &AppState, caller: &Caller, id: i64, lang: Lang, u: Upload) -> ApiResult<Response> {
+    let Upload { bytes, name, comment, dry_run, values } = u;
     let t = s.store.task(id).await?.ok_or_else(|| ApiError::NotFound(format!("task {id}")))?;
     let chain = s.store.area_chain(&t.area_code).await?;
     if !may_see(caller, &t, &chain) {
@@ -275,8 +276,14 @@ async fn form_submit(
     let field = |k: &str| fields.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let csv = form_csv(&t, &fields);
     let values = fields.iter().filter(|(k, _)| k.starts_with("v:")).cloned().collect();
-    do_submit(&s, &caller, id, csv.into_bytes(), format!("task {id} web form"), field("comment"), field("action") == "check", lang, values)
-        .await
+    let u = Upload {
+        bytes: csv.into_bytes(),
+        name: format!("task {id} web form"),
+        comment: field("comment"),
+        dry_run: field("action") == "check",
+        values,
+    };
+    do_submit(&s, &caller, id, lang, u).await
 }
 
 /// Submits an uploaded file (the task's template, filled in).
@@ -301,7 +308,7 @@ async fn upload(
             _ => {}
         }
     }
-    do_submit(&s, &caller, id, bytes, name, comment, false, lang, Default::default()).await
+    do_submit(&s, &caller, id, lang, Upload { bytes, name, comment, dry_run: false, values: Default::default() }).await
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
