@@ -27,6 +27,9 @@ pub enum RoundCmd {
         /// Only tasks in this status (not_started, draft, submitted, returned, approved).
         #[arg(long)]
         status: Option<String>,
+        /// Only tasks not received although the deadline has passed.
+        #[arg(long)]
+        overdue: bool,
     },
     /// Write a task's template (CSV or XLSX).
     Template {
@@ -95,9 +98,14 @@ pub async fn run(store: &Store, cmd: RoundCmd) -> Result<ExitCode> {
                 writeln!(out, "{:>4} {:<12} {:<6} deadline {}  {} / {}", r.id, r.code, r.status, r.deadline, r.title_en, r.title_zh)?;
             }
         }
-        RoundCmd::Tasks { round, department, status } => {
+        RoundCmd::Tasks { round, department, status, overdue } => {
             let id = round_id(store, &round).await?;
-            let tasks = store.tasks(id, department.as_deref(), None).await?;
+            let mut tasks = store.tasks(id, department.as_deref(), None).await?;
+            if overdue {
+                let late: std::collections::HashSet<i64> =
+                    store.overdue_tasks(id, &rightstat_store::now_rfc3339()[..10]).await?.into_iter().map(|t| t.id).collect();
+                tasks.retain(|t| late.contains(&t.id));
+            }
             let mut n = 0;
             for t in tasks.iter().filter(|t| status.as_ref().is_none_or(|s| &t.status == s)) {
                 n += 1;

@@ -482,6 +482,9 @@ fn a_round_from_the_command_line() {
     assert!(review.contains("approved (3 areas above recomputed"), "{review}");
     let national = text(&rightstat(&db, &["export", "observations", "--indicator", "CN_RURAL_POOR_POP", "--area", "CN"]).stdout);
     assert!(national.lines().any(|l| l.contains(",CN,") && l.contains(",2023,") && l.contains(",12,")), "{national}");
+    // The example's deadline (2024-03-31) has passed: every county but the one that reported is overdue.
+    let late = text(&rightstat(&db, &["round", "tasks", "POV-2023-HE", "--overdue"]).stdout);
+    assert!(!late.contains(" 130102 ") && late.lines().count() > 100, "{late}");
     let c = text(&rightstat(&db, &["round", "completeness", "POV-2023-HE"]).stdout);
     assert!(c.lines().any(|l| l.starts_with("NBS") && l.contains(" 1 ")), "{c}");
 }

@@ -142,6 +142,9 @@ async fn a_round_over_http_with_scoped_tasks() {
         let (_, qs, _) = env.call("GET", "/api/v1/rounds/DIBAO-2023/questions", "reporter", None).await;
         assert_eq!(qs[0]["answer"], "Persons.");
 
+        let (_, late, _) = env.call("GET", "/api/v1/rounds/DIBAO-2023/tasks?overdue=true", "coordinator", None).await;
+        assert!(late.as_array().unwrap().is_empty(), "the deadline (2099) has not passed");
+
         let (_, c, _) = env.call("GET", "/api/v1/rounds/DIBAO-2023/completeness", "admin", None).await;
         assert_eq!((c[0]["department"].as_str(), c[0]["received"].as_u64(), c[0]["approved"].as_u64()), (Some("MCA"), Some(1), Some(1)));
         let (_, t, _) = env.call("GET", &format!("/api/v1/tasks/{id}"), "reporter", None).await;

@@ -260,6 +260,16 @@ impl Store {
         }
     }
 
+    /// Tasks not yet received (neither submitted nor approved) although the round's deadline
+    /// has passed on `today` (YYYY-MM-DD).
+    pub async fn overdue_tasks(&self, round_id: i64, today: &str) -> Result<Vec<TaskRow>> {
+        let round = self.round(&round_id.to_string()).await?.ok_or_else(|| StoreError::NotFound(format!("round {round_id}")))?;
+        if today <= round.deadline.as_str() {
+            return Ok(Vec::new());
+        }
+        Ok(self.tasks(round_id, None, None).await?.into_iter().filter(|t| !matches!(t.status.as_str(), "submitted" | "approved")).collect())
+    }
+
     pub async fn task(&self, id: i64) -> Result<Option<TaskRow>> {
         Ok(on_pool!(self, p => sqlx::query_as(
             "SELECT id, round_id, department_code, area_code, indicators, status, batch_id, submitted_at, approved_at, updated_at \

@@ -171,6 +171,11 @@ async fn a_round_over_the_counties_of_hebei() {
         );
         assert_eq!(s.round_questions(round).await.unwrap().len(), 1);
 
+        assert!(s.overdue_tasks(round, "2099-03-31").await.unwrap().is_empty(), "not before the deadline has passed");
+        let overdue = s.overdue_tasks(round, "2099-04-01").await.unwrap();
+        assert_eq!(overdue.len(), counties - 2, "every county but the two that reported");
+        assert!(overdue.iter().all(|t| t.area_code != "130102" && t.area_code != "130104"));
+
         let c = s.completeness(round).await.unwrap();
         assert_eq!(c.len(), 1);
         assert_eq!((c[0].completeness.expected as usize, c[0].completeness.received, c[0].completeness.on_time), (counties, 2, 2));

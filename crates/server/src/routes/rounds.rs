@@ -93,6 +93,9 @@ struct TaskQuery {
     status: Option<String>,
     /// Only this department.
     department: Option<String>,
+    /// Only tasks not received although the deadline has passed.
+    #[serde(default)]
+    overdue: bool,
 }
 
 /// The caller's tasks in a round (all for administrators and analysts).
@@ -106,7 +109,12 @@ async fn round_tasks(
 ) -> ApiResult<Json<Vec<TaskRow>>> {
     let id = round_id(&s, &round).await?;
     let idx = s.store.area_index().await?;
-    let tasks = s.store.tasks(id, q.department.as_deref(), None).await?;
+    let mut tasks = s.store.tasks(id, q.department.as_deref(), None).await?;
+    if q.overdue {
+        let late: std::collections::HashSet<i64> =
+            s.store.overdue_tasks(id, &rightstat_store::now_rfc3339()[..10]).await?.into_iter().map(|t| t.id).collect();
+        tasks.retain(|t| late.contains(&t.id));
+    }
     let visible = tasks
         .into_iter()
         .filter(|t| q.status.as_ref().is_none_or(|st| &t.status == st))
