@@ -592,6 +592,72 @@ impl Store {
         // one import (and one batch) for the whole roll-up.
         let mut derived: Vec<(String, String, String, String, f64, String)> = Vec::new();
         let mut overlay: HashMap<(String, String, String, String), f64> = HashMap::new();
+        // First the areas themselves: a total (or any margin) of an additive indicator that was not
+        // reported is the sum of the cells reported for every code of one dimension.
+        for area in areas {
+            let own = self
+                .observations(&ObservationFilter {
+                    indicators: indicators.to_vec(),
+                    area: Some(area.clone()),
+                    visibility: Visibility::All,
+                    ..Default::default()
+                })
+                .await?;
+            let mut have: HashMap<(String, String, String), f64> = own
+                .iter()
+                .filter(|o| &o.area == area)
+                .filter_map(|o| Some(((o.indicator.clone(), o.period.clone(), o.cell_key.clone()), o.value?)))
+                .collect();
+            let computed_before: BTreeSet<(String, String, String)> = own
+                .iter()
+                .filter(|o| &o.area == area && o.provenance == ProvenanceKind::Computation.as_str())
+                .map(|o| (o.indicator.clone(), o.period.clone(), o.cell_key.clone()))
+                .collect();
+            for ind in inds.iter().filter(|i| matches!(i.aggregation, rightstat_core::indicator::Aggregation::Sum)) {
+                for _pass in 0..ind.dimensions.len() {
+                    let mut found: Vec<((String, String, String), f64, String)> = Vec::new();
+                    for d in &ind.dimensions {
+                        let codes: Vec<String> =
+                            cat.codelists.get(d).map(|l| l.codes.iter().map(|c| c.code.clone()).collect()).unwrap_or_default();
+                        // Margins over d: group the cells that have a code of d by the rest of their key.
+                        let mut groups: BTreeMap<(String, String), Vec<(String, f64)>> = BTreeMap::new();
+                        for ((i, period, cell), v) in &have {
+                            let Some(c) = rightstat_core::cell::Cell::from_key(cell) else { continue };
+                            let code = c.get(d).to_string();
+                            if i != &ind.code || code.is_empty() || code == rightstat_core::codelist::TOTAL {
+                                continue;
+                            }
+                            let mut rest = c.clone();
+                            rest.set(d, rightstat_core::codelist::TOTAL);
+                            groups.entry((period.clone(), rest.key())).or_default().push((code, *v));
+                        }
+                        for ((period, rest), parts) in groups {
+                            let key = (ind.code.clone(), period.clone(), rest.clone());
+                            let complete = codes.iter().all(|c| parts.iter().any(|(x, _)| x == c));
+                            if complete && (!have.contains_key(&key) || computed_before.contains(&key)) && !found.iter().any(|f| f.0 == key)
+                            {
+                                let sum: f64 = parts.iter().map(|p| p.1).sum();
+                                found.push((key, sum, format!("sum of the {} {d} cells reported", parts.len())));
+                            }
+                        }
+                    }
+                    let mut changed = false;
+                    for ((i, period, cell), v, note) in found {
+                        let okey = (i.clone(), area.clone(), period.clone(), cell.clone());
+                        if overlay.contains_key(&okey) {
+                            continue;
+                        }
+                        overlay.insert(okey, v);
+                        derived.push((i.clone(), area.clone(), period.clone(), cell.clone(), v, note));
+                        have.insert((i, period, cell), v);
+                        changed = true;
+                    }
+                    if !changed {
+                        break;
+                    }
+                }
+            }
+        }
         let mut frontier: BTreeSet<String> = areas.iter().cloned().collect();
         loop {
             let parents: BTreeSet<String> = frontier.iter().filter_map(|a| idx.parent(a).map(String::from)).collect();

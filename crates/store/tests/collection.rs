@@ -143,6 +143,19 @@ async fn a_round_over_the_counties_of_hebei() {
         let women = province.iter().find(|o| o.area == "13" && o.cell_key == "|SEX=F|").unwrap();
         assert_eq!(women.value, Some(21.5), "cells roll up too");
 
+        // A county that reports only the sex breakdown: its total is derived from the cells.
+        let c3 = task("130105");
+        let only_cells = "indicator,area,period,SEX,URBANISATION,value\n\
+                          CN_RURAL_POOR_POP,130105,2023,F,,3\nCN_RURAL_POOR_POP,130105,2023,M,,4\n\
+                          CN_RURAL_POP_MONITORED,130105,2023,_T,,100\n\
+                          SI_POV_NAHC,130105,2023,_T,_T,7\nSI_POV_NAHC,130105,2023,_T,R,7\nSI_POV_NAHC,130105,2023,_T,U,0\n";
+        let sub = s.submit(c3, only_cells.as_bytes().to_vec(), opts("c.csv", "reporter3"), "", false).await.unwrap();
+        assert_eq!(sub.status, "submitted", "{:#?}", sub.validation);
+        s.review(c3, true, "", &Actor::new("reviewer", None)).await.unwrap();
+        assert_eq!(value(&s, "CN_RURAL_POOR_POP", "130105").await, Some(7.0), "the county total, derived from its cells");
+        assert_eq!(value(&s, "CN_RURAL_POOR_POP", "CN").await, Some(49.0));
+        assert!((value(&s, "SI_POV_NAHC", "CN").await.unwrap() - 49.0 / 600.0 * 100.0).abs() < 1e-6);
+
         // Approved figures are locked: a correction needs a reason and is a revision.
         assert!(s.submit(b, county_file("130104", 31.0, 15.0, 300.0, 10.33), opts("b2.csv", "reporter2"), "", false).await.is_err());
         let c = s
@@ -151,7 +164,7 @@ async fn a_round_over_the_counties_of_hebei() {
             .unwrap();
         assert_eq!(c.import.as_ref().unwrap().revised, 3, "{:?}", c.import);
         s.review(b, true, "", &Actor::new("reviewer", None)).await.unwrap();
-        assert_eq!(value(&s, "CN_RURAL_POOR_POP", "CN").await, Some(43.0));
+        assert_eq!(value(&s, "CN_RURAL_POOR_POP", "CN").await, Some(50.0));
         let events = s.task_events(a).await.unwrap();
         assert_eq!(events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["submit", "return", "submit", "approve"]);
         assert_eq!(events[1].comment, "the female count looks low: check against the registry");
@@ -173,12 +186,12 @@ async fn a_round_over_the_counties_of_hebei() {
 
         assert!(s.overdue_tasks(round, "2099-03-31").await.unwrap().is_empty(), "not before the deadline has passed");
         let overdue = s.overdue_tasks(round, "2099-04-01").await.unwrap();
-        assert_eq!(overdue.len(), counties - 2, "every county but the two that reported");
+        assert_eq!(overdue.len(), counties - 3, "every county but the three that reported");
         assert!(overdue.iter().all(|t| t.area_code != "130102" && t.area_code != "130104"));
 
         let c = s.completeness(round).await.unwrap();
         assert_eq!(c.len(), 1);
-        assert_eq!((c[0].completeness.expected as usize, c[0].completeness.received, c[0].completeness.on_time), (counties, 2, 2));
+        assert_eq!((c[0].completeness.expected as usize, c[0].completeness.received, c[0].completeness.on_time), (counties, 3, 3));
         assert!(s.verify_audit().await.unwrap().broken.is_none());
     }
 }
