@@ -432,9 +432,6 @@ impl Store {
         if !approve {
             return Ok((next, None));
         }
-        if let Some(b) = task.batch_id {
-            self.publish_batch(b, actor).await?;
-        }
         let round = self.round(&task.round_id.to_string()).await?.ok_or_else(|| StoreError::Corrupt("task without round".into()))?;
         let periods = crate::recommendations::split(&round.periods);
         let rolled = self.roll_up(&task.indicator_list(), &periods, std::slice::from_ref(&task.area_code), actor).await?;
@@ -466,6 +463,16 @@ impl Store {
             }
             sqlx::query("INSERT INTO task_event (task_id, at, actor, action, comment, batch_id) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(task.id).bind(&now).bind(&actor.name).bind(action).bind(comment).bind(batch).execute(&mut *tx).await?;
+            // Approved figures are published with the approval, in the same transaction.
+            if let (TaskStatus::Approved, Some(b)) = (next, batch) {
+                let n = sqlx::query("UPDATE batch SET published_at = $2 WHERE id = $1 AND published_at IS NULL")
+                    .bind(b).bind(&now).execute(&mut *tx).await?.rows_affected();
+                if n > 0 {
+                    append_audit!(&mut *tx, pg, &AuditEntry {
+                        actor, action: "batch.publish", entity: "batch", entity_id: &b.to_string(), old_value: None, new_value: Some(now.clone()), reason: "approved",
+                    });
+                }
+            }
             append_audit!(&mut *tx, pg, &AuditEntry {
                 actor, action: "task.status", entity: "task", entity_id: &task.id.to_string(),
                 old_value: Some(task.status.clone()), new_value: Some(next.as_str().to_string()), reason: comment,

@@ -40,6 +40,8 @@ pub struct ImportOptions {
     pub allowed_areas: Option<Vec<String>>,
     /// Why (recorded in the audit trail), e.g. "correction of 2023 county returns".
     pub reason: String,
+    /// Publish the batch in the same transaction (derived values of approved figures).
+    pub publish: bool,
 }
 
 impl ImportOptions {
@@ -54,6 +56,7 @@ impl ImportOptions {
             actor: crate::Actor::system(),
             allowed_areas: None,
             reason: String::new(),
+            publish: false,
         }
     }
 }
@@ -528,10 +531,11 @@ impl Store {
         }
         // Reference content (the demo's official series) is public from the start; anything
         // else waits for an administrator to publish it.
-        let published = (opts.kind == ProvenanceKind::Reference).then(|| now.clone());
+        let published = (opts.kind == ProvenanceKind::Reference || opts.publish).then(|| now.clone());
         let summary = serde_json::json!({
             "source": opts.source_name, "rows": report.rows, "inserted": report.inserted,
             "revised": report.revised, "unchanged": report.unchanged, "scope_area": report.scope_area,
+            "published": published.is_some(),
         })
         .to_string();
         let batch_text = batch.to_string();
