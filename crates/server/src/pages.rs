@@ -20,6 +20,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("message.html", include_str!("../templates/message.html")),
     ("tasks.html", include_str!("../templates/tasks.html")),
     ("task.html", include_str!("../templates/task.html")),
+    ("round.html", include_str!("../templates/round.html")),
+    ("rounds.html", include_str!("../templates/rounds.html")),
 ];
 
 /// The interface language.

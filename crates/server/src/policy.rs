@@ -58,6 +58,8 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("POST", "/api/v1/tasks/{id}/questions", Action::ReadTasks),
     ("GET", "/api/v1/rounds/{round}/questions", Action::ReadTasks),
     ("POST", "/api/v1/questions/{id}/answer", Action::Administer),
+    ("GET", "/rounds", Action::ReadTasks),
+    ("GET", "/rounds/{round}", Action::ReadTasks),
     ("GET", "/tasks", Action::ReadTasks),
     ("GET", "/tasks/{id}", Action::ReadTasks),
     ("POST", "/tasks/{id}/form", Action::WriteObservations),

@@ -147,6 +147,12 @@ async fn a_round_over_http_with_scoped_tasks() {
 
         let (_, c, _) = env.call("GET", "/api/v1/rounds/DIBAO-2023/completeness", "admin", None).await;
         assert_eq!((c[0]["department"].as_str(), c[0]["received"].as_u64(), c[0]["approved"].as_u64()), (Some("MCA"), Some(1), Some(1)));
+        let (st, _, page) = env.call("GET", "/rounds/DIBAO-2023?lang=en", "coordinator", None).await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(page.contains("Persons receiving dibao at year end.") && page.contains("Count persons or households?"), "{page}");
+        assert!(page.contains("<th scope=\"row\">MCA</th>"), "{page}");
+        let (_, _, zh) = env.call("GET", "/rounds/DIBAO-2023?lang=zh", "coordinator", None).await;
+        assert!(zh.contains("完整性与及时性") && zh.contains("年末低保对象人数。"));
         let (_, t, _) = env.call("GET", &format!("/api/v1/tasks/{id}"), "reporter", None).await;
         assert_eq!(t["history"].as_array().unwrap().len(), 2);
     }

@@ -128,6 +128,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/tasks/{id}/questions", "ACRVN"),
     ("GET", "/api/v1/rounds/{round}/questions", "ACRVN"),
     ("POST", "/api/v1/questions/{id}/answer", "A"),
+    ("GET", "/rounds", "ACRVN"),
+    ("GET", "/rounds/{round}", "ACRVN"),
     ("GET", "/tasks", "ACRVN"),
     ("GET", "/tasks/{id}", "ACRVN"),
     ("POST", "/tasks/{id}/form", "ACR"),

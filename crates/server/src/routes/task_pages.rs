@@ -27,6 +27,78 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(upload))
         .routes(routes!(review_form))
         .routes(routes!(form_script))
+        .routes(routes!(rounds_page))
+        .routes(routes!(round_page))
+}
+
+/// The rounds.
+#[utoipa::path(get, path = "/rounds", tag = "pages", responses((status = 200, description = "HTML")))]
+async fn rounds_page(
+    State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    let lang = lang_of(&raw, &headers);
+    let rounds = s.store.rounds().await?;
+    let who = caller.principal.as_ref().map(|p| p.username.clone());
+    Ok(pages::render("rounds.html", lang, minijinja::context! { rounds => v(&rounds), here => "/rounds", signed_in => who }))
+}
+
+/// A round: its items with guidance, completeness and timeliness by department, overdue tasks,
+/// and the questions on the tasks the caller may see.
+#[utoipa::path(get, path = "/rounds/{round}", tag = "pages", params(("round" = String, Path, description = "Id or code")), responses((status = 200, description = "HTML")))]
+async fn round_page(
+    State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    let lang = lang_of(&raw, &headers);
+    let Some(round) = s.store.round(&code).await? else {
+        return Ok(pages::message(lang, "not_found", &format!("round {code}"), StatusCode::NOT_FOUND));
+    };
+    let cat = s.store.catalogue().await?;
+    let guidance = s.store.round_guidance(round.id).await?;
+    let mut items: Vec<serde_json::Value> = guidance
+        .iter()
+        .map(|(code, (en, zh))| {
+            let name = cat
+                .indicators
+                .get(code)
+                .map(|(i, _)| if lang == Lang::Zh { i.name_zh.clone() } else { i.name_en.clone() })
+                .unwrap_or_default();
+            serde_json::json!({ "code": code, "name": name, "guidance": if lang == Lang::Zh && !zh.is_empty() { zh } else { en } })
+        })
+        .collect();
+    items.sort_by(|a, b| a["code"].as_str().cmp(&b["code"].as_str()));
+    let completeness = s.store.completeness(round.id).await?;
+    let overdue = s.store.overdue_tasks(round.id, &rightstat_store::now_rfc3339()[..10]).await?.len();
+    let idx = s.store.area_index().await?;
+    let tasks: std::collections::HashMap<i64, TaskRow> =
+        s.store.tasks(round.id, None, None).await?.into_iter().map(|t| (t.id, t)).collect();
+    let questions: Vec<_> = s
+        .store
+        .round_questions(round.id)
+        .await?
+        .into_iter()
+        .filter(|q| {
+            tasks.get(&q.task_id).is_some_and(|t| {
+                let chain: Vec<String> = idx.chain(&t.area_code).into_iter().map(String::from).collect();
+                may_see(&caller, t, &chain)
+            })
+        })
+        .collect();
+    let who = caller.principal.as_ref().map(|p| p.username.clone());
+    Ok(pages::render(
+        "round.html",
+        lang,
+        minijinja::context! {
+            round => v(&round), items => v(&items), completeness => v(&completeness), overdue => overdue, questions => v(&questions),
+            here => format!("/rounds/{}", round.code), signed_in => who,
+        },
+    ))
 }
 
 fn lang_of(raw: &Option<String>, headers: &HeaderMap) -> Lang {
