@@ -251,6 +251,12 @@ async fn approval_latency() {
                 };
                 let n2 = s.observations(&f).await.unwrap().len();
                 let q2 = t.elapsed().as_secs_f64();
+                let t = Instant::now();
+                let csv = "indicator,area,period,value\nCN_RURAL_POOR_POP,CN,2031,1\nCN_RURAL_POOR_POP,13,2031,1\nCN_RURAL_POOR_POP,1301,2031,1\n";
+                let mut o = ImportOptions::new("probe", rightstat_store::formats::Format::Csv);
+                o.kind = rightstat_core::observation::ProvenanceKind::Computation;
+                s.import_observations(std::io::Cursor::new(csv.as_bytes().to_vec()), o).await.unwrap();
+                println!("  {backend}: a 3-row import {:.0} ms", t.elapsed().as_secs_f64() * 1e3);
                 println!("  {backend}: children query {:.0} ms ({n} rows), own-subtree query {:.0} ms ({n2} rows)", q * 1e3, q2 * 1e3);
                 println!("  {backend}: roll_up alone {:.0} ms, catalogue {:.0} ms, area index {:.0} ms", r * 1e3, c * 1e3, ai * 1e3);
             }
