@@ -56,6 +56,19 @@ impl Lang {
     }
 }
 
+impl Lang {
+    /// The language of a page request: `lang` from its raw query string, then as [`Lang::pick`].
+    pub fn of_request(raw_query: Option<&str>, headers: &HeaderMap) -> Lang {
+        let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(raw_query.unwrap_or("")).unwrap_or_default();
+        Lang::pick(pairs.into_iter().find(|(k, _)| k == "lang").map(|(_, v)| v).as_deref(), headers)
+    }
+}
+
+/// The signed-in user's name for the page header, if any.
+pub fn signed_in(caller: &crate::auth::Caller) -> Option<String> {
+    caller.principal.as_ref().map(|p| p.username.clone())
+}
+
 type Messages = HashMap<String, HashMap<String, String>>;
 
 fn messages() -> &'static Messages {

@@ -55,7 +55,7 @@ pub struct TaskRow {
 
 impl TaskRow {
     pub fn indicator_list(&self) -> Vec<String> {
-        crate::recommendations::split(&self.indicators)
+        crate::lists::split(&self.indicators)
     }
     fn status(&self) -> Result<TaskStatus> {
         self.status.parse().map_err(StoreError::Corrupt)
@@ -292,7 +292,7 @@ impl Store {
         for r in rows {
             w.write_record(&r).map_err(io)?;
         }
-        String::from_utf8(w.into_inner().map_err(|e| StoreError::Invalid(e.to_string()))?).map_err(|e| StoreError::Invalid(e.to_string()))
+        crate::formats::csv_into_string(w)
     }
 
     /// The same template as an Excel workbook (the header frozen, the value column to fill in).
@@ -330,7 +330,7 @@ impl Store {
         header.extend(["value", "unit_mult", "footnote"].map(String::from));
         let mut rows = Vec::new();
         for ind in &inds {
-            for period in crate::recommendations::split(&round.periods) {
+            for period in crate::lists::split(&round.periods) {
                 // The total, then each code of each required dimension (others at the total).
                 let mut cells: Vec<Vec<(String, String)>> = vec![vec![]];
                 for d in &ind.required_dimensions {
@@ -372,7 +372,7 @@ impl Store {
         read_opts.allowed_areas = Some(vec![task.area_code.clone()]);
         let (rows, mut row_errors, n) = self.read_observations(std::io::Cursor::new(bytes.clone()), read_opts).await?;
         let wanted = task.indicator_list();
-        let periods = crate::recommendations::split(&round.periods);
+        let periods = crate::lists::split(&round.periods);
         for (line, o) in &rows {
             if !wanted.contains(&o.indicator) {
                 row_errors.push(RowError {
@@ -433,7 +433,7 @@ impl Store {
             return Ok((next, None));
         }
         let round = self.round(&task.round_id.to_string()).await?.ok_or_else(|| StoreError::Corrupt("task without round".into()))?;
-        let periods = crate::recommendations::split(&round.periods);
+        let periods = crate::lists::split(&round.periods);
         let rolled = self.roll_up(&task.indicator_list(), &periods, std::slice::from_ref(&task.area_code), actor).await?;
         Ok((next, Some(rolled)))
     }
@@ -801,7 +801,7 @@ fn derived_csv(rows: &[(String, String, String, String, f64, String)], cat: &rig
         rec.extend([r.4.to_string(), "RightStat roll-up".into(), r.5.clone()]);
         w.write_record(&rec).map_err(io)?;
     }
-    String::from_utf8(w.into_inner().map_err(|e| StoreError::Invalid(e.to_string()))?).map_err(|e| StoreError::Invalid(e.to_string()))
+    crate::formats::csv_into_string(w)
 }
 
 fn level_name(l: AreaLevel) -> &'static str {

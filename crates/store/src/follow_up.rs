@@ -7,8 +7,9 @@
 //! "the situation improved".
 
 use crate::audit::{Actor, AuditEntry, append_audit};
+use crate::lists::{join, split};
 use crate::observations::{ObservationFilter, Visibility};
-use crate::recommendations::{RecommendationFilter, RecommendationRow, join, split, union};
+use crate::recommendations::{RecommendationFilter, RecommendationRow, union};
 use crate::{Backend, Result, Store, StoreError, on_pool};
 use rightstat_core::measure::{Measure, is_iso_date};
 use rightstat_core::recommendation::{Assessor, Better, Cluster, ImplementationStatus, Trend, asked_breakdowns, trend_since};
@@ -263,6 +264,14 @@ impl Store {
 
     // ---- links ----------------------------------------------------------------------------
 
+    /// Whether a row exists; `sql` is a constant `SELECT 1 FROM … WHERE … = $1`. The link
+    /// methods check their codes this way instead of loading whole registers (the demo links
+    /// hundreds of recommendations at start-up).
+    async fn exists(&self, sql: &'static str, key: &str) -> Result<bool> {
+        let row: Option<(i32,)> = on_pool!(self, p => sqlx::query_as(sql).bind(key).fetch_optional(p).await?);
+        Ok(row.is_some())
+    }
+
     async fn require_recommendation(&self, uid: &str) -> Result<RecommendationRow> {
         self.recommendation(uid).await?.ok_or_else(|| StoreError::NotFound(format!("recommendation {uid}")))
     }
@@ -270,7 +279,7 @@ impl Store {
     /// Records that a measure answers a recommendation.
     pub async fn link_measure(&self, measure: &str, uid: &str, actor: &Actor) -> Result<()> {
         self.require_recommendation(uid).await?;
-        if self.measure(measure).await?.is_none() {
+        if !self.exists("SELECT 1 FROM measure WHERE code = $1", measure).await? {
             return Err(StoreError::NotFound(format!("measure {measure}")));
         }
         self.link(
@@ -288,13 +297,14 @@ impl Store {
     /// (when `None`, they are recognised from its text by the breakdown rules).
     pub async fn link_indicator(&self, uid: &str, indicator: &str, breakdowns: Option<Vec<String>>, actor: &Actor) -> Result<()> {
         let rec = self.require_recommendation(uid).await?;
-        let cat = self.catalogue().await?;
-        if !cat.indicators.contains_key(indicator) {
+        if !self.exists("SELECT 1 FROM indicator WHERE code = $1", indicator).await? {
             return Err(StoreError::NotFound(format!("indicator {indicator}")));
         }
         let asked = breakdowns.unwrap_or_else(|| asked_breakdowns(&rightstat_core::reference::clusters().1, &rec.text));
-        if let Some(d) = asked.iter().find(|d| !cat.codelists.contains_key(d.as_str())) {
-            return Err(StoreError::Invalid(format!("breakdown {d} is not a known dimension")));
+        for d in &asked {
+            if !self.exists("SELECT 1 FROM codelist WHERE id = $1", d).await? {
+                return Err(StoreError::Invalid(format!("breakdown {d} is not a known dimension")));
+            }
         }
         self.link(
             "INSERT INTO recommendation_indicator (uid, indicator_code, breakdowns) VALUES ($1, $2, $3) \
@@ -312,7 +322,7 @@ impl Store {
     /// Assigns a recommendation to a department as lead or contributing.
     pub async fn assign_department(&self, uid: &str, department: &str, lead: bool, actor: &Actor) -> Result<()> {
         self.require_recommendation(uid).await?;
-        if !self.departments().await?.iter().any(|d| d.code == department) {
+        if !self.exists("SELECT 1 FROM department WHERE code = $1", department).await? {
             return Err(StoreError::NotFound(format!("department {department}")));
         }
         self.link(
@@ -664,5 +674,5 @@ pub fn follow_up_csv(rows: &[RecommendationFollowUp]) -> Result<String> {
         ])
         .map_err(io)?;
     }
-    String::from_utf8(w.into_inner().map_err(|e| StoreError::Invalid(e.to_string()))?).map_err(|e| StoreError::Invalid(e.to_string()))
+    crate::formats::csv_into_string(w)
 }

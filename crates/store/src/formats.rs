@@ -172,3 +172,9 @@ pub fn write_observations<W: Write>(out: W, format: Format, rows: &[ObservationR
     }
     w.flush()
 }
+
+/// The text a CSV writer over memory produced (generated files: templates, exports, derived rows).
+pub(crate) fn csv_into_string(w: csv::Writer<Vec<u8>>) -> crate::Result<String> {
+    let bytes = w.into_inner().map_err(|e| crate::StoreError::Invalid(e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| crate::StoreError::Invalid(e.to_string()))
+}

@@ -19,6 +19,7 @@ mod demo;
 pub mod follow_up;
 pub mod formats;
 pub mod import;
+mod lists;
 mod observations;
 pub mod recommendations;
 mod seed;

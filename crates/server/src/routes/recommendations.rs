@@ -9,7 +9,7 @@
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::pages::{self, Lang, v};
+use crate::pages::{self, Lang, signed_in, v};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -347,10 +347,6 @@ async fn put_measure(
 
 // ---- pages -----------------------------------------------------------------------------
 
-fn signed_in(caller: &Caller) -> Option<String> {
-    caller.principal.as_ref().map(|p| p.username.clone())
-}
-
 /// The recommendations page: filters, the list, and a CSV link for the same selection.
 #[utoipa::path(get, path = "/recommendations", tag = "pages", params(RecQuery), responses((status = 200, description = "HTML")))]
 async fn list_page(
@@ -414,7 +410,7 @@ async fn detail_page(
     Path(uid): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let lang = Lang::pick(lang_param(raw.as_deref()).as_deref(), &headers);
+    let lang = Lang::of_request(raw.as_deref(), &headers);
     let r = match one(&s, &caller, &uid).await {
         Ok(r) => r,
         Err(ApiError::NotFound(m)) => return pages::message(lang, "not_found", &m, StatusCode::NOT_FOUND),
@@ -467,10 +463,6 @@ async fn detail_page(
     )
 }
 
-fn lang_param(raw: Option<&str>) -> Option<String> {
-    serde_urlencoded::from_str::<Vec<(String, String)>>(raw.unwrap_or("")).ok()?.into_iter().find(|(k, _)| k == "lang").map(|(_, v)| v)
-}
-
 /// The measures register as a page.
 #[utoipa::path(get, path = "/measures", tag = "pages", responses((status = 200, description = "HTML")))]
 async fn measures_page(
@@ -479,7 +471,7 @@ async fn measures_page(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let lang = Lang::pick(lang_param(raw.as_deref()).as_deref(), &headers);
+    let lang = Lang::of_request(raw.as_deref(), &headers);
     match s.store.measures().await {
         Ok(list) => {
             let view: Vec<serde_json::Value> = list.iter().map(|m| serde_json::to_value(m).unwrap_or_default()).collect();
@@ -503,7 +495,7 @@ async fn measure_page(
     Path(code): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let lang = Lang::pick(lang_param(raw.as_deref()).as_deref(), &headers);
+    let lang = Lang::of_request(raw.as_deref(), &headers);
     let result: ApiResult<Response> = async {
         let Some(m) = s.store.measure(&code).await? else {
             return Ok(pages::message(lang, "not_found", &format!("measure {code}"), StatusCode::NOT_FOUND));

@@ -49,6 +49,25 @@ pub(crate) fn may_see(caller: &Caller, t: &TaskRow, chain: &[String]) -> bool {
     })
 }
 
+/// The same, for a task whose area chain comes from an area index (lists of tasks).
+fn may_see_in(caller: &Caller, t: &TaskRow, idx: &rightstat_store::AreaIndex) -> bool {
+    let chain: Vec<String> = idx.chain(&t.area_code).into_iter().map(String::from).collect();
+    may_see(caller, t, &chain)
+}
+
+/// The questions of a round on the tasks the caller may see (the API and the round page).
+pub(crate) async fn visible_questions(s: &AppState, caller: &Caller, round_id: i64) -> ApiResult<Vec<Question>> {
+    let idx = s.store.area_index().await?;
+    let tasks: std::collections::HashMap<i64, TaskRow> =
+        s.store.tasks(round_id, None, None).await?.into_iter().map(|t| (t.id, t)).collect();
+    Ok(s.store
+        .round_questions(round_id)
+        .await?
+        .into_iter()
+        .filter(|q| tasks.get(&q.task_id).is_some_and(|t| may_see_in(caller, t, &idx)))
+        .collect())
+}
+
 async fn load_task(s: &AppState, caller: &Caller, id: i64) -> ApiResult<(TaskRow, Vec<String>)> {
     let t = s.store.task(id).await?.ok_or_else(|| ApiError::NotFound(format!("task {id}")))?;
     let chain = s.store.area_chain(&t.area_code).await?;
@@ -115,14 +134,8 @@ async fn round_tasks(
             s.store.overdue_tasks(id, &rightstat_store::now_rfc3339()[..10]).await?.into_iter().map(|t| t.id).collect();
         tasks.retain(|t| late.contains(&t.id));
     }
-    let visible = tasks
-        .into_iter()
-        .filter(|t| q.status.as_ref().is_none_or(|st| &t.status == st))
-        .filter(|t| {
-            let chain: Vec<String> = idx.chain(&t.area_code).into_iter().map(String::from).collect();
-            may_see(&caller, t, &chain)
-        })
-        .collect();
+    let visible =
+        tasks.into_iter().filter(|t| q.status.as_ref().is_none_or(|st| &t.status == st)).filter(|t| may_see_in(&caller, t, &idx)).collect();
     Ok(Json(visible))
 }
 
@@ -311,20 +324,7 @@ async fn questions(
     Path(round): Path<String>,
 ) -> ApiResult<Json<Vec<Question>>> {
     let id = round_id(&s, &round).await?;
-    let idx = s.store.area_index().await?;
-    let tasks: std::collections::HashMap<i64, TaskRow> = s.store.tasks(id, None, None).await?.into_iter().map(|t| (t.id, t)).collect();
-    let visible = s
-        .store
-        .round_questions(id)
-        .await?
-        .into_iter()
-        .filter(|q| {
-            tasks.get(&q.task_id).is_some_and(|t| {
-                let chain: Vec<String> = idx.chain(&t.area_code).into_iter().map(String::from).collect();
-                may_see(&caller, t, &chain)
-            })
-        })
-        .collect();
+    let visible = visible_questions(&s, &caller, id).await?;
     Ok(Json(visible))
 }
 

@@ -6,7 +6,7 @@
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::pages::{self, Lang, v};
+use crate::pages::{self, Lang, signed_in, v};
 use crate::routes::rounds::may_see;
 use axum::Extension;
 use axum::extract::{Form, Multipart, Path, RawQuery, State};
@@ -39,9 +39,9 @@ async fn rounds_page(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    let lang = lang_of(&raw, &headers);
+    let lang = Lang::of_request(raw.as_deref(), &headers);
     let rounds = s.store.rounds().await?;
-    let who = caller.principal.as_ref().map(|p| p.username.clone());
+    let who = signed_in(&caller);
     Ok(pages::render("rounds.html", lang, minijinja::context! { rounds => v(&rounds), here => "/rounds", signed_in => who }))
 }
 
@@ -55,7 +55,7 @@ async fn round_page(
     Path(code): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    let lang = lang_of(&raw, &headers);
+    let lang = Lang::of_request(raw.as_deref(), &headers);
     let Some(round) = s.store.round(&code).await? else {
         return Ok(pages::message(lang, "not_found", &format!("round {code}"), StatusCode::NOT_FOUND));
     };
@@ -75,22 +75,8 @@ async fn round_page(
     items.sort_by(|a, b| a["code"].as_str().cmp(&b["code"].as_str()));
     let completeness = s.store.completeness(round.id).await?;
     let overdue = s.store.overdue_tasks(round.id, &rightstat_store::now_rfc3339()[..10]).await?.len();
-    let idx = s.store.area_index().await?;
-    let tasks: std::collections::HashMap<i64, TaskRow> =
-        s.store.tasks(round.id, None, None).await?.into_iter().map(|t| (t.id, t)).collect();
-    let questions: Vec<_> = s
-        .store
-        .round_questions(round.id)
-        .await?
-        .into_iter()
-        .filter(|q| {
-            tasks.get(&q.task_id).is_some_and(|t| {
-                let chain: Vec<String> = idx.chain(&t.area_code).into_iter().map(String::from).collect();
-                may_see(&caller, t, &chain)
-            })
-        })
-        .collect();
-    let who = caller.principal.as_ref().map(|p| p.username.clone());
+    let questions = crate::routes::rounds::visible_questions(&s, &caller, round.id).await?;
+    let who = signed_in(&caller);
     Ok(pages::render(
         "round.html",
         lang,
@@ -101,9 +87,12 @@ async fn round_page(
     ))
 }
 
-fn lang_of(raw: &Option<String>, headers: &HeaderMap) -> Lang {
-    let q = serde_urlencoded::from_str::<Vec<(String, String)>>(raw.as_deref().unwrap_or("")).unwrap_or_default();
-    Lang::pick(q.into_iter().find(|(k, _)| k == "lang").map(|(_, v)| v).as_deref(), headers)
+/// A submitted task the caller may review: the policy allows reviewing at the level above.
+fn awaits_review_by(grants: &[rightstat_core::policy::Grant], t: &TaskRow, chain: &[String]) -> bool {
+    let above: Vec<&str> = chain.iter().skip(1).map(String::as_str).collect();
+    t.status == "submitted"
+        && !above.is_empty()
+        && rightstat_core::policy::decide(Some(grants), Action::Review, Some(&above)) == rightstat_core::policy::Decision::Allow
 }
 
 fn csrf(caller: &Caller) -> String {
@@ -121,7 +110,7 @@ async fn tasks_page(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    let lang = lang_of(&raw, &headers);
+    let lang = Lang::of_request(raw.as_deref(), &headers);
     let idx = s.store.area_index().await?;
     let mut rows = Vec::new();
     for r in s.store.rounds().await?.into_iter().filter(|r| r.status == "open") {
@@ -134,9 +123,7 @@ async fn tasks_page(
                     && chain.contains(&g.area)
                     && g.department.as_ref().is_none_or(|d| *d == t.department_code)
             });
-            let review =
-                grants.iter().any(|g| matches!(g.role, Role::Reviewer | Role::Administrator) && chain.iter().skip(1).any(|a| *a == g.area))
-                    && t.status == "submitted";
+            let review = awaits_review_by(grants, &t, &chain);
             if mine || review {
                 let name = s.store.area(&t.area_code).await?.map(|a| a.name_zh).unwrap_or_default();
                 rows.push(serde_json::json!({
@@ -146,7 +133,7 @@ async fn tasks_page(
             }
         }
     }
-    let who = caller.principal.as_ref().map(|p| p.username.clone());
+    let who = signed_in(&caller);
     Ok(pages::render("tasks.html", lang, minijinja::context! { tasks => v(&rows), here => "/tasks", signed_in => who }))
 }
 
@@ -220,10 +207,7 @@ async fn render_task(s: &AppState, caller: &Caller, id: i64, lang: Lang, view: V
             Action::WriteObservations,
             Some(&chain.iter().map(String::as_str).collect::<Vec<_>>()),
         ) == rightstat_core::policy::Decision::Allow;
-    let above: Vec<&str> = chain.iter().skip(1).map(String::as_str).collect();
-    let can_review = t.status == "submitted"
-        && !above.is_empty()
-        && rightstat_core::policy::decide(Some(grants), Action::Review, Some(&above)) == rightstat_core::policy::Decision::Allow;
+    let can_review = awaits_review_by(grants, &t, &chain);
     let area_name = s.store.area(&t.area_code).await?.map(|a| a.name_zh).unwrap_or_default();
     let (findings, row_errors) = match &view.submission {
         Some(sub) => (v(&sub.validation.findings), v(&sub.validation.row_errors)),
@@ -237,7 +221,7 @@ async fn render_task(s: &AppState, caller: &Caller, id: i64, lang: Lang, view: V
             task => v(&t), round => v(&round), area_name => area_name, groups => v(&groups), csrf => csrf(caller),
             can_submit => can_submit, can_review => can_review, message_key => view.message_key, refused => view.refused,
             findings => findings, row_errors => row_errors, comment => view.comment, history => v(&history),
-            here => format!("/tasks/{}", t.id), signed_in => caller.principal.as_ref().map(|p| p.username.clone()),
+            here => format!("/tasks/{}", t.id), signed_in => signed_in(caller),
         },
     ))
 }
@@ -259,7 +243,7 @@ async fn task_page(
     Path(id): Path<i64>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    render_task(&s, &caller, id, lang_of(&raw, &headers), empty_view()).await
+    render_task(&s, &caller, id, Lang::of_request(raw.as_deref(), &headers), empty_view()).await
 }
 
 /// The form's cells as an import file.
@@ -343,7 +327,7 @@ async fn form_submit(
     RawQuery(raw): RawQuery,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> ApiResult<Response> {
-    let lang = lang_of(&raw, &headers);
+    let lang = Lang::of_request(raw.as_deref(), &headers);
     let t = s.store.task(id).await?.ok_or_else(|| ApiError::NotFound(format!("task {id}")))?;
     let field = |k: &str| fields.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let csv = form_csv(&t, &fields);
@@ -368,7 +352,7 @@ async fn upload(
     RawQuery(raw): RawQuery,
     mut mp: Multipart,
 ) -> ApiResult<Response> {
-    let lang = lang_of(&raw, &headers);
+    let lang = Lang::of_request(raw.as_deref(), &headers);
     let (mut bytes, mut name, mut comment) = (Vec::new(), String::from("upload"), String::new());
     while let Some(field) = mp.next_field().await.map_err(|e| ApiError::BadRequest(format!("upload: {e}")))? {
         match field.name() {
@@ -400,7 +384,7 @@ async fn review_form(
     RawQuery(raw): RawQuery,
     Form(f): Form<ReviewForm>,
 ) -> ApiResult<Response> {
-    let lang = lang_of(&raw, &headers);
+    let lang = Lang::of_request(raw.as_deref(), &headers);
     let t = s.store.task(id).await?.ok_or_else(|| ApiError::NotFound(format!("task {id}")))?;
     let chain = s.store.area_chain(&t.area_code).await?;
     let above: Vec<&str> = chain.iter().skip(1).map(String::as_str).collect();

@@ -11,6 +11,7 @@ mod upr_info;
 
 use crate::audit::{Actor, AuditEntry, append_audit};
 use crate::import::RowError;
+use crate::lists::{join, split};
 use crate::{Backend, Result, Store, StoreError, on_pool};
 use rightstat_core::recommendation::{Response, cited_paragraphs};
 use serde::Serialize;
@@ -115,14 +116,6 @@ pub struct RecommendationFilter {
     pub department: Option<String>,
     /// Answered by this measure.
     pub measure: Option<String>,
-}
-
-pub(crate) fn split(s: &str) -> Vec<String> {
-    s.split('|').filter(|x| !x.is_empty()).map(String::from).collect()
-}
-
-pub(crate) fn join(v: &[String]) -> String {
-    v.join("|")
 }
 
 pub(crate) fn union(into: &mut Vec<String>, more: &[String]) {
