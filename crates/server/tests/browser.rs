@@ -177,9 +177,20 @@ impl Driver {
         self.cmd("POST", &format!("/element/{e}/value"), serde_json::json!({ "text": text }));
     }
 
+    /// Clicks a link or a submit button and waits until the old page is gone, so the next lookup
+    /// cannot find an element of the page being left (every click in these tests leaves the page).
     fn click(&self, css: &str) {
+        let page = self.find("html");
         let e = self.find(css);
         self.cmd("POST", &format!("/element/{e}/click"), serde_json::json!({}));
+        let url = format!("{}/session/{}/element/{page}/name", self.base, self.session);
+        for _ in 0..200 {
+            // The old page's element goes stale (an error) once the new page has replaced it.
+            if ureq::get(&url).call().is_err() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
     }
 
     fn text(&self, css: &str) -> String {
