@@ -65,6 +65,17 @@ pub enum RoundCmd {
     Completeness { round: String },
     /// What happened to a task.
     History { task: i64 },
+    /// Figures reported by two departments: the preferred source's (official) beside the
+    /// other's, differing ones first.
+    Discrepancies {
+        round: String,
+        /// Only those that differ.
+        #[arg(long)]
+        differing: bool,
+        /// Write CSV instead of a table.
+        #[arg(long)]
+        csv: bool,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -149,10 +160,17 @@ pub async fn run(store: &Store, cmd: RoundCmd) -> Result<ExitCode> {
                         f.severity, f.indicator, f.area, f.period, f.cell, f.message_en, f.expected
                     )?;
                 }
-                match (&s.import, s.dry_run) {
-                    (Some(i), _) => writeln!(out, "task {task}: {} ({} values recorded, {} revised)", s.status, i.inserted, i.revised)?,
-                    (None, true) => writeln!(out, "task {task}: dry run, nothing saved")?,
-                    (None, false) => writeln!(out, "task {task}: refused, nothing saved")?,
+                match (s.accepted, s.dry_run) {
+                    (true, _) => {
+                        let (inserted, revised) = s.import.as_ref().map_or((0, 0), |i| (i.inserted, i.revised));
+                        write!(out, "task {task}: {} ({inserted} values recorded, {revised} revised", s.status)?;
+                        if s.second_source_values > 0 {
+                            write!(out, "; {} kept as a second source", s.second_source_values)?;
+                        }
+                        writeln!(out, ")")?;
+                    }
+                    (false, true) => writeln!(out, "task {task}: dry run, nothing saved")?,
+                    (false, false) => writeln!(out, "task {task}: refused, nothing saved")?,
                 }
             }
             if s.validation.has_errors() {
@@ -189,6 +207,66 @@ pub async fn run(store: &Store, cmd: RoundCmd) -> Result<ExitCode> {
                     "{:<10} {:>8} {:>8} {:>8} {:>8} {:>12.1}% {:>10.1}%",
                     c.department, k.expected, k.received, k.on_time, k.approved, c.completeness_pct, c.timeliness_pct
                 )?;
+            }
+        }
+        RoundCmd::Discrepancies { round, differing, csv } => {
+            let id = round_id(store, &round).await?;
+            let rows: Vec<_> = store.discrepancies(id, None).await?.into_iter().filter(|d| d.differs || !differing).collect();
+            let num = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
+            if csv {
+                let mut w = csv::Writer::from_writer(Vec::new());
+                w.write_record([
+                    "indicator",
+                    "area",
+                    "period",
+                    "cell",
+                    "preferred_department",
+                    "preferred_value",
+                    "other_department",
+                    "other_value",
+                    "difference",
+                    "difference_pct",
+                ])?;
+                for d in &rows {
+                    w.write_record([
+                        &d.indicator,
+                        &d.area,
+                        &d.period,
+                        &d.cell_key,
+                        &d.preferred_department,
+                        &num(d.preferred_value),
+                        &d.other_department,
+                        &num(d.other_value),
+                        &num(d.difference),
+                        &num(d.difference_pct),
+                    ])?;
+                }
+                out.write_all(&w.into_inner()?)?;
+            } else {
+                writeln!(
+                    out,
+                    "{:<22} {:<8} {:<6} {:<22} {:>14} {:>14} {:>10}",
+                    "INDICATOR", "AREA", "PERIOD", "CELL", "PREFERRED", "OTHER", "DIFF %"
+                )?;
+                for d in &rows {
+                    let pct = match (d.differs, d.difference_pct) {
+                        (false, _) => "agree".to_string(),
+                        (true, Some(p)) => format!("{p:+.1}"),
+                        (true, None) => "-".into(),
+                    };
+                    writeln!(
+                        out,
+                        "{:<22} {:<8} {:<6} {:<22} {:>14} {:>14} {:>10}",
+                        d.indicator,
+                        d.area,
+                        d.period,
+                        d.cell_key.trim_matches('|'),
+                        format!("{} {}", num(d.preferred_value), d.preferred_department),
+                        format!("{} {}", num(d.other_value), d.other_department),
+                        pct
+                    )?;
+                }
+                writeln!(out, "{} figures from a second source, {} differ", rows.len(), rows.iter().filter(|d| d.differs).count())?;
             }
         }
         RoundCmd::History { task } => {

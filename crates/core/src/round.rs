@@ -33,6 +33,10 @@ pub struct RoundItem {
     pub guidance_en: String,
     #[serde(default)]
     pub guidance_zh: String,
+    /// When several departments report this item for the same area: whose figures are the
+    /// official series (the others' are kept and compared).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_department: Option<String>,
 }
 
 /// Which department reports which items for which areas: `area` itself, or with `level`
@@ -63,6 +67,12 @@ pub enum RoundError {
     NotAnItem { round: String, department: String, area: String, indicator: String },
     #[error("round {round}: item {indicator} is listed twice")]
     DuplicateItem { round: String, indicator: String },
+    #[error(
+        "round {round}: {indicator} for area {area} is reported by {departments}: declare one of them as the item's preferred_department"
+    )]
+    NoPreferredSource { round: String, indicator: String, area: String, departments: String },
+    #[error("round {round}: the preferred department {department} of {indicator} is not assigned that item")]
+    PreferredNotAssigned { round: String, indicator: String, department: String },
 }
 
 impl RoundSpec {
@@ -103,6 +113,54 @@ impl RoundSpec {
             }
         }
         Ok(())
+    }
+}
+
+/// Expanded assignments: (department, area) → the items that task reports.
+pub type TaskItems = std::collections::BTreeMap<(String, String), std::collections::BTreeSet<String>>;
+
+impl RoundSpec {
+    /// For each task, the items it reports as a second source: where several departments
+    /// report an item for one area, all but the item's preferred department. Refuses such an
+    /// overlap without a preferred department, so the official series is never ambiguous.
+    pub fn second_sources(&self, tasks: &TaskItems) -> Result<TaskItems, RoundError> {
+        let mut reporters: std::collections::BTreeMap<(&str, &str), Vec<&str>> = Default::default();
+        for ((dept, area), items) in tasks {
+            for i in items {
+                reporters.entry((i.as_str(), area.as_str())).or_default().push(dept.as_str());
+            }
+        }
+        for item in &self.items {
+            if let Some(p) = &item.preferred_department {
+                if !reporters.iter().any(|((i, _), ds)| *i == item.indicator && ds.contains(&p.as_str())) {
+                    return Err(RoundError::PreferredNotAssigned {
+                        round: self.code.clone(),
+                        indicator: item.indicator.clone(),
+                        department: p.clone(),
+                    });
+                }
+            }
+        }
+        let mut second = TaskItems::new();
+        for ((indicator, area), depts) in reporters.into_iter().filter(|(_, ds)| ds.len() > 1) {
+            let preferred = self.items.iter().find(|i| i.indicator == indicator).and_then(|i| i.preferred_department.as_deref());
+            match preferred.filter(|p| depts.contains(p)) {
+                Some(p) => {
+                    for d in depts.into_iter().filter(|d| *d != p) {
+                        second.entry((d.to_string(), area.to_string())).or_default().insert(indicator.to_string());
+                    }
+                }
+                None => {
+                    return Err(RoundError::NoPreferredSource {
+                        round: self.code.clone(),
+                        indicator: indicator.to_string(),
+                        area: area.to_string(),
+                        departments: depts.join(", "),
+                    });
+                }
+            }
+        }
+        Ok(second)
     }
 }
 
@@ -278,5 +336,39 @@ indicators = ["CN_RURAL_POOR_POP"]
         let mut bad = spec;
         bad.deadline = "31/03/2024".into();
         assert!(matches!(bad.check(), Err(RoundError::BadDeadline { .. })));
+    }
+
+    #[test]
+    fn two_departments_reporting_one_figure_need_a_preferred_source() {
+        let item = |i: &str, p: Option<&str>| RoundItem {
+            indicator: i.into(),
+            guidance_en: String::new(),
+            guidance_zh: String::new(),
+            preferred_department: p.map(String::from),
+        };
+        let mut spec = RoundSpec {
+            code: "R".into(),
+            title_en: String::new(),
+            title_zh: String::new(),
+            periods: vec!["2023".into()],
+            deadline: "2024-03-31".into(),
+            lead_department: "NBS".into(),
+            items: vec![item("POOR", None), item("INCIDENCE", None)],
+            assignments: vec![],
+        };
+        let mut tasks = TaskItems::new();
+        tasks.insert(("NBS".into(), "130102".into()), ["POOR".to_string(), "INCIDENCE".to_string()].into());
+        tasks.insert(("NRRA".into(), "130102".into()), ["POOR".to_string()].into());
+        tasks.insert(("NRRA".into(), "130104".into()), ["POOR".to_string()].into());
+        assert!(
+            matches!(spec.second_sources(&tasks), Err(RoundError::NoPreferredSource { ref departments, .. }) if departments == "NBS, NRRA")
+        );
+        spec.items[0].preferred_department = Some("NBS".into());
+        let second = spec.second_sources(&tasks).unwrap();
+        // NRRA is the second source only where NBS reports too.
+        assert_eq!(second.len(), 1);
+        assert_eq!(second[&("NRRA".to_string(), "130102".to_string())], ["POOR".to_string()].into());
+        spec.items[1].preferred_department = Some("MCA".into());
+        assert!(matches!(spec.second_sources(&tasks), Err(RoundError::PreferredNotAssigned { .. })));
     }
 }

@@ -22,6 +22,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("task.html", include_str!("../templates/task.html")),
     ("round.html", include_str!("../templates/round.html")),
     ("rounds.html", include_str!("../templates/rounds.html")),
+    ("round_new.html", include_str!("../templates/round_new.html")),
 ];
 
 /// The interface language.

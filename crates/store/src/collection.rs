@@ -13,10 +13,10 @@ use crate::validation::ValidationReport;
 use crate::{Backend, ObservationFilter, Result, Store, StoreError, Visibility, on_pool};
 use rightstat_core::aggregate::{aggregate, order};
 use rightstat_core::area::{AreaCode, AreaLevel};
-use rightstat_core::ingest::AreaLookup;
+use rightstat_core::ingest::{AreaLookup, CheckedObservation};
 use rightstat_core::observation::ProvenanceKind;
 use rightstat_core::period::Period;
-use rightstat_core::round::{Completeness, RoundSpec, TaskAction, TaskStatus, transition};
+use rightstat_core::round::{Completeness, RoundSpec, TaskAction, TaskItems, TaskStatus, transition};
 use rightstat_core::validation::RuleSet;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -51,11 +51,21 @@ pub struct TaskRow {
     pub submitted_at: Option<String>,
     pub approved_at: Option<String>,
     pub updated_at: String,
+    /// Items this task reports as a second source ('|'-separated): kept and compared with the
+    /// preferred department's figures, not written to the official series.
+    pub second_source: String,
 }
+
+/// The columns of [`TaskRow`].
+const TASK_COLS: &str =
+    "id, round_id, department_code, area_code, indicators, status, batch_id, submitted_at, approved_at, updated_at, second_source";
 
 impl TaskRow {
     pub fn indicator_list(&self) -> Vec<String> {
         crate::lists::split(&self.indicators)
+    }
+    pub fn second_source_list(&self) -> Vec<String> {
+        crate::lists::split(&self.second_source)
     }
     fn status(&self) -> Result<TaskStatus> {
         self.status.parse().map_err(StoreError::Corrupt)
@@ -95,7 +105,13 @@ pub struct Question {
 #[derive(Debug, Clone, Serialize)]
 pub struct Submission {
     pub validation: ValidationReport,
+    /// The figures written to the official series (none when refused, a dry run, or when the
+    /// task reports only as a second source).
     pub import: Option<ImportReport>,
+    /// Figures of items this task reports as a second source, kept apart (new or changed).
+    pub second_source_values: u64,
+    /// Saved: the task moved on.
+    pub accepted: bool,
     pub status: String,
     pub dry_run: bool,
 }
@@ -131,7 +147,8 @@ impl Store {
             return Err(StoreError::Invalid(format!("round {}: item {} is not in the catalogue", spec.code, i.indicator)));
         }
         let depts = self.departments().await?;
-        for d in std::iter::once(&spec.lead_department).chain(spec.assignments.iter().map(|a| &a.department)) {
+        let preferred = spec.items.iter().filter_map(|i| i.preferred_department.as_ref());
+        for d in std::iter::once(&spec.lead_department).chain(spec.assignments.iter().map(|a| &a.department)).chain(preferred) {
             if !depts.iter().any(|x| &x.code == d) {
                 return Err(StoreError::Invalid(format!("round {}: department {d} is not known", spec.code)));
             }
@@ -141,7 +158,7 @@ impl Store {
         let during = first.as_deref().zip(last.as_deref());
         // Expand assignments: (department, area) → indicators.
         let all_items: Vec<String> = spec.items.iter().map(|i| i.indicator.clone()).collect();
-        let mut tasks: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+        let mut tasks = TaskItems::new();
         for a in &spec.assignments {
             if self.area(&a.area).await?.is_none() {
                 return Err(StoreError::Invalid(format!("round {}: area {} is not known", spec.code, a.area)));
@@ -158,9 +175,16 @@ impl Store {
                 tasks.entry((a.department.clone(), area)).or_default().extend(inds.iter().cloned());
             }
         }
+        let second = spec.second_sources(&tasks).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let now = crate::now_rfc3339();
         let pg = self.backend() == Backend::Postgres;
-        let summary = format!("{} items, {} periods, {} tasks", spec.items.len(), spec.periods.len(), tasks.len());
+        let summary = format!(
+            "{} items, {} periods, {} tasks ({} reporting some items as a second source)",
+            spec.items.len(),
+            spec.periods.len(),
+            tasks.len(),
+            second.len()
+        );
         let id = on_pool!(self, p => {
             let mut tx = p.begin().await?;
             let (id,): (i64,) = sqlx::query_as(
@@ -169,14 +193,17 @@ impl Store {
                 .bind(&spec.code).bind(&spec.title_en).bind(&spec.title_zh).bind(spec.periods.join("|")).bind(&spec.deadline)
                 .bind(&spec.lead_department).bind(&actor.name).bind(&now).fetch_one(&mut *tx).await?;
             for i in &spec.items {
-                sqlx::query("INSERT INTO round_item (round_id, indicator_code, guidance_en, guidance_zh) VALUES ($1, $2, $3, $4)")
-                    .bind(id).bind(&i.indicator).bind(&i.guidance_en).bind(&i.guidance_zh).execute(&mut *tx).await?;
+                sqlx::query("INSERT INTO round_item (round_id, indicator_code, guidance_en, guidance_zh, preferred_department) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(id).bind(&i.indicator).bind(&i.guidance_en).bind(&i.guidance_zh).bind(i.preferred_department.as_deref())
+                    .execute(&mut *tx).await?;
             }
-            for ((dept, area), inds) in &tasks {
+            for (key, inds) in &tasks {
                 let inds: Vec<String> = inds.iter().cloned().collect();
-                sqlx::query("INSERT INTO round_task (round_id, department_code, area_code, indicators, status, updated_at) \
-                             VALUES ($1, $2, $3, $4, 'not_started', $5)")
-                    .bind(id).bind(dept).bind(area).bind(inds.join("|")).bind(&now).execute(&mut *tx).await?;
+                let second: Vec<String> = second.get(key).map(|s| s.iter().cloned().collect()).unwrap_or_default();
+                sqlx::query("INSERT INTO round_task (round_id, department_code, area_code, indicators, status, updated_at, second_source) \
+                             VALUES ($1, $2, $3, $4, 'not_started', $5, $6)")
+                    .bind(id).bind(&key.0).bind(&key.1).bind(crate::lists::join(&inds)).bind(&now).bind(crate::lists::join(&second))
+                    .execute(&mut *tx).await?;
             }
             append_audit!(&mut *tx, pg, &AuditEntry {
                 actor, action: "round.create", entity: "round", entity_id: &spec.code, old_value: None, new_value: Some(summary), reason: "",
@@ -203,13 +230,17 @@ impl Store {
             visibility: Visibility::All,
             ..Default::default()
         };
-        Ok(self
+        let second = t.second_source_list();
+        let mut values: HashMap<(String, String, String), f64> = self
             .observations(&f)
             .await?
             .into_iter()
-            .filter(|o| o.area == t.area_code)
+            .filter(|o| o.area == t.area_code && !second.contains(&o.indicator))
             .filter_map(|o| Some(((o.indicator, o.period, o.cell_key), o.value?)))
-            .collect())
+            .collect();
+        let kept = crate::sources::current_source_values(self, t.id).await?;
+        values.extend(kept.into_iter().filter_map(|(k, v)| Some((k, v?))));
+        Ok(values)
     }
 
     /// A round by id or code.
@@ -247,9 +278,10 @@ impl Store {
 
     /// The tasks of a round, optionally of one department or within some areas' subtrees.
     pub async fn tasks(&self, round_id: i64, department: Option<&str>, within: Option<&[String]>) -> Result<Vec<TaskRow>> {
-        let rows: Vec<TaskRow> = on_pool!(self, p => sqlx::query_as(
-            "SELECT id, round_id, department_code, area_code, indicators, status, batch_id, submitted_at, approved_at, updated_at \
-             FROM round_task WHERE round_id = $1 AND ($2 IS NULL OR department_code = $2) ORDER BY department_code, area_code")
+        let sql = format!(
+            "SELECT {TASK_COLS} FROM round_task WHERE round_id = $1 AND ($2 IS NULL OR department_code = $2) ORDER BY department_code, area_code"
+        );
+        let rows: Vec<TaskRow> = on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(round_id).bind(department).fetch_all(p).await?);
         match within {
             None => Ok(rows),
@@ -271,9 +303,8 @@ impl Store {
     }
 
     pub async fn task(&self, id: i64) -> Result<Option<TaskRow>> {
-        Ok(on_pool!(self, p => sqlx::query_as(
-            "SELECT id, round_id, department_code, area_code, indicators, status, batch_id, submitted_at, approved_at, updated_at \
-             FROM round_task WHERE id = $1").bind(id).fetch_optional(p).await?))
+        let sql = format!("SELECT {TASK_COLS} FROM round_task WHERE id = $1");
+        Ok(on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(id).fetch_optional(p).await?))
     }
 
     pub async fn task_events(&self, task_id: i64) -> Result<Vec<TaskEvent>> {
@@ -406,21 +437,32 @@ impl Store {
             });
         }
         if validation.has_errors() || dry_run {
-            return Ok(Submission { validation, import: None, status: task.status, dry_run });
+            return Ok(Submission { validation, import: None, second_source_values: 0, accepted: false, status: task.status, dry_run });
         }
-        let mut import_opts = opts;
-        import_opts.kind = ProvenanceKind::Submission;
-        import_opts.allowed_areas = Some(vec![task.area_code.clone()]);
-        import_opts.reason = comment.to_string();
-        let report = self.import_observations(std::io::Cursor::new(bytes), import_opts).await?;
-        if !report.is_ok() {
-            return Err(StoreError::Invalid(format!(
-                "the import refused a validated file: {}",
-                report.errors.first().map(|e| e.to_string()).unwrap_or_default()
-            )));
-        }
-        self.move_task(&task, next, "submit", comment, report.batch_id, &actor).await?;
-        Ok(Submission { validation, import: Some(report), status: next.as_str().into(), dry_run })
+        // A second source's figures are kept apart; the rest goes to the official series.
+        let second = task.second_source_list();
+        let kept: Vec<&CheckedObservation> = rows.iter().map(|(_, o)| o).filter(|o| second.contains(&o.indicator)).collect();
+        let report = if kept.len() < rows.len() {
+            let mut import_opts = opts;
+            import_opts.kind = ProvenanceKind::Submission;
+            import_opts.allowed_areas = Some(vec![task.area_code.clone()]);
+            import_opts.reason = comment.to_string();
+            import_opts.skip_indicators = second;
+            let report = self.import_observations(std::io::Cursor::new(bytes), import_opts).await?;
+            if !report.is_ok() {
+                return Err(StoreError::Invalid(format!(
+                    "the import refused a validated file: {}",
+                    report.errors.first().map(|e| e.to_string()).unwrap_or_default()
+                )));
+            }
+            Some(report)
+        } else {
+            None
+        };
+        let batch = report.as_ref().and_then(|r| r.batch_id);
+        let second_source_values = self.move_task(&task, next, "submit", comment, batch, &actor, &kept).await?;
+        self.delete_draft(task.id).await?;
+        Ok(Submission { validation, import: report, second_source_values, accepted: true, status: next.as_str().into(), dry_run })
     }
 
     /// Approves (figures locked and rolled up) or returns (with a comment) a submitted task.
@@ -428,7 +470,7 @@ impl Store {
         let task = self.task(task_id).await?.ok_or_else(|| StoreError::NotFound(format!("task {task_id}")))?;
         let action = if approve { TaskAction::Approve } else { TaskAction::Return };
         let next = transition(task.status()?, action, comment).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        self.move_task(&task, next, if approve { "approve" } else { "return" }, comment, task.batch_id, actor).await?;
+        self.move_task(&task, next, if approve { "approve" } else { "return" }, comment, task.batch_id, actor, &[]).await?;
         if !approve {
             return Ok((next, None));
         }
@@ -438,7 +480,7 @@ impl Store {
         Ok((next, Some(rolled)))
     }
 
-    async fn move_task(
+    pub(crate) async fn move_task(
         &self,
         task: &TaskRow,
         next: TaskStatus,
@@ -446,8 +488,11 @@ impl Store {
         comment: &str,
         batch: Option<i64>,
         actor: &Actor,
-    ) -> Result<()> {
+        second_source: &[&CheckedObservation],
+    ) -> Result<u64> {
         let now = crate::now_rfc3339();
+        let current = crate::sources::current_source_values(self, task.id).await?;
+        let mut changed = 0u64;
         let pg = self.backend() == Backend::Postgres;
         let submitted = (next == TaskStatus::Submitted).then_some(now.as_str());
         let approved = (next == TaskStatus::Approved).then_some(now.as_str());
@@ -463,11 +508,34 @@ impl Store {
             }
             sqlx::query("INSERT INTO task_event (task_id, at, actor, action, comment, batch_id) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(task.id).bind(&now).bind(&actor.name).bind(action).bind(comment).bind(batch).execute(&mut *tx).await?;
-            // Approved figures are published with the approval, in the same transaction.
-            if let (TaskStatus::Approved, Some(b)) = (next, batch) {
-                let n = sqlx::query("UPDATE batch SET published_at = $2 WHERE id = $1 AND published_at IS NULL")
-                    .bind(b).bind(&now).execute(&mut *tx).await?.rows_affected();
-                if n > 0 {
+            // A second source's figures: a changed value is a revision (the old one superseded).
+            for o in second_source {
+                let key = (o.indicator.clone(), o.period.to_string(), o.cell.key());
+                let old = current.get(&key);
+                if old.is_some_and(|v| *v == o.value) {
+                    continue;
+                }
+                if old.is_some() {
+                    sqlx::query("UPDATE source_value SET superseded_at = $2 WHERE task_id = $1 AND indicator_code = $3 AND period = $4 \
+                                 AND cell_key = $5 AND superseded_at IS NULL")
+                        .bind(task.id).bind(&now).bind(&key.0).bind(&key.1).bind(&key.2).execute(&mut *tx).await?;
+                }
+                sqlx::query("INSERT INTO source_value (task_id, indicator_code, area_code, period, cell_key, value, recorded_at, recorded_by, reason) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+                    .bind(task.id).bind(&key.0).bind(o.area.as_str()).bind(&key.1).bind(&key.2).bind(o.value).bind(&now).bind(&actor.name)
+                    .bind(comment).execute(&mut *tx).await?;
+                changed += 1;
+            }
+            // Approved figures are published with the approval, in the same transaction: every
+            // batch of the task's submissions, since a resubmission leaves its unchanged values
+            // in the batch that first recorded them.
+            if next == TaskStatus::Approved {
+                let batches: Vec<(i64,)> = sqlx::query_as(
+                    "SELECT id FROM batch WHERE published_at IS NULL AND id IN \
+                     (SELECT batch_id FROM task_event WHERE task_id = $1 AND batch_id IS NOT NULL) ORDER BY id")
+                    .bind(task.id).fetch_all(&mut *tx).await?;
+                for (b,) in batches {
+                    sqlx::query("UPDATE batch SET published_at = $2 WHERE id = $1").bind(b).bind(&now).execute(&mut *tx).await?;
                     append_audit!(&mut *tx, pg, &AuditEntry {
                         actor, action: "batch.publish", entity: "batch", entity_id: &b.to_string(), old_value: None, new_value: Some(now.clone()), reason: "approved",
                     });
@@ -479,7 +547,7 @@ impl Store {
             });
             tx.commit().await?;
         });
-        Ok(())
+        Ok(changed)
     }
 
     /// Asks the lead department a question on one item of a task (technical advice, at any time).
@@ -567,7 +635,8 @@ impl Store {
     }
 
     /// Recomputes the ancestors of `areas` for `indicators` and `periods`, level by level up to
-    /// the root, by each indicator's aggregation method. Values reported for a parent by a
+    /// the root, by each indicator's aggregation method. Only published (approved) figures are
+    /// read, so a submission awaiting review never reaches a published total. Values reported for a parent by a
     /// department are kept; derived values are written as a computation batch (revisions of
     /// earlier derived values, identical ones skipped).
     pub async fn roll_up(&self, indicators: &[String], periods: &[String], areas: &[String], actor: &Actor) -> Result<RollUp> {
@@ -606,7 +675,7 @@ impl Store {
                 .observations(&ObservationFilter {
                     indicators: indicators.to_vec(),
                     area: Some(area.clone()),
-                    visibility: Visibility::All,
+                    visibility: Visibility::Published,
                     ..Default::default()
                 })
                 .await?;
@@ -680,7 +749,7 @@ impl Store {
                         indicators: read.clone(),
                         area: Some(parent.clone()),
                         level: Some(level),
-                        visibility: Visibility::All,
+                        visibility: Visibility::Published,
                         ..Default::default()
                     })
                     .await?;
@@ -688,7 +757,7 @@ impl Store {
                     .observations(&ObservationFilter {
                         indicators: read.clone(),
                         area: Some(parent.clone()),
-                        visibility: Visibility::All,
+                        visibility: Visibility::Published,
                         ..Default::default()
                     })
                     .await?;

@@ -42,6 +42,9 @@ pub struct ImportOptions {
     pub reason: String,
     /// Publish the batch in the same transaction (derived values of approved figures).
     pub publish: bool,
+    /// Rows of these indicators are checked but not written: a second source's figures,
+    /// which the caller keeps apart from the official series.
+    pub skip_indicators: Vec<String>,
 }
 
 impl ImportOptions {
@@ -57,6 +60,7 @@ impl ImportOptions {
             allowed_areas: None,
             reason: String::new(),
             publish: false,
+            skip_indicators: Vec::new(),
         }
     }
 }
@@ -233,6 +237,9 @@ fn parse<R: Read>(
                 }
                 if let Some(first) = seen.insert(key_hash(&obs), line) {
                     err(line, "-", "", format!("one value per indicator, area, period and cell (same as row {first})"))?;
+                    continue;
+                }
+                if opts.skip_indicators.contains(&obs.indicator) {
                     continue;
                 }
                 if !indicators.contains(&obs.indicator) {

@@ -195,3 +195,131 @@ async fn a_round_over_the_counties_of_hebei() {
         assert!(s.verify_audit().await.unwrap().broken.is_none());
     }
 }
+
+/// NBS (the survey) and NRRA (the registration of poor households) both report the rural poor
+/// population of two counties; NBS is the preferred source.
+const TWO_SOURCES: &str = r#"
+code = "POV-2023-2SRC"
+title_en = "Poverty 2023, two sources"
+title_zh = "2023年贫困统计(两个来源)"
+periods = ["2023"]
+deadline = "2099-03-31"
+lead_department = "NBS"
+
+[[item]]
+indicator = "CN_RURAL_POOR_POP"
+preferred_department = "NBS"
+
+[[item]]
+indicator = "CN_RURAL_POP_MONITORED"
+
+[[item]]
+indicator = "SI_POV_NAHC"
+
+[[assignment]]
+department = "NBS"
+area = "1301"
+level = "county"
+
+[[assignment]]
+department = "NRRA"
+area = "130102"
+indicators = ["CN_RURAL_POOR_POP"]
+"#;
+
+fn poor_only(area: &str, f: f64, m: f64) -> Vec<u8> {
+    format!(
+        "indicator,area,period,SEX,value\nCN_RURAL_POOR_POP,{area},2023,_T,{t}\nCN_RURAL_POOR_POP,{area},2023,F,{f}\nCN_RURAL_POOR_POP,{area},2023,M,{m}\n",
+        t = f + m
+    )
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn two_departments_drafts_and_unapproved_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in testing::fresh_urls(dir.path()).await {
+        let s = Store::connect(&url).await.unwrap();
+        s.seed_reference().await.unwrap();
+        let lead = Actor::new("admin", None);
+        let reviewer = Actor::new("reviewer", None);
+        // Without a preferred source the official series would be ambiguous: refused.
+        let mut spec: RoundSpec = toml::from_str(TWO_SOURCES).unwrap();
+        spec.items[0].preferred_department = None;
+        let e = s.create_round(&spec, &lead).await.unwrap_err().to_string();
+        assert!(e.contains("CN_RURAL_POOR_POP for area 130102 is reported by NBS, NRRA") && e.contains("preferred_department"), "{e}");
+        assert!(s.rounds().await.unwrap().is_empty(), "nothing half-created");
+
+        let round = s.create_round(&toml::from_str(TWO_SOURCES).unwrap(), &lead).await.unwrap();
+        s.open_round(round, &lead).await.unwrap();
+        let tasks = s.tasks(round, None, None).await.unwrap();
+        let task = |dept: &str, area: &str| tasks.iter().find(|t| t.department_code == dept && t.area_code == area).unwrap().clone();
+        let (nbs, nrra) = (task("NBS", "130102"), task("NRRA", "130102"));
+        assert_eq!((nrra.indicators.as_str(), nrra.second_source.as_str()), ("CN_RURAL_POOR_POP", "CN_RURAL_POOR_POP"));
+        assert_eq!(nbs.second_source, "");
+
+        // The second source's figures are kept apart: the official series is untouched.
+        let sub = s.submit(nrra.id, poor_only("130102", 7.0, 7.0), opts("nrra.csv", "nrra"), "", false).await.unwrap();
+        assert!(sub.accepted && sub.import.is_none(), "{sub:?}");
+        assert_eq!(sub.second_source_values, 3);
+        assert_eq!(value(&s, "CN_RURAL_POOR_POP", "130102").await, None);
+        let d = s.discrepancies(round, None).await.unwrap();
+        assert_eq!(d.len(), 3);
+        assert!(d.iter().all(|d| d.preferred_value.is_none() && d.differs && d.other_status == "submitted"), "{d:#?}");
+        // The form shows the second source its own figures.
+        let mine = s.task_values(&s.task(nrra.id).await.unwrap().unwrap()).await.unwrap();
+        assert_eq!(mine[&("CN_RURAL_POOR_POP".to_string(), "2023".to_string(), String::new())], 14.0);
+
+        // The preferred source reports 12; both are approved; the nation counts NBS's figure.
+        s.submit(nbs.id, county_file("130102", 12.0, 6.0, 200.0, 6.0), opts("nbs.csv", "nbs"), "", false).await.unwrap();
+        s.review(nbs.id, true, "", &reviewer).await.unwrap();
+        let (_, rolled) = s.review(nrra.id, true, "", &reviewer).await.unwrap();
+        assert_eq!(rolled.unwrap().written, 0, "a second source changes no official figure");
+        assert_eq!(value(&s, "CN_RURAL_POOR_POP", "CN").await, Some(12.0));
+        let d = s.discrepancies(round, None).await.unwrap();
+        let total = d.iter().find(|d| d.cell_key.is_empty()).unwrap();
+        assert_eq!((total.preferred_value, total.other_value, total.difference), (Some(12.0), Some(14.0), Some(2.0)));
+        assert!((total.difference_pct.unwrap() - 16.666_666).abs() < 1e-3);
+        assert_eq!((total.preferred_department.as_str(), total.other_department.as_str()), ("NBS", "NRRA"));
+        assert_eq!((total.preferred_status.as_str(), total.other_status.as_str()), ("approved", "approved"));
+        assert!(d[0].differs && d[0].difference_pct.unwrap().abs() >= d[2].difference_pct.unwrap().abs(), "largest gap first: {d:#?}");
+        assert!(s.discrepancies(round, Some(&["1302".to_string()])).await.unwrap().is_empty(), "scoped by area");
+
+        // NRRA corrects its figures (with a reason): the total now agrees, the cells still differ.
+        let c = s.submit(nrra.id, poor_only("130102", 5.0, 7.0), opts("nrra2.csv", "nrra"), "registry reconciled", false).await.unwrap();
+        assert_eq!(c.second_source_values, 2, "the male cell is unchanged");
+        let d = s.discrepancies(round, None).await.unwrap();
+        assert!(!d.iter().find(|d| d.cell_key.is_empty()).unwrap().differs);
+        assert_eq!(d.iter().filter(|d| d.differs).count(), 2, "F 5 vs 6, M 7 vs 6");
+
+        // Drafts: saved as typed, then replaced by the submission.
+        let b = task("NBS", "130104");
+        let mut draft = rightstat_store::drafts::TaskDraft::default();
+        draft.values.insert("CN_RURAL_POOR_POP|2023|".into(), "30".into());
+        draft.values.insert("CN_RURAL_POOR_POP|2023||SEX=F|".into(), "about 15".into());
+        draft.comment = "still checking the women".into();
+        s.save_draft(b.id, &draft, &Actor::new("nbs2", None)).await.unwrap();
+        assert_eq!(s.task(b.id).await.unwrap().unwrap().status, "draft");
+        let back = s.draft(b.id).await.unwrap().unwrap();
+        assert_eq!(
+            (back.values, back.comment.as_str(), back.saved_by.as_str()),
+            (draft.values.clone(), "still checking the women", "nbs2")
+        );
+        let mut stray = draft.clone();
+        stray.values.insert("CN_DIBAO_STANDARD|2023|".into(), "1".into());
+        assert!(s.save_draft(b.id, &stray, &lead).await.is_err(), "not an item of the task");
+        s.submit(b.id, county_file("130104", 30.0, 15.0, 300.0, 10.0), opts("b.csv", "nbs2"), "", false).await.unwrap();
+        assert!(s.draft(b.id).await.unwrap().is_none(), "the submission replaces the draft");
+
+        // A submission awaiting review never reaches a published total: approving another
+        // county leaves 130104 out until it is approved itself.
+        let c3 = task("NBS", "130105");
+        s.submit(c3.id, county_file("130105", 7.0, 3.0, 100.0, 7.0), opts("c.csv", "nbs3"), "", false).await.unwrap();
+        s.review(c3.id, true, "", &reviewer).await.unwrap();
+        assert_eq!(value(&s, "CN_RURAL_POOR_POP", "CN").await, Some(19.0), "12 + 7, not the 30 awaiting review");
+        s.review(b.id, true, "", &reviewer).await.unwrap();
+        assert_eq!(value(&s, "CN_RURAL_POOR_POP", "CN").await, Some(49.0));
+        assert!(s.save_draft(b.id, &draft, &lead).await.is_err(), "approved figures are locked");
+        assert!(s.verify_audit().await.unwrap().broken.is_none());
+    }
+}

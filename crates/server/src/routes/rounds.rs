@@ -17,7 +17,9 @@ use rightstat_core::policy::{Action, Role};
 use rightstat_core::round::RoundSpec;
 use rightstat_store::ImportOptions;
 use rightstat_store::collection::{CompletenessRow, Question, RoundRow, TaskEvent, TaskRow};
+use rightstat_store::drafts::TaskDraft;
 use rightstat_store::formats::Format;
+use rightstat_store::sources::Discrepancy;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -27,6 +29,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(open_round))
         .routes(routes!(round_tasks))
         .routes(routes!(completeness))
+        .routes(routes!(discrepancies))
+        .routes(routes!(get_draft, put_draft))
         .routes(routes!(task))
         .routes(routes!(template))
         .routes(routes!(submit))
@@ -171,6 +175,53 @@ impl From<CompletenessRow> for CompletenessRowOut {
             timeliness_pct: c.timeliness_pct,
         }
     }
+}
+
+/// The round's figures reported by a second department beside the preferred department's
+/// (the official series), in the caller's areas: differing ones first.
+#[utoipa::path(get, path = "/api/v1/rounds/{round}/discrepancies", tag = "collection", params(("round" = String, Path, description = "Id or code")),
+    responses((status = 200, body = Vec<Discrepancy>)))]
+async fn discrepancies(
+    State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(round): Path<String>,
+) -> ApiResult<Json<Vec<Discrepancy>>> {
+    let id = round_id(&s, &round).await?;
+    Ok(Json(visible_discrepancies(&s, &caller, id).await?))
+}
+
+/// The discrepancies of a round in the areas whose unpublished figures the caller may see.
+pub(crate) async fn visible_discrepancies(s: &AppState, caller: &Caller, round_id: i64) -> ApiResult<Vec<Discrepancy>> {
+    let roots = match caller.visibility() {
+        rightstat_store::Visibility::All => None,
+        rightstat_store::Visibility::PublishedOrWithin(roots) => Some(roots),
+        rightstat_store::Visibility::Published => Some(Vec::new()),
+    };
+    Ok(s.store.discrepancies(round_id, roots.as_deref()).await?)
+}
+
+/// The task's saved draft (404 when none).
+#[utoipa::path(get, path = "/api/v1/tasks/{id}/draft", tag = "collection", params(("id" = i64, Path, description = "Task id")),
+    responses((status = 200, body = TaskDraft), (status = 404, description = "No draft, or not your task")))]
+async fn get_draft(State(s): State<AppState>, Extension(caller): Extension<Caller>, Path(id): Path<i64>) -> ApiResult<Json<TaskDraft>> {
+    load_task(&s, &caller, id).await?;
+    Ok(Json(s.store.draft(id).await?.ok_or_else(|| ApiError::NotFound(format!("draft of task {id}")))?))
+}
+
+/// Saves a draft of the task's figures (as typed: nothing is checked until it is submitted);
+/// the task becomes a draft.
+#[utoipa::path(put, path = "/api/v1/tasks/{id}/draft", tag = "collection", params(("id" = i64, Path, description = "Task id")), request_body = TaskDraft,
+    responses((status = 204, description = "Saved"), (status = 400, description = "Not an item of the task, or the task is submitted or approved")))]
+async fn put_draft(
+    State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<i64>,
+    Json(d): Json<TaskDraft>,
+) -> ApiResult<StatusCode> {
+    let (_, chain) = load_task(&s, &caller, id).await?;
+    caller.check(Action::WriteObservations, Some(&chain.iter().map(String::as_str).collect::<Vec<_>>()))?;
+    s.store.save_draft(id, &d, &caller.actor()).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

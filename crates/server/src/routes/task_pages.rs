@@ -42,7 +42,12 @@ async fn rounds_page(
     let lang = Lang::of_request(raw.as_deref(), &headers);
     let rounds = s.store.rounds().await?;
     let who = signed_in(&caller);
-    Ok(pages::render("rounds.html", lang, minijinja::context! { rounds => v(&rounds), here => "/rounds", signed_in => who }))
+    let may_create = caller.check(Action::Administer, None).is_ok();
+    Ok(pages::render(
+        "rounds.html",
+        lang,
+        minijinja::context! { rounds => v(&rounds), here => "/rounds", signed_in => who, may_create => may_create },
+    ))
 }
 
 /// A round: its items with guidance, completeness and timeliness by department, overdue tasks,
@@ -76,12 +81,30 @@ async fn round_page(
     let completeness = s.store.completeness(round.id).await?;
     let overdue = s.store.overdue_tasks(round.id, &rightstat_store::now_rfc3339()[..10]).await?.len();
     let questions = crate::routes::rounds::visible_questions(&s, &caller, round.id).await?;
+    let num = |x: Option<f64>| x.map_or("—".to_string(), pages::format_number);
+    let discrepancies: Vec<serde_json::Value> = crate::routes::rounds::visible_discrepancies(&s, &caller, round.id)
+        .await?
+        .into_iter()
+        .map(|d| {
+            let diff = match (d.differs, d.difference, d.difference_pct) {
+                (false, _, _) => None,
+                (true, Some(x), Some(p)) => Some(format!("{}{} ({p:+.1}%)", if x > 0.0 { "+" } else { "" }, pages::format_number(x))),
+                (true, Some(x), None) => Some(format!("{}{}", if x > 0.0 { "+" } else { "" }, pages::format_number(x))),
+                (true, None, _) => Some("—".into()),
+            };
+            serde_json::json!({
+                "d": d, "official": num(d.preferred_value), "other": num(d.other_value), "diff": diff,
+                "cell": d.cell_key.trim_matches('|').replace('|', ", "),
+            })
+        })
+        .collect();
     let who = signed_in(&caller);
     Ok(pages::render(
         "round.html",
         lang,
         minijinja::context! {
             round => v(&round), items => v(&items), completeness => v(&completeness), overdue => overdue, questions => v(&questions),
+            discrepancies => v(&discrepancies),
             here => format!("/rounds/{}", round.code), signed_in => who,
         },
     ))
@@ -95,7 +118,7 @@ fn awaits_review_by(grants: &[rightstat_core::policy::Grant], t: &TaskRow, chain
         && rightstat_core::policy::decide(Some(grants), Action::Review, Some(&above)) == rightstat_core::policy::Decision::Allow
 }
 
-fn csrf(caller: &Caller) -> String {
+pub(crate) fn csrf(caller: &Caller) -> String {
     match caller.principal.as_ref().map(|p| &p.credential) {
         Some(Credential::Session { csrf }) => csrf.clone(),
         _ => String::new(),
@@ -156,6 +179,12 @@ async fn render_task(s: &AppState, caller: &Caller, id: i64, lang: Lang, view: V
     let (units, _) = s.store.units().await?;
     let guidance = s.store.round_guidance(round.id).await?;
     let current = s.store.task_values(&t).await?;
+    // What to show in the form: what was just posted, else the saved draft, else the figures.
+    let draft = s.store.draft(t.id).await?;
+    let (shown, comment) = match (&draft, view.values.is_empty()) {
+        (Some(d), true) => (d.values.iter().map(|(k, v)| (format!("v:{k}"), v.clone())).collect(), d.comment.clone()),
+        _ => (view.values.clone(), view.comment.clone()),
+    };
     let mut groups = Vec::new();
     for code in t.indicator_list() {
         let Some((ind, _)) = cat.indicators.get(&code) else { continue };
@@ -182,7 +211,7 @@ async fn render_task(s: &AppState, caller: &Caller, id: i64, lang: Lang, view: V
                 .map(|(i, (dim, c, label))| {
                     let cell_key = if dim.is_empty() { String::new() } else { format!("|{dim}={c}|") };
                     let name = format!("v:{code}|{period}|{cell_key}");
-                    let value = view.values.get(&name).cloned().or_else(|| current.get(&(code.clone(), period.to_string(), cell_key.clone())).map(|v| v.to_string())).unwrap_or_default();
+                    let value = shown.get(&name).cloned().or_else(|| current.get(&(code.clone(), period.to_string(), cell_key.clone())).map(|v| v.to_string())).unwrap_or_default();
                     serde_json::json!({
                         "name": name, "field_id": format!("f-{}-{}-{i}", code, period), "label": if dim.is_empty() { pages_total(lang) } else { label },
                         "dimension": dim, "is_total": dim.is_empty(), "value": value,
@@ -220,7 +249,7 @@ async fn render_task(s: &AppState, caller: &Caller, id: i64, lang: Lang, view: V
         minijinja::context! {
             task => v(&t), round => v(&round), area_name => area_name, groups => v(&groups), csrf => csrf(caller),
             can_submit => can_submit, can_review => can_review, message_key => view.message_key, refused => view.refused,
-            findings => findings, row_errors => row_errors, comment => view.comment, history => v(&history),
+            findings => findings, row_errors => row_errors, comment => comment, history => v(&history), draft => v(&draft),
             here => format!("/tasks/{}", t.id), signed_in => signed_in(caller),
         },
     ))
@@ -294,12 +323,9 @@ struct Upload {
 
 async fn do_submit(s: &AppState, caller: &Caller, id: i64, lang: Lang, u: Upload) -> ApiResult<Response> {
     let Upload { bytes, name, comment, dry_run, values } = u;
-    let t = s.store.task(id).await?.ok_or_else(|| ApiError::NotFound(format!("task {id}")))?;
-    let chain = s.store.area_chain(&t.area_code).await?;
-    if !may_see(caller, &t, &chain) {
-        return Ok(pages::message(lang, "not_found", &format!("task {id}"), StatusCode::NOT_FOUND));
+    if let Some(refusal) = refuse_writer(s, caller, id, lang).await? {
+        return Ok(refusal);
     }
-    caller.check(Action::WriteObservations, Some(&chain.iter().map(String::as_str).collect::<Vec<_>>()))?;
     let mut opts = ImportOptions::new(name, Format::Csv);
     opts.actor = caller.actor();
     opts.max_rows = Some(s.max_upload_rows);
@@ -317,7 +343,19 @@ async fn do_submit(s: &AppState, caller: &Caller, id: i64, lang: Lang, u: Upload
     Ok(r)
 }
 
-/// Submits (or checks) the figures typed into the form.
+/// A page refusing `caller` as a writer of task `id` (404 when the task is not theirs to see),
+/// or an error when they may see it but not write.
+async fn refuse_writer(s: &AppState, caller: &Caller, id: i64, lang: Lang) -> ApiResult<Option<Response>> {
+    let t = s.store.task(id).await?.ok_or_else(|| ApiError::NotFound(format!("task {id}")))?;
+    let chain = s.store.area_chain(&t.area_code).await?;
+    if !may_see(caller, &t, &chain) {
+        return Ok(Some(pages::message(lang, "not_found", &format!("task {id}"), StatusCode::NOT_FOUND)));
+    }
+    caller.check(Action::WriteObservations, Some(&chain.iter().map(String::as_str).collect::<Vec<_>>()))?;
+    Ok(None)
+}
+
+/// Submits, checks, or saves as a draft the figures typed into the form.
 #[utoipa::path(post, path = "/tasks/{id}/form", tag = "pages", params(("id" = i64, Path, description = "Task id")), responses((status = 200, description = "HTML")))]
 async fn form_submit(
     State(s): State<AppState>,
@@ -331,7 +369,22 @@ async fn form_submit(
     let t = s.store.task(id).await?.ok_or_else(|| ApiError::NotFound(format!("task {id}")))?;
     let field = |k: &str| fields.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let csv = form_csv(&t, &fields);
-    let values = fields.iter().filter(|(k, _)| k.starts_with("v:")).cloned().collect();
+    let values: std::collections::HashMap<String, String> = fields.iter().filter(|(k, _)| k.starts_with("v:")).cloned().collect();
+    if field("action") == "draft" {
+        if let Some(refusal) = refuse_writer(&s, &caller, id, lang).await? {
+            return Ok(refusal);
+        }
+        let draft = rightstat_store::drafts::TaskDraft {
+            values: values.iter().filter_map(|(k, v)| Some((k.strip_prefix("v:")?.to_string(), v.clone()))).collect(),
+            comment: field("comment"),
+            ..Default::default()
+        };
+        return match s.store.save_draft(id, &draft, &caller.actor()).await {
+            Ok(()) => render_task(&s, &caller, id, lang, View { message_key: Some("draft_saved"), ..empty_view() }).await,
+            Err(rightstat_store::StoreError::Invalid(m)) => Ok(pages::message(lang, "refused", &m, StatusCode::BAD_REQUEST)),
+            Err(e) => Err(e.into()),
+        };
+    }
     let u = Upload {
         bytes: csv.into_bytes(),
         name: format!("task {id} web form"),
