@@ -31,6 +31,24 @@ async fn envs(dir: &tempfile::TempDir) -> Vec<Env> {
 }
 
 impl Env {
+    /// Posts an HTML form.
+    async fn form(&self, uri: &str, who: &str, fields: &[(&str, &str)]) -> (StatusCode, String, Option<String>) {
+        let body = serde_urlencoded::to_string(fields).unwrap();
+        let s = self.sessions.iter().find(|s| s.0 == who).unwrap();
+        let req = Request::builder()
+            .method("POST")
+            .uri(uri)
+            .header(header::COOKIE, format!("rs_session={}", s.1))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("{body}&csrf_token={}", s.2)))
+            .unwrap();
+        let res = self.app.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let location = res.headers().get(header::LOCATION).map(|l| l.to_str().unwrap().to_string());
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8_lossy(&bytes).into_owned(), location)
+    }
+
     async fn call(&self, method: &str, uri: &str, who: &str, body: Option<Value>) -> (StatusCode, Value, String) {
         let s = self.sessions.iter().find(|s| s.0 == who).unwrap();
         let mut b =
@@ -155,5 +173,86 @@ async fn a_round_over_http_with_scoped_tasks() {
         assert!(zh.contains("完整性与及时性") && zh.contains("年末低保对象人数。"));
         let (_, t, _) = env.call("GET", &format!("/api/v1/tasks/{id}"), "reporter", None).await;
         assert_eq!(t["history"].as_array().unwrap().len(), 2);
+    }
+}
+
+#[tokio::test]
+async fn a_round_from_the_web_page_with_two_sources_and_a_draft() {
+    let dir = tempfile::tempdir().unwrap();
+    for env in envs(&dir).await {
+        let (st, _, page) = env.call("GET", "/rounds/new?lang=en", "admin", None).await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(page.contains("name=\"item:CN_DIBAO_RECIPIENTS\"") && page.contains("Preferred source"), "{page}");
+        assert_eq!(env.call("GET", "/rounds/new", "coordinator", None).await.0, StatusCode::FORBIDDEN);
+        let (_, _, list) = env.call("GET", "/rounds?lang=en", "admin", None).await;
+        assert!(list.contains("href=\"/rounds/new?lang=en\""));
+
+        let mut fields = vec![
+            ("code", "DIBAO-2SRC"),
+            ("title_en", "Dibao 2023, two sources"),
+            ("title_zh", "2023年低保(两个来源)"),
+            ("periods", "2023"),
+            ("deadline", "2099-01-31"),
+            ("lead_department", "MCA"),
+            ("item:CN_DIBAO_RECIPIENTS", "on"),
+            ("guidance_en:CN_DIBAO_RECIPIENTS", "Persons at year end."),
+            ("a0_department", "MCA"),
+            ("a0_area", "130102"),
+            ("a1_department", "NBS"),
+            ("a1_area", "130102"),
+            ("open", "on"),
+        ];
+        // Two departments for one figure and no preferred source: refused, the form kept as typed.
+        let (st, page, _) = env.form("/rounds/new?lang=en", "admin", &fields).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{page}");
+        assert!(page.contains("preferred_department") && page.contains("value=\"Dibao 2023, two sources\""), "{page}");
+        assert!(page.contains("Persons at year end.</textarea>"), "{page}");
+        fields.push(("preferred:CN_DIBAO_RECIPIENTS", "MCA"));
+        let (st, page, to) = env.form("/rounds/new?lang=en", "admin", &fields).await;
+        assert_eq!((st, to.as_deref()), (StatusCode::SEE_OTHER, Some("/rounds/DIBAO-2SRC?lang=en")), "{page}");
+        let (_, tasks, _) = env.call("GET", "/api/v1/rounds/DIBAO-2SRC/tasks", "admin", None).await;
+        let tasks = tasks.as_array().unwrap().clone();
+        assert_eq!(tasks.len(), 2, "opened, one task per department");
+        let id = |d: &str| tasks.iter().find(|t| t["department_code"] == d).unwrap()["id"].as_i64().unwrap();
+        let (mca, nbs) = (id("MCA"), id("NBS"));
+
+        // The reporter saves a draft through the API; the form shows it again.
+        let draft = json!({ "values": { "CN_DIBAO_RECIPIENTS|2023|": "1.25", "CN_DIBAO_RECIPIENTS|2023||URBANISATION=R|": "1" }, "comment": "urban cell tomorrow" });
+        assert_eq!(env.call("PUT", &format!("/api/v1/tasks/{mca}/draft"), "reporter", Some(draft)).await.0, StatusCode::NO_CONTENT);
+        let (_, d, _) = env.call("GET", &format!("/api/v1/tasks/{mca}/draft"), "reporter", None).await;
+        assert_eq!((d["saved_by"].as_str(), d["comment"].as_str()), (Some("reporter"), Some("urban cell tomorrow")));
+        let (_, _, page) = env.call("GET", &format!("/tasks/{mca}?lang=en"), "reporter", None).await;
+        assert!(page.contains("value=\"1.25\"") && page.contains("id=\"draft-note\""), "{page}");
+        // Saving from the form page replaces it.
+        let (st, page, _) = env
+            .form(&format!("/tasks/{mca}/form?lang=en"), "reporter", &[("v:CN_DIBAO_RECIPIENTS|2023|", "1.5"), ("action", "draft")])
+            .await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(page.contains("Draft saved") && page.contains("value=\"1.5\""), "{page}");
+        assert_eq!(env.call("GET", &format!("/api/v1/tasks/{nbs}/draft"), "reporter", None).await.0, StatusCode::NOT_FOUND, "not theirs");
+
+        // MCA (preferred) and NBS (second source) report different figures.
+        let body = |v: f64| {
+            format!(
+                "indicator,area,period,URBANISATION,value\nCN_DIBAO_RECIPIENTS,130102,2023,_T,{v}\nCN_DIBAO_RECIPIENTS,130102,2023,R,1\nCN_DIBAO_RECIPIENTS,130102,2023,U,{}\n",
+                v - 1.0
+            )
+        };
+        let (st, out, text) =
+            env.call("POST", &format!("/api/v1/tasks/{mca}/submissions"), "reporter", Some(Value::String(body(1.25)))).await;
+        assert_eq!((st, out["accepted"].as_bool()), (StatusCode::OK, Some(true)), "{text}");
+        let (st, out, text) = env.call("POST", &format!("/api/v1/tasks/{nbs}/submissions"), "admin", Some(Value::String(body(1.5)))).await;
+        assert_eq!((st, out["second_source_values"].as_u64()), (StatusCode::OK, Some(3)), "{text}");
+        let (_, d, _) = env.call("GET", "/api/v1/rounds/DIBAO-2SRC/discrepancies", "coordinator", None).await;
+        let d = d.as_array().unwrap();
+        assert_eq!(d.len(), 3);
+        let total = d
+            .iter()
+            .find(|x| x["cell_key"].as_str().is_some_and(|c| !c.contains("=R") && !c.contains("=U")))
+            .unwrap_or_else(|| panic!("{d:?}"));
+        assert_eq!((total["preferred_value"].as_f64(), total["other_value"].as_f64()), (Some(1.25), Some(1.5)));
+        assert_eq!((total["preferred_department"].as_str(), total["other_department"].as_str()), (Some("MCA"), Some("NBS")));
+        let (_, _, page) = env.call("GET", "/rounds/DIBAO-2SRC?lang=en", "coordinator", None).await;
+        assert!(page.contains("id=\"discrepancies\"") && page.contains("+0.25 (+20.0%)"), "{page}");
     }
 }
