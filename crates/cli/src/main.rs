@@ -42,8 +42,9 @@ enum Command {
         addr: std::net::SocketAddr,
         /// Load the demo data (China's official poverty series 2010-2022, the statistical
         /// annex of the third ICESCR periodic report, China's UPR recommendations of cycles 1
-        /// and 2 clustered and linked to measures and indicators) and create one demo user per role
-        /// (admin, coordinator, reporter, reviewer, analyst; password rightstat-demo).
+        /// and 2 clustered and linked to measures and indicators), open a demo collection round
+        /// over the counties of Hebei, and create one demo user per role (admin, coordinator,
+        /// reporter, reviewer, analyst; password rightstat-demo).
         #[arg(long)]
         demo: bool,
         /// Mark cookies Secure: set this when users reach the server over HTTPS (behind a
@@ -273,6 +274,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             if demo {
                 let (series, annex) = store.load_demo().await?;
                 store.load_demo_follow_up().await?;
+                store.load_demo_round().await?;
                 store.create_demo_users().await?;
                 tracing::info!(series = series.inserted, annex = annex.inserted, "demo data and users loaded");
             }

@@ -20,6 +20,7 @@ const DEPARTMENTS: &str = include_str!("../../../reference/departments.toml");
 const CLUSTERS: &str = include_str!("../../../reference/clusters.toml");
 const MEASURES: &str = include_str!("../../../reference/measures.toml");
 const FOLLOW_UP_DEMO: &str = include_str!("../../../reference/follow-up-demo.toml");
+const DEMO_ROUND: &str = include_str!("../../../reference/demo-round.toml");
 /// The declared validation rules shipped by default (`reference/validation-rules.toml`).
 pub const VALIDATION_RULES: &str = include_str!("../../../reference/validation-rules.toml");
 const COUNTRIES: &str = include_str!("../../../reference/countries.csv");
@@ -255,6 +256,10 @@ mod tests {
             assert!(f.indicators.iter().all(|i| inds.iter().any(|x| &x.code == i)), "{:?}", f.indicators);
             assert!(std::iter::once(&f.lead).chain(&f.contributing).all(|d| depts.iter().any(|x| &x.code == d)));
         }
+        let round = demo_round();
+        round.check().unwrap();
+        assert!(round.items.iter().all(|i| inds.iter().any(|x| x.code == i.indicator)));
+        assert!(round.assignments.iter().all(|a| depts.iter().any(|x| x.code == a.department)));
         let rules = crate::validation::RuleSet::parse(VALIDATION_RULES).unwrap();
         rules.check(&inds.iter().map(|i| (i.code.clone(), i.clone())).collect()).unwrap();
         assert!(rules.rules.len() >= 5);
@@ -332,4 +337,10 @@ mod tests {
         let bj = areas.iter().find(|a| a.code.as_str() == "11").unwrap();
         assert_eq!(bj.name_en.as_deref(), Some("Beijing"));
     }
+}
+
+/// The demo's collection round over the counties of Hebei (three departments, one of them a
+/// second source of the rural poor population).
+pub fn demo_round() -> crate::round::RoundSpec {
+    toml::from_str(DEMO_ROUND).expect("reference/demo-round.toml")
 }

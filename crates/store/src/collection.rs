@@ -670,15 +670,32 @@ impl Store {
         let mut overlay: HashMap<(String, String, String, String), f64> = HashMap::new();
         // First the areas themselves: a total (or any margin) of an additive indicator that was not
         // reported is the sum of the cells reported for every code of one dimension.
+        // Their own figures: one query per parent for siblings (the counties of a prefecture
+        // together), not one per area, so that a roll-up of every county stays quick.
+        let mut siblings: BTreeMap<Option<&str>, Vec<&String>> = BTreeMap::new();
+        for a in areas {
+            siblings.entry(idx.parent(a)).or_default().push(a);
+        }
+        let mut own_of: HashMap<String, Vec<crate::ObservationRow>> = HashMap::new();
+        for (parent, group) in siblings {
+            let level = group[0].parse::<AreaCode>().ok().map(|c| c.level());
+            let (area, level) = match (parent, group.len()) {
+                (Some(p), n) if n > 1 => (p.to_string(), level),
+                _ => (group[0].clone(), None),
+            };
+            let f = ObservationFilter {
+                indicators: indicators.to_vec(),
+                area: Some(area),
+                level,
+                visibility: Visibility::Published,
+                ..Default::default()
+            };
+            for o in self.observations(&f).await? {
+                own_of.entry(o.area.clone()).or_default().push(o);
+            }
+        }
         for area in areas {
-            let own = self
-                .observations(&ObservationFilter {
-                    indicators: indicators.to_vec(),
-                    area: Some(area.clone()),
-                    visibility: Visibility::Published,
-                    ..Default::default()
-                })
-                .await?;
+            let own = own_of.remove(area.as_str()).unwrap_or_default();
             let mut have: HashMap<(String, String, String), f64> = own
                 .iter()
                 .filter(|o| &o.area == area)

@@ -159,6 +159,21 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Creates and opens the demo collection round (`reference/demo-round.toml`) unless it
+    /// exists; returns its id.
+    pub async fn load_demo_round(&self) -> Result<i64> {
+        let spec = rightstat_core::reference::demo_round();
+        if let Some(r) = self.round(&spec.code).await? {
+            return Ok(r.id);
+        }
+        let actor = crate::Actor::system();
+        let id = self.create_round(&spec, &actor).await?;
+        self.open_round(id, &actor).await?;
+        Ok(id)
+    }
+}
+
 /// The demo accounts: one per role, with areas that make the scoping visible (a reporter for
 /// one county of Hebei, a reviewer for Hebei). All share [`DEMO_PASSWORD`].
 pub const DEMO_USERS: &[(&str, &str, rightstat_core::policy::Role, Option<&str>, &str)] = &[

@@ -323,3 +323,21 @@ async fn two_departments_drafts_and_unapproved_figures() {
         assert!(s.verify_audit().await.unwrap().broken.is_none());
     }
 }
+
+#[tokio::test]
+async fn the_demo_round_opens_once() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in testing::fresh_urls(dir.path()).await {
+        let s = Store::connect(&url).await.unwrap();
+        s.seed_reference().await.unwrap();
+        let id = s.load_demo_round().await.unwrap();
+        assert_eq!(s.load_demo_round().await.unwrap(), id, "loaded once");
+        let round = s.round(&id.to_string()).await.unwrap().unwrap();
+        assert_eq!(round.status, "open");
+        let tasks = s.tasks(id, None, None).await.unwrap();
+        let counties = s.descendants("13", rightstat_core::area::AreaLevel::County, None).await.unwrap().len();
+        assert_eq!(tasks.len(), 3 * counties, "NBS, NRRA and MCA in every county");
+        assert!(tasks.iter().filter(|t| t.department_code == "NRRA").all(|t| t.second_source == "CN_RURAL_POOR_POP"));
+        assert!(tasks.iter().filter(|t| t.department_code != "NRRA").all(|t| t.second_source.is_empty()));
+    }
+}

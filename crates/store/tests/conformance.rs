@@ -220,3 +220,35 @@ async fn a_changed_definition_is_a_new_version_and_history_keeps_its_own() {
         assert!(s.put_indicator(&pct, "sum percentages", &Actor::system()).await.is_err());
     }
 }
+
+/// Files of one chunk and of several take different paths on PostgreSQL (one INSERT; one COPY
+/// stream): both load everything, and an error in the last chunk leaves nothing behind.
+#[tokio::test]
+async fn small_and_large_files_load_whole_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    for s in stores(&dir).await {
+        let counties: Vec<String> = s.descendants("CN", AreaLevel::County, None).await.unwrap().into_iter().map(|a| a.code).collect();
+        let file = |n: usize, bad_last: bool| {
+            let mut csv = String::from("indicator,area,period,value\n");
+            for (i, c) in counties.iter().take(n).enumerate() {
+                let v = if bad_last && i + 1 == n { "many".to_string() } else { (i % 97).to_string() };
+                csv.push_str(&format!("CN_RURAL_POOR_POP,{c},2019,{v}\n"));
+            }
+            csv
+        };
+        let count = |s: &Store| {
+            let f =
+                ObservationFilter { indicators: vec!["CN_RURAL_POOR_POP".into()], level: Some(AreaLevel::County), ..Default::default() };
+            let s = s.clone();
+            async move { s.observations(&f).await.unwrap().into_iter().filter(|o| o.period == "2019").count() }
+        };
+        let bad = import(&s, "big-bad.csv", &file(2500, true)).await;
+        assert_eq!((bad.error_count, bad.errors[0].row, bad.errors[0].column.as_str()), (1, 2501, "value"));
+        assert_eq!(count(&s).await, 0, "nothing of the first two chunks was kept");
+        let small = import(&s, "small.csv", &file(3, false)).await;
+        assert_eq!((small.error_count, small.inserted), (0, 3));
+        let big = import(&s, "big.csv", &file(2500, false)).await;
+        assert_eq!((big.error_count, big.inserted, big.unchanged), (0, 2497, 3));
+        assert_eq!(count(&s).await, 2500);
+    }
+}
