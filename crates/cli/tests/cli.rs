@@ -482,9 +482,31 @@ fn a_round_from_the_command_line() {
     assert!(review.contains("approved (3 areas above recomputed"), "{review}");
     let national = text(&rightstat(&db, &["export", "observations", "--indicator", "CN_RURAL_POOR_POP", "--area", "CN"]).stdout);
     assert!(national.lines().any(|l| l.contains(",CN,") && l.contains(",2023,") && l.contains(",12,")), "{national}");
-    // The example's deadline (2024-03-31) has passed: every county but the one that reported is overdue.
+    // The example's deadline (2024-03-31) has passed: every task but the one reported is overdue.
     let late = text(&rightstat(&db, &["round", "tasks", "POV-2023-HE", "--overdue"]).stdout);
-    assert!(!late.contains(" 130102 ") && late.lines().count() > 100, "{late}");
+    assert!(!late.lines().any(|l| l.contains(" NBS ") && l.contains(" 130102 ")) && late.lines().count() > 100, "{late}");
     let c = text(&rightstat(&db, &["round", "completeness", "POV-2023-HE"]).stdout);
     assert!(c.lines().any(|l| l.starts_with("NBS") && l.contains(" 1 ")), "{c}");
+
+    // The registration's count from NRRA, kept beside the survey's and compared.
+    let line = tasks.lines().find(|l| l.contains(" 130102 ") && l.contains("NRRA")).unwrap();
+    let nrra = line.split_whitespace().next().unwrap().to_string();
+    let file = dir.path().join("nrra.csv");
+    std::fs::write(&file, "indicator,area,period,SEX,value\nCN_RURAL_POOR_POP,130102,2023,_T,14\nCN_RURAL_POOR_POP,130102,2023,F,7\nCN_RURAL_POOR_POP,130102,2023,M,7\n").unwrap();
+    let sub = rightstat(&db, &["round", "submit", &nrra, file.to_str().unwrap()]);
+    assert!(text(&sub.stdout).contains("3 kept as a second source"), "{}{}", text(&sub.stdout), text(&sub.stderr));
+    let d = text(&rightstat(&db, &["round", "discrepancies", "POV-2023-HE", "--differing"]).stdout);
+    let total = d
+        .lines()
+        .find(|l| l.starts_with("CN_RURAL_POOR_POP") && l.contains(" 130102 ") && l.contains("+16.7"))
+        .unwrap_or_else(|| panic!("{d}"));
+    assert!(total.contains("12 NBS") && total.contains("14 NRRA"), "{total}");
+    assert!(d.contains("3 figures from a second source, 3 differ"), "{d}");
+    let csv = text(&rightstat(&db, &["round", "discrepancies", "POV-2023-HE", "--csv"]).stdout);
+    assert!(csv.starts_with("indicator,area,period,cell,preferred_department") && csv.lines().count() == 4, "{csv}");
+    let national = text(&rightstat(&db, &["export", "observations", "--indicator", "CN_RURAL_POOR_POP", "--area", "CN"]).stdout);
+    assert!(
+        national.lines().any(|l| l.contains(",CN,") && l.contains(",2023,") && l.contains(",12,")),
+        "the official series is NBS's: {national}"
+    );
 }

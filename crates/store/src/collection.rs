@@ -426,7 +426,8 @@ impl Store {
         }
         row_errors.sort_by_key(|e| e.row);
         let rules = RuleSet::parse(rightstat_core::reference::VALIDATION_RULES).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let mut validation = self.validate_rows(&rows, row_errors, n, &file, &rules).await?;
+        let second = task.second_source_list();
+        let mut validation = self.validate_rows(&rows, row_errors, n, &file, &rules, &second).await?;
         if !validation.has_errors() && validation.warnings() > 0 && comment.trim().is_empty() {
             validation.row_errors.push(RowError {
                 file: file.clone(),
@@ -440,7 +441,6 @@ impl Store {
             return Ok(Submission { validation, import: None, second_source_values: 0, accepted: false, status: task.status, dry_run });
         }
         // A second source's figures are kept apart; the rest goes to the official series.
-        let second = task.second_source_list();
         let kept: Vec<&CheckedObservation> = rows.iter().map(|(_, o)| o).filter(|o| second.contains(&o.indicator)).collect();
         let report = if kept.len() < rows.len() {
             let mut import_opts = opts;

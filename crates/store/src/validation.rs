@@ -44,7 +44,7 @@ impl Store {
     ) -> Result<ValidationReport> {
         let file = opts.source_name.clone();
         let (rows, row_errors, n) = self.read_observations(reader, opts).await?;
-        self.validate_rows(&rows, row_errors, n, &file, declared).await
+        self.validate_rows(&rows, row_errors, n, &file, declared, &[]).await
     }
 
     /// The rules over rows already read and checked (with their lines in the file).
@@ -55,6 +55,7 @@ impl Store {
         n: u64,
         file: &str,
         declared: &RuleSet,
+        apart: &[String],
     ) -> Result<ValidationReport> {
         let file = file.to_string();
         let cat = self.catalogue().await?;
@@ -115,7 +116,15 @@ impl Store {
         let codes = |d: &str| cat.codelists.get(d).map(|l| l.codes.iter().map(|c| c.code.clone()).collect()).unwrap_or_default();
         let previous = |p: &str| p.parse::<Period>().ok().map(|p| p.previous().to_string());
         let ctx = Context { parent: &parent, codes: &codes, indicators: &indicators, known: &known, previous: &previous };
-        let findings = evaluate(&rules, &data, &ctx);
+        // A second source's figures (`apart`) are checked on their own: against the official
+        // series or the file's other indicators they would disagree by construction.
+        let (own, official): (Vec<Obs>, Vec<Obs>) = data.into_iter().partition(|o| apart.contains(&o.indicator));
+        let mut findings = evaluate(&rules, &official, &ctx);
+        if !own.is_empty() {
+            let nothing_stored = Vec::new();
+            findings.extend(evaluate(&rules, &own, &Context { known: &nothing_stored, ..ctx }));
+            findings.sort_by_key(|f| f.severity != Severity::Error);
+        }
         Ok(ValidationReport { file, rows: n, row_errors, findings })
     }
 }
