@@ -21,6 +21,7 @@ const CLUSTERS: &str = include_str!("../../../reference/clusters.toml");
 const MEASURES: &str = include_str!("../../../reference/measures.toml");
 const FOLLOW_UP_DEMO: &str = include_str!("../../../reference/follow-up-demo.toml");
 const DEMO_ROUND: &str = include_str!("../../../reference/demo-round.toml");
+const GLOSSARY: &str = include_str!("../../../reference/glossary.toml");
 /// The declared validation rules shipped by default (`reference/validation-rules.toml`).
 pub const VALIDATION_RULES: &str = include_str!("../../../reference/validation-rules.toml");
 const COUNTRIES: &str = include_str!("../../../reference/countries.csv");
@@ -337,6 +338,15 @@ mod tests {
         let bj = areas.iter().find(|a| a.code.as_str() == "11").unwrap();
         assert_eq!(bj.name_en.as_deref(), Some("Beijing"));
     }
+}
+
+/// The shipped glossary of local policy terms.
+pub fn glossary() -> Vec<crate::glossary::Term> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        term: Vec<crate::glossary::Term>,
+    }
+    parse::<File>("glossary.toml", GLOSSARY).term
 }
 
 /// The demo's collection round over the counties of Hebei (three departments, one of them a
