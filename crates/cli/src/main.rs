@@ -15,6 +15,7 @@ mod account_cmd;
 mod catalog_cmd;
 mod poverty_cmd;
 mod recommendation_cmd;
+mod report_cmd;
 mod round_cmd;
 mod validate_cmd;
 
@@ -54,7 +55,11 @@ enum Command {
     },
     /// Create the database (or bring it up to date) and load the reference content:
     /// codelists, units, areas down to counties, departments, ICESCR, SDG and the catalogue.
-    Init,
+    Init {
+        /// Also load the demo data, recommendations, round and users (as `serve --demo`).
+        #[arg(long)]
+        demo: bool,
+    },
     /// Import data from a file.
     #[command(subcommand)]
     Import(ImportCmd),
@@ -92,6 +97,9 @@ enum Command {
     /// indicator's definition and the declared rules), without writing anything. Exit status 1
     /// when there are errors.
     Validate(validate_cmd::ValidateArgs),
+    /// Draft a report from the data and registers (gaps: the breakdowns the committees ask for
+    /// and which are missing), in English or Chinese, as HTML or Markdown.
+    Report(report_cmd::ReportArgs),
     /// Collection rounds: the list of data to collect, tasks, submissions, review.
     #[command(subcommand)]
     Round(round_cmd::RoundCmd),
@@ -249,6 +257,17 @@ mod tests {
 }
 
 /// Opens the database, loading the reference content into a new one.
+/// The demo: official series and annex, UPR recommendations with follow-up, a collection
+/// round, and one user per role.
+async fn load_demo(store: &Store) -> Result<()> {
+    let (series, annex) = store.load_demo().await?;
+    store.load_demo_follow_up().await?;
+    store.load_demo_round().await?;
+    store.create_demo_users().await?;
+    tracing::info!(series = series.inserted, annex = annex.inserted, "demo data and users loaded");
+    Ok(())
+}
+
 async fn open(db: &str) -> Result<Store> {
     let store = Store::connect(db).await.with_context(|| format!("cannot open database {db}"))?;
     if store.indicators().await?.is_empty() {
@@ -259,9 +278,12 @@ async fn open(db: &str) -> Result<Store> {
 
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Init => {
+        Command::Init { demo } => {
             let store = Store::connect(&cli.db).await.with_context(|| format!("cannot open database {}", cli.db))?;
             store.seed_reference().await?;
+            if demo {
+                load_demo(&store).await?;
+            }
             let counts = store.area_counts().await?;
             println!(
                 "database ready: {} indicators, areas {}",
@@ -272,11 +294,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Serve { addr, demo, secure_cookies } => {
             let store = open(&cli.db).await?;
             if demo {
-                let (series, annex) = store.load_demo().await?;
-                store.load_demo_follow_up().await?;
-                store.load_demo_round().await?;
-                store.create_demo_users().await?;
-                tracing::info!(series = series.inserted, annex = annex.inserted, "demo data and users loaded");
+                load_demo(&store).await?;
             }
             rightstat_server::serve(store, rightstat_server::Config { secure_cookies, ..Default::default() }, addr, |a| {
                 println!("RightStat listening on http://{a}/ (API: http://{a}/api/v1/indicators)");
@@ -426,6 +444,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit(cmd) => return account_cmd::audit(&open(&cli.db).await?, cmd).await,
         Command::Recommendations(cmd) => return recommendation_cmd::recommendations(&open(&cli.db).await?, cmd).await,
         Command::Validate(a) => return validate_cmd::validate(&open(&cli.db).await?, a).await,
+        Command::Report(a) => report_cmd::report(&open(&cli.db).await?, a).await?,
         Command::Round(cmd) => return round_cmd::run(&open(&cli.db).await?, cmd).await,
         Command::Measures(cmd) => return recommendation_cmd::measures(&open(&cli.db).await?, cmd).await,
         Command::Publish { batch } => {

@@ -510,3 +510,30 @@ fn a_round_from_the_command_line() {
         "the official series is NBS's: {national}"
     );
 }
+
+#[test]
+fn a_data_gap_report_from_the_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = testing::fresh_sqlite_url(dir.path());
+    let init = rightstat(&db, &["init", "--demo"]);
+    assert!(init.status.success(), "{}", text(&init.stderr));
+    let md = dir.path().join("gaps.md");
+    let out = rightstat(&db, &["report", "gaps", "--lang", "en", "--format", "md", "--out", md.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("words,"), "{}", text(&out.stdout));
+    let md = std::fs::read_to_string(&md).unwrap();
+    for dim in ["Ethnic group", "Disability status", "Sex"] {
+        for code in ["CN\\_RURAL\\_POOR\\_POP", "SI\\_POV\\_NAHC"] {
+            assert!(
+                md.lines().any(|l| l.contains(code) && l.contains(&format!("| {dim} | — |")) && l.contains("| missing |")),
+                "{code} {dim}\n{md}"
+            );
+        }
+    }
+    let html = dir.path().join("gaps.html");
+    let out = rightstat(&db, &["report", "gaps", "--lang", "zh", "--out", html.to_str().unwrap(), "--articles", "11"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let html = std::fs::read_to_string(&html).unwrap();
+    assert!(html.contains("<html lang=\"zh-CN\">") && html.contains("<h2>第11条</h2>") && !html.contains("第9条"), "{html}");
+    assert!(html.contains("民族") && html.contains("缺失"), "{html}");
+}

@@ -185,7 +185,11 @@ mod tests {
         let en = "Under Targeted Poverty Alleviation, every household got a file. The dibao standard rose; dibao covered 40 million. Hukou reform followed.";
         let uses = first_uses(en, "en", &t);
         let names: Vec<&str> = uses.iter().map(|u| u.term.zh.as_str()).collect();
-        assert_eq!(names, ["精准扶贫", "低保标准", "低保", "户籍"], "the longest match wins; dibao inside 'dibao standard' is not its use: {names:?}");
+        assert_eq!(
+            names,
+            ["精准扶贫", "低保标准", "低保", "户籍"],
+            "the longest match wins; dibao inside 'dibao standard' is not its use: {names:?}"
+        );
         assert_eq!(&en[uses[0].start..uses[0].end], "Targeted Poverty Alleviation");
         // "dibao" alone later is the first use of 低保.
         let en2 = "The dibao standard rose. Then dibao reached more people.";

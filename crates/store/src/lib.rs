@@ -23,6 +23,7 @@ pub mod import;
 mod lists;
 mod observations;
 pub mod recommendations;
+pub mod reporting;
 mod seed;
 pub mod sources;
 pub mod testing;

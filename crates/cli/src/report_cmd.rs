@@ -1,0 +1,66 @@
+//! `rightstat report KIND`: drafts a report from the database, writes it in the chosen format
+//! and lists what the author must check.
+
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+use rightstat_reports::{Lang, ReportKind, ReportOptions};
+use rightstat_store::Store;
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// gaps: the breakdowns the committees ask for, and which are missing.
+    #[arg(value_enum)]
+    kind: Kind,
+    #[arg(long, value_enum, default_value = "en")]
+    lang: LangArg,
+    #[arg(long, value_enum, default_value = "html")]
+    format: Format,
+    /// Where to write the report.
+    #[arg(long)]
+    out: PathBuf,
+    /// ICESCR articles covered, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = rightstat_reports::gaps::DEFAULT_ARTICLES)]
+    articles: Vec<u8>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Kind {
+    Gaps,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum LangArg {
+    En,
+    Zh,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    Md,
+    Html,
+}
+
+pub async fn report(store: &Store, a: ReportArgs) -> Result<()> {
+    let kind = match a.kind {
+        Kind::Gaps => ReportKind::Gaps,
+    };
+    let lang = match a.lang {
+        LangArg::En => Lang::En,
+        LangArg::Zh => Lang::Zh,
+    };
+    let built = rightstat_reports::build(store, kind, &ReportOptions { lang, articles: a.articles }).await?;
+    let body = match a.format {
+        Format::Md => rightstat_reports::render::markdown(&built.doc),
+        Format::Html => rightstat_reports::render::html(&built.doc),
+    };
+    std::fs::write(&a.out, body).with_context(|| format!("cannot write {}", a.out.display()))?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}: {} words, {} things to check", a.out.display(), built.words, built.findings.len())?;
+    for f in &built.findings {
+        let place = f.block.map(|b| format!(" (block {b})")).unwrap_or_default();
+        writeln!(out, "  {}{place}: {}", f.check, lang.pick(&f.message_en, &f.message_zh))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,85 @@
+//! Reports drafted from RightStat's own data and registers, in English and Chinese.
+//!
+//! A report is built as a [`doc::Document`] (headings, numbered paragraphs, tables with unit
+//! and source, footnotes), then [`terms::explain`] footnotes the first use of every local
+//! policy term from the glossary, [`checks::check`] lists what the author must look at (length
+//! against the treaty body's limit, tables without a source, local terms), and `render` writes
+//! Markdown or HTML. Building a report reads the store; rendering does not.
+
+pub mod checks;
+pub mod doc;
+pub mod gaps;
+pub mod render;
+pub mod terms;
+
+/// The language of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Lang {
+    En,
+    Zh,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Zh => "zh",
+        }
+    }
+
+    /// `en` or `zh`.
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s {
+            "en" => Some(Lang::En),
+            "zh" => Some(Lang::Zh),
+            _ => None,
+        }
+    }
+
+    /// Picks the text in this language.
+    pub fn pick<'a>(self, en: &'a str, zh: &'a str) -> &'a str {
+        if self == Lang::Zh && !zh.is_empty() { zh } else { en }
+    }
+}
+
+/// The reports RightStat drafts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum ReportKind {
+    /// Data-gap analysis: breakdowns asked for and missing.
+    Gaps,
+}
+
+/// What to report on.
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
+    pub lang: Lang,
+    /// ICESCR articles covered.
+    pub articles: Vec<u8>,
+}
+
+/// A built report: the document (local terms already footnoted) and what the author must check.
+#[derive(Debug, Clone)]
+pub struct Built {
+    pub doc: doc::Document,
+    pub words: usize,
+    pub findings: Vec<checks::Finding>,
+}
+
+/// Builds a report from the store.
+pub async fn build(store: &rightstat_store::Store, kind: ReportKind, opts: &ReportOptions) -> Result<Built, ReportError> {
+    let (mut doc, limit) = match kind {
+        ReportKind::Gaps => {
+            let gaps = gaps::gather(store, &opts.articles).await?;
+            (gaps::document(&gaps, &gaps::dimension_names(store).await?, opts.lang), checks::Kind::Unlimited)
+        }
+    };
+    let terms = terms::explain(&mut doc, &rightstat_core::reference::glossary());
+    let (words, findings) = checks::check(&doc, limit, &terms);
+    Ok(Built { doc, words, findings })
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(transparent)]
+    Store(#[from] rightstat_store::StoreError),
+}

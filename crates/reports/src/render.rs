@@ -1,0 +1,204 @@
+//! Markdown and HTML from a document. Footnotes are numbered in order of appearance.
+
+use crate::doc::{Block, Document, Inline, Table};
+use std::fmt::Write;
+
+/// Markdown (CommonMark with the footnote and table extensions GitHub and pandoc read).
+pub fn markdown(doc: &Document) -> String {
+    let mut out = format!("# {}\n\n", doc.title);
+    let mut notes: Vec<String> = Vec::new();
+    let mut n = 0;
+    for b in &doc.blocks {
+        match b {
+            Block::Heading { level, text } => {
+                let _ = writeln!(out, "{} {}\n", "#".repeat(usize::from(*level) + 1), text);
+            }
+            Block::Para { numbered, inlines } => {
+                if *numbered {
+                    n += 1;
+                    let _ = write!(out, "{n}.\u{a0}");
+                }
+                for i in inlines {
+                    match i {
+                        Inline::Text(t) => out.push_str(&md_escape(t)),
+                        Inline::Strong(t) => {
+                            let _ = write!(out, "**{}**", md_escape(t));
+                        }
+                        Inline::Footnote(f) => {
+                            notes.push(f.clone());
+                            let _ = write!(out, "[^{}]", notes.len());
+                        }
+                    }
+                }
+                out.push_str("\n\n");
+            }
+            Block::Table(t) => md_table(&mut out, t, doc.lang),
+        }
+    }
+    for (i, f) in notes.iter().enumerate() {
+        let _ = writeln!(out, "[^{}]: {}", i + 1, md_escape(f));
+    }
+    out
+}
+
+fn md_escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '\\' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '`') {
+            o.push('\\');
+        }
+        o.push(c);
+    }
+    o
+}
+
+fn md_table(out: &mut String, t: &Table, lang: crate::Lang) {
+    let _ = writeln!(out, "**{}**\n", md_escape(&t.caption));
+    if let Some(u) = &t.unit {
+        let _ = writeln!(out, "{}: {}\n", lang.pick("Unit", "单位"), md_escape(u));
+    }
+    let cells = |r: &[String]| r.iter().map(|c| md_escape(c)).collect::<Vec<_>>().join(" | ");
+    let _ = writeln!(out, "| {} |", cells(&t.header));
+    let _ = writeln!(out, "|{}|", vec!["---"; t.header.len()].join("|"));
+    for r in &t.rows {
+        let _ = writeln!(out, "| {} |", cells(r));
+    }
+    out.push('\n');
+    if let Some(s) = &t.source {
+        let _ = writeln!(out, "{}: {}\n", lang.pick("Source", "资料来源"), md_escape(s));
+    }
+    for n in &t.notes {
+        let _ = writeln!(out, "{}\n", md_escape(n));
+    }
+}
+
+/// A standalone HTML page (escaped; no scripts), readable and printable as it is.
+pub fn html(doc: &Document) -> String {
+    let lang = if doc.lang == crate::Lang::Zh { "zh-CN" } else { "en" };
+    let mut out = format!(
+        "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{}</title>\n<style>{}</style></head><body><main>\n<h1>{}</h1>\n",
+        esc(&doc.title),
+        CSS,
+        esc(&doc.title)
+    );
+    let mut notes: Vec<String> = Vec::new();
+    let mut n = 0;
+    for b in &doc.blocks {
+        match b {
+            Block::Heading { level, text } => {
+                let h = (level + 1).min(6);
+                let _ = writeln!(out, "<h{h}>{}</h{h}>", esc(text));
+            }
+            Block::Para { numbered, inlines } => {
+                if *numbered {
+                    n += 1;
+                    let _ = write!(out, "<p class=\"num\" id=\"para-{n}\"><span class=\"n\">{n}.</span> ");
+                } else {
+                    out.push_str("<p>");
+                }
+                for i in inlines {
+                    match i {
+                        Inline::Text(t) => out.push_str(&esc(t)),
+                        Inline::Strong(t) => {
+                            let _ = write!(out, "<strong>{}</strong>", esc(t));
+                        }
+                        Inline::Footnote(f) => {
+                            notes.push(f.clone());
+                            let k = notes.len();
+                            let _ = write!(out, "<sup><a href=\"#fn-{k}\" id=\"ref-{k}\">{k}</a></sup>");
+                        }
+                    }
+                }
+                out.push_str("</p>\n");
+            }
+            Block::Table(t) => {
+                let _ = write!(out, "<table><caption>{}", esc(&t.caption));
+                if let Some(u) = &t.unit {
+                    let _ = write!(out, "<br><span class=\"unit\">{}: {}</span>", doc.lang.pick("Unit", "单位"), esc(u));
+                }
+                out.push_str("</caption>\n<thead><tr>");
+                for h in &t.header {
+                    let _ = write!(out, "<th scope=\"col\">{}</th>", esc(h));
+                }
+                out.push_str("</tr></thead>\n<tbody>\n");
+                for r in &t.rows {
+                    out.push_str("<tr>");
+                    for (i, c) in r.iter().enumerate() {
+                        let tag = if i == 0 { "th scope=\"row\"" } else { "td" };
+                        let _ = write!(out, "<{tag}>{}</{}>", esc(c), if i == 0 { "th" } else { "td" });
+                    }
+                    out.push_str("</tr>\n");
+                }
+                out.push_str("</tbody></table>\n");
+                if let Some(s) = &t.source {
+                    let _ = writeln!(out, "<p class=\"source\">{}: {}</p>", doc.lang.pick("Source", "资料来源"), esc(s));
+                }
+                for note in &t.notes {
+                    let _ = writeln!(out, "<p class=\"note\">{}</p>", esc(note));
+                }
+            }
+        }
+    }
+    if !notes.is_empty() {
+        out.push_str("<hr><ol class=\"footnotes\">\n");
+        for (i, f) in notes.iter().enumerate() {
+            let k = i + 1;
+            let _ = writeln!(out, "<li id=\"fn-{k}\">{} <a href=\"#ref-{k}\">↩</a></li>", esc(f));
+        }
+        out.push_str("</ol>\n");
+    }
+    out.push_str("</main></body></html>\n");
+    out
+}
+
+const CSS: &str = "body{font:16px/1.5 \"Noto Serif CJK SC\",\"Noto Serif\",serif;max-width:50rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}\
+table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #999;padding:.25rem .5rem;text-align:left}\
+caption{text-align:left;font-weight:600}.unit,.source,.note{font-size:.9rem;color:#444}p.num .n{display:inline-block;min-width:2rem}";
+
+fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Lang;
+
+    #[test]
+    fn both_formats_number_paragraphs_footnotes_and_escape() {
+        let mut d = Document::new("Gaps <draft>", Lang::En);
+        d.heading(1, "Article 11");
+        d.blocks
+            .push(Block::Para { numbered: true, inlines: vec![Inline::Text("Dibao".into()), Inline::Footnote("minimum income".into())] });
+        d.numbered("Second *point*.");
+        d.table(Table {
+            caption: "Rural poor".into(),
+            header: vec!["Year".into(), "Persons".into()],
+            rows: vec![vec!["2019".into(), "551".into()]],
+            unit: Some("10,000 persons".into()),
+            source: Some("NBS".into()),
+            notes: vec![],
+        });
+        let md = markdown(&d);
+        assert!(
+            md.contains("1.\u{a0}Dibao[^1]") && md.contains("2.\u{a0}Second \\*point\\*.") && md.contains("[^1]: minimum income"),
+            "{md}"
+        );
+        assert!(md.contains("| 2019 | 551 |") && md.contains("Unit: 10,000 persons") && md.contains("Source: NBS"), "{md}");
+        let h = html(&d);
+        assert!(h.contains("<title>Gaps &lt;draft&gt;</title>") && h.contains("<h2>Article 11</h2>"), "{h}");
+        assert!(h.contains("<sup><a href=\"#fn-1\" id=\"ref-1\">1</a></sup>") && h.contains("<li id=\"fn-1\">minimum income"), "{h}");
+        assert!(h.contains("<th scope=\"row\">2019</th><td>551</td>"));
+    }
+}
