@@ -10,7 +10,8 @@ use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct ReportArgs {
-    /// gaps: the breakdowns the committees ask for, and which are missing.
+    /// gaps: the breakdowns the committees ask for, and which are missing; annex: national
+    /// series with units, sources and footnotes.
     #[arg(value_enum)]
     kind: Kind,
     #[arg(long, value_enum, default_value = "en")]
@@ -28,6 +29,7 @@ pub struct ReportArgs {
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Kind {
     Gaps,
+    Annex,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -45,6 +47,7 @@ pub enum Format {
 pub async fn report(store: &Store, a: ReportArgs) -> Result<()> {
     let kind = match a.kind {
         Kind::Gaps => ReportKind::Gaps,
+        Kind::Annex => ReportKind::Annex,
     };
     let lang = match a.lang {
         LangArg::En => Lang::En,

@@ -6,6 +6,7 @@
 //! against the treaty body's limit, tables without a source, local terms), and `render` writes
 //! Markdown or HTML. Building a report reads the store; rendering does not.
 
+pub mod annex;
 pub mod checks;
 pub mod doc;
 pub mod gaps;
@@ -47,6 +48,8 @@ impl Lang {
 pub enum ReportKind {
     /// Data-gap analysis: breakdowns asked for and missing.
     Gaps,
+    /// Statistical annex: national series with units, sources and footnotes.
+    Annex,
 }
 
 /// What to report on.
@@ -72,6 +75,7 @@ pub async fn build(store: &rightstat_store::Store, kind: ReportKind, opts: &Repo
             let gaps = gaps::gather(store, &opts.articles).await?;
             (gaps::document(&gaps, &gaps::dimension_names(store).await?, opts.lang), checks::Kind::Unlimited)
         }
+        ReportKind::Annex => (annex::document(store, &opts.articles, opts.lang).await?, checks::Kind::Unlimited),
     };
     let terms = terms::explain(&mut doc, &rightstat_core::reference::glossary());
     let (words, findings) = checks::check(&doc, limit, &terms);
