@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct ReportArgs {
-    /// gaps: the breakdowns the committees ask for, and which are missing; annex: national
+    /// cescr: a draft periodic report, article by article; gaps: the breakdowns the committees ask for, and which are missing; annex: national
     /// series with units, sources and footnotes.
     #[arg(value_enum)]
     kind: Kind,
@@ -28,6 +28,7 @@ pub struct ReportArgs {
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Kind {
+    Cescr,
     Gaps,
     Annex,
 }
@@ -48,6 +49,7 @@ pub async fn report(store: &Store, a: ReportArgs) -> Result<()> {
     let kind = match a.kind {
         Kind::Gaps => ReportKind::Gaps,
         Kind::Annex => ReportKind::Annex,
+        Kind::Cescr => ReportKind::Cescr,
     };
     let lang = match a.lang {
         LangArg::En => Lang::En,

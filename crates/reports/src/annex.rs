@@ -76,62 +76,75 @@ pub async fn document(store: &Store, articles: &[u8], lang: Lang) -> Result<Docu
             },
         );
         for ind in list {
-            let obs = &by_ind[&ind.code];
-            let mut years: Vec<&str> = obs.iter().map(|o| o.period.as_str()).collect::<BTreeSet<_>>().into_iter().collect();
-            years = years.split_off(years.len().saturating_sub(YEARS));
-            // Columns: the total first, then each cell with one non-total code, as reported.
-            let mut cols: Vec<String> = obs.iter().map(|o| o.cell_key.clone()).collect::<BTreeSet<_>>().into_iter().collect();
-            cols.retain(|c| is_total(c) || single_breakdown(c));
-            cols.sort_by_key(|c| (!is_total(c), c.clone()));
-            let header: Vec<String> = std::iter::once(t("Year", "年份"))
-                .chain(cols.iter().map(|c| if is_total(c) { t("Total", "合计") } else { cell_label(c, &dim_name) }))
-                .collect();
-            let mut notes: Vec<String> = Vec::new();
-            let mut sources: BTreeSet<String> = BTreeSet::new();
-            let mut rows = Vec::new();
-            for y in &years {
-                let mut row = vec![y.to_string()];
-                for c in &cols {
-                    let o = obs.iter().find(|o| o.period == *y && &o.cell_key == c);
-                    row.push(match o {
-                        None => "..".into(),
-                        Some(o) => {
-                            if !o.source.is_empty() {
-                                sources.insert(o.source.clone());
-                            }
-                            if !o.footnote.is_empty() && !notes.iter().any(|n| n.ends_with(&o.footnote)) {
-                                notes.push(format!("{y}: {}", o.footnote));
-                            }
-                            let flag = match o.status.as_str() {
-                                "E" => " e",
-                                "P" => " p",
-                                _ => "",
-                            };
-                            format!("{}{flag}", number(o.value.unwrap_or_default()))
-                        }
-                    });
-                }
-                rows.push(row);
-            }
-            let unit = units.iter().find(|u| u.code == ind.unit);
-            let unit =
-                unit_label(unit.map_or(&ind.unit, |u| &u.name_en), unit.map_or(&ind.unit, |u| &u.name_zh), ind.unit_mult as i64, lang);
             n += 1;
-            notes.push(t(".. : not available.", ".. :无数据。"));
-            d.table(Table {
-                caption: match lang {
-                    Lang::En => format!("Table {n}. {} ({}), {}–{}", ind.name_en, ind.code, years[0], years[years.len() - 1]),
-                    Lang::Zh => format!("表{n} {}({}),{}—{}年", ind.name_zh, ind.code, years[0], years[years.len() - 1]),
-                },
-                header,
-                rows,
-                unit: Some(unit),
-                source: Some(sources.into_iter().collect::<Vec<_>>().join("; ")).filter(|s| !s.is_empty()),
-                notes,
-            });
+            d.table(series_table(ind, &by_ind[&ind.code], &units, &dim_name, lang, n));
         }
     }
     Ok(d)
+}
+
+/// One indicator's national series as a table: a row per year (the latest [`YEARS`]), the total
+/// and each single breakdown as columns, unit and sources spelled out.
+pub fn series_table(
+    ind: &rightstat_core::indicator::Indicator,
+    obs: &[ObservationRow],
+    units: &[rightstat_core::unit::Unit],
+    dim_name: &dyn Fn(&str, &str) -> String,
+    lang: Lang,
+    n: usize,
+) -> Table {
+    let t = |en: &str, zh: &str| lang.pick(en, zh).to_string();
+    let mut years: Vec<&str> = obs.iter().map(|o| o.period.as_str()).collect::<BTreeSet<_>>().into_iter().collect();
+    years = years.split_off(years.len().saturating_sub(YEARS));
+    // Columns: the total first, then each cell with one non-total code, as reported.
+    let mut cols: Vec<String> = obs.iter().map(|o| o.cell_key.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+    cols.retain(|c| is_total(c) || single_breakdown(c));
+    cols.sort_by_key(|c| (!is_total(c), c.clone()));
+    let header: Vec<String> = std::iter::once(t("Year", "年份"))
+        .chain(cols.iter().map(|c| if is_total(c) { t("Total", "合计") } else { cell_label(c, dim_name) }))
+        .collect();
+    let mut notes: Vec<String> = Vec::new();
+    let mut sources: BTreeSet<String> = BTreeSet::new();
+    let mut rows = Vec::new();
+    for y in &years {
+        let mut row = vec![y.to_string()];
+        for c in &cols {
+            let o = obs.iter().find(|o| o.period == *y && &o.cell_key == c);
+            row.push(match o {
+                None => "..".into(),
+                Some(o) => {
+                    if !o.source.is_empty() {
+                        sources.insert(o.source.clone());
+                    }
+                    if !o.footnote.is_empty() && !notes.iter().any(|n| n.ends_with(&o.footnote)) {
+                        notes.push(format!("{y}: {}", o.footnote));
+                    }
+                    let flag = match o.status.as_str() {
+                        "E" => " e",
+                        "P" => " p",
+                        _ => "",
+                    };
+                    format!("{}{flag}", number(o.value.unwrap_or_default()))
+                }
+            });
+        }
+        rows.push(row);
+    }
+    let unit = units.iter().find(|u| u.code == ind.unit);
+    let unit = unit_label(unit.map_or(&ind.unit, |u| &u.name_en), unit.map_or(&ind.unit, |u| &u.name_zh), ind.unit_mult as i64, lang);
+    notes.push(t(".. : not available.", ".. :无数据。"));
+    let (first, last) = (years.first().copied().unwrap_or_default(), years.last().copied().unwrap_or_default());
+    Table {
+        caption: match lang {
+            Lang::En => format!("Table {n}. {} ({}), {first}–{last}", ind.name_en, ind.code),
+            Lang::Zh => format!("表{n} {}({}),{first}—{last}年", ind.name_zh, ind.code),
+        },
+        header,
+        rows,
+        unit: Some(unit),
+        source: Some(sources.into_iter().collect::<Vec<_>>().join("; ")).filter(|s| !s.is_empty()),
+        notes,
+    }
 }
 
 fn is_total(key: &str) -> bool {
@@ -153,7 +166,7 @@ fn cell_label(key: &str, name: &dyn Fn(&str, &str) -> String) -> String {
 }
 
 /// 8249 → "8,249"; 10.2 → "10.2"; 0.4651 → "0.47".
-fn number(v: f64) -> String {
+pub fn number(v: f64) -> String {
     let s = format!("{:.2}", v.abs());
     let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
     let frac = frac.trim_end_matches('0');

@@ -22,6 +22,12 @@ pub enum Block {
         inlines: Vec<Inline>,
     },
     Table(Table),
+    /// A chart: SVG, its caption, and its data in words (the text alternative).
+    Chart {
+        svg: String,
+        caption: String,
+        alt: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -79,6 +85,7 @@ impl Document {
                         out.push(' ');
                     }
                 }
+                Block::Chart { caption, .. } => out.push_str(caption),
                 Block::Table(t) => {
                     out.push_str(&t.caption);
                     for r in std::iter::once(&t.header).chain(&t.rows) {

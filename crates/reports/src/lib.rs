@@ -7,6 +7,8 @@
 //! Markdown or HTML. Building a report reads the store; rendering does not.
 
 pub mod annex;
+pub mod cescr;
+pub mod chart;
 pub mod checks;
 pub mod doc;
 pub mod gaps;
@@ -50,6 +52,8 @@ pub enum ReportKind {
     Gaps,
     /// Statistical annex: national series with units, sources and footnotes.
     Annex,
+    /// A draft CESCR periodic report, article by article.
+    Cescr,
 }
 
 /// What to report on.
@@ -70,15 +74,22 @@ pub struct Built {
 
 /// Builds a report from the store.
 pub async fn build(store: &rightstat_store::Store, kind: ReportKind, opts: &ReportOptions) -> Result<Built, ReportError> {
+    let mut extra = Vec::new();
     let (mut doc, limit) = match kind {
         ReportKind::Gaps => {
             let gaps = gaps::gather(store, &opts.articles).await?;
             (gaps::document(&gaps, &gaps::dimension_names(store).await?, opts.lang), checks::Kind::Unlimited)
         }
         ReportKind::Annex => (annex::document(store, &opts.articles, opts.lang).await?, checks::Kind::Unlimited),
+        ReportKind::Cescr => {
+            let (doc, found) = cescr::document(store, &opts.articles, opts.lang).await?;
+            extra = found;
+            (doc, checks::Kind::PeriodicReport)
+        }
     };
     let terms = terms::explain(&mut doc, &rightstat_core::reference::glossary());
-    let (words, findings) = checks::check(&doc, limit, &terms);
+    let (words, mut findings) = checks::check(&doc, limit, &terms);
+    findings.extend(extra);
     Ok(Built { doc, words, findings })
 }
 

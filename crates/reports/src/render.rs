@@ -33,6 +33,9 @@ pub fn markdown(doc: &Document) -> String {
                 out.push_str("\n\n");
             }
             Block::Table(t) => md_table(&mut out, t, doc.lang),
+            Block::Chart { caption, alt, .. } => {
+                let _ = writeln!(out, "*{}*\n\n{}\n", md_escape(caption), md_escape(alt));
+            }
         }
     }
     for (i, f) in notes.iter().enumerate() {
@@ -110,6 +113,15 @@ pub fn html(doc: &Document) -> String {
                     }
                 }
                 out.push_str("</p>\n");
+            }
+            Block::Chart { svg, caption, alt } => {
+                // The SVG is built by `chart::line_svg`, which escapes its text.
+                let _ = writeln!(
+                    out,
+                    "<figure role=\"figure\" aria-label=\"{}\">{svg}<figcaption>{}</figcaption></figure>",
+                    esc(alt),
+                    esc(caption)
+                );
             }
             Block::Table(t) => {
                 let _ = write!(out, "<table><caption>{}", esc(&t.caption));
