@@ -43,6 +43,7 @@ pub enum LangArg {
 pub enum Format {
     Md,
     Html,
+    Docx,
 }
 
 pub async fn report(store: &Store, a: ReportArgs) -> Result<()> {
@@ -57,8 +58,9 @@ pub async fn report(store: &Store, a: ReportArgs) -> Result<()> {
     };
     let built = rightstat_reports::build(store, kind, &ReportOptions { lang, articles: a.articles }).await?;
     let body = match a.format {
-        Format::Md => rightstat_reports::render::markdown(&built.doc),
-        Format::Html => rightstat_reports::render::html(&built.doc),
+        Format::Md => rightstat_reports::render::markdown(&built.doc).into_bytes(),
+        Format::Html => rightstat_reports::render::html(&built.doc).into_bytes(),
+        Format::Docx => rightstat_reports::docx::docx(&built.doc).map_err(anyhow::Error::msg)?,
     };
     std::fs::write(&a.out, body).with_context(|| format!("cannot write {}", a.out.display()))?;
     let mut out = std::io::stdout().lock();

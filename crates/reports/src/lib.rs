@@ -11,6 +11,7 @@ pub mod cescr;
 pub mod chart;
 pub mod checks;
 pub mod doc;
+pub mod docx;
 pub mod gaps;
 pub mod render;
 pub mod terms;

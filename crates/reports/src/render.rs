@@ -58,7 +58,7 @@ fn md_escape(s: &str) -> String {
 fn md_table(out: &mut String, t: &Table, lang: crate::Lang) {
     let _ = writeln!(out, "**{}**\n", md_escape(&t.caption));
     if let Some(u) = &t.unit {
-        let _ = writeln!(out, "{}: {}\n", lang.pick("Unit", "单位"), md_escape(u));
+        let _ = writeln!(out, "{}{}\n", lang.pick("Unit: ", "单位:"), md_escape(u));
     }
     let cells = |r: &[String]| r.iter().map(|c| md_escape(c)).collect::<Vec<_>>().join(" | ");
     let _ = writeln!(out, "| {} |", cells(&t.header));
@@ -68,7 +68,7 @@ fn md_table(out: &mut String, t: &Table, lang: crate::Lang) {
     }
     out.push('\n');
     if let Some(s) = &t.source {
-        let _ = writeln!(out, "{}: {}\n", lang.pick("Source", "资料来源"), md_escape(s));
+        let _ = writeln!(out, "{}{}\n", lang.pick("Source: ", "资料来源:"), md_escape(s));
     }
     for n in &t.notes {
         let _ = writeln!(out, "{}\n", md_escape(n));
@@ -126,7 +126,7 @@ pub fn html(doc: &Document) -> String {
             Block::Table(t) => {
                 let _ = write!(out, "<table><caption>{}", esc(&t.caption));
                 if let Some(u) = &t.unit {
-                    let _ = write!(out, "<br><span class=\"unit\">{}: {}</span>", doc.lang.pick("Unit", "单位"), esc(u));
+                    let _ = write!(out, "<br><span class=\"unit\">{}{}</span>", doc.lang.pick("Unit: ", "单位:"), esc(u));
                 }
                 out.push_str("</caption>\n<thead><tr>");
                 for h in &t.header {
@@ -143,7 +143,7 @@ pub fn html(doc: &Document) -> String {
                 }
                 out.push_str("</tbody></table>\n");
                 if let Some(s) = &t.source {
-                    let _ = writeln!(out, "<p class=\"source\">{}: {}</p>", doc.lang.pick("Source", "资料来源"), esc(s));
+                    let _ = writeln!(out, "<p class=\"source\">{}{}</p>", doc.lang.pick("Source: ", "资料来源:"), esc(s));
                 }
                 for note in &t.notes {
                     let _ = writeln!(out, "<p class=\"note\">{}</p>", esc(note));
