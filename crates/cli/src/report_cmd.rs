@@ -10,7 +10,8 @@ use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct ReportArgs {
-    /// cescr: a draft periodic report, article by article; gaps: the breakdowns the committees ask for, and which are missing; annex: national
+    /// cescr: a draft periodic report, article by article; upr: a draft national report;
+    /// upr-midterm: the mid-term matrix; gaps: the breakdowns the committees ask for, and which are missing; annex: national
     /// series with units, sources and footnotes.
     #[arg(value_enum)]
     kind: Kind,
@@ -29,6 +30,8 @@ pub struct ReportArgs {
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Kind {
     Cescr,
+    Upr,
+    UprMidterm,
     Gaps,
     Annex,
 }
@@ -51,6 +54,8 @@ pub async fn report(store: &Store, a: ReportArgs) -> Result<()> {
         Kind::Gaps => ReportKind::Gaps,
         Kind::Annex => ReportKind::Annex,
         Kind::Cescr => ReportKind::Cescr,
+        Kind::Upr => ReportKind::Upr,
+        Kind::UprMidterm => ReportKind::UprMidterm,
     };
     let lang = match a.lang {
         LangArg::En => Lang::En,

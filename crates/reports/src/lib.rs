@@ -15,6 +15,7 @@ pub mod docx;
 pub mod gaps;
 pub mod render;
 pub mod terms;
+pub mod upr;
 
 /// The language of a report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -55,6 +56,10 @@ pub enum ReportKind {
     Annex,
     /// A draft CESCR periodic report, article by article.
     Cescr,
+    /// A draft UPR national report: follow-up of the last cycle's recommendations by theme.
+    Upr,
+    /// The UPR mid-term report's matrix.
+    UprMidterm,
 }
 
 /// What to report on.
@@ -87,6 +92,8 @@ pub async fn build(store: &rightstat_store::Store, kind: ReportKind, opts: &Repo
             extra = found;
             (doc, checks::Kind::PeriodicReport)
         }
+        ReportKind::Upr => (upr::national_report(store, opts.lang).await?, checks::Kind::UprNationalReport),
+        ReportKind::UprMidterm => (upr::midterm(store, opts.lang).await?, checks::Kind::Unlimited),
     };
     let terms = terms::explain(&mut doc, &rightstat_core::reference::glossary());
     let (words, mut findings) = checks::check(&doc, limit, &terms);
