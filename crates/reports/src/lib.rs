@@ -62,6 +62,36 @@ pub enum ReportKind {
     UprMidterm,
 }
 
+impl ReportKind {
+    pub const ALL: [ReportKind; 5] = [ReportKind::Cescr, ReportKind::Upr, ReportKind::UprMidterm, ReportKind::Annex, ReportKind::Gaps];
+
+    /// The name used in the CLI and URLs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportKind::Gaps => "gaps",
+            ReportKind::Annex => "annex",
+            ReportKind::Cescr => "cescr",
+            ReportKind::Upr => "upr",
+            ReportKind::UprMidterm => "upr-midterm",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ReportKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// What it is, in English and Chinese.
+    pub fn title(self) -> (&'static str, &'static str) {
+        match self {
+            ReportKind::Gaps => ("Data-gap report: the breakdowns asked for and missing", "数据缺口报告"),
+            ReportKind::Annex => ("Statistical annex", "统计附件"),
+            ReportKind::Cescr => ("CESCR periodic report (draft)", "经社文权利委员会定期报告(草稿)"),
+            ReportKind::Upr => ("UPR national report (draft)", "普遍定期审议国家报告(草稿)"),
+            ReportKind::UprMidterm => ("UPR mid-term report matrix (draft)", "普遍定期审议中期报告(草稿)"),
+        }
+    }
+}
+
 /// What to report on.
 #[derive(Debug, Clone)]
 pub struct ReportOptions {

@@ -95,6 +95,7 @@ pub fn app(store: Store, config: Config) -> Router {
         .merge(routes::rounds::router())
         .merge(routes::task_pages::router())
         .merge(routes::round_form::router())
+        .merge(routes::reports::router())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::middleware))
         .with_state(state.clone())
         .split_for_parts();

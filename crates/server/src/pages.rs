@@ -23,6 +23,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("round.html", include_str!("../templates/round.html")),
     ("rounds.html", include_str!("../templates/rounds.html")),
     ("round_new.html", include_str!("../templates/round_new.html")),
+    ("reports.html", include_str!("../templates/reports.html")),
 ];
 
 /// The interface language.

@@ -62,6 +62,10 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/api/v1/rounds/{round}/questions", Action::ReadTasks),
     ("POST", "/api/v1/questions/{id}/answer", Action::Administer),
     ("GET", "/rounds", Action::ReadTasks),
+    // Drafts of the State's reports, from published figures: signed-in users.
+    ("GET", "/reports", Action::ReadTasks),
+    ("GET", "/reports/{kind}", Action::ReadTasks),
+    ("GET", "/api/v1/reports/{kind}/checks", Action::ReadTasks),
     ("GET", "/rounds/new", Action::Administer),
     ("POST", "/rounds/new", Action::Administer),
     ("GET", "/rounds/{round}", Action::ReadTasks),

@@ -208,3 +208,29 @@ async fn assessments_by_the_responsible_department_only() {
         );
     }
 }
+
+/// Reports from the web: the list, a draft in Chinese as HTML, the same as DOCX, the checks.
+#[tokio::test]
+async fn reports_are_built_from_the_web() {
+    let dir = tempfile::tempdir().unwrap();
+    for env in envs(&dir).await {
+        assert_eq!(env.call("GET", "/reports", None, None).await.status, StatusCode::UNAUTHORIZED, "drafts are for signed-in users");
+        let r = env.call("GET", "/reports?lang=en", Some("analyst"), None).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.text.contains("href=\"/reports/cescr?lang=zh&amp;format=docx\"") && r.text.contains("UPR mid-term"), "{}", r.text);
+        let r = env.call("GET", "/reports/gaps?lang=zh&articles=11", Some("reporter"), None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert!(r.text.contains("<h2>第11条</h2>") && r.text.contains("缺失"), "{}", r.text);
+        let r = env.call("GET", "/reports/cescr?lang=en&format=docx", Some("analyst"), None).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.headers[header::CONTENT_DISPOSITION].to_str().unwrap().contains("rightstat-cescr-en.docx"));
+        assert!(r.text.starts_with("PK"), "a DOCX package");
+        let r = env.call("GET", "/api/v1/reports/upr/checks?lang=en", Some("analyst"), None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert!(r.json["words"].as_u64().unwrap() > 500, "{}", r.text);
+        assert!(r.json["findings"].as_array().unwrap().iter().any(|f| f["check"] == "local_term"), "{}", r.text);
+        assert_eq!(env.call("GET", "/reports/cescr?lang=fr", Some("analyst"), None).await.status, StatusCode::BAD_REQUEST);
+        assert_eq!(env.call("GET", "/reports/poem", Some("analyst"), None).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(env.call("GET", "/reports/annex?articles=99", Some("analyst"), None).await.status, StatusCode::BAD_REQUEST);
+    }
+}

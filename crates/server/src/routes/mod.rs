@@ -8,6 +8,7 @@ pub mod imports;
 pub mod observations;
 pub mod recommendations;
 pub mod reference;
+pub mod reports;
 pub mod round_form;
 pub mod rounds;
 pub mod session;
