@@ -47,6 +47,8 @@ pub enum Format {
     Md,
     Html,
     Docx,
+    /// Needs a build with `--features pdf` and the Noto CJK fonts.
+    Pdf,
 }
 
 pub async fn report(store: &Store, a: ReportArgs) -> Result<()> {
@@ -66,6 +68,7 @@ pub async fn report(store: &Store, a: ReportArgs) -> Result<()> {
         Format::Md => rightstat_reports::render::markdown(&built.doc).into_bytes(),
         Format::Html => rightstat_reports::render::html(&built.doc).into_bytes(),
         Format::Docx => rightstat_reports::docx::docx(&built.doc).map_err(anyhow::Error::msg)?,
+        Format::Pdf => rightstat_reports::to_pdf(&built.doc).map_err(anyhow::Error::msg)?,
     };
     std::fs::write(&a.out, body).with_context(|| format!("cannot write {}", a.out.display()))?;
     let mut out = std::io::stdout().lock();

@@ -25,7 +25,13 @@ async fn main() {
                 let k = Instant::now();
                 let b = build(&s, kind, &ReportOptions { lang, articles: gaps::DEFAULT_ARTICLES.to_vec() }).await.unwrap();
                 bytes += render::html(&b.doc).len() + render::markdown(&b.doc).len() + docx::docx(&b.doc).unwrap().len();
-                lines.push(format!("  {:<12} {}: {:>4.0} ms ({} words)", kind.as_str(), lang.code(), k.elapsed().as_secs_f64() * 1e3, b.words));
+                lines.push(format!(
+                    "  {:<12} {}: {:>4.0} ms ({} words)",
+                    kind.as_str(),
+                    lang.code(),
+                    k.elapsed().as_secs_f64() * 1e3,
+                    b.words
+                ));
             }
         }
         let e = t.elapsed().as_secs_f64();

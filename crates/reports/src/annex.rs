@@ -147,7 +147,8 @@ pub fn series_table(
     }
 }
 
-fn is_total(key: &str) -> bool {
+/// A cell key with no breakdown (every dimension at its total).
+pub(crate) fn is_total(key: &str) -> bool {
     key.trim_matches('|').split('|').filter(|kv| !kv.is_empty()).all(|kv| kv.ends_with("=_T"))
 }
 

@@ -3,7 +3,7 @@
 //! over the latest years, in tables and charts, with every breakdown the data have), and the
 //! follow-up to the previous concluding observations by paragraph number.
 
-use crate::annex::{number, series_table, unit_label};
+use crate::annex::{is_total, number, series_table, unit_label};
 use crate::checks::Finding;
 use crate::doc::{Block, Document};
 use crate::{Lang, ReportError};
@@ -220,10 +220,6 @@ pub fn amount_en(v: f64, mult: i64, unit: &str) -> String {
     } else {
         format!("{} billion {unit}", number(real / 1e9))
     }
-}
-
-fn is_total(key: &str) -> bool {
-    key.trim_matches('|').split('|').filter(|kv| !kv.is_empty()).all(|kv| kv.ends_with("=_T"))
 }
 
 fn unit_of(ind: &Indicator, units: &[rightstat_core::unit::Unit], lang: Lang) -> String {

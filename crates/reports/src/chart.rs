@@ -1,6 +1,7 @@
 //! Line charts of a series as SVG, drawn here so that the same chart serves HTML, DOCX (as a
 //! picture) and PDF. Every chart carries a text alternative that states its data.
 
+use crate::render::esc;
 use std::fmt::Write;
 
 /// A line chart of (year, value) points with labelled axes; `alt` describes the data.
@@ -66,10 +67,6 @@ fn short(v: f64) -> String {
     } else {
         format!("{v:.2}")
     }
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 #[cfg(test)]

@@ -13,6 +13,8 @@ pub mod checks;
 pub mod doc;
 pub mod docx;
 pub mod gaps;
+#[cfg(feature = "pdf")]
+pub mod pdf;
 pub mod render;
 pub mod terms;
 pub mod upr;
@@ -129,6 +131,19 @@ pub async fn build(store: &rightstat_store::Store, kind: ReportKind, opts: &Repo
     let (words, mut findings) = checks::check(&doc, limit, &terms);
     findings.extend(extra);
     Ok(Built { doc, words, findings })
+}
+
+/// The document as PDF, when this build has the `pdf` feature (Typst; needs the Noto CJK fonts).
+pub fn to_pdf(doc: &doc::Document) -> Result<Vec<u8>, String> {
+    #[cfg(feature = "pdf")]
+    {
+        pdf::pdf(doc).map_err(|e| e.to_string())
+    }
+    #[cfg(not(feature = "pdf"))]
+    {
+        let _ = doc;
+        Err("this build has no PDF support: build with `--features pdf` (and install Debian's fonts-noto-cjk)".into())
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

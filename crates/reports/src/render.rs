@@ -167,7 +167,8 @@ const CSS: &str = "body{font:16px/1.5 \"Noto Serif CJK SC\",\"Noto Serif\",serif
 table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #999;padding:.25rem .5rem;text-align:left}\
 caption{text-align:left;font-weight:600}.unit,.source,.note{font-size:.9rem;color:#444}p.num .n{display:inline-block;min-width:2rem}";
 
-fn esc(s: &str) -> String {
+/// Escapes text for HTML and XML (SVG).
+pub(crate) fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -21,7 +21,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 struct ReportQuery {
     /// en (default) or zh.
     lang: Option<String>,
-    /// html (default), md or docx.
+    /// html (default), md, docx or pdf (when built with the `pdf` feature).
     format: Option<String>,
     /// ICESCR articles, comma-separated (default 2,6,9,10,11,12,13).
     articles: Option<String>,
@@ -89,7 +89,15 @@ async fn report_file(State(s): State<AppState>, Path(kind): Path<String>, Query(
             rightstat_reports::docx::docx(&built.doc).map_err(ApiError::Internal)?,
         )
             .into_response(),
-        Some(f) => return Err(ApiError::BadRequest(format!("format '{f}': expected html, md or docx"))),
+        Some("pdf") => (
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_string()),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.pdf\"")),
+            ],
+            rightstat_reports::to_pdf(&built.doc).map_err(ApiError::BadRequest)?,
+        )
+            .into_response(),
+        Some(f) => return Err(ApiError::BadRequest(format!("format '{f}': expected html, md, docx or pdf"))),
     })
 }
 
