@@ -151,3 +151,35 @@ pub enum ReportError {
     #[error(transparent)]
     Store(#[from] rightstat_store::StoreError),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every report builds on the demo data in both languages and in every format this build has.
+    #[tokio::test]
+    async fn every_report_in_every_language_and_format() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = rightstat_store::Store::connect(&rightstat_store::testing::fresh_sqlite_url(dir.path())).await.unwrap();
+        s.seed_reference().await.unwrap();
+        s.load_demo().await.unwrap();
+        s.load_demo_follow_up().await.unwrap();
+        for kind in ReportKind::ALL {
+            for lang in [Lang::En, Lang::Zh] {
+                let b = build(&s, kind, &ReportOptions { lang, articles: gaps::DEFAULT_ARTICLES.to_vec() }).await.unwrap();
+                assert!(b.words > 100, "{kind:?} {lang:?}: {} words", b.words);
+                assert!(render::html(&b.doc).contains("</main>"));
+                assert!(render::markdown(&b.doc).starts_with("# "));
+                assert!(docx::docx(&b.doc).unwrap().starts_with(b"PK"));
+                if cfg!(feature = "pdf") && std::path::Path::new(&format!("{}/NotoSerifCJK-Regular.ttc", pdf_fonts_dir())).exists() {
+                    assert!(to_pdf(&b.doc).unwrap().starts_with(b"%PDF"), "{kind:?} {lang:?}");
+                }
+            }
+        }
+        assert_eq!(ReportKind::parse("upr-midterm"), Some(ReportKind::UprMidterm));
+    }
+
+    fn pdf_fonts_dir() -> String {
+        std::env::var("RIGHTSTAT_FONTS").unwrap_or_else(|_| "/usr/share/fonts/opentype/noto".into())
+    }
+}
