@@ -13,6 +13,7 @@ use std::process::ExitCode;
 
 mod account_cmd;
 mod catalog_cmd;
+mod glossary_cmd;
 mod poverty_cmd;
 mod recommendation_cmd;
 mod report_cmd;
@@ -100,6 +101,9 @@ enum Command {
     /// Draft a report from the data and registers (gaps: the breakdowns the committees ask for
     /// and which are missing), in English or Chinese, as HTML or Markdown.
     Report(report_cmd::ReportArgs),
+    /// The glossary of local policy terms the reports explain in footnotes.
+    #[command(subcommand)]
+    Glossary(glossary_cmd::GlossaryCmd),
     /// Collection rounds: the list of data to collect, tasks, submissions, review.
     #[command(subcommand)]
     Round(round_cmd::RoundCmd),
@@ -445,6 +449,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Recommendations(cmd) => return recommendation_cmd::recommendations(&open(&cli.db).await?, cmd).await,
         Command::Validate(a) => return validate_cmd::validate(&open(&cli.db).await?, a).await,
         Command::Report(a) => report_cmd::report(&open(&cli.db).await?, a).await?,
+        Command::Glossary(cmd) => glossary_cmd::run(&open(&cli.db).await?, cmd, &rightstat_store::Actor::cli()).await?,
         Command::Round(cmd) => return round_cmd::run(&open(&cli.db).await?, cmd).await,
         Command::Measures(cmd) => return recommendation_cmd::measures(&open(&cli.db).await?, cmd).await,
         Command::Publish { batch } => {

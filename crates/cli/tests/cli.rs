@@ -537,3 +537,35 @@ fn a_data_gap_report_from_the_demo() {
     assert!(html.contains("<html lang=\"zh-CN\">") && html.contains("<h2>第11条</h2>") && !html.contains("第9条"), "{html}");
     assert!(html.contains("民族") && html.contains("缺失"), "{html}");
 }
+
+#[test]
+fn an_edited_glossary_term_reaches_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = testing::fresh_sqlite_url(dir.path());
+    assert!(rightstat(&db, &["init", "--demo"]).status.success());
+    let list = text(&rightstat(&db, &["glossary", "list"]).stdout);
+    assert!(list.lines().count() >= 40 && list.contains("低保\tlow guarantee\t"), "{list}");
+    let file = dir.path().join("g.toml");
+    std::fs::write(
+        &file,
+        "[[term]]\nzh = \"精准扶贫\"\nliteral_en = \"precise poverty alleviation\"\nlocal_en = [\"targeted poverty alleviation\"]\n\
+         preferred_en = \"poverty reduction targeted at each household\"\nexplanation_en = \"EDITED EXPLANATION.\"\nexplanation_zh = \"已修改。\"\n",
+    )
+    .unwrap();
+    let out = rightstat(&db, &["glossary", "import", file.to_str().unwrap()]);
+    assert!(text(&out.stdout).contains("0 added, 1 changed"), "{}{}", text(&out.stdout), text(&out.stderr));
+    std::fs::write(
+        &file,
+        "[[term]]\nzh = \"x\"\nliteral_en = \"\"\npreferred_en = \"p\"\nexplanation_en = \"e\"\nexplanation_zh = \"e\"\n",
+    )
+    .unwrap();
+    let bad = rightstat(&db, &["glossary", "import", file.to_str().unwrap()]);
+    assert!(!bad.status.success() && text(&bad.stderr).contains("literal_en is empty"), "{}", text(&bad.stderr));
+    let md = dir.path().join("c.md");
+    assert!(rightstat(&db, &["report", "cescr", "--format", "md", "--out", md.to_str().unwrap()]).status.success());
+    let md = std::fs::read_to_string(&md).unwrap();
+    assert!(
+        md.contains("EDITED EXPLANATION.") && md.contains("poverty reduction targeted at each household"),
+        "the report uses the edited term"
+    );
+}

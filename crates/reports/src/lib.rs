@@ -127,7 +127,7 @@ pub async fn build(store: &rightstat_store::Store, kind: ReportKind, opts: &Repo
         ReportKind::Upr => (upr::national_report(store, opts.lang).await?, checks::Kind::UprNationalReport),
         ReportKind::UprMidterm => (upr::midterm(store, opts.lang).await?, checks::Kind::Unlimited),
     };
-    let terms = terms::explain(&mut doc, &rightstat_core::reference::glossary());
+    let terms = terms::explain(&mut doc, &store.glossary().await?);
     let (words, mut findings) = checks::check(&doc, limit, &terms);
     findings.extend(extra);
     Ok(Built { doc, words, findings })

@@ -28,6 +28,8 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/api/v1/units", Action::ReadPublic),
     ("GET", "/api/v1/departments", Action::ReadPublic),
     ("GET", "/api/v1/icescr", Action::ReadPublic),
+    ("GET", "/api/v1/glossary", Action::ReadPublic),
+    ("PUT", "/api/v1/glossary", Action::Administer),
     ("GET", "/api/v1/sdg", Action::ReadPublic),
     ("POST", "/api/v1/imports", Action::WriteObservations),
     // Published batches for everyone; others within the caller's areas (checked in the handler).

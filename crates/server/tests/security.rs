@@ -102,6 +102,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/units", "PACRVN"),
     ("GET", "/api/v1/departments", "PACRVN"),
     ("GET", "/api/v1/icescr", "PACRVN"),
+    ("GET", "/api/v1/glossary", "PACRVN"),
+    ("PUT", "/api/v1/glossary", "A"),
     ("GET", "/api/v1/sdg", "PACRVN"),
     ("POST", "/api/v1/imports", "ACR"),
     ("GET", "/api/v1/batches/{id}", "PACRVN"),

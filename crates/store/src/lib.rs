@@ -19,6 +19,7 @@ mod demo;
 pub mod drafts;
 pub mod follow_up;
 pub mod formats;
+pub mod glossary;
 pub mod import;
 mod lists;
 mod observations;

@@ -3,7 +3,7 @@
 //! Seeding only adds what is missing: it never overwrites a codelist, area or indicator an
 //! administrator has since changed. Indicators enter as version 1 of their definition.
 
-use crate::{Result, Store, on_pool};
+use crate::{Result, Store, StoreError, on_pool};
 use rightstat_core::reference;
 
 impl Store {
@@ -15,6 +15,7 @@ impl Store {
         let (units, conversions) = reference::units();
         let areas = reference::areas();
         let departments = reference::departments();
+        let glossary = reference::glossary();
         let articles = reference::icescr_articles();
         let goals = reference::sdg_goals();
         let indicators = reference::indicators();
@@ -76,8 +77,13 @@ impl Store {
                     crate::catalog::insert_version!(tx, i, 1i64, "shipped reference catalogue", &now);
                 }
             }
-            let summary = format!("{} codelists, {} units, {} areas, {} departments, {} indicators (added where missing)",
-                codelists.len(), units.len(), areas.len(), departments.len(), indicators.len());
+            for t in &glossary {
+                let body = serde_json::to_string(t).map_err(|e| StoreError::Invalid(e.to_string()))?;
+                sqlx::query("INSERT INTO glossary_term (zh, body, updated_at, updated_by) VALUES ($1, $2, $3, 'system') ON CONFLICT (zh) DO NOTHING")
+                    .bind(&t.zh).bind(&body).bind(&now).execute(&mut *tx).await?;
+            }
+            let summary = format!("{} codelists, {} units, {} areas, {} departments, {} indicators, {} glossary terms (added where missing)",
+                codelists.len(), units.len(), areas.len(), departments.len(), indicators.len(), glossary.len());
             crate::audit::append_audit!(&mut *tx, pg, &crate::AuditEntry {
                 actor: &crate::Actor::system(), action: "reference.seed", entity: "reference", entity_id: "shipped",
                 old_value: None, new_value: Some(summary), reason: "",

@@ -252,3 +252,36 @@ async fn small_and_large_files_load_whole_or_not_at_all() {
         assert_eq!(count(&s).await, 2500);
     }
 }
+
+#[tokio::test]
+async fn the_glossary_is_seeded_and_edited_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    for s in stores(&dir).await {
+        let terms = s.glossary().await.unwrap();
+        assert!(terms.len() >= 40, "{}", terms.len());
+        let admin = Actor::new("admin", None);
+        let mut dibao = terms.iter().find(|t| t.zh == "低保").unwrap().clone();
+        dibao.preferred_en = "minimum income guarantee".into();
+        let mut new = dibao.clone();
+        new.zh = "兜底保障".into();
+        new.literal_en = "bottom-line guarantee".into();
+        let mut bad = dibao.clone();
+        bad.zh = "空".into();
+        bad.explanation_en = " ".into();
+        // One bad entry refuses the whole update.
+        assert!(s.put_glossary(&[dibao.clone(), bad], &admin).await.is_err());
+        assert_eq!(s.glossary().await.unwrap(), terms, "nothing half-applied");
+        let u = s.put_glossary(&[dibao.clone(), new.clone(), terms[0].clone()], &admin).await.unwrap();
+        assert_eq!((u.added, u.changed, u.unchanged), (1, 1, 1));
+        let after = s.glossary().await.unwrap();
+        assert_eq!(after.len(), terms.len() + 1);
+        assert_eq!(after.iter().find(|t| t.zh == "低保").unwrap().preferred_en, "minimum income guarantee");
+        s.seed_reference().await.unwrap();
+        assert_eq!(
+            s.glossary().await.unwrap().iter().find(|t| t.zh == "低保").unwrap().preferred_en,
+            "minimum income guarantee",
+            "seeding never overwrites an edit"
+        );
+        assert!(s.verify_audit().await.unwrap().broken.is_none());
+    }
+}

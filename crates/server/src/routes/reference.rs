@@ -19,6 +19,25 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(departments))
         .routes(routes!(icescr))
         .routes(routes!(sdg))
+        .routes(routes!(glossary, put_glossary))
+}
+
+/// The glossary of local policy terms, with the wording of international human-rights law the
+/// reports use and the explanation they footnote.
+#[utoipa::path(get, path = "/api/v1/glossary", tag = "reference", responses((status = 200, body = Vec<rightstat_core::glossary::Term>)))]
+async fn glossary(State(s): State<AppState>) -> ApiResult<Json<Vec<rightstat_core::glossary::Term>>> {
+    Ok(Json(s.store.glossary().await?))
+}
+
+/// Adds or replaces glossary terms (keyed by the Chinese term), all or nothing; administrators.
+#[utoipa::path(put, path = "/api/v1/glossary", tag = "reference", request_body = Vec<rightstat_core::glossary::Term>,
+    responses((status = 200, description = "{\"added\", \"changed\", \"unchanged\"}"), (status = 400, description = "An incomplete or repeated term: nothing saved")))]
+async fn put_glossary(
+    State(s): State<AppState>,
+    axum::Extension(caller): axum::Extension<crate::auth::Caller>,
+    Json(terms): Json<Vec<rightstat_core::glossary::Term>>,
+) -> ApiResult<Json<rightstat_store::glossary::GlossaryUpdate>> {
+    Ok(Json(s.store.put_glossary(&terms, &caller.actor()).await?))
 }
 
 /// Every codelist (disaggregation dimension) with its codes; `_T` (total) is implicit.
