@@ -24,8 +24,19 @@ pub async fn document(store: &Store, articles: &[u8], lang: Lang) -> Result<(Doc
     let titles = store.icescr_articles().await?;
     let measures = store.measures().await?;
     let depts = store.departments().await?;
-    let cos = store.find_recommendations(&RecommendationFilter { mechanism: Some("CESCR".into()), ..Default::default() }).await?;
-    let co_links = store.asked_breakdowns().await?;
+    // The previous concluding observations: the latest CESCR document in the register, by paragraph.
+    let mut cos = store.find_recommendations(&RecommendationFilter { mechanism: Some("CESCR".into()), ..Default::default() }).await?;
+    let latest = cos.iter().max_by_key(|r| (r.cycle, r.year)).and_then(|r| r.document_symbol.clone());
+    cos.retain(|r| r.document_symbol == latest);
+    cos.sort_by_key(|r| (r.paragraph.as_deref().and_then(|p| p.parse::<u32>().ok()), r.paragraph.clone()));
+    // Each paragraph under one article: the primary article (listed first) of an indicator it is linked to.
+    let mut co_article: BTreeMap<String, u8> = BTreeMap::new();
+    for (uid, code) in store.recommendation_indicator_links().await? {
+        let primary = cat.indicators.get(&code).and_then(|(i, _)| i.icescr_articles.iter().find(|a| articles.contains(a)).copied());
+        if let (Some(a), false) = (primary, co_article.contains_key(&uid)) {
+            co_article.insert(uid, a);
+        }
+    }
     let inds: Vec<&Indicator> = cat.indicators.values().map(|(i, _)| i).collect();
     let f = ObservationFilter {
         indicators: inds.iter().filter(|i| i.icescr_articles.iter().any(|a| articles.contains(a))).map(|i| i.code.clone()).collect(),
@@ -182,14 +193,7 @@ pub async fn document(store: &Store, articles: &[u8], lang: Lang) -> Result<(Doc
         }
 
         d.heading(2, t("Follow-up to the previous concluding observations", "对上次结论性意见的落实"));
-        let linked: Vec<_> = cos
-            .iter()
-            .filter(|r| {
-                co_links
-                    .iter()
-                    .any(|a| a.uid == r.uid && inds.iter().any(|i| i.code == a.indicator && i.icescr_articles.contains(&article)))
-            })
-            .collect();
+        let linked: Vec<_> = cos.iter().filter(|r| co_article.get(&r.uid) == Some(&article)).collect();
         if linked.is_empty() {
             d.numbered(t(
                 "The recommendations register holds no concluding observation linked to this article's indicators.",
@@ -197,15 +201,27 @@ pub async fn document(store: &Store, articles: &[u8], lang: Lang) -> Result<(Doc
             ));
         }
         for r in linked {
-            let para = r.paragraph.clone().unwrap_or_else(|| "?".into());
-            let symbol = r.document_symbol.clone().unwrap_or_default();
-            d.numbered(match lang {
-                Lang::En => format!("Concluding observations {symbol}, paragraph {para}: {}", r.text),
-                Lang::Zh => format!("结论性意见{symbol}第{para}段:{}", r.text),
-            });
+            d.numbered(co_line(r, lang));
+        }
+    }
+    // Every paragraph is answered somewhere: those not linked to an article's indicators last.
+    let rest: Vec<_> = cos.iter().filter(|r| !co_article.contains_key(&r.uid)).collect();
+    if !rest.is_empty() {
+        d.heading(1, t("Other concluding observations", "其他结论性意见"));
+        for r in rest {
+            d.numbered(co_line(r, lang));
         }
     }
     Ok((d, findings))
+}
+
+fn co_line(r: &rightstat_store::recommendations::RecommendationRow, lang: Lang) -> String {
+    let para = r.paragraph.clone().unwrap_or_else(|| "?".into());
+    let symbol = r.document_symbol.clone().unwrap_or_default();
+    match lang {
+        Lang::En => format!("Concluding observations {symbol}, paragraph {para}: {}", r.text),
+        Lang::Zh => format!("结论性意见{symbol}第{para}段:{}", r.text),
+    }
 }
 
 /// A stored value as a sentence reads it: 12,238 (10,000 persons) → "122.38 million persons".
@@ -259,6 +275,41 @@ mod tests {
         );
         assert!(text.contains("Targeted poverty alleviation"), "a measure from the register");
         assert!(d.blocks.iter().any(|b| matches!(b, Block::Chart { alt, .. } if alt.contains("2019: 551"))));
+        // Concluding observations: the one linked to a poverty indicator under article 11, the
+        // other at the end, both by paragraph number; an older document's are not repeated.
+        let co = "committee,state,document_symbol,paragraph,date,text\n\
+                  CESCR,CN,E/C.12/CHN/CO/2,31,2014-06-13,The Committee recommends that the State party intensify its efforts to reduce rural poverty.\n\
+                  CESCR,CN,E/C.12/CHN/CO/2,12,2014-06-13,The Committee recommends that the State party establish a national human rights institution.\n\
+                  CESCR,CN,E/C.12/1/Add.107,45,2005-05-13,An older paragraph.\n";
+        let admin = rightstat_store::Actor::new("admin", None);
+        let imported = s
+            .import_recommendations(
+                rightstat_store::recommendations::RecommendationFormat::ConcludingObservations,
+                co.as_bytes(),
+                "co.csv",
+                &admin,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(imported.recommendations, 3);
+        let rural = s
+            .find_recommendations(&RecommendationFilter {
+                q: Some("rural poverty".into()),
+                mechanism: Some("CESCR".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        s.link_indicator(&rural[0].uid, "CN_RURAL_POOR_POP", None, &admin).await.unwrap();
+        let (d, _) = document(&s, &[2, 11], Lang::En).await.unwrap();
+        let text = d.text();
+        let art11 = text.find("Article 11. ").unwrap();
+        let p31 = text.find("E/C.12/CHN/CO/2, paragraph 31: The Committee recommends that the State party intensify").expect(&text);
+        let other = text.find("Other concluding observations").unwrap();
+        let p12 = text.find("E/C.12/CHN/CO/2, paragraph 12").unwrap();
+        assert!(art11 < p31 && p31 < other && other < p12, "{text}");
+        assert!(!text.contains("An older paragraph"));
         let (zh, _) = document(&s, &[11], Lang::Zh).await.unwrap();
         assert!(zh.text().contains("第11条") && zh.text().contains("万人"), "{}", zh.text());
     }

@@ -44,6 +44,12 @@ impl Store {
         Ok(out)
     }
 
+    /// Every (recommendation uid, indicator) link.
+    pub async fn recommendation_indicator_links(&self) -> Result<Vec<(String, String)>> {
+        Ok(on_pool!(self, p => sqlx::query_as("SELECT uid, indicator_code FROM recommendation_indicator ORDER BY uid, indicator_code")
+            .fetch_all(p).await?))
+    }
+
     /// The breakdowns asked by the recommendations linked to each indicator.
     pub async fn asked_breakdowns(&self) -> Result<Vec<AskedBreakdown>> {
         type Row = (String, String, String, String, String, Option<String>, Option<String>);
