@@ -37,7 +37,8 @@ pub fn line_svg(points: &[(String, f64)], title: &str, unit: &str) -> String {
             yy = y(v)
         );
     }
-    let _ = write!(s, "<text x=\"8\" y=\"{}\" transform=\"rotate(-90 8 {})\" >{}</text>", h / 2.0, h / 2.0, esc(unit));
+    let _ =
+        write!(s, "<text x=\"14\" y=\"{}\" text-anchor=\"middle\" transform=\"rotate(-90 14 {})\">{}</text>", h / 2.0, h / 2.0, esc(unit));
     let step = (points.len() / 8).max(1);
     for (i, (label, _)) in points.iter().enumerate() {
         if i % step == 0 || i + 1 == points.len() {

@@ -58,7 +58,10 @@ pub fn docx(doc: &Document) -> Result<Vec<u8>, String> {
                 d = d.add_paragraph(p);
             }
             Block::Table(t) => d = table(d, t, doc.lang),
-            Block::Chart { caption, alt, .. } => {
+            Block::Chart { svg, caption, alt } => {
+                if let Some(pic) = picture(svg) {
+                    d = d.add_paragraph(Paragraph::new().add_run(Run::new().add_image(pic)));
+                }
                 d = d.add_paragraph(para(caption).style("Caption"));
                 d = d.add_paragraph(para(alt).style("Note"));
             }
@@ -67,6 +70,21 @@ pub fn docx(doc: &Document) -> Result<Vec<u8>, String> {
     let mut buf = std::io::Cursor::new(Vec::new());
     d.build().pack(&mut buf).map_err(|e| e.to_string())?;
     Ok(buf.into_inner())
+}
+
+/// The chart as a picture 15 cm wide, when this build can draw it (the `pdf` feature).
+fn picture(svg: &str) -> Option<docx_rs::Pic> {
+    #[cfg(feature = "pdf")]
+    {
+        let (png, w, h) = crate::pdf::chart_png(svg)?;
+        let width_emu: u32 = 5_400_000;
+        Some(docx_rs::Pic::new_with_dimensions(png, w, h).size(width_emu, (width_emu as u64 * h as u64 / w.max(1) as u64) as u32))
+    }
+    #[cfg(not(feature = "pdf"))]
+    {
+        let _ = svg;
+        None
+    }
 }
 
 fn table(mut d: Docx, t: &Table, lang: Lang) -> Docx {
@@ -136,6 +154,13 @@ mod tests {
             );
             assert!(body.contains("<w:footnoteReference") && notes.contains(note), "{lang:?}: the footnoted local term");
             assert!(body.contains("w:eastAsia=\"Noto Serif CJK SC\""), "Chinese runs name a CJK font");
+            #[cfg(feature = "pdf")]
+            if crate::pdf::fonts_dir().exists() {
+                let png = (0..zip.len())
+                    .filter_map(|i| zip.by_index(i).ok().map(|f| f.name().to_string()))
+                    .find(|n| n.starts_with("word/media/"));
+                assert!(png.is_some() && body.contains("<w:drawing>"), "{lang:?}: charts as pictures");
+            }
         }
     }
 }

@@ -22,8 +22,27 @@ pub enum PdfError {
     Typeset(String),
 }
 
+/// The directory of the CJK fonts: `RIGHTSTAT_FONTS`, else Debian's.
+pub fn fonts_dir() -> PathBuf {
+    std::env::var_os("RIGHTSTAT_FONTS").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(DEBIAN_FONTS))
+}
+
+/// A chart as PNG (twice its SVG size) with its size in pixels, for DOCX; `None` when it cannot
+/// be drawn.
+pub fn chart_png(svg: &str) -> Option<(Vec<u8>, u32, u32)> {
+    use resvg::{tiny_skia, usvg};
+    let mut opt = usvg::Options::default();
+    opt.fontdb_mut().load_fonts_dir(fonts_dir());
+    let tree = usvg::Tree::from_str(svg, &opt).ok()?;
+    let scale = 2.0;
+    let (w, h) = ((tree.size().width() * scale) as u32, (tree.size().height() * scale) as u32);
+    let mut pix = tiny_skia::Pixmap::new(w, h)?;
+    resvg::render(&tree, tiny_skia::Transform::from_scale(scale, scale), &mut pix.as_mut());
+    Some((pix.encode_png().ok()?, w, h))
+}
+
 fn fonts() -> Result<Vec<Vec<u8>>, PdfError> {
-    let dir = std::env::var_os("RIGHTSTAT_FONTS").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(DEBIAN_FONTS));
+    let dir = fonts_dir();
     FONT_FILES
         .iter()
         .map(|f| {
