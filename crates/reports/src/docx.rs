@@ -1,7 +1,7 @@
 //! DOCX from a document (docx-rs): heading styles, numbered paragraphs, tables with unit and
 //! source, and real Word footnotes. Chinese runs carry an East Asian font so that Word and
-//! LibreOffice pick a CJK face. Charts appear as their caption and data in words (an image
-//! would need a rasteriser; see the reports section of ARCHITECTURE.md).
+//! LibreOffice pick a CJK face. Charts are pictures when the build has the `pdf` feature (its
+//! rasteriser draws them); they are always followed by their caption and data in words.
 
 use crate::Lang;
 use crate::doc::{Block, Document, Inline, Table};
