@@ -166,21 +166,7 @@ fn cell_label(key: &str, name: &dyn Fn(&str, &str) -> String) -> String {
         .join(", ")
 }
 
-/// 8249 → "8,249"; 10.2 → "10.2"; 0.4651 → "0.47".
-pub fn number(v: f64) -> String {
-    let s = format!("{:.2}", v.abs());
-    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
-    let frac = frac.trim_end_matches('0');
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    let sign = if v < 0.0 { "-" } else { "" };
-    if frac.is_empty() { format!("{sign}{grouped}") } else { format!("{sign}{grouped}.{frac}") }
-}
+pub use rightstat_core::unit::format_number as number;
 
 #[cfg(test)]
 mod tests {

@@ -96,21 +96,7 @@ fn env() -> &'static Environment<'static> {
     })
 }
 
-/// 8249 → "8,249"; 10.2 → "10.2"; 0.4651 → "0.47".
-pub fn format_number(v: f64) -> String {
-    let s = format!("{:.2}", v.abs());
-    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
-    let frac = frac.trim_end_matches('0');
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    let sign = if v < 0.0 && (int != "0" || !frac.is_empty()) { "-" } else { "" };
-    if frac.is_empty() { format!("{sign}{grouped}") } else { format!("{sign}{grouped}.{frac}") }
-}
+pub use rightstat_core::unit::format_number;
 
 /// Renders a page; `ctx` must be serialisable. Sets the language cookie so the choice sticks.
 pub fn render(name: &str, lang: Lang, ctx: Value) -> Response {
