@@ -3,6 +3,8 @@
 //! its margin and its siblings.
 
 use crate::TOTAL;
+use rightstat_core::disclosure::{Line, secondary};
+use std::collections::HashMap;
 
 /// A result cell: its keys (one per breakdown column, `_T` for a margin) and record count.
 #[derive(Debug, Clone)]
@@ -14,38 +16,30 @@ pub struct Cell {
 /// Returns, for each cell, whether it must be suppressed.
 ///
 /// Primary: fewer than `min_records` records. Secondary: along every breakdown column, the
-/// cells that differ only in that column and their margin (`_T` in that column) form a
-/// line; a line with exactly one suppressed non-margin cell would let it be computed from
-/// the margin and the others, so the smallest other cell of the line is suppressed too.
-/// Repeated until nothing changes.
+/// cells that differ only in that column add up to their margin (`_T` in that column); the
+/// shared rule (`rightstat_core::disclosure::secondary`) withholds more cells until no line
+/// lets a suppressed one be computed.
 pub fn suppress(cells: &[Cell], min_records: u64) -> Vec<bool> {
     let mut out: Vec<bool> = cells.iter().map(|c| c.n_obs < min_records).collect();
     let k = cells.first().map_or(0, |c| c.keys.len());
-    loop {
-        let mut changed = false;
-        for col in 0..k {
-            // Group the cells into lines: same keys except in `col`.
-            let mut lines: std::collections::HashMap<Vec<&str>, Vec<usize>> = Default::default();
-            for (i, c) in cells.iter().enumerate() {
-                let key: Vec<&str> = c.keys.iter().enumerate().map(|(j, s)| if j == col { "" } else { s.as_str() }).collect();
-                lines.entry(key).or_default().push(i);
-            }
-            for members in lines.values() {
-                let inner: Vec<usize> = members.iter().copied().filter(|&i| cells[i].keys[col] != TOTAL).collect();
-                let has_margin = members.iter().any(|&i| cells[i].keys[col] == TOTAL);
-                let suppressed = inner.iter().filter(|&&i| out[i]).count();
-                if has_margin && suppressed == 1 && inner.len() > 1 {
-                    if let Some(&j) = inner.iter().filter(|&&i| !out[i]).min_by_key(|&&i| cells[i].n_obs) {
-                        out[j] = true;
-                        changed = true;
-                    }
-                }
+    let index: HashMap<&[String], usize> = cells.iter().enumerate().map(|(i, c)| (c.keys.as_slice(), i)).collect();
+    let mut lines: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut all = Vec::new();
+    for col in 0..k {
+        lines.clear();
+        for (i, c) in cells.iter().enumerate().filter(|(_, c)| c.keys[col] != TOTAL) {
+            let mut margin = c.keys.clone();
+            margin[col] = TOTAL.to_string();
+            if let Some(&m) = index.get(margin.as_slice()) {
+                lines.entry(m).or_default().push(i);
             }
         }
-        if !changed {
-            return out;
-        }
+        all.extend(lines.drain().filter(|(_, members)| members.len() > 1).map(|(margin, members)| Line { margin, members }));
     }
+    all.sort_by_key(|l| l.margin);
+    let size: Vec<f64> = cells.iter().map(|c| c.n_obs as f64).collect();
+    secondary(&all, &size, &mut out);
+    out
 }
 
 #[cfg(test)]
