@@ -17,17 +17,26 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// The rules every public output applies.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rules {
     /// A count of persons or households below this (and above zero) is withheld. Zero is
     /// shown: it discloses nothing about anyone.
     pub min_count: f64,
+    /// The units of counts that are about people (a count of counties is not).
+    pub people_units: Vec<String>,
 }
 
 impl Default for Rules {
     fn default() -> Self {
-        Rules { min_count: 10.0 }
+        Rules { min_count: 10.0, people_units: ["PERSONS", "HOUSEHOLDS", "CASES"].map(String::from).to_vec() }
+    }
+}
+
+impl Rules {
+    /// Does the minimum cell size apply to this indicator's counts?
+    pub fn counts_people(&self, def: &Indicator) -> bool {
+        def.value_type == ValueType::Count && self.people_units.contains(&def.unit)
     }
 }
 
@@ -105,7 +114,9 @@ pub fn secondary(lines: &[Line], size: &[f64], hidden: &mut [bool]) -> Vec<usize
 pub fn protect<'a>(figures: &[Figure], indicator: impl Fn(&str) -> Option<&'a Indicator>, rules: &Rules) -> Vec<Option<Withheld>> {
     let index: HashMap<(&str, &str, &str, String), usize> =
         figures.iter().enumerate().map(|(i, f)| ((f.indicator.as_str(), f.area.as_str(), f.period.as_str(), f.cell.key()), i)).collect();
-    let small = |f: &Figure| f.absolute().is_some_and(|v| v > 0.0 && v < rules.min_count);
+    let small = |f: &Figure| {
+        indicator(&f.indicator).is_some_and(|d| rules.counts_people(d)) && f.absolute().is_some_and(|v| v > 0.0 && v < rules.min_count)
+    };
     let mut out: Vec<Option<Withheld>> = figures
         .iter()
         .map(|f| {
@@ -113,7 +124,7 @@ pub fn protect<'a>(figures: &[Figure], indicator: impl Fn(&str) -> Option<&'a In
             if f.status == ObsStatus::Q {
                 return Some(Withheld::AtSource);
             }
-            if def.value_type == ValueType::Count && small(f) {
+            if small(f) {
                 return Some(Withheld::SmallCount);
             }
             let base = base_of(def).and_then(|b| index.get(&(b, f.area.as_str(), f.period.as_str(), f.cell.key())));
@@ -203,7 +214,8 @@ mod tests {
     fn a_small_count_takes_a_sibling_with_it_in_its_cells_and_among_areas() {
         let defs = defs();
         let find = |c: &str| defs.iter().find(|d| d.code == c);
-        let count = defs.iter().find(|d| d.value_type == ValueType::Count && d.aggregation == Aggregation::Sum).expect("an additive count");
+        let rules = Rules::default();
+        let count = defs.iter().find(|d| rules.counts_people(d) && d.aggregation == Aggregation::Sum).expect("an additive count of people");
         let c = count.code.as_str();
         let figures = vec![
             fig(c, "13", None, &[], 60.0),
@@ -212,15 +224,18 @@ mod tests {
             fig(c, "1302", Some("13"), &[("SEX", "F")], 4.0),
             fig(c, "1302", Some("13"), &[("SEX", "M")], 11.0),
         ];
-        let out = protect(&figures, find, &Rules::default());
+        let out = protect(&figures, find, &rules);
         // 4 women: small. The men of 1302 would follow from the total 15, so they go too;
         // 1302's total stays: it hides nothing now that both of its parts are withheld.
         assert_eq!(out, vec![None, None, None, Some(Withheld::SmallCount), Some(Withheld::Secondary)]);
 
         // A small area total: the province's total minus the other county would give it away.
         let figures = vec![fig(c, "13", None, &[], 60.0), fig(c, "1301", Some("13"), &[], 52.0), fig(c, "1302", Some("13"), &[], 8.0)];
-        let out = protect(&figures, find, &Rules::default());
+        let out = protect(&figures, find, &rules);
         assert_eq!(out, vec![None, Some(Withheld::Secondary), Some(Withheld::SmallCount)]);
+        // Counties are not people: three poor counties is a public fact.
+        let counties = defs.iter().find(|d| d.value_type == ValueType::Count && d.unit == "COUNTIES").expect("a count of counties");
+        assert!(protect(&[fig(&counties.code, "13", None, &[], 3.0)], find, &rules)[0].is_none());
     }
 
     #[test]

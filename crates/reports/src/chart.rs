@@ -54,13 +54,46 @@ pub fn line_svg(points: &[(String, f64)], title: &str, unit: &str) -> String {
     s
 }
 
+/// A horizontal bar chart of (label, value) pairs: a breakdown of one figure by one
+/// dimension. Labels are drawn beside their bars, values at the bars' ends.
+pub fn bars_svg(bars: &[(String, f64)], title: &str, unit: &str) -> String {
+    let (w, left, right, top, row) = (560.0, 150.0, 70.0, 34.0, 26.0);
+    let h = top + row * bars.len() as f64 + 24.0;
+    let max = bars.iter().map(|b| b.1.abs()).fold(0.0, f64::max).max(1e-9);
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" font-family=\"Noto Sans CJK SC, Noto Sans, sans-serif\" font-size=\"12\">\
+         <title>{}</title><rect width=\"{w}\" height=\"{h}\" fill=\"#fff\"/><text x=\"8\" y=\"18\" font-size=\"13\" font-weight=\"600\">{}</text>",
+        esc(title),
+        esc(title)
+    );
+    for (i, (label, v)) in bars.iter().enumerate() {
+        let y = top + row * i as f64;
+        let len = (w - left - right) * v.abs() / max;
+        let _ = write!(
+            s,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text><rect x=\"{left}\" y=\"{y}\" width=\"{len:.1}\" height=\"{}\" fill=\"#1f5c99\"/>\
+             <text x=\"{:.1}\" y=\"{}\">{}</text>",
+            left - 6.0,
+            y + 15.0,
+            esc(label),
+            row - 6.0,
+            left + len + 4.0,
+            y + 15.0,
+            short(*v)
+        );
+    }
+    let _ = write!(s, "<text x=\"{left}\" y=\"{}\" fill=\"#444\">{}</text></svg>", h - 6.0, esc(unit));
+    s
+}
+
 /// The chart's data in words, for screen readers and text-only formats.
 pub fn describe(points: &[(String, f64)], title: &str, unit: &str) -> String {
     let data: Vec<String> = points.iter().map(|(l, v)| format!("{l}: {}", short(*v))).collect();
     format!("{title} ({unit}): {}", data.join("; "))
 }
 
-fn short(v: f64) -> String {
+/// A value with as many decimals as its size needs (chart labels).
+pub fn short(v: f64) -> String {
     if v.abs() >= 100.0 {
         format!("{v:.0}")
     } else if v.abs() >= 10.0 {
@@ -81,5 +114,7 @@ mod tests {
         assert!(svg.starts_with("<svg") && svg.contains("<title>Rural poor &lt;population&gt;</title>") && svg.contains(">2019<"));
         assert_eq!(svg.matches("<circle").count(), 3);
         assert_eq!(describe(&pts, "Rural poor", "10,000 persons"), "Rural poor (10,000 persons): 2018: 1660; 2019: 551; 2020: 0.00");
+        let bars = bars_svg(&[("Women <F>".to_string(), 40.0), ("Men".to_string(), 20.0)], "By sex", "%");
+        assert!(bars.contains(">Women &lt;F&gt;<") && bars.contains("width=\"340.0\"") && bars.contains("width=\"170.0\""));
     }
 }

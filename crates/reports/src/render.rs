@@ -168,7 +168,7 @@ table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #999;padding
 caption{text-align:left;font-weight:600}.unit,.source,.note{font-size:.9rem;color:#444}p.num .n{display:inline-block;min-width:2rem}";
 
 /// Escapes text for HTML and XML (SVG).
-pub(crate) fn esc(s: &str) -> String {
+pub fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

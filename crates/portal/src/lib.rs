@@ -1,0 +1,116 @@
+//! The public portal: what the public may see of the published figures, as pages (English
+//! and Chinese), SVG charts and maps, and open data files.
+//!
+//! **The portal's address space is a file tree.** Every page and download has a path such as
+//! `en/indicators/SI_POV_NAHC.html` or `data/SI_POV_NAHC.sdmx.json`, pages link to each other
+//! by relative paths, and [`Site::file`] answers a path. The server serves those paths live;
+//! `rightstat publish --out DIR` writes the same files ([`Site::export`]), so a static copy
+//! behaves exactly like the live portal and public traffic never needs the database.
+//!
+//! **Nothing unpublished or disclosive leaves.** [`Site::load`] reads only published, current
+//! figures and applies disclosure control once; every output is made from that snapshot.
+
+pub mod data;
+pub mod map;
+mod pages;
+pub mod site;
+
+pub use site::Site;
+
+use rightstat_reports::Lang;
+use std::path::Path;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PortalError {
+    #[error(transparent)]
+    Store(#[from] rightstat_store::StoreError),
+    #[error("{path}: {source}")]
+    Write { path: String, source: std::io::Error },
+}
+
+/// One file of the portal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct File {
+    pub content_type: &'static str,
+    pub body: Vec<u8>,
+}
+
+impl File {
+    fn html(body: String) -> File {
+        File { content_type: "text/html; charset=utf-8", body: body.into_bytes() }
+    }
+}
+
+pub const CSS: &str = include_str!("../templates/portal.css");
+
+impl Site {
+    /// The file at `path` (relative, no leading slash), or `None`. `query` is the search
+    /// text for `{lang}/search.html` (a static copy lists every indicator instead).
+    pub fn file(&self, path: &str, query: Option<&str>) -> Option<File> {
+        let path = path.trim_start_matches('/');
+        if path.is_empty() || path == "index.html" {
+            return Some(File::html(self.root_page()));
+        }
+        if path == "portal.css" {
+            return Some(File { content_type: "text/css; charset=utf-8", body: CSS.as_bytes().to_vec() });
+        }
+        if let Some(name) = path.strip_prefix("data/") {
+            return self.download(name);
+        }
+        let (lang, rest) = path.split_once('/')?;
+        let lang = Lang::parse(lang)?;
+        let page = match rest {
+            "" | "index.html" => self.home_page(lang),
+            "status.html" => self.status_page(lang),
+            "search.html" => self.search_page(lang, query.unwrap_or("")),
+            _ => {
+                let code = rest.strip_prefix("indicators/")?.strip_suffix(".html")?;
+                self.indicator_page(lang, self.figures.get(code).and(self.indicator(code))?)
+            }
+        };
+        Some(File::html(page))
+    }
+
+    /// `data/{code}.csv`, `.sdmx.csv`, `.sdmx.json`, and `data/all.*` for every indicator.
+    fn download(&self, name: &str) -> Option<File> {
+        let (code, kind) = name.split_once('.')?;
+        let rows: Vec<_> = if code == "all" { self.all_figures().collect() } else { self.figures.get(code)?.iter().collect() };
+        Some(match kind {
+            "csv" => File { content_type: "text/csv; charset=utf-8", body: self.csv(&rows) },
+            "sdmx.csv" => File { content_type: "application/vnd.sdmx.data+csv; version=2.0.0; charset=utf-8", body: self.sdmx_csv(&rows) },
+            "sdmx.json" => File { content_type: "application/vnd.sdmx.data+json; version=1.0.0; charset=utf-8", body: self.sdmx_json(&rows, code) },
+            _ => return None,
+        })
+    }
+
+    /// Every path of the portal, in a stable order.
+    pub fn paths(&self) -> Vec<String> {
+        let mut paths = vec!["index.html".to_string(), "portal.css".to_string()];
+        for lang in [Lang::En, Lang::Zh] {
+            let l = lang.code();
+            paths.extend([format!("{l}/index.html"), format!("{l}/status.html"), format!("{l}/search.html")]);
+            paths.extend(self.published_indicators().map(|d| format!("{l}/indicators/{}.html", d.code)));
+        }
+        for code in self.figures.keys().map(String::as_str).chain(["all"]) {
+            paths.extend(["csv", "sdmx.csv", "sdmx.json"].map(|k| format!("data/{code}.{k}")));
+        }
+        paths
+    }
+
+    /// Writes every file under `dir` (created if missing); returns how many files and bytes.
+    pub fn export(&self, dir: &Path) -> Result<(usize, u64), PortalError> {
+        let mut bytes = 0;
+        let paths = self.paths();
+        for p in &paths {
+            let file = self.file(p, None).expect("every listed path has a file");
+            let target = dir.join(p);
+            let fail = |source: std::io::Error| PortalError::Write { path: target.display().to_string(), source };
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent).map_err(fail)?;
+            }
+            std::fs::write(&target, &file.body).map_err(fail)?;
+            bytes += file.body.len() as u64;
+        }
+        Ok((paths.len(), bytes))
+    }
+}

@@ -1,0 +1,145 @@
+//! The public snapshot: every published, current figure with disclosure control applied, and
+//! the reference content the pages need. This is the only place the portal reads the store,
+//! so no public output can show a figure this snapshot withheld.
+
+use crate::PortalError;
+use rightstat_core::cell::Cell;
+use rightstat_core::disclosure::{Figure, Rules, Withheld, protect};
+use rightstat_core::indicator::Indicator;
+use rightstat_core::observation::ObsStatus;
+use rightstat_core::reference::Article;
+use rightstat_store::{ObservationFilter, ObservationRow, Store, Visibility};
+use std::collections::{BTreeMap, HashMap};
+
+/// A name in both languages.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Names {
+    pub en: String,
+    pub zh: String,
+}
+
+/// Everything the public may see, as of one moment.
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub(crate) rules: Rules,
+    /// The catalogue, in its order.
+    pub(crate) indicators: Vec<Indicator>,
+    /// Public figures by indicator, sorted by area, period and cell; withheld figures have no
+    /// value, status `Q` and the reason as their footnote.
+    pub(crate) figures: BTreeMap<String, Vec<ObservationRow>>,
+    /// How many figures disclosure control withheld (beyond those withheld at source).
+    pub(crate) withheld: usize,
+    pub(crate) dimensions: HashMap<String, Names>,
+    /// (dimension, code) → names.
+    pub(crate) codes: HashMap<(String, String), Names>,
+    /// Code order within each dimension.
+    pub(crate) code_order: HashMap<String, Vec<String>>,
+    pub(crate) units: HashMap<String, Names>,
+    pub(crate) articles: BTreeMap<u8, Article>,
+    /// Every dimension known, in a fixed order: the SDMX key after INDICATOR and REF_AREA.
+    pub(crate) key_dimensions: Vec<String>,
+    /// When the newest public figure was recorded (the snapshot's "data as of").
+    pub(crate) as_of: String,
+}
+
+impl Site {
+    /// Reads the published figures and applies `rules` to them.
+    pub async fn load(store: &Store, rules: Rules) -> Result<Site, PortalError> {
+        let indicators: Vec<Indicator> = store.indicators().await?.into_iter().map(|r| r.indicator).collect();
+        let rows = store.observations(&ObservationFilter { visibility: Visibility::Published, ..Default::default() }).await?;
+        let areas = store.area_index().await?;
+        let by_code: HashMap<&str, &Indicator> = indicators.iter().map(|d| (d.code.as_str(), d)).collect();
+        let figures: Vec<Figure> = rows
+            .iter()
+            .map(|r| Figure {
+                indicator: r.indicator.clone(),
+                area: r.area.clone(),
+                parent: areas.parent(&r.area).map(str::to_owned),
+                period: r.period.clone(),
+                cell: Cell::from_key(&r.cell_key).unwrap_or_default(),
+                value: r.value,
+                unit_mult: r.unit_mult as i32,
+                // An unknown status is treated as confidential: nothing is shown by default.
+                status: r.status.parse().unwrap_or(ObsStatus::Q),
+            })
+            .collect();
+        let verdicts = protect(&figures, |c| by_code.get(c).copied(), &rules);
+        let min = rules.min_count;
+        let mut withheld = 0;
+        let mut out: BTreeMap<String, Vec<ObservationRow>> = BTreeMap::new();
+        let mut as_of = String::new();
+        for (mut r, verdict) in rows.into_iter().zip(verdicts) {
+            if let Some(why) = verdict {
+                withheld += usize::from(why != Withheld::AtSource);
+                r.value = None;
+                r.status = "Q".into();
+                r.footnote = reason(why, min);
+            }
+            if r.recorded_at > as_of {
+                as_of.clone_from(&r.recorded_at);
+            }
+            out.entry(r.indicator.clone()).or_default().push(r);
+        }
+        for rows in out.values_mut() {
+            rows.sort_by(|a, b| (&a.area, &a.period, &a.cell_key).cmp(&(&b.area, &b.period, &b.cell_key)));
+        }
+        let mut dimensions = HashMap::new();
+        let mut codes = HashMap::new();
+        let mut code_order = HashMap::new();
+        let mut key_dimensions = Vec::new();
+        for list in store.codelists().await? {
+            key_dimensions.push(list.id.clone());
+            code_order.insert(list.id.clone(), list.codes.iter().map(|c| c.code.clone()).collect());
+            for c in &list.codes {
+                codes.insert((list.id.clone(), c.code.clone()), Names { en: c.name_en.clone(), zh: c.name_zh.clone() });
+            }
+            dimensions.insert(list.id.clone(), Names { en: list.name_en, zh: list.name_zh });
+        }
+        key_dimensions.sort();
+        let units = store.units().await?.0.into_iter().map(|u| (u.code, Names { en: u.name_en, zh: u.name_zh })).collect();
+        let articles = store.icescr_articles().await?.into_iter().map(|a| (a.number, a)).collect();
+        Ok(Site { rules, indicators, figures: out, withheld, dimensions, codes, code_order, units, articles, key_dimensions, as_of })
+    }
+
+    /// The public figures of one indicator (empty when none is published).
+    pub fn figures(&self, indicator: &str) -> &[ObservationRow] {
+        self.figures.get(indicator).map_or(&[], Vec::as_slice)
+    }
+
+    /// Every public figure, indicator by indicator.
+    pub fn all_figures(&self) -> impl Iterator<Item = &ObservationRow> {
+        self.figures.values().flatten()
+    }
+
+    pub fn indicator(&self, code: &str) -> Option<&Indicator> {
+        self.indicators.iter().find(|d| d.code == code)
+    }
+
+    /// Indicators with at least one public figure, in catalogue order.
+    pub fn published_indicators(&self) -> impl Iterator<Item = &Indicator> {
+        self.indicators.iter().filter(|d| self.figures.contains_key(&d.code))
+    }
+
+    pub fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
+    /// Figures withheld by disclosure control (not counting those withheld at source).
+    pub fn withheld(&self) -> usize {
+        self.withheld
+    }
+
+    pub fn code_name(&self, dimension: &str, code: &str) -> Option<&Names> {
+        self.codes.get(&(dimension.to_string(), code.to_string()))
+    }
+}
+
+/// The footnote a withheld figure carries instead of its own (which might state the value).
+fn reason(why: Withheld, min: f64) -> String {
+    match why {
+        Withheld::AtSource => "Confidential at source. 来源单位标注为保密。".into(),
+        Withheld::SmallCount => format!("Withheld: fewer than {min} persons or households. 少于{min}人（户），不予公布。"),
+        Withheld::SmallBase => format!("Withheld: rests on fewer than {min} persons or households. 基数少于{min}人（户），不予公布。"),
+        Withheld::Secondary => "Withheld so that another withheld figure cannot be derived. 为保护其他不予公布的数字而隐去。".into(),
+    }
+}

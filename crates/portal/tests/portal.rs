@@ -1,0 +1,137 @@
+//! The public portal on the demo data, on both backends: pages, downloads and SDMX made from
+//! published figures only, with disclosure control applied to every one of them.
+
+use rightstat_core::disclosure::Rules;
+use rightstat_portal::Site;
+use rightstat_store::formats::Format;
+use rightstat_store::{ImportOptions, Store};
+
+/// Pupils of poor households who dropped out, 2023: Beijing's 4 is below the minimum cell
+/// size; Hebei's 4317 would then follow from the national 4321, so it is withheld too.
+const PUBLISHED: &str = "indicator,area,period,SEX,value,unit,unit_mult,source\n\
+CN_POOR_DROPOUTS,CN,2023,_T,4321,PERSONS,0,Ministry of Education\n\
+CN_POOR_DROPOUTS,CN,2023,F,2161,PERSONS,0,Ministry of Education\n\
+CN_POOR_DROPOUTS,CN,2023,M,2160,PERSONS,0,Ministry of Education\n\
+CN_POOR_DROPOUTS,CN,2022,_T,5012,PERSONS,0,Ministry of Education\n\
+CN_POOR_DROPOUTS,11,2023,_T,4,PERSONS,0,Ministry of Education\n\
+CN_POOR_DROPOUTS,13,2023,_T,4317,PERSONS,0,Ministry of Education\n";
+/// Received, not yet released.
+const UNRELEASED: &str = "indicator,area,period,value,unit,unit_mult,source\nCN_POOR_DROPOUTS,CN,2024,98765,PERSONS,0,Ministry of Education\n";
+
+async fn import(store: &Store, csv: &str, publish: bool) {
+    let mut opts = ImportOptions::new("dropouts.csv", Format::Csv);
+    opts.publish = publish;
+    let report = store.import_observations(std::io::Cursor::new(csv.as_bytes().to_vec()), opts).await.unwrap();
+    assert!(report.is_ok(), "{:?}", report.errors);
+}
+
+fn text(site: &Site, path: &str) -> String {
+    String::from_utf8(site.file(path, None).unwrap_or_else(|| panic!("{path} exists")).body).unwrap()
+}
+
+#[tokio::test]
+async fn the_portal_shows_published_figures_and_withholds_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in rightstat_store::testing::fresh_urls(dir.path()).await {
+        let store = Store::connect(&url).await.unwrap();
+        store.seed_reference().await.unwrap();
+        store.load_demo().await.unwrap();
+        import(&store, PUBLISHED, true).await;
+        import(&store, UNRELEASED, false).await;
+        let site = Site::load(&store, Rules::default()).await.unwrap();
+
+        // Every file: none shows the unreleased value or the withheld Hebei figure.
+        let paths = site.paths();
+        assert!(paths.len() > 40, "{url}: {}", paths.len());
+        for p in &paths {
+            let body = text(&site, p);
+            assert!(!body.contains("98765"), "{url}: unreleased value in {p}");
+            assert!(!body.contains("4317"), "{url}: withheld value in {p}");
+        }
+        assert_eq!(site.withheld(), 2, "{url}");
+
+        // The CSV: the withheld rows are there, empty, with status Q and the reason.
+        let csv = text(&site, "data/CN_POOR_DROPOUTS.csv");
+        let mut rows = csv::Reader::from_reader(csv.as_bytes());
+        let header = rows.headers().unwrap().clone();
+        let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+        let recs: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+        let beijing = recs.iter().find(|r| &r[col("area")] == "11").expect("Beijing's row");
+        assert_eq!((&beijing[col("value")], &beijing[col("status")]), ("", "Q"), "{url}");
+        assert!(beijing[col("footnote")].contains("fewer than 10"), "{url}");
+        let hebei = recs.iter().find(|r| &r[col("area")] == "13").expect("Hebei's row");
+        assert!(hebei[col("footnote")].contains("cannot be derived"), "{url}");
+        let national = recs.iter().find(|r| &r[col("area")] == "CN" && &r[col("period")] == "2023" && &r[col("SEX")] == "_T").unwrap();
+        assert_eq!(&national[col("value")], "4321");
+        assert!(!recs.iter().any(|r| &r[col("period")] == "2024"), "{url}: unreleased period");
+
+        // SDMX-CSV: OBS_STATUS Q and an empty OBS_VALUE.
+        let sdmx = text(&site, "data/CN_POOR_DROPOUTS.sdmx.csv");
+        // (One column for each of the indicator's dimensions.)
+        assert!(sdmx.starts_with("STRUCTURE,STRUCTURE_ID,ACTION,INDICATOR,REF_AREA,DISABILITY_STATUS,ETHNICITY,SEX,TIME_PERIOD,OBS_VALUE"), "{sdmx}");
+        assert!(sdmx.contains("dataflow,RIGHTSTAT:DF_RIGHTSTAT(1.0),I,CN_POOR_DROPOUTS,11,_T,_T,_T,2023,,PERSONS,0,Q,"), "{sdmx}");
+
+        // SDMX-JSON: the withheld observation has a null value.
+        let json: serde_json::Value = serde_json::from_str(&text(&site, "data/CN_POOR_DROPOUTS.sdmx.json")).unwrap();
+        let obs = json["dataSets"][0]["observations"].as_object().unwrap();
+        assert_eq!(obs.len(), 6, "{url}");
+        assert_eq!(obs.values().filter(|o| o[0].is_null()).count(), 2, "{url}");
+
+        // The indicator page in both languages: metadata, chart, map, table, downloads.
+        let en = text(&site, "en/indicators/CN_POOR_DROPOUTS.html");
+        assert!(en.contains("<html lang=\"en\">") && en.contains("href=\"../../data/CN_POOR_DROPOUTS.csv\""), "{url}");
+        assert!(en.contains("<title>Beijing: no public figure</title>"), "{url}: the map says why Beijing is grey");
+        assert!(en.contains("<td>4,321</td>") && en.contains("href=\"../../zh/indicators/CN_POOR_DROPOUTS.html\""), "{url}");
+        let zh = text(&site, "zh/indicators/CN_POOR_DROPOUTS.html");
+        assert!(zh.contains("<html lang=\"zh-CN\">") && zh.contains("计量单位"), "{url}");
+        // A demo series with a national time series gets its line chart and text alternative.
+        let poor = text(&site, "en/indicators/CN_RURAL_POOR_POP.html");
+        assert!(poor.contains("<polyline") && poor.contains("<figcaption>"), "{url}");
+
+        // Status page: CN_POOR_DROPOUTS lacks ethnicity and disability breakdowns.
+        let status = text(&site, "en/status.html");
+        let row = status.split("<tr>").find(|r| r.contains("CN_POOR_DROPOUTS")).unwrap();
+        let (present, missing) = row.split_once("class=\"missing\"").unwrap();
+        assert!(present.contains("<td>Sex</td>") && present.contains("2022–2023"), "{row}");
+        assert!(missing.contains("Disability status") && missing.contains("Ethnic group"), "{row}");
+
+        // Search finds by name in either language; unknown paths are not files.
+        assert!(site.file("en/search.html", Some("dropout")).is_some());
+        let hits = String::from_utf8(site.file("zh/search.html", Some("辍学")).unwrap().body).unwrap();
+        assert!(hits.contains("CN_POOR_DROPOUTS"), "{url}");
+        assert!(site.file("en/indicators/NOPE.html", None).is_none() && site.file("data/x.exe", None).is_none());
+
+        // The static export writes exactly these files.
+        let out = dir.path().join(format!("site-{}", url.len()));
+        let (files, bytes) = site.export(&out).unwrap();
+        assert_eq!(files, paths.len());
+        assert!(bytes > 10_000);
+        assert_eq!(std::fs::read_to_string(out.join("en/indicators/CN_POOR_DROPOUTS.html")).unwrap(), en);
+    }
+}
+
+#[tokio::test]
+async fn sdmx_queries_select_by_key_and_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(&rightstat_store::testing::fresh_sqlite_url(dir.path())).await.unwrap();
+    store.seed_reference().await.unwrap();
+    store.load_demo().await.unwrap();
+    import(&store, PUBLISHED, true).await;
+    let site = Site::load(&store, Rules::default()).await.unwrap();
+    let key = site.key();
+    assert_eq!(&key[..2], ["INDICATOR", "REF_AREA"]);
+    let sex = key.iter().position(|d| *d == "SEX").unwrap();
+    let mut parts = vec![""; sex + 1];
+    parts[0] = "CN_POOR_DROPOUTS";
+    parts[1] = "CN";
+    parts[sex] = "F+M";
+    let q = site.query("RIGHTSTAT,DF_RIGHTSTAT,1.0", &parts.join("."), Some("2023"), None).unwrap();
+    let got: Vec<(&str, &str)> = site.select(&q).iter().map(|r| (r.period.as_str(), r.cell["SEX"].as_str())).collect();
+    assert_eq!(got, [("2023", "F"), ("2023", "M")]);
+    let q = site.query("DF_RIGHTSTAT", "CN_POOR_DROPOUTS+CN_RURAL_POOR_POP.CN", None, Some("2022")).unwrap();
+    assert!(site.select(&q).iter().all(|r| r.period.as_str() <= "2022" && r.area == "CN"));
+    assert!(site.select(&q).iter().any(|r| r.indicator == "CN_RURAL_POOR_POP"));
+    assert!(site.query("DF_OTHER", "all", None, None).is_err());
+    assert!(site.query("DF_RIGHTSTAT", &".".repeat(key.len() + 1), None, None).is_err());
+    assert!(site.query("DF_RIGHTSTAT", "all", Some("20x"), None).is_err());
+}
