@@ -248,7 +248,9 @@ impl Site {
             .collect();
 
         // The map: provinces' totals in the latest period any province has.
-        let provinces: Vec<&ObservationRow> = rows.iter().filter(|r| r.area.len() == 2 && is_total(r)).collect();
+        // (Province codes are two digits; the nation is `CN`.)
+        let provinces: Vec<&ObservationRow> =
+            rows.iter().filter(|r| r.area.len() == 2 && r.area.bytes().all(|b| b.is_ascii_digit()) && is_total(r)).collect();
         let (map, province_table) = match provinces.iter().map(|r| r.period.as_str()).max() {
             Some(latest) => {
                 let these: Vec<&&ObservationRow> = provinces.iter().filter(|r| r.period == latest).collect();

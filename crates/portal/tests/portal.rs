@@ -3,27 +3,8 @@
 
 use rightstat_core::disclosure::Rules;
 use rightstat_portal::Site;
-use rightstat_store::formats::Format;
-use rightstat_store::{ImportOptions, Store};
-
-/// Pupils of poor households who dropped out, 2023: Beijing's 4 is below the minimum cell
-/// size; Hebei's 4317 would then follow from the national 4321, so it is withheld too.
-const PUBLISHED: &str = "indicator,area,period,SEX,value,unit,unit_mult,source\n\
-CN_POOR_DROPOUTS,CN,2023,_T,4321,PERSONS,0,Ministry of Education\n\
-CN_POOR_DROPOUTS,CN,2023,F,2161,PERSONS,0,Ministry of Education\n\
-CN_POOR_DROPOUTS,CN,2023,M,2160,PERSONS,0,Ministry of Education\n\
-CN_POOR_DROPOUTS,CN,2022,_T,5012,PERSONS,0,Ministry of Education\n\
-CN_POOR_DROPOUTS,11,2023,_T,4,PERSONS,0,Ministry of Education\n\
-CN_POOR_DROPOUTS,13,2023,_T,4317,PERSONS,0,Ministry of Education\n";
-/// Received, not yet released.
-const UNRELEASED: &str = "indicator,area,period,value,unit,unit_mult,source\nCN_POOR_DROPOUTS,CN,2024,98765,PERSONS,0,Ministry of Education\n";
-
-async fn import(store: &Store, csv: &str, publish: bool) {
-    let mut opts = ImportOptions::new("dropouts.csv", Format::Csv);
-    opts.publish = publish;
-    let report = store.import_observations(std::io::Cursor::new(csv.as_bytes().to_vec()), opts).await.unwrap();
-    assert!(report.is_ok(), "{:?}", report.errors);
-}
+use rightstat_store::Store;
+use rightstat_store::testing::load_disclosure_fixture;
 
 fn text(site: &Site, path: &str) -> String {
     String::from_utf8(site.file(path, None).unwrap_or_else(|| panic!("{path} exists")).body).unwrap()
@@ -34,10 +15,7 @@ async fn the_portal_shows_published_figures_and_withholds_the_rest() {
     let dir = tempfile::tempdir().unwrap();
     for url in rightstat_store::testing::fresh_urls(dir.path()).await {
         let store = Store::connect(&url).await.unwrap();
-        store.seed_reference().await.unwrap();
-        store.load_demo().await.unwrap();
-        import(&store, PUBLISHED, true).await;
-        import(&store, UNRELEASED, false).await;
+        load_disclosure_fixture(&store).await;
         let site = Site::load(&store, Rules::default()).await.unwrap();
 
         // Every file: none shows the unreleased value or the withheld Hebei figure.
@@ -87,6 +65,7 @@ async fn the_portal_shows_published_figures_and_withholds_the_rest() {
         // A demo series with a national time series gets its line chart and text alternative.
         let poor = text(&site, "en/indicators/CN_RURAL_POOR_POP.html");
         assert!(poor.contains("<polyline") && poor.contains("<figcaption>"), "{url}");
+        assert!(!poor.contains("By province"), "{url}: no provincial figures, no map");
 
         // Status page: CN_POOR_DROPOUTS lacks ethnicity and disability breakdowns.
         let status = text(&site, "en/status.html");
@@ -114,9 +93,7 @@ async fn the_portal_shows_published_figures_and_withholds_the_rest() {
 async fn sdmx_queries_select_by_key_and_period() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::connect(&rightstat_store::testing::fresh_sqlite_url(dir.path())).await.unwrap();
-    store.seed_reference().await.unwrap();
-    store.load_demo().await.unwrap();
-    import(&store, PUBLISHED, true).await;
+    load_disclosure_fixture(&store).await;
     let site = Site::load(&store, Rules::default()).await.unwrap();
     let key = site.key();
     assert_eq!(&key[..2], ["INDICATOR", "REF_AREA"]);

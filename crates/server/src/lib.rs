@@ -53,6 +53,8 @@ pub struct AppState {
     pub max_upload_rows: u64,
     /// Largest request body, also the limit when a page's upload is read for its CSRF token.
     pub max_body_bytes: usize,
+    /// The public portal's snapshot (disclosure-controlled published figures).
+    pub portal: std::sync::Arc<routes::portal::PortalCache>,
 }
 
 /// Server settings.
@@ -63,11 +65,18 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Most data rows in one uploaded file; more get 422 and nothing is imported.
     pub max_upload_rows: u64,
+    /// Disclosure control for everything the public sees.
+    pub disclosure: rightstat_core::disclosure::Rules,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { secure_cookies: false, max_body_bytes: MAX_BODY_BYTES, max_upload_rows: routes::imports::MAX_ROWS }
+        Config {
+            secure_cookies: false,
+            max_body_bytes: MAX_BODY_BYTES,
+            max_upload_rows: routes::imports::MAX_ROWS,
+            disclosure: Default::default(),
+        }
     }
 }
 
@@ -80,6 +89,7 @@ pub fn app(store: Store, config: Config) -> Router {
         openapi: Default::default(),
         max_upload_rows: config.max_upload_rows,
         max_body_bytes: config.max_body_bytes,
+        portal: std::sync::Arc::new(routes::portal::PortalCache::new(config.disclosure)),
     };
     let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(routes::router())
@@ -96,6 +106,7 @@ pub fn app(store: Store, config: Config) -> Router {
         .merge(routes::task_pages::router())
         .merge(routes::round_form::router())
         .merge(routes::reports::router())
+        .merge(routes::portal::router())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::middleware))
         .with_state(state.clone())
         .split_for_parts();

@@ -82,6 +82,14 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/measures", Action::ReadPublic),
     ("GET", "/measures/{code}", Action::ReadPublic),
     ("GET", "/static/app.css", Action::ReadPublic),
+    ("GET", "/portal.css", Action::ReadPublic),
+    ("GET", "/en/{page}", Action::ReadPublic),
+    ("GET", "/zh/{page}", Action::ReadPublic),
+    ("GET", "/en/indicators/{file}", Action::ReadPublic),
+    ("GET", "/zh/indicators/{file}", Action::ReadPublic),
+    ("GET", "/data/{file}", Action::ReadPublic),
+    ("GET", "/sdmx/2.1/data/{flow}", Action::ReadPublic),
+    ("GET", "/sdmx/2.1/data/{flow}/{key}", Action::ReadPublic),
 ];
 
 pub fn action_for(method: &Method, path: &str) -> Option<Action> {

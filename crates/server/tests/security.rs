@@ -84,6 +84,14 @@ const IN_BEIJING: &str = "indicator,area,period,value\nCN_DIBAO_RECIPIENTS,11010
 /// P public (anonymous), A administrator, C coordinator, R reporter, V reviewer, N analyst.
 const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/", "PACRVN"),
+    ("GET", "/portal.css", "PACRVN"),
+    ("GET", "/en/{page}", "PACRVN"),
+    ("GET", "/zh/{page}", "PACRVN"),
+    ("GET", "/en/indicators/{file}", "PACRVN"),
+    ("GET", "/zh/indicators/{file}", "PACRVN"),
+    ("GET", "/data/{file}", "PACRVN"),
+    ("GET", "/sdmx/2.1/data/{flow}", "PACRVN"),
+    ("GET", "/sdmx/2.1/data/{flow}/{key}", "PACRVN"),
     ("GET", "/healthz", "PACRVN"),
     ("GET", "/login", "PACRVN"),
     ("POST", "/login", "PACRVN"),
@@ -169,6 +177,10 @@ fn concrete(path: &str) -> String {
         .replace("{id}", if path.contains("codelists") { "SEX" } else { "1" })
         .replace("{uid}", "UPR-17-000000000000")
         .replace("{round}", "NOPE")
+        .replace("{page}", "index.html")
+        .replace("{file}", if path.starts_with("/data") { "all.csv" } else { "SI_POV_NAHC.html" })
+        .replace("{flow}", "DF_RIGHTSTAT")
+        .replace("{key}", "all")
         + if path.ends_with("/descendants") { "?level=county" } else { "" }
 }
 

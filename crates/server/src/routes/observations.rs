@@ -110,8 +110,19 @@ async fn list(
         }
     }
     f.visibility = caller.visibility();
+    let public = f.visibility == rightstat_store::Visibility::Published;
+    if public && (f.as_of.is_some() || f.all_vintages) {
+        return Err(ApiError::BadRequest(
+            "as_of and history need a sign-in: the public sees the current figures, under disclosure control".into(),
+        ));
+    }
     f.limit = Some(limit + 1);
     let mut rows = s.store.observations(&f).await?;
+    if public {
+        // The public gets what the portal shows: withheld figures without their value.
+        let site = s.portal.site(&s.store).await?;
+        rows = rows.into_iter().filter_map(|r| site.public_figure(&r.indicator, &r.area, &r.period, &r.cell_key).cloned()).collect();
+    }
     let truncated = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let (units, _) = s.store.units().await?;

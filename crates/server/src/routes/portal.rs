@@ -1,0 +1,177 @@
+//! The public portal, served live: each route answers a path of `rightstat_portal::Site`'s
+//! file tree (the same files `rightstat publish --out DIR` writes), and the SDMX REST data
+//! query over the same disclosure-controlled snapshot. The snapshot is rebuilt only when
+//! `Store::public_version` changes (a batch recorded or published, a definition versioned).
+
+use crate::AppState;
+use crate::error::ApiError;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use rightstat_core::disclosure::Rules;
+use rightstat_portal::{File, Site};
+use rightstat_store::Store;
+use std::collections::HashMap;
+use std::sync::Arc;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// The current snapshot and the version it was built at.
+#[derive(Debug, Default)]
+pub struct PortalCache {
+    rules: Rules,
+    current: tokio::sync::RwLock<Option<(String, Arc<Site>)>>,
+}
+
+impl PortalCache {
+    pub fn new(rules: Rules) -> PortalCache {
+        PortalCache { rules, current: Default::default() }
+    }
+
+    /// The snapshot of the store's current public figures.
+    pub async fn site(&self, store: &Store) -> Result<Arc<Site>, ApiError> {
+        let version = store.public_version().await?;
+        if let Some((v, site)) = &*self.current.read().await {
+            if *v == version {
+                return Ok(site.clone());
+            }
+        }
+        let mut slot = self.current.write().await;
+        if let Some((v, site)) = &*slot {
+            if *v == version {
+                return Ok(site.clone());
+            }
+        }
+        let site = Arc::new(Site::load(store, self.rules.clone()).await.map_err(|e| match e {
+            rightstat_portal::PortalError::Store(e) => ApiError::Store(e),
+            other => ApiError::Internal(other.to_string()),
+        })?);
+        *slot = Some((version, site.clone()));
+        Ok(site)
+    }
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(root))
+        .routes(routes!(css))
+        .routes(routes!(en_page))
+        .routes(routes!(zh_page))
+        .routes(routes!(en_indicator))
+        .routes(routes!(zh_indicator))
+        .routes(routes!(download))
+        .routes(routes!(sdmx_all))
+        .routes(routes!(sdmx_data))
+}
+
+fn respond(file: File) -> Response {
+    let mut r = file.body.into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(file.content_type));
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
+    r
+}
+
+async fn serve(s: &AppState, path: &str, query: Option<&str>) -> Result<Response, ApiError> {
+    let site = s.portal.site(&s.store).await?;
+    site.file(path, query).map(respond).ok_or_else(|| ApiError::NotFound(path.to_string()))
+}
+
+/// The search text of `?q=`.
+fn search_text(raw: Option<&str>) -> Option<String> {
+    let pairs: HashMap<String, String> = serde_urlencoded::from_str(raw.unwrap_or("")).unwrap_or_default();
+    pairs.get("q").cloned()
+}
+
+/// The portal's entry: both languages, what is published and when.
+#[utoipa::path(get, path = "/", tag = "portal", responses((status = 200, description = "HTML")))]
+async fn root(State(s): State<AppState>) -> Result<Response, ApiError> {
+    serve(&s, "index.html", None).await
+}
+
+#[utoipa::path(get, path = "/portal.css", tag = "portal", responses((status = 200, description = "CSS")))]
+async fn css(State(s): State<AppState>) -> Result<Response, ApiError> {
+    serve(&s, "portal.css", None).await
+}
+
+/// A page in English: `index.html` (headline figures), `status.html` (which indicators and
+/// breakdowns have public figures) or `search.html?q=`.
+#[utoipa::path(get, path = "/en/{page}", tag = "portal", params(("page" = String, Path)), responses((status = 200, description = "HTML"), (status = 404)))]
+async fn en_page(State(s): State<AppState>, Path(page): Path<String>, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
+    serve(&s, &format!("en/{page}"), search_text(q.as_deref()).as_deref()).await
+}
+
+/// The same pages in Chinese.
+#[utoipa::path(get, path = "/zh/{page}", tag = "portal", params(("page" = String, Path)), responses((status = 200, description = "HTML"), (status = 404)))]
+async fn zh_page(State(s): State<AppState>, Path(page): Path<String>, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
+    serve(&s, &format!("zh/{page}"), search_text(q.as_deref()).as_deref()).await
+}
+
+/// An indicator's page (`{CODE}.html`): metadata, charts, province map, table, downloads.
+#[utoipa::path(get, path = "/en/indicators/{file}", tag = "portal", params(("file" = String, Path)), responses((status = 200, description = "HTML"), (status = 404)))]
+async fn en_indicator(State(s): State<AppState>, Path(file): Path<String>) -> Result<Response, ApiError> {
+    serve(&s, &format!("en/indicators/{file}"), None).await
+}
+
+#[utoipa::path(get, path = "/zh/indicators/{file}", tag = "portal", params(("file" = String, Path)), responses((status = 200, description = "HTML"), (status = 404)))]
+async fn zh_indicator(State(s): State<AppState>, Path(file): Path<String>) -> Result<Response, ApiError> {
+    serve(&s, &format!("zh/indicators/{file}"), None).await
+}
+
+/// Open data: `{CODE}.csv`, `{CODE}.sdmx.csv` (SDMX-CSV 2.0), `{CODE}.sdmx.json` (SDMX-JSON
+/// 1.0); `all.*` for every indicator. Withheld figures have no value and `OBS_STATUS` Q.
+#[utoipa::path(get, path = "/data/{file}", tag = "portal", params(("file" = String, Path)), responses((status = 200, description = "CSV or JSON"), (status = 404)))]
+async fn download(State(s): State<AppState>, Path(file): Path<String>) -> Result<Response, ApiError> {
+    serve(&s, &format!("data/{file}"), None).await
+}
+
+/// SDMX REST query for every series of a dataflow (as `/sdmx/2.1/data/{flow}/all`).
+#[utoipa::path(get, path = "/sdmx/2.1/data/{flow}", tag = "portal", params(("flow" = String, Path)), responses((status = 200, description = "SDMX-CSV or SDMX-JSON"), (status = 404)))]
+async fn sdmx_all(State(s): State<AppState>, Path(flow): Path<String>, RawQuery(q): RawQuery, headers: HeaderMap) -> Result<Response, ApiError> {
+    sdmx(&s, &flow, "all", q.as_deref(), &headers).await
+}
+
+/// SDMX REST data query: `flow` is `DF_RIGHTSTAT` (or `RIGHTSTAT,DF_RIGHTSTAT,1.0`); `key` is
+/// INDICATOR.REF_AREA.<dimensions in alphabetical order>, with `+` for several codes and an
+/// empty part, `*` or `all` for any; `startPeriod`, `endPeriod`; the format by `format=csv|json`
+/// or the Accept header (SDMX-CSV 2.0 unless SDMX-JSON is asked for).
+#[utoipa::path(get, path = "/sdmx/2.1/data/{flow}/{key}", tag = "portal",
+    params(("flow" = String, Path), ("key" = String, Path), ("startPeriod" = Option<String>, Query), ("endPeriod" = Option<String>, Query), ("format" = Option<String>, Query)),
+    responses((status = 200, description = "SDMX-CSV 2.0 or SDMX-JSON 1.0"), (status = 400), (status = 404, description = "No observation matches")))]
+async fn sdmx_data(
+    State(s): State<AppState>,
+    Path((flow, key)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    sdmx(&s, &flow, &key, q.as_deref(), &headers).await
+}
+
+async fn sdmx(s: &AppState, flow: &str, key: &str, raw: Option<&str>, headers: &HeaderMap) -> Result<Response, ApiError> {
+    let params: HashMap<String, String> =
+        serde_urlencoded::from_str(raw.unwrap_or("")).map_err(|e| ApiError::BadRequest(format!("query string: {e}")))?;
+    if let Some(other) = params.keys().find(|k| !matches!(k.as_str(), "startPeriod" | "endPeriod" | "format" | "dimensionAtObservation" | "detail")) {
+        return Err(ApiError::BadRequest(format!("unknown parameter {other:?}: expected startPeriod, endPeriod or format")));
+    }
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let json = match params.get("format").map(String::as_str) {
+        Some("json" | "jsondata" | "sdmx-json") => true,
+        Some("csv" | "csvfile" | "sdmx-csv") | None => params.get("format").is_none() && accept.contains("json"),
+        Some(other) => return Err(ApiError::BadRequest(format!("format {other:?}: expected csv or json"))),
+    };
+    let site = s.portal.site(&s.store).await?;
+    let query = site
+        .query(flow, key, params.get("startPeriod").map(String::as_str), params.get("endPeriod").map(String::as_str))
+        .map_err(|e| match e {
+            rightstat_portal::data::QueryError::UnknownFlow(_) => ApiError::NotFound(e.to_string()),
+            _ => ApiError::BadRequest(e.to_string()),
+        })?;
+    let rows = site.select(&query);
+    if rows.is_empty() {
+        // SDMX REST answers 404 "No results" when nothing matches.
+        return Err(ApiError::NotFound(format!("observations for {flow}/{key}")));
+    }
+    Ok(respond(if json {
+        File { content_type: "application/vnd.sdmx.data+json; version=1.0.0; charset=utf-8", body: site.sdmx_json(&rows, key) }
+    } else {
+        File { content_type: "application/vnd.sdmx.data+csv; version=2.0.0; charset=utf-8", body: site.sdmx_csv(&rows) }
+    }))
+}

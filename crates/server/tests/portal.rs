@@ -1,0 +1,77 @@
+//! The public portal served live, on SQLite and PostgreSQL: pages, downloads, the SDMX REST
+//! query and the public JSON API show published figures only, with small cells withheld, and
+//! a newly published batch appears at once.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use rightstat_store::{Actor, Store, testing};
+use tower::ServiceExt;
+
+async fn get(app: &axum::Router, uri: &str, accept: &str) -> (StatusCode, String, String) {
+    let req = Request::get(uri).header(header::ACCEPT, accept).body(Body::empty()).unwrap();
+    let res = app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let ct = res.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (status, ct, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[tokio::test]
+async fn public_outputs_withhold_small_cells_and_unreleased_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in testing::fresh_urls(dir.path()).await {
+        let store = Store::connect(&url).await.unwrap();
+        let unreleased = testing::load_disclosure_fixture(&store).await;
+        let app = rightstat_server::app(store.clone(), Default::default());
+        let key = "CN_POOR_DROPOUTS";
+        let outputs = [
+            "/",
+            "/en/index.html",
+            "/zh/index.html",
+            "/en/status.html",
+            "/en/search.html?q=dropout",
+            "/en/indicators/CN_POOR_DROPOUTS.html",
+            "/zh/indicators/CN_POOR_DROPOUTS.html",
+            "/data/CN_POOR_DROPOUTS.csv",
+            "/data/CN_POOR_DROPOUTS.sdmx.csv",
+            "/data/CN_POOR_DROPOUTS.sdmx.json",
+            "/data/all.csv",
+            "/sdmx/2.1/data/DF_RIGHTSTAT/CN_POOR_DROPOUTS",
+            "/sdmx/2.1/data/RIGHTSTAT,DF_RIGHTSTAT,1.0/CN_POOR_DROPOUTS.CN+11+13?format=json",
+            "/sdmx/2.1/data/DF_RIGHTSTAT",
+            "/api/v1/observations?indicator=CN_POOR_DROPOUTS",
+        ];
+        for uri in outputs {
+            let (status, _, body) = get(&app, uri, "*/*").await;
+            assert_eq!(status, StatusCode::OK, "{url} {uri}: {body}");
+            assert!(!body.contains("98765"), "{url} {uri}: the unreleased figure leaked");
+            assert!(!body.contains("4317"), "{url} {uri}: the withheld figure leaked");
+        }
+        // The JSON API gives the public the withheld rows without their value.
+        let (_, _, body) = get(&app, "/api/v1/observations?indicator=CN_POOR_DROPOUTS&area=11", "*/*").await;
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["observations"][0]["value"], serde_json::Value::Null, "{body}");
+        assert_eq!(v["observations"][0]["status"], "Q");
+        let (status, _, _) = get(&app, "/api/v1/observations?indicator=CN_POOR_DROPOUTS&history=true", "*/*").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "history would show old vintages without disclosure control");
+
+        // SDMX REST: content negotiation, the period range, errors.
+        let (_, ct, body) = get(&app, &format!("/sdmx/2.1/data/DF_RIGHTSTAT/{key}.CN?startPeriod=2023"), "application/vnd.sdmx.data+json").await;
+        assert!(ct.starts_with("application/vnd.sdmx.data+json"), "{ct}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let periods = &v["structure"]["dimensions"]["observation"].as_array().unwrap().last().unwrap()["values"];
+        assert_eq!(periods, &serde_json::json!([{"id": "2023", "name": "2023"}]));
+        let (_, ct, body) = get(&app, &format!("/sdmx/2.1/data/DF_RIGHTSTAT/{key}.CN?endPeriod=2022"), "*/*").await;
+        assert!(ct.starts_with("application/vnd.sdmx.data+csv") && body.contains(",2022,5012,"), "{ct} {body}");
+        assert_eq!(get(&app, "/sdmx/2.1/data/DF_NOPE/all", "*/*").await.0, StatusCode::NOT_FOUND);
+        assert_eq!(get(&app, &format!("/sdmx/2.1/data/DF_RIGHTSTAT/{key}?startPeriod=x"), "*/*").await.0, StatusCode::BAD_REQUEST);
+        assert_eq!(get(&app, &format!("/sdmx/2.1/data/DF_RIGHTSTAT/{key}.XX"), "*/*").await.0, StatusCode::NOT_FOUND);
+        assert_eq!(get(&app, "/en/indicators/NOPE.html", "*/*").await.0, StatusCode::NOT_FOUND);
+
+        // Publishing the 2024 batch shows it at once (the snapshot follows the store).
+        store.publish_batch(unreleased, &Actor::system()).await.unwrap();
+        let (_, _, body) = get(&app, "/data/CN_POOR_DROPOUTS.csv", "*/*").await;
+        assert!(body.contains(",2024,") && body.contains("98765"), "{url}: {body}");
+    }
+}
