@@ -53,6 +53,10 @@ enum Command {
         /// TLS-terminating proxy).
         #[arg(long)]
         secure_cookies: bool,
+        /// Disclosure control on the public portal, downloads, SDMX and the public API:
+        /// counts of people below this are withheld, and what would reveal them.
+        #[arg(long, default_value_t = 10.0)]
+        min_count: f64,
     },
     /// Create the database (or bring it up to date) and load the reference content:
     /// codelists, units, areas down to counties, departments, ICESCR, SDG and the catalogue.
@@ -110,10 +114,19 @@ enum Command {
     /// The measures register: policies and programmes and what they answer.
     #[command(subcommand)]
     Measures(recommendation_cmd::MeasuresCmd),
-    /// Make an import's figures public.
+    /// Make an import's figures public (`publish BATCH`), or write the public portal as a
+    /// static site (`publish --out DIR`): every page, chart and download, under disclosure
+    /// control, ready for any web server or CDN.
+    #[command(group(clap::ArgGroup::new("what").required(true).args(["batch", "out"])))]
     Publish {
         /// The batch id an import reported.
-        batch: i64,
+        batch: Option<i64>,
+        /// Write the public portal into this directory (created if missing).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Disclosure control: counts of people below this are withheld.
+        #[arg(long, default_value_t = 10.0)]
+        min_count: f64,
     },
 }
 
@@ -295,14 +308,23 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 counts.iter().map(|(l, n)| format!("{l} {n}")).collect::<Vec<_>>().join(", ")
             );
         }
-        Command::Serve { addr, demo, secure_cookies } => {
+        Command::Serve { addr, demo, secure_cookies, min_count } => {
             let store = open(&cli.db).await?;
             if demo {
                 load_demo(&store).await?;
             }
-            rightstat_server::serve(store, rightstat_server::Config { secure_cookies, ..Default::default() }, addr, |a| {
-                println!("RightStat listening on http://{a}/ (API: http://{a}/api/v1/indicators)");
-            })
+            rightstat_server::serve(
+                store,
+                rightstat_server::Config {
+                    secure_cookies,
+                    disclosure: rightstat_core::disclosure::Rules { min_count, ..Default::default() },
+                    ..Default::default()
+                },
+                addr,
+                |a| {
+                    println!("RightStat listening on http://{a}/ (API: http://{a}/api/v1/indicators)");
+                },
+            )
             .await
             .with_context(|| format!("cannot serve on {addr}"))?;
         }
@@ -452,11 +474,26 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Glossary(cmd) => glossary_cmd::run(&open(&cli.db).await?, cmd, &rightstat_store::Actor::cli()).await?,
         Command::Round(cmd) => return round_cmd::run(&open(&cli.db).await?, cmd).await,
         Command::Measures(cmd) => return recommendation_cmd::measures(&open(&cli.db).await?, cmd).await,
-        Command::Publish { batch } => {
+        Command::Publish { batch: Some(batch), .. } => {
             let store = open(&cli.db).await?;
             let b = store.publish_batch(batch, &rightstat_store::Actor::cli()).await?;
             println!("batch {} ({}, {} values) published at {}", b.id, b.source_name, b.rows, b.published_at.unwrap_or_default());
         }
+        Command::Publish { out: Some(dir), min_count, .. } => {
+            let store = open(&cli.db).await?;
+            let rules = rightstat_core::disclosure::Rules { min_count, ..Default::default() };
+            let started = std::time::Instant::now();
+            let site = rightstat_portal::Site::load(&store, rules).await?;
+            let (files, bytes) = site.export(&dir)?;
+            println!(
+                "{files} files ({:.1} MB) written to {} in {:.2} s; {} figures withheld by disclosure control",
+                bytes as f64 / 1e6,
+                dir.display(),
+                started.elapsed().as_secs_f64(),
+                site.withheld()
+            );
+        }
+        Command::Publish { .. } => unreachable!("clap requires a batch or --out"),
     }
     Ok(ExitCode::SUCCESS)
 }

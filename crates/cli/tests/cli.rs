@@ -569,3 +569,27 @@ fn an_edited_glossary_term_reaches_the_report() {
         "the report uses the edited term"
     );
 }
+
+#[tokio::test]
+async fn publish_writes_the_portal_as_a_static_site() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = testing::fresh_sqlite_url(dir.path());
+    let store = rightstat_store::Store::connect(&db).await.unwrap();
+    testing::load_disclosure_fixture(&store).await;
+    drop(store);
+    let out = dir.path().join("site");
+    let o = rightstat(&db, &["publish", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("2 figures withheld by disclosure control"), "{}", text(&o.stdout));
+    for f in ["index.html", "portal.css", "en/index.html", "zh/status.html", "en/indicators/CN_POOR_DROPOUTS.html", "data/all.sdmx.json"] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+    let csv = std::fs::read_to_string(out.join("data/CN_POOR_DROPOUTS.csv")).unwrap();
+    assert!(csv.contains("4321") && !csv.contains("4317") && !csv.contains("98765"), "{csv}");
+    // A lower threshold shows Beijing's 4 (and so Hebei's figure too).
+    let o = rightstat(&db, &["publish", "--out", out.to_str().unwrap(), "--min-count", "3"]);
+    assert!(o.status.success() && text(&o.stdout).contains("0 figures withheld"), "{}", text(&o.stdout));
+    assert!(std::fs::read_to_string(out.join("data/CN_POOR_DROPOUTS.csv")).unwrap().contains("4317"));
+    // Neither a batch nor --out: a usage error.
+    assert_eq!(rightstat(&db, &["publish"]).status.code(), Some(2));
+}

@@ -62,9 +62,7 @@ impl Site {
         let parts: Vec<Vec<String>> = if key.is_empty() || key == "all" || key == "*" {
             Vec::new()
         } else {
-            key.split('.')
-                .map(|p| if p.is_empty() || p == "*" { Vec::new() } else { p.split('+').map(str::to_owned).collect() })
-                .collect()
+            key.split('.').map(|p| if p.is_empty() || p == "*" { Vec::new() } else { p.split('+').map(str::to_owned).collect() }).collect()
         };
         if parts.len() > dims.len() {
             return Err(QueryError::KeyLength { found: parts.len(), expected: dims.len(), dimensions: dims.join(".") });
@@ -86,9 +84,10 @@ impl Site {
                     };
                     wanted.iter().any(|w| w == code)
                 }
-            }) && r.period.parse::<Period>().is_ok_and(|p| {
-                q.start.is_none_or(|s| p.end() >= s.start()) && q.end.is_none_or(|e| p.start() <= e.end())
-            })
+            }) && r
+                .period
+                .parse::<Period>()
+                .is_ok_and(|p| q.start.is_none_or(|s| p.end() >= s.start()) && q.end.is_none_or(|e| p.start() <= e.end()))
         };
         let indicators: Option<&Vec<String>> = q.parts.first().filter(|w| !w.is_empty());
         self.figures
@@ -165,10 +164,12 @@ impl Site {
         // Values of each dimension and attribute, in first-seen order, and their positions.
         let mut dim_values: Vec<Vec<String>> = vec![Vec::new(); dims.len()];
         let mut attr_values: Vec<Vec<String>> = vec![Vec::new(); attrs.len()];
-        let position = |list: &mut Vec<String>, v: String| list.iter().position(|x| *x == v).unwrap_or_else(|| {
-            list.push(v);
-            list.len() - 1
-        });
+        let position = |list: &mut Vec<String>, v: String| {
+            list.iter().position(|x| *x == v).unwrap_or_else(|| {
+                list.push(v);
+                list.len() - 1
+            })
+        };
         let mut observations = serde_json::Map::new();
         for r in rows {
             let key: Vec<String> = dims.iter().enumerate().map(|(i, d)| position(&mut dim_values[i], code_of(r, d)).to_string()).collect();

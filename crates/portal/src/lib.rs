@@ -78,7 +78,9 @@ impl Site {
         Some(match kind {
             "csv" => File { content_type: "text/csv; charset=utf-8", body: self.csv(&rows) },
             "sdmx.csv" => File { content_type: "application/vnd.sdmx.data+csv; version=2.0.0; charset=utf-8", body: self.sdmx_csv(&rows) },
-            "sdmx.json" => File { content_type: "application/vnd.sdmx.data+json; version=1.0.0; charset=utf-8", body: self.sdmx_json(&rows, code) },
+            "sdmx.json" => {
+                File { content_type: "application/vnd.sdmx.data+json; version=1.0.0; charset=utf-8", body: self.sdmx_json(&rows, code) }
+            }
             _ => return None,
         })
     }

@@ -158,7 +158,9 @@ impl Site {
         for d in self.published_indicators() {
             let rows = self.figures(&d.code);
             let Some(area) = self.lead_area(rows) else { continue };
-            if let Some(latest) = rows.iter().filter(|r| r.area == area && is_total(r) && r.value.is_some()).max_by(|a, b| a.period.cmp(&b.period)) {
+            if let Some(latest) =
+                rows.iter().filter(|r| r.area == area && is_total(r) && r.value.is_some()).max_by(|a, b| a.period.cmp(&b.period))
+            {
                 cards.push(Card {
                     code: d.code.clone(),
                     name: name(lang, &d.name_en, &d.name_zh),
@@ -203,9 +205,11 @@ impl Site {
         let area_name = area_rows.first().map(|r| Self::area_name(r, lang)).unwrap_or_default();
 
         // The series: the area's totals.
-        let points: Vec<(String, f64)> = area_rows.iter().filter(|r| is_total(r)).filter_map(|r| r.value.map(|v| (r.period.clone(), v))).collect();
+        let points: Vec<(String, f64)> =
+            area_rows.iter().filter(|r| is_total(r)).filter_map(|r| r.value.map(|v| (r.period.clone(), v))).collect();
         let series_title = format!("{title} — {area_name}");
-        let series = (points.len() > 1).then(|| Chart { svg: line_svg(&points, &series_title, &unit), alt: describe(&points, &series_title, &unit) });
+        let series = (points.len() > 1)
+            .then(|| Chart { svg: line_svg(&points, &series_title, &unit), alt: describe(&points, &series_title, &unit) });
 
         // Breakdowns: for each dimension, the latest period with a figure for each of its codes.
         let mut breakdowns = Vec::new();
@@ -222,7 +226,13 @@ impl Site {
             }
             let bars: Vec<(String, f64)> = codes
                 .iter()
-                .filter_map(|c| single.iter().find(|r| r.period == latest && &r.cell[dim] == *c).and_then(|r| r.value).map(|v| (self.code_label(dim, c, lang), v)))
+                .filter_map(|c| {
+                    single
+                        .iter()
+                        .find(|r| r.period == latest && &r.cell[dim] == *c)
+                        .and_then(|r| r.value)
+                        .map(|v| (self.code_label(dim, c, lang), v))
+                })
                 .collect();
             if !bars.is_empty() {
                 let dim_name = self.dimensions.get(dim).map_or_else(|| dim.clone(), |n| name(lang, &n.en, &n.zh));
@@ -244,7 +254,10 @@ impl Site {
         let table: Vec<Row> = by_period
             .iter()
             .rev()
-            .map(|(p, cells)| Row { label: (*p).to_string(), cells: columns.iter().map(|(k, _)| (k.clone(), cells.get(k).cloned().unwrap_or_default())).collect() })
+            .map(|(p, cells)| Row {
+                label: (*p).to_string(),
+                cells: columns.iter().map(|(k, _)| (k.clone(), cells.get(k).cloned().unwrap_or_default())).collect(),
+            })
             .collect();
 
         // The map: provinces' totals in the latest period any province has.
@@ -254,7 +267,8 @@ impl Site {
         let (map, province_table) = match provinces.iter().map(|r| r.period.as_str()).max() {
             Some(latest) => {
                 let these: Vec<&&ObservationRow> = provinces.iter().filter(|r| r.period == latest).collect();
-                let shades: HashMap<String, Shade> = these.iter().map(|r| (r.area.clone(), Shade { name: Self::area_name(r, lang), value: r.value })).collect();
+                let shades: HashMap<String, Shade> =
+                    these.iter().map(|r| (r.area.clone(), Shade { name: Self::area_name(r, lang), value: r.value })).collect();
                 let t = format!("{title}, {latest}");
                 let missing = name(lang, "no public figure", "无公开数字");
                 let pts: Vec<(String, f64)> = these.iter().filter_map(|r| r.value.map(|v| (Self::area_name(r, lang), v))).collect();
@@ -312,7 +326,8 @@ impl Site {
             .map(|d| {
                 let rows = self.figures(&d.code);
                 let periods: BTreeSet<&str> = rows.iter().map(|r| r.period.as_str()).collect();
-                let have: BTreeSet<&str> = rows.iter().filter(|r| r.value.is_some()).flat_map(|r| breakdown(r).map(|(d, _)| d.as_str())).collect();
+                let have: BTreeSet<&str> =
+                    rows.iter().filter(|r| r.value.is_some()).flat_map(|r| breakdown(r).map(|(d, _)| d.as_str())).collect();
                 let wanted: BTreeSet<&str> = d.required_dimensions.iter().map(String::as_str).chain(STANDARD_BREAKDOWNS).collect();
                 let label = |dim: &&str| self.dimensions.get(*dim).map_or_else(|| dim.to_string(), |n| name(lang, &n.en, &n.zh));
                 Status {
@@ -339,7 +354,9 @@ impl Site {
             .published_indicators()
             .filter(|d| {
                 needle.is_empty()
-                    || [&d.code, &d.name_en, &d.name_zh, &d.definition_en, &d.definition_zh].iter().any(|f| f.to_lowercase().contains(&needle))
+                    || [&d.code, &d.name_en, &d.name_zh, &d.definition_en, &d.definition_zh]
+                        .iter()
+                        .any(|f| f.to_lowercase().contains(&needle))
             })
             .collect();
         let by_article = self.by_article(lang, hits.iter().copied());
@@ -365,7 +382,10 @@ mod tests {
                 let key = &part[..part.find('"').expect("closing quote")];
                 // A prefix completed at run time (`t("ohchr_" ~ type)`): every variant is defined.
                 if let Some(prefix) = key.strip_suffix('_') {
-                    assert!(["structural", "process", "outcome"].iter().all(|v| messages().contains_key(&format!("{prefix}_{v}"))), "{key}");
+                    assert!(
+                        ["structural", "process", "outcome"].iter().all(|v| messages().contains_key(&format!("{prefix}_{v}"))),
+                        "{key}"
+                    );
                     continue;
                 }
                 assert!(messages().contains_key(key), "{name} uses undefined message {key}");

@@ -114,7 +114,9 @@ impl Site {
     /// The public version of one figure (withheld: no value, status `Q`), if it is public.
     pub fn public_figure(&self, indicator: &str, area: &str, period: &str, cell_key: &str) -> Option<&ObservationRow> {
         let rows = self.figures.get(indicator)?;
-        rows.binary_search_by(|r| (r.area.as_str(), r.period.as_str(), r.cell_key.as_str()).cmp(&(area, period, cell_key))).ok().map(|i| &rows[i])
+        rows.binary_search_by(|r| (r.area.as_str(), r.period.as_str(), r.cell_key.as_str()).cmp(&(area, period, cell_key)))
+            .ok()
+            .map(|i| &rows[i])
     }
 
     pub fn indicator(&self, code: &str) -> Option<&Indicator> {

@@ -46,7 +46,10 @@ async fn the_portal_shows_published_figures_and_withholds_the_rest() {
         // SDMX-CSV: OBS_STATUS Q and an empty OBS_VALUE.
         let sdmx = text(&site, "data/CN_POOR_DROPOUTS.sdmx.csv");
         // (One column for each of the indicator's dimensions.)
-        assert!(sdmx.starts_with("STRUCTURE,STRUCTURE_ID,ACTION,INDICATOR,REF_AREA,DISABILITY_STATUS,ETHNICITY,SEX,TIME_PERIOD,OBS_VALUE"), "{sdmx}");
+        assert!(
+            sdmx.starts_with("STRUCTURE,STRUCTURE_ID,ACTION,INDICATOR,REF_AREA,DISABILITY_STATUS,ETHNICITY,SEX,TIME_PERIOD,OBS_VALUE"),
+            "{sdmx}"
+        );
         assert!(sdmx.contains("dataflow,RIGHTSTAT:DF_RIGHTSTAT(1.0),I,CN_POOR_DROPOUTS,11,_T,_T,_T,2023,,PERSONS,0,Q,"), "{sdmx}");
 
         // SDMX-JSON: the withheld observation has a null value.

@@ -57,7 +57,8 @@ async fn public_outputs_withhold_small_cells_and_unreleased_figures() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "history would show old vintages without disclosure control");
 
         // SDMX REST: content negotiation, the period range, errors.
-        let (_, ct, body) = get(&app, &format!("/sdmx/2.1/data/DF_RIGHTSTAT/{key}.CN?startPeriod=2023"), "application/vnd.sdmx.data+json").await;
+        let (_, ct, body) =
+            get(&app, &format!("/sdmx/2.1/data/DF_RIGHTSTAT/{key}.CN?startPeriod=2023"), "application/vnd.sdmx.data+json").await;
         assert!(ct.starts_with("application/vnd.sdmx.data+json"), "{ct}");
         let v: serde_json::Value = serde_json::from_str(&body).unwrap();
         let periods = &v["structure"]["dimensions"]["observation"].as_array().unwrap().last().unwrap()["values"];

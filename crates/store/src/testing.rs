@@ -59,7 +59,8 @@ CN_POOR_DROPOUTS,11,2023,_T,4,PERSONS,0,Ministry of Education\n\
 CN_POOR_DROPOUTS,13,2023,_T,4317,PERSONS,0,Ministry of Education\n";
 
 /// The 2024 figure, received and not yet released.
-pub const UNRELEASED_CSV: &str = "indicator,area,period,value,unit,unit_mult,source\nCN_POOR_DROPOUTS,CN,2024,98765,PERSONS,0,Ministry of Education\n";
+pub const UNRELEASED_CSV: &str =
+    "indicator,area,period,value,unit,unit_mult,source\nCN_POOR_DROPOUTS,CN,2024,98765,PERSONS,0,Ministry of Education\n";
 
 /// Reference content, the demo series, [`SMALL_CELLS_CSV`] (published) and
 /// [`UNRELEASED_CSV`] (not); returns the unreleased batch's id.

@@ -125,7 +125,12 @@ async fn download(State(s): State<AppState>, Path(file): Path<String>) -> Result
 
 /// SDMX REST query for every series of a dataflow (as `/sdmx/2.1/data/{flow}/all`).
 #[utoipa::path(get, path = "/sdmx/2.1/data/{flow}", tag = "portal", params(("flow" = String, Path)), responses((status = 200, description = "SDMX-CSV or SDMX-JSON"), (status = 404)))]
-async fn sdmx_all(State(s): State<AppState>, Path(flow): Path<String>, RawQuery(q): RawQuery, headers: HeaderMap) -> Result<Response, ApiError> {
+async fn sdmx_all(
+    State(s): State<AppState>,
+    Path(flow): Path<String>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     sdmx(&s, &flow, "all", q.as_deref(), &headers).await
 }
 
@@ -148,7 +153,9 @@ async fn sdmx_data(
 async fn sdmx(s: &AppState, flow: &str, key: &str, raw: Option<&str>, headers: &HeaderMap) -> Result<Response, ApiError> {
     let params: HashMap<String, String> =
         serde_urlencoded::from_str(raw.unwrap_or("")).map_err(|e| ApiError::BadRequest(format!("query string: {e}")))?;
-    if let Some(other) = params.keys().find(|k| !matches!(k.as_str(), "startPeriod" | "endPeriod" | "format" | "dimensionAtObservation" | "detail")) {
+    if let Some(other) =
+        params.keys().find(|k| !matches!(k.as_str(), "startPeriod" | "endPeriod" | "format" | "dimensionAtObservation" | "detail"))
+    {
         return Err(ApiError::BadRequest(format!("unknown parameter {other:?}: expected startPeriod, endPeriod or format")));
     }
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -158,11 +165,12 @@ async fn sdmx(s: &AppState, flow: &str, key: &str, raw: Option<&str>, headers: &
         Some(other) => return Err(ApiError::BadRequest(format!("format {other:?}: expected csv or json"))),
     };
     let site = s.portal.site(&s.store).await?;
-    let query = site
-        .query(flow, key, params.get("startPeriod").map(String::as_str), params.get("endPeriod").map(String::as_str))
-        .map_err(|e| match e {
-            rightstat_portal::data::QueryError::UnknownFlow(_) => ApiError::NotFound(e.to_string()),
-            _ => ApiError::BadRequest(e.to_string()),
+    let query =
+        site.query(flow, key, params.get("startPeriod").map(String::as_str), params.get("endPeriod").map(String::as_str)).map_err(|e| {
+            match e {
+                rightstat_portal::data::QueryError::UnknownFlow(_) => ApiError::NotFound(e.to_string()),
+                _ => ApiError::BadRequest(e.to_string()),
+            }
         })?;
     let rows = site.select(&query);
     if rows.is_empty() {
