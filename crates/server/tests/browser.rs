@@ -114,6 +114,11 @@ const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 impl Driver {
     fn start(browser: &std::path::Path) -> Option<Driver> {
+        Driver::start_with_downloads(browser, None)
+    }
+
+    /// A browser whose downloads land in `downloads`.
+    fn start_with_downloads(browser: &std::path::Path, downloads: Option<&std::path::Path>) -> Option<Driver> {
         let chromedriver =
             ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].into_iter().find(|p| std::path::Path::new(p).exists());
         let Some(chromedriver) = chromedriver else {
@@ -139,9 +144,14 @@ impl Driver {
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
+        let prefs = downloads.map_or(serde_json::json!({}), |d| {
+            serde_json::json!({ "download.default_directory": d.to_string_lossy(), "download.prompt_for_download": false })
+        });
         let caps = serde_json::json!({ "capabilities": { "alwaysMatch": { "goog:chromeOptions": {
             "binary": browser.to_string_lossy(),
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1200,1600"]
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1200,1600",
+                     "--disable-background-networking", "--no-first-run"],
+            "prefs": prefs
         }}}});
         let v: serde_json::Value = ureq::post(&format!("{base}/session")).send_json(&caps).unwrap().body_mut().read_json().unwrap();
         let session = v["value"]["sessionId"].as_str().unwrap().to_string();
@@ -296,6 +306,93 @@ async fn an_assignee_fills_the_form_and_the_national_total_changes_after_approva
         // The same page in Chinese.
         d.go(&format!("{base}/tasks/{task}?lang=zh"));
         assert_eq!(d.text("#task-status"), "已批准");
+    })
+    .await
+    .unwrap();
+}
+
+/// Serves a directory as any static web server would (the static export needs no database).
+async fn serve_dir(dir: std::path::PathBuf) -> String {
+    use axum::http::{StatusCode, Uri, header};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = axum::Router::new().fallback(move |uri: Uri| {
+        let dir = dir.clone();
+        async move {
+            let mut path = uri.path().trim_start_matches('/').to_string();
+            if path.is_empty() || path.ends_with('/') {
+                path.push_str("index.html");
+            }
+            let ct = match path.rsplit('.').next() {
+                Some("html") => "text/html; charset=utf-8",
+                Some("css") => "text/css",
+                Some("csv") => "text/csv; charset=utf-8",
+                _ => "application/octet-stream",
+            };
+            match std::fs::read(dir.join(&path)) {
+                Ok(body) if !path.contains("..") => (StatusCode::OK, [(header::CONTENT_TYPE, ct)], body),
+                _ => (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain")], b"not found".to_vec()),
+            }
+        }
+    });
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    base
+}
+
+/// Home page → English → an indicator → 中文 → download its CSV, as a visitor would.
+fn visit_the_portal(d: &Driver, base: &str, downloads: &std::path::Path) {
+    d.go(&format!("{base}/"));
+    d.click("a[hreflang=en]");
+    assert!(d.text("h1").contains("Human-rights statistics"), "{}", d.source());
+    assert!(d.source().contains("Headline figures"));
+    d.click("nav a[href$='status.html']");
+    assert!(d.text("h1").contains("Reporting status"));
+    d.click("a[href='indicators/CN_POOR_DROPOUTS.html']");
+    assert_eq!(d.text("h1"), "Dropouts from compulsory education in registered poor families");
+    let page = d.source();
+    assert!(page.contains("<svg") && page.contains("4,321") && !page.contains("4317"), "chart, table, nothing withheld shown");
+    d.click("#switch-language");
+    assert!(d.source().contains("lang=\"zh-CN\""), "the Chinese page");
+    assert!(d.text("h1").contains("辍学"), "{}", d.text("h1"));
+    let e = d.find("#download-csv");
+    d.cmd("POST", &format!("/element/{e}/click"), serde_json::json!({}));
+    let file = downloads.join("CN_POOR_DROPOUTS.csv");
+    for _ in 0..200 {
+        if file.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let csv = std::fs::read_to_string(&file).expect("the CSV was downloaded");
+    assert!(csv.contains(",4321,") && !csv.contains("4317") && !csv.contains("98765"), "{csv}");
+    std::fs::remove_file(&file).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visitor_reads_the_portal_live_and_as_a_static_copy() {
+    let _one = BROWSER.lock().await;
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(&testing::fresh_sqlite_url(dir.path())).await.unwrap();
+    testing::load_disclosure_fixture(&store).await;
+    let site = rightstat_portal::Site::load(&store, Default::default()).await.unwrap();
+    let static_dir = dir.path().join("static");
+    site.export(&static_dir).unwrap();
+    let static_base = serve_dir(static_dir).await;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let live_base = format!("http://{}", listener.local_addr().unwrap());
+    let app = rightstat_server::app(store, Default::default());
+    tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
+    });
+
+    let downloads = dir.path().join("downloads");
+    std::fs::create_dir_all(&downloads).unwrap();
+    tokio::task::spawn_blocking(move || {
+        let Some(d) = Driver::start_with_downloads(&browser, Some(&downloads)) else { return };
+        visit_the_portal(&d, &live_base, &downloads);
+        visit_the_portal(&d, &static_base, &downloads);
     })
     .await
     .unwrap();
