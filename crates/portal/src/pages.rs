@@ -306,6 +306,7 @@ impl Site {
                 columns => columns, table => s(&table),
                 map => s(&map), province_table => province_table,
                 count => rows.len(),
+                recommendations => s(&self.recommendations.get(&d.code).cloned().unwrap_or_default()),
             },
         )
     }

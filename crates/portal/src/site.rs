@@ -40,6 +40,19 @@ pub struct Site {
     pub(crate) key_dimensions: Vec<String>,
     /// When the newest public figure was recorded (the snapshot's "data as of").
     pub(crate) as_of: String,
+    /// The recommendations (UPR, concluding observations) each indicator helps to follow up.
+    pub(crate) recommendations: HashMap<String, Vec<Recommendation>>,
+}
+
+/// A recommendation as the indicator page cites it (recommendations are public documents).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Recommendation {
+    /// "UPR 31 (2018)" or "E/C.12/CHN/CO/2 para. 36".
+    pub citation: String,
+    pub text: String,
+    /// Supported / noted (UPR), empty for treaty bodies.
+    pub response: String,
+    pub by: String,
 }
 
 impl Site {
@@ -98,7 +111,21 @@ impl Site {
         key_dimensions.sort();
         let units = store.units().await?.0.into_iter().map(|u| (u.code, Names { en: u.name_en, zh: u.name_zh })).collect();
         let articles = store.icescr_articles().await?.into_iter().map(|a| (a.number, a)).collect();
-        Ok(Site { rules, indicators, figures: out, withheld, dimensions, codes, code_order, units, articles, key_dimensions, as_of })
+        let recommendations = recommendations(store).await?;
+        Ok(Site {
+            rules,
+            indicators,
+            figures: out,
+            withheld,
+            dimensions,
+            codes,
+            code_order,
+            units,
+            articles,
+            key_dimensions,
+            as_of,
+            recommendations,
+        })
     }
 
     /// The public figures of one indicator (empty when none is published).
@@ -140,6 +167,31 @@ impl Site {
     pub fn code_name(&self, dimension: &str, code: &str) -> Option<&Names> {
         self.codes.get(&(dimension.to_string(), code.to_string()))
     }
+}
+
+/// Linked recommendations by indicator, oldest first.
+async fn recommendations(store: &Store) -> Result<HashMap<String, Vec<Recommendation>>, PortalError> {
+    let links = store.recommendation_indicator_links().await?;
+    if links.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let all: HashMap<String, rightstat_store::recommendations::RecommendationRow> =
+        store.find_recommendations(&Default::default()).await?.into_iter().map(|r| (r.uid.clone(), r)).collect();
+    let mut out: HashMap<String, Vec<Recommendation>> = HashMap::new();
+    for (uid, indicator) in links {
+        let Some(r) = all.get(&uid) else { continue };
+        let citation = match (&r.document_symbol, &r.paragraph) {
+            (Some(doc), Some(para)) if r.mechanism != "UPR" => format!("{doc}, para. {para}"),
+            _ => format!("{} {}{}", r.mechanism, r.session, r.year.map(|y| format!(" ({y})")).unwrap_or_default()),
+        };
+        out.entry(indicator).or_default().push(Recommendation {
+            citation,
+            text: r.text.clone(),
+            response: r.response.clone().unwrap_or_default(),
+            by: r.recommending_states.join(", "),
+        });
+    }
+    Ok(out)
 }
 
 /// The footnote a withheld figure carries instead of its own (which might state the value).

@@ -112,6 +112,12 @@ async fn sdmx_queries_select_by_key_and_period() {
     assert!(site.select(&q).iter().all(|r| r.period.as_str() <= "2022" && r.area == "CN"));
     assert!(site.select(&q).iter().any(|r| r.indicator == "CN_RURAL_POOR_POP"));
     assert!(site.query("DF_OTHER", "all", None, None).is_err());
+
+    // With the demo follow-up, an indicator page cites the recommendations it serves.
+    store.load_demo_follow_up().await.unwrap();
+    let site = Site::load(&store, Rules::default()).await.unwrap();
+    let page = String::from_utf8(site.file("en/indicators/CN_RURAL_POOR_POP.html", None).unwrap().body).unwrap();
+    assert!(page.contains("Recommendations this indicator helps to follow up") && page.contains("UPR "), "{page}");
     assert!(site.query("DF_RIGHTSTAT", &".".repeat(key.len() + 1), None, None).is_err());
     assert!(site.query("DF_RIGHTSTAT", "all", Some("20x"), None).is_err());
 }

@@ -144,9 +144,10 @@ impl Driver {
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        let prefs = downloads.map_or(serde_json::json!({}), |d| {
-            serde_json::json!({ "download.default_directory": d.to_string_lossy(), "download.prompt_for_download": false })
-        });
+        let prefs = downloads.map_or(
+            serde_json::json!({}),
+            |d| serde_json::json!({ "download.default_directory": d.to_string_lossy(), "download.prompt_for_download": false }),
+        );
         let caps = serde_json::json!({ "capabilities": { "alwaysMatch": { "goog:chromeOptions": {
             "binary": browser.to_string_lossy(),
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1200,1600",
