@@ -48,6 +48,19 @@ impl Site {
     /// text for `{lang}/search.html` (a static copy lists every indicator instead).
     pub fn file(&self, path: &str, query: Option<&str>) -> Option<File> {
         let path = path.trim_start_matches('/');
+        // A search is made for its query; everything else once per snapshot.
+        if query.is_some_and(|q| !q.trim().is_empty()) {
+            return self.make(path, query);
+        }
+        if let Some(f) = self.made.lock().expect("not poisoned").get(path) {
+            return Some(f.clone());
+        }
+        let f = self.make(path, None)?;
+        self.made.lock().expect("not poisoned").insert(path.to_string(), f.clone());
+        Some(f)
+    }
+
+    fn make(&self, path: &str, query: Option<&str>) -> Option<File> {
         if path.is_empty() || path == "index.html" {
             return Some(File::html(self.root_page()));
         }

@@ -19,7 +19,7 @@ pub struct Names {
 }
 
 /// Everything the public may see, as of one moment.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Site {
     pub(crate) rules: Rules,
     /// The catalogue, in its order.
@@ -42,6 +42,8 @@ pub struct Site {
     pub(crate) as_of: String,
     /// The recommendations (UPR, concluding observations) each indicator helps to follow up.
     pub(crate) recommendations: HashMap<String, Vec<Recommendation>>,
+    /// Files already made from this snapshot (each is a pure function of it).
+    pub(crate) made: std::sync::Mutex<HashMap<String, crate::File>>,
 }
 
 /// A recommendation as the indicator page cites it (recommendations are public documents).
@@ -125,6 +127,7 @@ impl Site {
             key_dimensions,
             as_of,
             recommendations,
+            made: Default::default(),
         })
     }
 
