@@ -42,6 +42,8 @@ impl File {
 }
 
 pub const CSS: &str = include_str!("../templates/portal.css");
+/// The one script: the static copy's search (pages read and work without it).
+pub const JS: &str = include_str!("../templates/portal.js");
 
 impl Site {
     /// The file at `path` (relative, no leading slash), or `None`. `query` is the search
@@ -66,6 +68,9 @@ impl Site {
         }
         if path == "portal.css" {
             return Some(File { content_type: "text/css; charset=utf-8", body: CSS.as_bytes().to_vec() });
+        }
+        if path == "portal.js" {
+            return Some(File { content_type: "text/javascript; charset=utf-8", body: JS.as_bytes().to_vec() });
         }
         if let Some(name) = path.strip_prefix("data/") {
             return self.download(name);
@@ -100,7 +105,7 @@ impl Site {
 
     /// Every path of the portal, in a stable order.
     pub fn paths(&self) -> Vec<String> {
-        let mut paths = vec!["index.html".to_string(), "portal.css".to_string()];
+        let mut paths = vec!["index.html".to_string(), "portal.css".to_string(), "portal.js".to_string()];
         for lang in [Lang::En, Lang::Zh] {
             let l = lang.code();
             paths.extend([format!("{l}/index.html"), format!("{l}/status.html"), format!("{l}/search.html")]);

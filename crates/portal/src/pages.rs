@@ -361,7 +361,16 @@ impl Site {
             })
             .collect();
         let by_article = self.by_article(lang, hits.iter().copied());
-        render(self, "search.html", lang, "search.html", context! { q => q, hits => hits.len(), by_article => by_article })
+        // What the static copy's in-browser filter searches besides the names and codes.
+        let definitions: BTreeMap<&str, String> =
+            hits.iter().map(|d| (d.code.as_str(), format!("{} {}", d.definition_en, d.definition_zh).to_lowercase())).collect();
+        render(
+            self,
+            "search.html",
+            lang,
+            "search.html",
+            context! { q => q, hits => hits.len(), by_article => by_article, definitions => definitions },
+        )
     }
 }
 

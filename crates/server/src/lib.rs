@@ -36,6 +36,7 @@ pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
         (name = "recommendations", description = "Recommendations of the UN mechanisms, measures, follow-up and evidence"),
         (name = "collection", description = "Collection rounds: tasks, templates, submissions, review, completeness"),
         (name = "pages", description = "Server-rendered pages (HTML, English and Chinese)"),
+        (name = "portal", description = "The public portal and open data: pages, CSV, SDMX-CSV 2.0, SDMX-JSON 1.0 and the SDMX REST data query; published figures only, under disclosure control (withheld: no value, OBS_STATUS Q)"),
         (name = "session", description = "Signing in and out"),
         (name = "system", description = "Health, audit trail, this document")
     )

@@ -83,6 +83,7 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/measures/{code}", Action::ReadPublic),
     ("GET", "/static/app.css", Action::ReadPublic),
     ("GET", "/portal.css", Action::ReadPublic),
+    ("GET", "/portal.js", Action::ReadPublic),
     ("GET", "/en/{page}", Action::ReadPublic),
     ("GET", "/zh/{page}", Action::ReadPublic),
     ("GET", "/en/indicators/{file}", Action::ReadPublic),

@@ -328,6 +328,7 @@ async fn serve_dir(dir: std::path::PathBuf) -> String {
                 Some("html") => "text/html; charset=utf-8",
                 Some("css") => "text/css",
                 Some("csv") => "text/csv; charset=utf-8",
+                Some("js") => "text/javascript",
                 _ => "application/octet-stream",
             };
             match std::fs::read(dir.join(&path)) {
@@ -346,6 +347,11 @@ fn visit_the_portal(d: &Driver, base: &str, downloads: &std::path::Path) {
     d.click("a[hreflang=en]");
     assert!(d.text("h1").contains("Human-rights statistics"), "{}", d.source());
     assert!(d.source().contains("Headline figures"));
+    // Search (on the server live; in the browser on the static copy): "dropout" finds one.
+    d.click("nav a[href$='search.html']");
+    d.fill("#q", "dropout");
+    d.click("form[role=search] button");
+    assert_eq!(d.text("#hits"), "1", "{}", d.source());
     d.click("nav a[href$='status.html']");
     assert!(d.text("h1").contains("Reporting status"));
     d.click("a[href='indicators/CN_POOR_DROPOUTS.html']");

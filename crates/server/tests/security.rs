@@ -85,6 +85,7 @@ const IN_BEIJING: &str = "indicator,area,period,value\nCN_DIBAO_RECIPIENTS,11010
 const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/", "PACRVN"),
     ("GET", "/portal.css", "PACRVN"),
+    ("GET", "/portal.js", "PACRVN"),
     ("GET", "/en/{page}", "PACRVN"),
     ("GET", "/zh/{page}", "PACRVN"),
     ("GET", "/en/indicators/{file}", "PACRVN"),

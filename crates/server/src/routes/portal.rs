@@ -54,6 +54,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(root))
         .routes(routes!(css))
+        .routes(routes!(js))
         .routes(routes!(en_page))
         .routes(routes!(zh_page))
         .routes(routes!(en_indicator))
@@ -90,6 +91,12 @@ async fn root(State(s): State<AppState>) -> Result<Response, ApiError> {
 #[utoipa::path(get, path = "/portal.css", tag = "portal", responses((status = 200, description = "CSS")))]
 async fn css(State(s): State<AppState>) -> Result<Response, ApiError> {
     serve(&s, "portal.css", None).await
+}
+
+/// The static copy's search filter (the live pages need no script).
+#[utoipa::path(get, path = "/portal.js", tag = "portal", responses((status = 200, description = "JavaScript")))]
+async fn js(State(s): State<AppState>) -> Result<Response, ApiError> {
+    serve(&s, "portal.js", None).await
 }
 
 /// A page in English: `index.html` (headline figures), `status.html` (which indicators and
