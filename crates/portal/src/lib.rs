@@ -11,6 +11,7 @@
 //! figures and applies disclosure control once; every output is made from that snapshot.
 
 pub mod data;
+pub mod i18n;
 pub mod map;
 mod pages;
 pub mod site;

@@ -2,6 +2,7 @@
 //! snapshot. Charts are SVG strings made by `rightstat_reports::chart` and `crate::map`,
 //! which escape their own text; each comes with a sentence stating its data.
 
+use crate::i18n::Messages;
 use crate::map::{Shade, province_map};
 use crate::site::Site;
 use minijinja::{Environment, Value, context};
@@ -27,27 +28,14 @@ const TEMPLATES: [(&str, &str); 6] = [
 ];
 const MESSAGES: &str = include_str!("../templates/messages.toml");
 
-type Messages = BTreeMap<String, BTreeMap<String, String>>;
-
 fn messages() -> &'static Messages {
     static M: OnceLock<Messages> = OnceLock::new();
-    M.get_or_init(|| toml::from_str(MESSAGES).expect("templates/messages.toml is valid (tested)"))
+    M.get_or_init(|| crate::i18n::parse(MESSAGES).expect("templates/messages.toml is valid (tested)"))
 }
 
 fn env() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
-    ENV.get_or_init(|| {
-        let mut env = Environment::new();
-        env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
-        for (name, src) in TEMPLATES {
-            env.add_template(name, src).expect("templates compile (tested)");
-        }
-        env.add_function("t", |state: &minijinja::State, key: String| -> String {
-            let lang = state.lookup("lang").and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_else(|| "en".into());
-            messages().get(&key).and_then(|m| m.get(&lang)).cloned().unwrap_or(key)
-        });
-        env
-    })
+    ENV.get_or_init(|| crate::i18n::environment(&TEMPLATES, messages()))
 }
 
 /// Renders `name` with the context every page shares: the language, the relative way back to

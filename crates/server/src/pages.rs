@@ -5,7 +5,6 @@
 use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Response};
 use minijinja::{Environment, Value};
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 const MESSAGES: &str = include_str!("../i18n/messages.toml");
@@ -71,25 +70,18 @@ pub fn signed_in(caller: &crate::auth::Caller) -> Option<String> {
     caller.principal.as_ref().map(|p| p.username.clone())
 }
 
-type Messages = HashMap<String, HashMap<String, String>>;
+use rightstat_portal::i18n::Messages;
 
 fn messages() -> &'static Messages {
     static M: OnceLock<Messages> = OnceLock::new();
-    M.get_or_init(|| toml::from_str(MESSAGES).expect("i18n/messages.toml is valid (tested)"))
+    M.get_or_init(|| rightstat_portal::i18n::parse(MESSAGES).expect("i18n/messages.toml is valid (tested)"))
 }
 
 fn env() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
-        let mut env = Environment::new();
-        for (name, src) in TEMPLATES {
-            env.add_template(name, src).expect("templates compile (tested)");
-        }
         // t("key"): the message in the page's language (the key itself when missing, which a test forbids).
-        env.add_function("t", |state: &minijinja::State, key: String| -> String {
-            let lang = state.lookup("lang").and_then(|v| v.as_str().map(String::from)).unwrap_or_else(|| "en".into());
-            messages().get(&key).and_then(|m| m.get(&lang)).cloned().unwrap_or(key)
-        });
+        let mut env = rightstat_portal::i18n::environment(TEMPLATES, messages());
         // Numbers as people read them: thousands separated, at most 2 decimals.
         env.add_filter("num", |v: f64| format_number(v));
         env
