@@ -24,6 +24,17 @@ fn chromium() -> Option<PathBuf> {
     found
 }
 
+/// Runs the application on a free loopback port; returns its base URL.
+async fn serve_app(store: Store) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = rightstat_server::app(store, Default::default());
+    tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
+    });
+    base
+}
+
 /// The DOM after the browser has loaded and rendered `url`.
 async fn dump_dom(browser: &std::path::Path, url: &str) -> String {
     let (browser, url) = (browser.to_path_buf(), url.to_string());
@@ -51,12 +62,7 @@ async fn recommendations_page_in_chromium_shows_what_the_api_returns() {
     store.seed_reference().await.unwrap();
     store.load_demo().await.unwrap();
     store.load_demo_follow_up().await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = rightstat_server::app(store, Default::default());
-    tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
-    });
+    let base = serve_app(store).await;
 
     let api: serde_json::Value = {
         let url = format!("{base}/api/v1/recommendations?q=poverty&country=CN");
@@ -248,12 +254,7 @@ async fn an_assignee_fills_the_form_and_the_national_total_changes_after_approva
     let round = store.create_round(&spec, &admin).await.unwrap();
     store.open_round(round, &admin).await.unwrap();
     let task = store.tasks(round, None, None).await.unwrap().into_iter().find(|t| t.area_code == "130102").unwrap().id;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = rightstat_server::app(store, Default::default());
-    tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
-    });
+    let base = serve_app(store).await;
     let national = {
         let base = base.clone();
         move || -> Option<f64> {
@@ -387,12 +388,7 @@ async fn a_visitor_reads_the_portal_live_and_as_a_static_copy() {
     site.export(&static_dir).unwrap();
     let static_base = serve_dir(static_dir).await;
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let live_base = format!("http://{}", listener.local_addr().unwrap());
-    let app = rightstat_server::app(store, Default::default());
-    tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
-    });
+    let live_base = serve_app(store).await;
 
     let downloads = dir.path().join("downloads");
     std::fs::create_dir_all(&downloads).unwrap();
