@@ -51,7 +51,7 @@ fn render(site: &Site, name: &str, lang: Lang, page: &str, ctx: Value) -> String
         other_page => Value::from_safe_string(format!("{root}{}/{page}", other.code())),
         root => Value::from_safe_string(root),
         as_of => site.as_of.get(..10).unwrap_or(""),
-        min_count => site.rules.min_count,
+        min_count => format_number(site.rules.min_count),
     };
     env().get_template(name).and_then(|t| t.render(context! { ..ctx, ..common })).unwrap_or_else(|e| format!("template {name}: {e}"))
 }
@@ -86,6 +86,7 @@ struct Card {
     unit: String,
     period: String,
     area: String,
+    outcome: bool,
 }
 
 #[derive(Serialize)]
@@ -156,12 +157,16 @@ impl Site {
                     unit: self.unit(d, lang),
                     period: latest.period.clone(),
                     area: Self::area_name(latest, lang),
+                    outcome: d.ohchr_type == rightstat_core::indicator::OhchrType::Outcome,
                 });
             }
         }
         let by_article = self.by_article(lang, self.published_indicators());
+        // Headlines: outcome indicators (the enjoyment of the rights) first, the latest first.
+        cards.sort_by(|a, b| b.outcome.cmp(&a.outcome).then(b.period.cmp(&a.period)));
         let headline: Vec<&Card> = cards.iter().take(6).collect();
-        render(self, "home.html", lang, "index.html", context! { headline => s(&headline), by_article => by_article, total => cards.len() })
+        let total = self.published_indicators().count();
+        render(self, "home.html", lang, "index.html", context! { headline => s(&headline), by_article => by_article, total => total })
     }
 
     /// Indicators grouped under the first ICESCR article each serves.

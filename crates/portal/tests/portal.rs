@@ -70,6 +70,11 @@ async fn the_portal_shows_published_figures_and_withholds_the_rest() {
         assert!(poor.contains("<polyline") && poor.contains("<figcaption>"), "{url}");
         assert!(!poor.contains("By province"), "{url}: no provincial figures, no map");
 
+        // The home page: headline figures, every published indicator counted.
+        let home = text(&site, "en/index.html");
+        assert!(home.contains(&format!("All published indicators ({})", site.published_indicators().count())), "{url}");
+        assert!(home.contains("class=\"value\">0</span>"), "{url}: the rural poor population's 0 of 2020 is a headline");
+
         // Status page: CN_POOR_DROPOUTS lacks ethnicity and disability breakdowns.
         let status = text(&site, "en/status.html");
         let row = status.split("<tr>").find(|r| r.contains("CN_POOR_DROPOUTS")).unwrap();
