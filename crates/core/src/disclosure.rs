@@ -41,7 +41,7 @@ impl Rules {
 }
 
 /// Why a figure is not shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Withheld {
     /// Reported as confidential (OBS_STATUS `Q`) by its source.

@@ -7,6 +7,7 @@ use crate::map::{Shade, province_map};
 use crate::site::Site;
 use minijinja::{Environment, Value, context};
 use rightstat_core::codelist::TOTAL;
+use rightstat_core::disclosure::Withheld;
 use rightstat_core::indicator::Indicator;
 use rightstat_core::unit::format_number;
 use rightstat_reports::Lang;
@@ -74,8 +75,9 @@ fn shown(r: &ObservationRow) -> String {
     r.value.map_or_else(|| "—".into(), format_number)
 }
 
+/// The text in the page's language; English where the Chinese is missing.
 fn name(lang: Lang, en: &str, zh: &str) -> String {
-    lang.pick(en, zh).to_string()
+    if zh.is_empty() { en.to_string() } else { lang.pick(en, zh).to_string() }
 }
 
 #[derive(Serialize)]
@@ -272,7 +274,18 @@ impl Site {
         };
 
         let sources: BTreeSet<String> = rows.iter().map(|r| r.source.clone()).filter(|s| !s.is_empty()).collect();
-        let notes: BTreeSet<String> = rows.iter().filter(|r| r.value.is_none()).map(|r| r.footnote.clone()).collect();
+        let notes: Vec<&str> = self
+            .reasons
+            .get(&d.code)
+            .into_iter()
+            .flatten()
+            .map(|w| match w {
+                Withheld::AtSource => "withheld_at_source",
+                Withheld::SmallCount => "withheld_small_count",
+                Withheld::SmallBase => "withheld_small_base",
+                Withheld::Secondary => "withheld_secondary",
+            })
+            .collect();
         let articles: Vec<String> = d
             .icescr_articles
             .iter()
@@ -378,6 +391,10 @@ mod tests {
         }
         for (key, m) in messages() {
             assert!(m.get("en").is_some_and(|s| !s.is_empty()) && m.get("zh").is_some_and(|s| !s.is_empty()), "{key}");
+        }
+        // Keys chosen in code.
+        for key in ["withheld_at_source", "withheld_small_count", "withheld_small_base", "withheld_secondary"] {
+            assert!(messages().contains_key(key), "{key}");
         }
         // Every t("…") used by a template is defined.
         for (name, src) in TEMPLATES {

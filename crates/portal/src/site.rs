@@ -9,7 +9,7 @@ use rightstat_core::indicator::Indicator;
 use rightstat_core::observation::ObsStatus;
 use rightstat_core::reference::Article;
 use rightstat_store::{ObservationFilter, ObservationRow, Store, Visibility};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A name in both languages.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -29,6 +29,8 @@ pub struct Site {
     pub(crate) figures: BTreeMap<String, Vec<ObservationRow>>,
     /// How many figures disclosure control withheld (beyond those withheld at source).
     pub(crate) withheld: usize,
+    /// Why figures of each indicator are withheld (for the page's notes).
+    pub(crate) reasons: HashMap<String, BTreeSet<Withheld>>,
     pub(crate) dimensions: HashMap<String, Names>,
     /// (dimension, code) → names.
     pub(crate) codes: HashMap<(String, String), Names>,
@@ -81,11 +83,13 @@ impl Site {
         let verdicts = protect(&figures, |c| by_code.get(c).copied(), &rules);
         let min = rules.min_count;
         let mut withheld = 0;
+        let mut reasons: HashMap<String, BTreeSet<Withheld>> = HashMap::new();
         let mut out: BTreeMap<String, Vec<ObservationRow>> = BTreeMap::new();
         let mut as_of = String::new();
         for (mut r, verdict) in rows.into_iter().zip(verdicts) {
             if let Some(why) = verdict {
                 withheld += usize::from(why != Withheld::AtSource);
+                reasons.entry(r.indicator.clone()).or_default().insert(why);
                 r.value = None;
                 r.status = "Q".into();
                 r.footnote = reason(why, min);
@@ -119,6 +123,7 @@ impl Site {
             indicators,
             figures: out,
             withheld,
+            reasons,
             dimensions,
             codes,
             code_order,

@@ -63,6 +63,10 @@ async fn the_portal_shows_published_figures_and_withholds_the_rest() {
         assert!(en.contains("<html lang=\"en\">") && en.contains("href=\"../../data/CN_POOR_DROPOUTS.csv\""), "{url}");
         assert!(en.contains("<title>Beijing: no public figure</title>"), "{url}: the map says why Beijing is grey");
         assert!(en.contains("<td>4,321</td>") && en.contains("href=\"../../zh/indicators/CN_POOR_DROPOUTS.html\""), "{url}");
+        assert!(
+            en.contains("smaller than 10 persons or households.") && en.contains("cannot be derived from totals"),
+            "{url}: the notes say why"
+        );
         let zh = text(&site, "zh/indicators/CN_POOR_DROPOUTS.html");
         assert!(zh.contains("<html lang=\"zh-CN\">") && zh.contains("计量单位"), "{url}");
         // A demo series with a national time series gets its line chart and text alternative.
