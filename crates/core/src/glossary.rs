@@ -102,7 +102,9 @@ pub struct FirstUse<'t> {
 /// The first use of each glossary term in `text` (English matched case-insensitively, on word
 /// boundaries), in order of appearance. Where forms overlap ("dibao" inside "dibao standard"),
 /// the longest match at a position wins, and a term found inside another's match is not counted.
-pub fn first_uses<'t>(text: &str, lang: &str, terms: &'t [Term]) -> Vec<FirstUse<'t>> {
+/// `names` are proper names (an agency's name) inside which a term is not a use: "乡村振兴" in
+/// "国家乡村振兴局" is the name of an administration, not the policy.
+pub fn first_uses<'t>(text: &str, lang: &str, terms: &'t [Term], names: &[&str]) -> Vec<FirstUse<'t>> {
     let hay = if lang == "zh" { text.to_string() } else { text.to_lowercase() };
     // Lower-casing keeps byte offsets for the ASCII and CJK text of these terms; fall back to
     // the original when it does not (then English matching is case-sensitive).
@@ -110,20 +112,20 @@ pub fn first_uses<'t>(text: &str, lang: &str, terms: &'t [Term]) -> Vec<FirstUse
     // Every occurrence of every form, then the longest at each place, left to right, without
     // overlaps; a term's first use is its first occurrence that survives.
     let mut all: Vec<(usize, usize, usize)> = Vec::new();
-    for (k, t) in terms.iter().enumerate() {
-        for form in t.forms(lang) {
-            let needle = if lang == "zh" { form.to_string() } else { form.to_lowercase() };
-            if needle.is_empty() {
-                continue;
+    // A name is a span that covers what it contains and is no use of any term (index past the terms).
+    let forms = terms.iter().enumerate().flat_map(|(k, t)| t.forms(lang).into_iter().map(move |f| (k, f)));
+    for (k, form) in forms.chain(names.iter().map(|n| (terms.len(), *n))) {
+        let needle = if lang == "zh" { form.to_string() } else { form.to_lowercase() };
+        if needle.is_empty() {
+            continue;
+        }
+        let mut from = 0;
+        while let Some(i) = hay[from..].find(&needle) {
+            let (s, e) = (from + i, from + i + needle.len());
+            if lang == "zh" || on_word_boundary(&hay, s, e) {
+                all.push((s, e, k));
             }
-            let mut from = 0;
-            while let Some(i) = hay[from..].find(&needle) {
-                let (s, e) = (from + i, from + i + needle.len());
-                if lang == "zh" || on_word_boundary(&hay, s, e) {
-                    all.push((s, e, k));
-                }
-                from = e;
-            }
+            from = e;
         }
     }
     all.sort_by_key(|&(s, e, _)| (s, std::cmp::Reverse(e)));
@@ -134,7 +136,7 @@ pub fn first_uses<'t>(text: &str, lang: &str, terms: &'t [Term]) -> Vec<FirstUse
             continue;
         }
         covered = end;
-        if !out.iter().any(|u| std::ptr::eq(u.term, &terms[k])) {
+        if k < terms.len() && !out.iter().any(|u| std::ptr::eq(u.term, &terms[k])) {
             out.push(FirstUse { term: &terms[k], start, end });
         }
     }
@@ -183,7 +185,7 @@ mod tests {
     fn first_uses_in_english_and_chinese() {
         let t = terms();
         let en = "Under Targeted Poverty Alleviation, every household got a file. The dibao standard rose; dibao covered 40 million. Hukou reform followed.";
-        let uses = first_uses(en, "en", &t);
+        let uses = first_uses(en, "en", &t, &[]);
         let names: Vec<&str> = uses.iter().map(|u| u.term.zh.as_str()).collect();
         assert_eq!(
             names,
@@ -193,12 +195,18 @@ mod tests {
         assert_eq!(&en[uses[0].start..uses[0].end], "Targeted Poverty Alleviation");
         // "dibao" alone later is the first use of 低保.
         let en2 = "The dibao standard rose. Then dibao reached more people.";
-        let u2 = first_uses(en2, "en", &t);
+        let u2 = first_uses(en2, "en", &t, &[]);
         assert!(u2.iter().any(|u| u.term.zh == "低保" && &en2[u.start..u.end] == "dibao" && u.start > 20), "{u2:?}");
-        assert!(first_uses("Tibaoxyz and dibaos", "en", &t).iter().all(|u| u.term.zh != "低保"), "whole words only");
+        assert!(first_uses("Tibaoxyz and dibaos", "en", &t, &[]).iter().all(|u| u.term.zh != "低保"), "whole words only");
         let zh = "通过精准扶贫和易地扶贫搬迁,建档立卡贫困人口全部脱贫。";
-        let names: Vec<&str> = first_uses(zh, "zh", &t).iter().map(|u| u.term.zh.as_str()).collect();
+        let names: Vec<&str> = first_uses(zh, "zh", &t, &[]).iter().map(|u| u.term.zh.as_str()).collect();
         assert_eq!(names, ["精准扶贫", "易地扶贫搬迁", "建档立卡"]);
+        // Inside an agency's name a term is no use of it: the footnote goes to the policy.
+        let zh = "国家乡村振兴局负责实施乡村振兴战略。";
+        let uses = first_uses(zh, "zh", &t, &["国家乡村振兴局"]);
+        let u = uses.iter().find(|u| u.term.zh == "乡村振兴").expect("the policy is a use");
+        assert_eq!(&zh[u.end..], "战略。");
+        assert!(first_uses("国家乡村振兴局", "zh", &t, &["国家乡村振兴局"]).is_empty());
     }
 
     #[test]

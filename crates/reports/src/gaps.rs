@@ -224,7 +224,7 @@ mod tests {
 
             let names = dimension_names(&s).await.unwrap();
             let mut en = document(&gaps, &names, Lang::En);
-            let uses = crate::terms::explain(&mut en, &rightstat_core::reference::glossary());
+            let uses = crate::terms::explain(&mut en, &rightstat_core::reference::glossary(), &[]);
             let md = crate::render::markdown(&en);
             assert!(
                 md.contains("## Article 11")

@@ -127,7 +127,15 @@ pub async fn build(store: &rightstat_store::Store, kind: ReportKind, opts: &Repo
         ReportKind::Upr => (upr::national_report(store, opts.lang).await?, checks::Kind::UprNationalReport),
         ReportKind::UprMidterm => (upr::midterm(store, opts.lang).await?, checks::Kind::Unlimited),
     };
-    let terms = terms::explain(&mut doc, &store.glossary().await?);
+    // Agencies' names are not uses of the policy terms they contain (国家乡村振兴局).
+    let departments = store.departments().await?;
+    // Each name also without its parenthesis ("… Administration (formerly …)").
+    let names: Vec<&str> = departments
+        .iter()
+        .flat_map(|d| [d.name_zh.as_str(), d.name_en.as_str()])
+        .flat_map(|n| [n, n.split(['(', '（']).next().unwrap_or(n).trim_end()])
+        .collect();
+    let terms = terms::explain(&mut doc, &store.glossary().await?, &names);
     let (words, mut findings) = checks::check(&doc, limit, &terms);
     findings.extend(extra);
     Ok(Built { doc, words, findings })

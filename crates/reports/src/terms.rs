@@ -20,8 +20,8 @@ pub struct TermUse {
 }
 
 /// Adds a footnote after the first use of each term in the draft's paragraphs; returns every
-/// term found, in order of first use.
-pub fn explain(doc: &mut Document, glossary: &[Term]) -> Vec<TermUse> {
+/// term found, in order of first use. Inside `names` (agencies' names) a term is no use.
+pub fn explain(doc: &mut Document, glossary: &[Term], names: &[&str]) -> Vec<TermUse> {
     let lang = doc.lang.code();
     let mut seen: Vec<TermUse> = Vec::new();
     for (b, block) in doc.blocks.iter_mut().enumerate() {
@@ -33,7 +33,7 @@ pub fn explain(doc: &mut Document, glossary: &[Term]) -> Vec<TermUse> {
                 continue;
             };
             let mut rest_from = 0;
-            for u in first_uses(&text, lang, glossary) {
+            for u in first_uses(&text, lang, glossary, names) {
                 if seen.iter().any(|s| s.term == u.term.zh) {
                     continue;
                 }
@@ -67,7 +67,7 @@ mod tests {
         let mut d = Document::new("t", Lang::En);
         d.numbered("Targeted poverty alleviation reached every county; dibao covered the rest.");
         d.numbered("Dibao standards rose again, and targeted poverty alleviation ended in 2020.");
-        let uses = explain(&mut d, &g);
+        let uses = explain(&mut d, &g, &[]);
         assert_eq!(uses.iter().map(|u| u.term.as_str()).collect::<Vec<_>>(), ["精准扶贫", "低保"]);
         let Block::Para { inlines, .. } = &d.blocks[0] else { panic!() };
         assert_eq!(inlines[0], Inline::Text("Targeted poverty alleviation".into()));
