@@ -135,3 +135,45 @@ impl Site {
         Ok((paths.len(), bytes))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// WCAG 2 relative luminance of `#rrggbb`.
+    fn luminance(hex: &str) -> f64 {
+        let c = |i: usize| {
+            let v = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).expect("hex colour")) / 255.0;
+            if v <= 0.03928 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) }
+        };
+        0.2126 * c(1) + 0.7152 * c(3) + 0.0722 * c(5)
+    }
+
+    fn contrast(a: &str, b: &str) -> f64 {
+        let (x, y) = (luminance(a), luminance(b));
+        (x.max(y) + 0.05) / (x.min(y) + 0.05)
+    }
+
+    /// The stylesheet's text colours on its backgrounds meet WCAG AA for body text (4.5:1).
+    #[test]
+    fn text_colours_have_sufficient_contrast() {
+        let var = |name: &str| -> String {
+            let at = super::CSS.find(&format!("--{name}: ")).unwrap_or_else(|| panic!("--{name} defined")) + name.len() + 4;
+            super::CSS[at..at + 7].to_string()
+        };
+        let (ink, muted, accent, bg, soft) = (var("ink"), var("muted"), var("accent"), var("bg"), var("soft"));
+        let missing = "#8a1c1c";
+        assert!(super::CSS.contains(missing), "the colour of missing breakdowns is the one checked here");
+        for (fg, back) in [
+            (&ink, &bg),
+            (&muted, &bg),
+            (&accent, &bg),
+            (&ink, &soft),
+            (&muted, &soft),
+            (&accent, &soft),
+            (&"#ffffff".to_string(), &accent),
+            (&missing.to_string(), &bg),
+        ] {
+            let r = contrast(fg, back);
+            assert!(r >= 4.5, "{fg} on {back}: {r:.2}:1");
+        }
+    }
+}

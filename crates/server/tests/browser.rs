@@ -348,6 +348,22 @@ fn visit_the_portal(d: &Driver, base: &str, downloads: &std::path::Path) {
     d.click("a[hreflang=en]");
     assert!(d.text("h1").contains("Human-rights statistics"), "{}", d.source());
     assert!(d.source().contains("Headline figures"));
+    // Keyboard: the first Tab reaches the skip link, the next ones the navigation.
+    let tab = serde_json::json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": [
+        { "type": "keyDown", "value": "\u{E004}" }, { "type": "keyUp", "value": "\u{E004}" },
+        { "type": "keyDown", "value": "\u{E004}" }, { "type": "keyUp", "value": "\u{E004}" } ] }] });
+    let focused = |d: &Driver| {
+        d.cmd("POST", "/execute/sync", serde_json::json!({ "script": "return document.activeElement.textContent", "args": [] }))
+    };
+    d.cmd(
+        "POST",
+        "/actions",
+        serde_json::json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": [
+        { "type": "keyDown", "value": "\u{E004}" }, { "type": "keyUp", "value": "\u{E004}" } ] }] }),
+    );
+    assert_eq!(focused(d), "Skip to content");
+    d.cmd("POST", "/actions", tab);
+    assert_eq!(focused(d), "Home", "Tab moves through the navigation");
     // Search (on the server live; in the browser on the static copy): "dropout" finds one.
     d.click("nav a[href$='search.html']");
     d.fill("#q", "dropout");
