@@ -31,8 +31,16 @@ pub fn fonts_dir() -> PathBuf {
 /// be drawn.
 pub fn chart_png(svg: &str) -> Option<(Vec<u8>, u32, u32)> {
     use resvg::{tiny_skia, usvg};
+    // The fonts are read once per process, not once per chart.
+    static FONTDB: std::sync::OnceLock<std::sync::Arc<usvg::fontdb::Database>> = std::sync::OnceLock::new();
     let mut opt = usvg::Options::default();
-    opt.fontdb_mut().load_fonts_dir(fonts_dir());
+    opt.fontdb = FONTDB
+        .get_or_init(|| {
+            let mut db = usvg::fontdb::Database::new();
+            db.load_fonts_dir(fonts_dir());
+            std::sync::Arc::new(db)
+        })
+        .clone();
     let tree = usvg::Tree::from_str(svg, &opt).ok()?;
     let scale = 2.0;
     let (w, h) = ((tree.size().width() * scale) as u32, (tree.size().height() * scale) as u32);
@@ -41,15 +49,22 @@ pub fn chart_png(svg: &str) -> Option<(Vec<u8>, u32, u32)> {
     Some((pix.encode_png().ok()?, w, h))
 }
 
-fn fonts() -> Result<Vec<Vec<u8>>, PdfError> {
-    let dir = fonts_dir();
-    FONT_FILES
-        .iter()
-        .map(|f| {
-            let p = dir.join(f);
-            std::fs::read(&p).map_err(|_| PdfError::Fonts(p.display().to_string()))
+/// The CJK fonts, read and parsed once per process (they are tens of megabytes).
+fn fonts() -> Result<Vec<typst_library::text::Font>, PdfError> {
+    use typst_as_lib::conversions::IntoFonts;
+    static FONTS: std::sync::OnceLock<Result<Vec<typst_library::text::Font>, String>> = std::sync::OnceLock::new();
+    FONTS
+        .get_or_init(|| {
+            let dir = fonts_dir();
+            let mut fonts = Vec::new();
+            for f in FONT_FILES {
+                let p = dir.join(f);
+                fonts.extend(std::fs::read(&p).map_err(|_| p.display().to_string())?.into_fonts());
+            }
+            Ok(fonts)
         })
-        .collect()
+        .clone()
+        .map_err(PdfError::Fonts)
 }
 
 /// A Typst string literal.
