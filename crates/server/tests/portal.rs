@@ -76,3 +76,30 @@ async fn public_outputs_withhold_small_cells_and_unreleased_figures() {
         assert!(body.contains(",2024,") && body.contains("98765"), "{url}: {body}");
     }
 }
+
+#[tokio::test]
+async fn the_evidence_beside_a_recommendation_is_under_the_same_control() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(&testing::fresh_sqlite_url(dir.path())).await.unwrap();
+    testing::load_disclosure_fixture(&store).await;
+    store.load_demo_follow_up().await.unwrap();
+    let uid = store.find_recommendations(&Default::default()).await.unwrap().remove(0).uid;
+    store.link_indicator(&uid, "CN_POOR_DROPOUTS", None, &Actor::system()).await.unwrap();
+    // With a minimum of 5,000 the national 4,321 of 2023 is withheld; 5,012 of 2022 is not.
+    let config = rightstat_server::Config {
+        disclosure: rightstat_core::disclosure::Rules { min_count: 5000.0, ..Default::default() },
+        ..Default::default()
+    };
+    let app = rightstat_server::app(store, config);
+    let (status, _, body) = get(&app, &format!("/api/v1/recommendations/{uid}"), "application/json").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let ev = v["evidence"].as_array().unwrap().iter().find(|e| e["indicator"] == "CN_POOR_DROPOUTS").expect("linked").clone();
+    let periods: Vec<&str> = ev["series"].as_array().unwrap().iter().map(|p| p["period"].as_str().unwrap()).collect();
+    assert_eq!(periods, ["2022"], "{ev}");
+    assert!(!body.contains("4321") && !body.contains("98765"), "{body}");
+    for page in [format!("/recommendations/{uid}"), format!("/api/v1/recommendations?format=csv")] {
+        let (_, _, body) = get(&app, &page, "*/*").await;
+        assert!(!body.contains("4321") && !body.contains("4,321"), "{page}");
+    }
+}

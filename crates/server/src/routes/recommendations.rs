@@ -150,7 +150,34 @@ impl RecQuery {
 }
 
 async fn find(s: &AppState, caller: &Caller, q: &RecQuery) -> ApiResult<Vec<RecommendationFollowUp>> {
-    Ok(s.store.follow_up(&q.filter()?, &caller.visibility(), caller.principal.is_some()).await?)
+    let rows = s.store.follow_up(&q.filter()?, &caller.visibility(), caller.principal.is_some()).await?;
+    public_evidence(s, caller, rows).await
+}
+
+/// The public sees the evidence under the portal's disclosure control: a withheld figure is
+/// no point of a series, no baseline and no latest value.
+async fn public_evidence(s: &AppState, caller: &Caller, mut rows: Vec<RecommendationFollowUp>) -> ApiResult<Vec<RecommendationFollowUp>> {
+    if caller.visibility() != rightstat_store::Visibility::Published {
+        return Ok(rows);
+    }
+    let site = s.portal.site(&s.store).await?;
+    let shown = |ev: &rightstat_store::follow_up::Evidence, p: &rightstat_store::follow_up::Point| {
+        site.public_figure(&ev.indicator, &ev.area, &p.period, &ev.cell).is_some_and(|r| r.value.is_some())
+    };
+    for ev in rows.iter_mut().flat_map(|r| r.evidence.iter_mut()) {
+        let series = std::mem::take(&mut ev.series);
+        ev.series = series.into_iter().filter(|p| shown(ev, p)).collect();
+        if ev.baseline.as_ref().is_some_and(|p| !shown(ev, p)) {
+            ev.baseline = None;
+        }
+        if ev.latest.as_ref().is_some_and(|p| !shown(ev, p)) {
+            ev.latest = None;
+        }
+        if ev.baseline.is_none() || ev.latest.is_none() {
+            ev.trend = rightstat_core::recommendation::Trend::NoData;
+        }
+    }
+    Ok(rows)
 }
 
 fn csv_response(rows: &[RecommendationFollowUp]) -> ApiResult<Response> {
@@ -177,11 +204,8 @@ async fn list(State(s): State<AppState>, Extension(caller): Extension<Caller>, Q
 
 async fn one(s: &AppState, caller: &Caller, uid: &str) -> ApiResult<RecommendationFollowUp> {
     let f = RecommendationFilter { uid: Some(uid.to_string()), ..Default::default() };
-    s.store
-        .follow_up(&f, &caller.visibility(), caller.principal.is_some())
-        .await?
-        .pop()
-        .ok_or_else(|| ApiError::NotFound(format!("recommendation {uid}")))
+    let rows = s.store.follow_up(&f, &caller.visibility(), caller.principal.is_some()).await?;
+    public_evidence(s, caller, rows).await?.pop().ok_or_else(|| ApiError::NotFound(format!("recommendation {uid}")))
 }
 
 /// One recommendation with its follow-up.
