@@ -83,14 +83,20 @@ async fn the_evidence_beside_a_recommendation_is_under_the_same_control() {
     let store = Store::connect(&testing::fresh_sqlite_url(dir.path())).await.unwrap();
     testing::load_disclosure_fixture(&store).await;
     store.load_demo_follow_up().await.unwrap();
-    let uid = store.find_recommendations(&Default::default()).await.unwrap().remove(0).uid;
+    let recs = store.find_recommendations(&Default::default()).await.unwrap();
+    let uid = recs[0].uid.clone();
     store.link_indicator(&uid, "CN_POOR_DROPOUTS", None, &Actor::system()).await.unwrap();
     // With a minimum of 5,000 the national 4,321 of 2023 is withheld; 5,012 of 2022 is not.
     let config = rightstat_server::Config {
         disclosure: rightstat_core::disclosure::Rules { min_count: 5000.0, ..Default::default() },
         ..Default::default()
     };
-    let app = rightstat_server::app(store, config);
+    let app = rightstat_server::app(store.clone(), config);
+    let page = "/en/indicators/CN_POOR_DROPOUTS.html";
+    assert!(get(&app, page, "*/*").await.2.contains("helps to follow up (1)"));
+    // A new link shows at once: the snapshot follows the recommendations too.
+    store.link_indicator(&recs[1].uid, "CN_POOR_DROPOUTS", None, &Actor::system()).await.unwrap();
+    assert!(get(&app, page, "*/*").await.2.contains("helps to follow up (2)"));
     let (status, _, body) = get(&app, &format!("/api/v1/recommendations/{uid}"), "application/json").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();

@@ -301,14 +301,17 @@ impl Store {
         self.batch(id).await?.ok_or_else(|| StoreError::NotFound(format!("batch {id}")))
     }
 
-    /// A token that changes whenever the public figures may have changed: a batch recorded
-    /// (a revision supersedes older values), a batch published, a definition versioned. The
-    /// portal rebuilds its snapshot when it changes, and only then.
+    /// A token that changes whenever what the public portal shows may have changed: a batch
+    /// recorded (a revision supersedes older values), a batch published, a definition
+    /// versioned, a recommendation imported or linked to an indicator, a code added. The portal
+    /// rebuilds its snapshot when it changes, and only then.
     pub async fn public_version(&self) -> Result<String> {
         let sql = "SELECT (SELECT COUNT(*) FROM batch WHERE published_at IS NOT NULL), (SELECT COALESCE(MAX(id), 0) FROM batch), \
-                   (SELECT COALESCE(MAX(published_at), '') FROM batch), (SELECT COUNT(*) FROM indicator_version)";
-        let (published, last, at, versions): (i64, i64, String, i64) = on_pool!(self, p => sqlx::query_as(sql).fetch_one(p).await?);
-        Ok(format!("{published}/{last}/{at}/{versions}"))
+                   (SELECT COALESCE(MAX(published_at), '') FROM batch), (SELECT COUNT(*) FROM indicator_version), \
+                   (SELECT COUNT(*) FROM recommendation) + (SELECT COUNT(*) FROM recommendation_indicator), (SELECT COUNT(*) FROM code)";
+        type Row = (i64, i64, String, i64, i64, i64);
+        let (published, last, at, versions, recs, codes): Row = on_pool!(self, p => sqlx::query_as(sql).fetch_one(p).await?);
+        Ok(format!("{published}/{last}/{at}/{versions}/{recs}/{codes}"))
     }
 
     /// Number of current observations (all vintages with `all`).
