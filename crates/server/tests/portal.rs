@@ -31,6 +31,7 @@ async fn public_outputs_withhold_small_cells_and_unreleased_figures() {
             "/zh/index.html",
             "/en/status.html",
             "/en/search.html?q=dropout",
+            "/en/search.html?q=children%27s%20%22education%22",
             "/en/indicators/CN_POOR_DROPOUTS.html",
             "/zh/indicators/CN_POOR_DROPOUTS.html",
             "/data/CN_POOR_DROPOUTS.csv",
