@@ -12,6 +12,7 @@ pub mod disclosure;
 pub mod glossary;
 pub mod indicator;
 pub mod ingest;
+pub mod lang;
 pub mod measure;
 pub mod observation;
 pub mod period;

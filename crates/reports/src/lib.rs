@@ -20,34 +20,7 @@ pub mod terms;
 pub mod upr;
 
 /// The language of a report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub enum Lang {
-    En,
-    Zh,
-}
-
-impl Lang {
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Zh => "zh",
-        }
-    }
-
-    /// `en` or `zh`.
-    pub fn parse(s: &str) -> Option<Lang> {
-        match s {
-            "en" => Some(Lang::En),
-            "zh" => Some(Lang::Zh),
-            _ => None,
-        }
-    }
-
-    /// Picks the text in this language.
-    pub fn pick<'a>(self, en: &'a str, zh: &'a str) -> &'a str {
-        if self == Lang::Zh && !zh.is_empty() { zh } else { en }
-    }
-}
+pub use rightstat_core::lang::Lang;
 
 /// The reports RightStat drafts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -26,43 +26,26 @@ const TEMPLATES: &[(&str, &str)] = &[
 ];
 
 /// The interface language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    En,
-    Zh,
+pub use rightstat_core::lang::Lang;
+
+/// A page's language: `?lang=` first, then the cookie, then the browser's preference.
+pub fn lang_from(query: Option<&str>, headers: &HeaderMap) -> Lang {
+    let parse = |s: &str| match s.trim().get(..2) {
+        Some(p) if p.eq_ignore_ascii_case("zh") => Some(Lang::Zh),
+        Some(p) if p.eq_ignore_ascii_case("en") => Some(Lang::En),
+        _ => None,
+    };
+    query
+        .and_then(parse)
+        .or_else(|| crate::auth::cookie(headers, LANG_COOKIE).as_deref().and_then(parse))
+        .or_else(|| headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next()).and_then(parse))
+        .unwrap_or(Lang::En)
 }
 
-impl Lang {
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Zh => "zh",
-        }
-    }
-
-    /// `?lang=` first, then the cookie, then the browser's preference.
-    pub fn pick(query: Option<&str>, headers: &HeaderMap) -> Lang {
-        let parse = |s: &str| match s.trim().get(..2) {
-            Some(p) if p.eq_ignore_ascii_case("zh") => Some(Lang::Zh),
-            Some(p) if p.eq_ignore_ascii_case("en") => Some(Lang::En),
-            _ => None,
-        };
-        query
-            .and_then(parse)
-            .or_else(|| crate::auth::cookie(headers, LANG_COOKIE).as_deref().and_then(parse))
-            .or_else(|| {
-                headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next()).and_then(parse)
-            })
-            .unwrap_or(Lang::En)
-    }
-}
-
-impl Lang {
-    /// The language of a page request: `lang` from its raw query string, then as [`Lang::pick`].
-    pub fn of_request(raw_query: Option<&str>, headers: &HeaderMap) -> Lang {
-        let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(raw_query.unwrap_or("")).unwrap_or_default();
-        Lang::pick(pairs.into_iter().find(|(k, _)| k == "lang").map(|(_, v)| v).as_deref(), headers)
-    }
+/// The language of a page request: `lang` from its raw query string, then as [`lang_from`].
+pub fn lang_of_request(raw_query: Option<&str>, headers: &HeaderMap) -> Lang {
+    let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(raw_query.unwrap_or("")).unwrap_or_default();
+    lang_from(pairs.into_iter().find(|(k, _)| k == "lang").map(|(_, v)| v).as_deref(), headers)
 }
 
 /// The signed-in user's name for the page header, if any.
@@ -180,12 +163,12 @@ mod tests {
     #[test]
     fn language_choice() {
         let mut h = HeaderMap::new();
-        assert_eq!(Lang::pick(None, &h), Lang::En);
+        assert_eq!(crate::pages::lang_from(None, &h), Lang::En);
         h.insert(header::ACCEPT_LANGUAGE, "zh-CN,zh;q=0.9,en;q=0.8".parse().unwrap());
-        assert_eq!(Lang::pick(None, &h), Lang::Zh);
+        assert_eq!(crate::pages::lang_from(None, &h), Lang::Zh);
         h.insert(header::COOKIE, "rs_lang=en".parse().unwrap());
-        assert_eq!(Lang::pick(None, &h), Lang::En);
-        assert_eq!(Lang::pick(Some("zh"), &h), Lang::Zh);
+        assert_eq!(crate::pages::lang_from(None, &h), Lang::En);
+        assert_eq!(crate::pages::lang_from(Some("zh"), &h), Lang::Zh);
     }
 
     #[test]

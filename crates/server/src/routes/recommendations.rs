@@ -379,7 +379,7 @@ async fn list_page(
     headers: HeaderMap,
     Query(q): Query<RecQuery>,
 ) -> Response {
-    let lang = Lang::pick(q.lang.as_deref(), &headers);
+    let lang = crate::pages::lang_from(q.lang.as_deref(), &headers);
     let rows = match find(&s, &caller, &q).await {
         Ok(r) => r,
         Err(ApiError::BadRequest(m)) => return pages::message(lang, "not_found", &m, StatusCode::BAD_REQUEST),
@@ -434,7 +434,7 @@ async fn detail_page(
     Path(uid): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let lang = Lang::of_request(raw.as_deref(), &headers);
+    let lang = crate::pages::lang_of_request(raw.as_deref(), &headers);
     let r = match one(&s, &caller, &uid).await {
         Ok(r) => r,
         Err(ApiError::NotFound(m)) => return pages::message(lang, "not_found", &m, StatusCode::NOT_FOUND),
@@ -446,9 +446,7 @@ async fn detail_page(
     };
     // Dimension ids as words in the page's language.
     let dim_names = |dims: &[String]| -> Vec<String> {
-        dims.iter()
-            .map(|d| cat.codelists.get(d).map_or(d.clone(), |l| if lang == Lang::Zh { l.name_zh.clone() } else { l.name_en.clone() }))
-            .collect()
+        dims.iter().map(|d| cat.codelists.get(d).map_or(d.clone(), |l| lang.pick(&l.name_en, &l.name_zh).to_string())).collect()
     };
     let mut view = row_view(&r);
     if let Some(list) = view.get_mut("evidence").and_then(|v| v.as_array_mut()) {
@@ -456,7 +454,7 @@ async fn detail_page(
             let name = if lang == Lang::Zh { &ev.name_zh } else { &ev.name_en };
             let pts: Vec<(i32, f64)> = ev.series.iter().map(|p| (p.year, p.value)).collect();
             let unit = units.iter().find(|u| u.code == ev.unit);
-            let unit_name = unit.map_or(ev.unit.clone(), |u| if lang == Lang::Zh { u.name_zh.clone() } else { u.name_en.clone() });
+            let unit_name = unit.map_or(ev.unit.clone(), |u| lang.pick(&u.name_en, &u.name_zh).to_string());
             let label = if ev.unit_mult == 0 {
                 unit_name
             } else {
@@ -472,12 +470,7 @@ async fn detail_page(
         .recommendation
         .clusters
         .iter()
-        .map(|c| {
-            clusters
-                .iter()
-                .find(|x| &x.code == c)
-                .map_or(c.clone(), |x| if lang == Lang::Zh { x.name_zh.clone() } else { x.name_en.clone() })
-        })
+        .map(|c| clusters.iter().find(|x| &x.code == c).map_or(c.clone(), |x| lang.pick(&x.name_en, &x.name_zh).to_string()))
         .collect();
     let here = format!("/recommendations/{uid}");
     pages::render(
@@ -495,7 +488,7 @@ async fn measures_page(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let lang = Lang::of_request(raw.as_deref(), &headers);
+    let lang = crate::pages::lang_of_request(raw.as_deref(), &headers);
     match s.store.measures().await {
         Ok(list) => {
             let view: Vec<serde_json::Value> = list.iter().map(|m| serde_json::to_value(m).unwrap_or_default()).collect();
@@ -519,7 +512,7 @@ async fn measure_page(
     Path(code): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let lang = Lang::of_request(raw.as_deref(), &headers);
+    let lang = crate::pages::lang_of_request(raw.as_deref(), &headers);
     let result: ApiResult<Response> = async {
         let Some(m) = s.store.measure(&code).await? else {
             return Ok(pages::message(lang, "not_found", &format!("measure {code}"), StatusCode::NOT_FOUND));

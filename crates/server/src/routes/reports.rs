@@ -30,9 +30,8 @@ struct ReportQuery {
 fn options(kind: &str, q: &ReportQuery) -> ApiResult<(ReportKind, ReportOptions)> {
     let kind = ReportKind::parse(kind).ok_or_else(|| ApiError::NotFound(format!("report {kind}")))?;
     let lang = match q.lang.as_deref() {
-        None | Some("en") => rightstat_reports::Lang::En,
-        Some("zh") => rightstat_reports::Lang::Zh,
-        Some(l) => return Err(ApiError::BadRequest(format!("lang '{l}': expected en or zh"))),
+        None => Lang::En,
+        Some(l) => Lang::parse(l).ok_or_else(|| ApiError::BadRequest(format!("lang '{l}': expected en or zh")))?,
     };
     let articles = match &q.articles {
         None => rightstat_reports::gaps::DEFAULT_ARTICLES.to_vec(),
@@ -54,11 +53,9 @@ async fn build(s: &AppState, kind: ReportKind, opts: &ReportOptions) -> ApiResul
 /// The reports RightStat drafts, with links to build each.
 #[utoipa::path(get, path = "/reports", tag = "pages", responses((status = 200, description = "HTML")))]
 async fn reports_page(Extension(caller): Extension<Caller>, headers: HeaderMap, RawQuery(raw): RawQuery) -> ApiResult<Response> {
-    let lang = Lang::of_request(raw.as_deref(), &headers);
-    let kinds: Vec<serde_json::Value> = ReportKind::ALL
-        .iter()
-        .map(|k| serde_json::json!({ "code": k.as_str(), "title": if lang == Lang::Zh { k.title().1 } else { k.title().0 } }))
-        .collect();
+    let lang = crate::pages::lang_of_request(raw.as_deref(), &headers);
+    let kinds: Vec<serde_json::Value> =
+        ReportKind::ALL.iter().map(|k| serde_json::json!({ "code": k.as_str(), "title": lang.pick(k.title().0, k.title().1) })).collect();
     Ok(pages::render("reports.html", lang, minijinja::context! { kinds => v(&kinds), here => "/reports", signed_in => signed_in(&caller) }))
 }
 

@@ -32,7 +32,7 @@ async fn new_round_page(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    render(&s, &caller, Lang::of_request(raw.as_deref(), &headers), &HashMap::new(), None, StatusCode::OK).await
+    render(&s, &caller, crate::pages::lang_of_request(raw.as_deref(), &headers), &HashMap::new(), None, StatusCode::OK).await
 }
 
 /// Creates the round (and opens it when asked); refused input comes back with the form as typed.
@@ -44,7 +44,7 @@ async fn create_round_form(
     RawQuery(raw): RawQuery,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> ApiResult<Response> {
-    let lang = Lang::of_request(raw.as_deref(), &headers);
+    let lang = crate::pages::lang_of_request(raw.as_deref(), &headers);
     let form: HashMap<String, String> = fields.into_iter().collect();
     let spec = match spec_from_form(&form) {
         Ok(spec) => spec,

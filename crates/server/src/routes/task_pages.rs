@@ -39,7 +39,7 @@ async fn rounds_page(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    let lang = Lang::of_request(raw.as_deref(), &headers);
+    let lang = crate::pages::lang_of_request(raw.as_deref(), &headers);
     let rounds = s.store.rounds().await?;
     let who = signed_in(&caller);
     let may_create = caller.check(Action::Administer, None).is_ok();
@@ -60,7 +60,7 @@ async fn round_page(
     Path(code): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    let lang = Lang::of_request(raw.as_deref(), &headers);
+    let lang = crate::pages::lang_of_request(raw.as_deref(), &headers);
     let Some(round) = s.store.round(&code).await? else {
         return Ok(pages::message(lang, "not_found", &format!("round {code}"), StatusCode::NOT_FOUND));
     };
@@ -69,12 +69,8 @@ async fn round_page(
     let mut items: Vec<serde_json::Value> = guidance
         .iter()
         .map(|(code, (en, zh))| {
-            let name = cat
-                .indicators
-                .get(code)
-                .map(|(i, _)| if lang == Lang::Zh { i.name_zh.clone() } else { i.name_en.clone() })
-                .unwrap_or_default();
-            serde_json::json!({ "code": code, "name": name, "guidance": if lang == Lang::Zh && !zh.is_empty() { zh } else { en } })
+            let name = cat.indicators.get(code).map(|(i, _)| lang.pick(&i.name_en, &i.name_zh).to_string()).unwrap_or_default();
+            serde_json::json!({ "code": code, "name": name, "guidance": lang.pick(en, zh) })
         })
         .collect();
     items.sort_by(|a, b| a["code"].as_str().cmp(&b["code"].as_str()));
@@ -133,7 +129,7 @@ async fn tasks_page(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    let lang = Lang::of_request(raw.as_deref(), &headers);
+    let lang = crate::pages::lang_of_request(raw.as_deref(), &headers);
     let idx = s.store.area_index().await?;
     let mut rows = Vec::new();
     for r in s.store.rounds().await?.into_iter().filter(|r| r.status == "open") {
@@ -194,15 +190,13 @@ async fn render_task(s: &AppState, caller: &Caller, id: i64, lang: Lang, view: V
             for d in &ind.required_dimensions {
                 let list = cat.codelists.get(d);
                 for c in list.map(|l| l.codes.clone()).unwrap_or_default() {
-                    let dim_name = list.map_or(d.clone(), |l| if lang == Lang::Zh { l.name_zh.clone() } else { l.name_en.clone() });
-                    let code_name = if lang == Lang::Zh { c.name_zh.clone() } else { c.name_en.clone() };
+                    let dim_name = list.map_or(d.clone(), |l| lang.pick(&l.name_en, &l.name_zh).to_string());
+                    let code_name = lang.pick(&c.name_en, &c.name_zh).to_string();
                     cells.push((d.clone(), c.code.clone(), format!("{dim_name}: {code_name}")));
                 }
             }
-            let unit = units
-                .iter()
-                .find(|u| u.code == ind.unit)
-                .map_or(ind.unit.clone(), |u| if lang == Lang::Zh { u.name_zh.clone() } else { u.name_en.clone() });
+            let unit =
+                units.iter().find(|u| u.code == ind.unit).map_or(ind.unit.clone(), |u| lang.pick(&u.name_en, &u.name_zh).to_string());
             let unit =
                 if ind.unit_mult == 0 { unit } else { format!("{unit} × {}", rightstat_core::unit::multiplier_label(ind.unit_mult)) };
             let cells: Vec<serde_json::Value> = cells
@@ -272,7 +266,7 @@ async fn task_page(
     Path(id): Path<i64>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    render_task(&s, &caller, id, Lang::of_request(raw.as_deref(), &headers), empty_view()).await
+    render_task(&s, &caller, id, crate::pages::lang_of_request(raw.as_deref(), &headers), empty_view()).await
 }
 
 /// The form's cells as an import file.
@@ -365,7 +359,7 @@ async fn form_submit(
     RawQuery(raw): RawQuery,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> ApiResult<Response> {
-    let lang = Lang::of_request(raw.as_deref(), &headers);
+    let lang = crate::pages::lang_of_request(raw.as_deref(), &headers);
     let t = s.store.task(id).await?.ok_or_else(|| ApiError::NotFound(format!("task {id}")))?;
     let field = |k: &str| fields.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let csv = form_csv(&t, &fields);
@@ -405,7 +399,7 @@ async fn upload(
     RawQuery(raw): RawQuery,
     mut mp: Multipart,
 ) -> ApiResult<Response> {
-    let lang = Lang::of_request(raw.as_deref(), &headers);
+    let lang = crate::pages::lang_of_request(raw.as_deref(), &headers);
     let (mut bytes, mut name, mut comment) = (Vec::new(), String::from("upload"), String::new());
     while let Some(field) = mp.next_field().await.map_err(|e| ApiError::BadRequest(format!("upload: {e}")))? {
         match field.name() {
@@ -437,7 +431,7 @@ async fn review_form(
     RawQuery(raw): RawQuery,
     Form(f): Form<ReviewForm>,
 ) -> ApiResult<Response> {
-    let lang = Lang::of_request(raw.as_deref(), &headers);
+    let lang = crate::pages::lang_of_request(raw.as_deref(), &headers);
     let t = s.store.task(id).await?.ok_or_else(|| ApiError::NotFound(format!("task {id}")))?;
     let chain = s.store.area_chain(&t.area_code).await?;
     let above: Vec<&str> = chain.iter().skip(1).map(String::as_str).collect();
