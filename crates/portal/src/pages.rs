@@ -53,6 +53,7 @@ fn render(site: &Site, name: &str, lang: Lang, page: &str, ctx: Value) -> String
         root => Value::from_safe_string(root),
         as_of => site.as_of.get(..10).unwrap_or(""),
         min_count => format_number(site.rules.min_count),
+        live => site.live,
     };
     env().get_template(name).and_then(|t| t.render(context! { ..ctx, ..common })).unwrap_or_else(|e| format!("template {name}: {e}"))
 }
@@ -140,7 +141,7 @@ impl Site {
         let published = self.published_indicators().count();
         env()
             .get_template("root.html")
-            .and_then(|t| t.render(context! { published => published, as_of => self.as_of.get(..10).unwrap_or("") }))
+            .and_then(|t| t.render(context! { published => published, as_of => self.as_of.get(..10).unwrap_or(""), live => self.live }))
             .unwrap_or_else(|e| format!("template root.html: {e}"))
     }
 

@@ -46,6 +46,8 @@ pub struct Site {
     pub(crate) recommendations: HashMap<String, Vec<Recommendation>>,
     /// Files already made from this snapshot (each is a pure function of it).
     pub(crate) made: std::sync::Mutex<HashMap<String, crate::File>>,
+    /// Served by the running server (pages link to sign-in and the API), not a static copy.
+    pub(crate) live: bool,
 }
 
 /// A recommendation as the indicator page cites it (recommendations are public documents).
@@ -133,7 +135,15 @@ impl Site {
             as_of,
             recommendations,
             made: Default::default(),
+            live: false,
         })
+    }
+
+    /// Marks the snapshot as served by the running server: its pages also link to the sign-in
+    /// page and the API, which a static copy does not have.
+    pub fn live(mut self) -> Site {
+        self.live = true;
+        self
     }
 
     /// The public figures of one indicator (empty when none is published).

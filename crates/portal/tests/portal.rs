@@ -25,6 +25,7 @@ async fn the_portal_shows_published_figures_and_withholds_the_rest() {
             let body = text(&site, p);
             assert!(!body.contains("98765"), "{url}: unreleased value in {p}");
             assert!(!body.contains("4317"), "{url}: withheld value in {p}");
+            assert!(!body.contains("login"), "{url}: a static copy has no sign-in page ({p})");
         }
         assert_eq!(site.withheld(), 2, "{url}");
 

@@ -49,6 +49,8 @@ async fn public_outputs_withhold_small_cells_and_unreleased_figures() {
             assert!(!body.contains("98765"), "{url} {uri}: the unreleased figure leaked");
             assert!(!body.contains("4317"), "{url} {uri}: the withheld figure leaked");
         }
+        // Live pages lead staff to the sign-in page; the static copy has none (see the portal tests).
+        assert!(get(&app, "/en/index.html", "*/*").await.2.contains("href=\"/login\""));
         // The JSON API gives the public the withheld rows without their value.
         let (_, _, body) = get(&app, "/api/v1/observations?indicator=CN_POOR_DROPOUTS&area=11", "*/*").await;
         let v: serde_json::Value = serde_json::from_str(&body).unwrap();

@@ -41,10 +41,15 @@ impl PortalCache {
                 return Ok(site.clone());
             }
         }
-        let site = Arc::new(Site::load(store, self.rules.clone()).await.map_err(|e| match e {
-            rightstat_portal::PortalError::Store(e) => ApiError::Store(e),
-            other => ApiError::Internal(other.to_string()),
-        })?);
+        let site = Arc::new(
+            Site::load(store, self.rules.clone())
+                .await
+                .map_err(|e| match e {
+                    rightstat_portal::PortalError::Store(e) => ApiError::Store(e),
+                    other => ApiError::Internal(other.to_string()),
+                })?
+                .live(),
+        );
         *slot = Some((version, site.clone()));
         Ok(site)
     }
