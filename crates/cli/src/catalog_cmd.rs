@@ -12,7 +12,7 @@ pub fn list(rows: &[IndicatorRow], json: bool) -> Result<()> {
         writeln!(out)?;
         return Ok(());
     }
-    writeln!(out, "{:<30} {:<10} {:<14} {:<10} {}", "CODE", "TYPE", "UNIT", "AGG", "NAME")?;
+    writeln!(out, "{:<30} {:<10} {:<14} {:<10} NAME", "CODE", "TYPE", "UNIT", "AGG")?;
     for r in rows {
         let i = &r.indicator;
         let unit = if i.unit_mult == 0 { i.unit.clone() } else { format!("{}×{}", i.unit, multiplier_label(i.unit_mult)) };

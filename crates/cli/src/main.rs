@@ -264,15 +264,6 @@ fn main() -> ExitCode {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn command_line_definition_is_consistent() {
-        use clap::CommandFactory;
-        super::Cli::command().debug_assert();
-    }
-}
-
 /// Opens the database, loading the reference content into a new one.
 /// The demo: official series and annex, UPR recommendations with follow-up, a collection
 /// round, and one user per role.
@@ -379,10 +370,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     bail!("unknown indicator {code} (see `rightstat catalog list`)");
                 }
             }
-            if let Some(a) = &area {
-                if store.area(a).await?.is_none() {
-                    bail!("unknown area {a}");
-                }
+            if let Some(a) = &area
+                && store.area(a).await?.is_none()
+            {
+                bail!("unknown area {a}");
             }
             let filter = ObservationFilter { indicators: indicator, area, level, period_from: from, period_to: to, ..Default::default() };
             let rows = store.observations(&filter).await?;
@@ -505,4 +496,13 @@ fn progress_bar(len: u64) -> indicatif::ProgressBar {
         bar.set_style(style);
     }
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }

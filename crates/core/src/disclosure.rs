@@ -174,10 +174,10 @@ fn lines<'a>(
                 by_margin.entry((m, Some(dimension))).or_default().push(i);
             }
         }
-        if let Some(parent) = f.parent.as_deref() {
-            if let Some(&m) = index.get(&(f.indicator.as_str(), parent, f.period.as_str(), f.cell.key())) {
-                by_margin.entry((m, None)).or_default().push(i);
-            }
+        if let Some(parent) = f.parent.as_deref()
+            && let Some(&m) = index.get(&(f.indicator.as_str(), parent, f.period.as_str(), f.cell.key()))
+        {
+            by_margin.entry((m, None)).or_default().push(i);
         }
     }
     let mut lines: Vec<Line> = by_margin.into_iter().map(|((margin, _), members)| Line { margin, members }).collect();

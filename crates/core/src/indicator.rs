@@ -219,10 +219,10 @@ impl Indicator {
                 return Err(IndicatorError::BadArticle { code: code(), article: a });
             }
         }
-        if let Some([min, max]) = self.plausible {
-            if min > max || min.is_nan() || max.is_nan() {
-                return Err(IndicatorError::BadRange { code: code(), min, max });
-            }
+        if let Some([min, max]) = self.plausible
+            && (min > max || min.is_nan() || max.is_nan())
+        {
+            return Err(IndicatorError::BadRange { code: code(), min, max });
         }
         let additive_ref = |other: &String| -> Result<(), IndicatorError> {
             match catalogue.get(other.as_str()) {

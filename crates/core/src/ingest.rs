@@ -107,14 +107,14 @@ impl Catalogue {
                 None
             }
         };
-        if let (Some((ind, _)), Some(p)) = (ind, period) {
-            if p.periodicity() != ind.periodicity {
-                f.push(Finding::new(
-                    "period",
-                    row.period,
-                    format!("a period of frequency {} as {} is reported", ind.periodicity.code(), ind.code),
-                ));
-            }
+        if let (Some((ind, _)), Some(p)) = (ind, period)
+            && p.periodicity() != ind.periodicity
+        {
+            f.push(Finding::new(
+                "period",
+                row.period,
+                format!("a period of frequency {} as {} is reported", ind.periodicity.code(), ind.code),
+            ));
         }
         let area = match row.area.parse::<AreaCode>() {
             Ok(a) => match areas.in_force(&a, period) {

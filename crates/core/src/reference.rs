@@ -229,6 +229,21 @@ pub fn areas() -> Vec<Area> {
     out
 }
 
+/// The shipped glossary of local policy terms.
+pub fn glossary() -> Vec<crate::glossary::Term> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        term: Vec<crate::glossary::Term>,
+    }
+    parse::<File>("glossary.toml", GLOSSARY).term
+}
+
+/// The demo's collection round over the counties of Hebei (three departments, one of them a
+/// second source of the rural poor population).
+pub fn demo_round() -> crate::round::RoundSpec {
+    toml::from_str(DEMO_ROUND).expect("reference/demo-round.toml")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -338,19 +353,4 @@ mod tests {
         let bj = areas.iter().find(|a| a.code.as_str() == "11").unwrap();
         assert_eq!(bj.name_en.as_deref(), Some("Beijing"));
     }
-}
-
-/// The shipped glossary of local policy terms.
-pub fn glossary() -> Vec<crate::glossary::Term> {
-    #[derive(serde::Deserialize)]
-    struct File {
-        term: Vec<crate::glossary::Term>,
-    }
-    parse::<File>("glossary.toml", GLOSSARY).term
-}
-
-/// The demo's collection round over the counties of Hebei (three departments, one of them a
-/// second source of the rural poor population).
-pub fn demo_round() -> crate::round::RoundSpec {
-    toml::from_str(DEMO_ROUND).expect("reference/demo-round.toml")
 }

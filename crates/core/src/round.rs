@@ -131,14 +131,14 @@ impl RoundSpec {
             }
         }
         for item in &self.items {
-            if let Some(p) = &item.preferred_department {
-                if !reporters.iter().any(|((i, _), ds)| *i == item.indicator && ds.contains(&p.as_str())) {
-                    return Err(RoundError::PreferredNotAssigned {
-                        round: self.code.clone(),
-                        indicator: item.indicator.clone(),
-                        department: p.clone(),
-                    });
-                }
+            if let Some(p) = &item.preferred_department
+                && !reporters.iter().any(|((i, _), ds)| *i == item.indicator && ds.contains(&p.as_str()))
+            {
+                return Err(RoundError::PreferredNotAssigned {
+                    round: self.code.clone(),
+                    indicator: item.indicator.clone(),
+                    department: p.clone(),
+                });
             }
         }
         let mut second = TaskItems::new();

@@ -63,6 +63,22 @@ pub fn multiplier_label(mult: i32) -> String {
     }
 }
 
+/// A figure as a reader expects it: 8249 → "8,249"; 10.2 → "10.2"; 0.4651 → "0.47".
+pub fn format_number(v: f64) -> String {
+    let s = format!("{:.2}", v.abs());
+    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
+    let frac = frac.trim_end_matches('0');
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if v < 0.0 && (int != "0" || !frac.is_empty()) { "-" } else { "" };
+    if frac.is_empty() { format!("{sign}{grouped}") } else { format!("{sign}{grouped}.{frac}") }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,20 +96,4 @@ mod tests {
         let c = Conversion { from: "CNY_PP_YEAR".into(), to: "CNY_PP_MONTH".into(), multiply: 1.0, divide: 12.0 };
         assert!((c.apply(3177.6) - 264.8).abs() < 1e-9);
     }
-}
-
-/// A figure as a reader expects it: 8249 → "8,249"; 10.2 → "10.2"; 0.4651 → "0.47".
-pub fn format_number(v: f64) -> String {
-    let s = format!("{:.2}", v.abs());
-    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
-    let frac = frac.trim_end_matches('0');
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    let sign = if v < 0.0 && (int != "0" || !frac.is_empty()) { "-" } else { "" };
-    if frac.is_empty() { format!("{sign}{grouped}") } else { format!("{sign}{grouped}.{frac}") }
 }

@@ -142,7 +142,7 @@ pub fn welfare_order(welfare: &[f64]) -> Vec<u32> {
         for &k in &keys {
             count[((k >> shift) & 0xFFFF) as usize] += 1;
         }
-        if count.iter().any(|&c| c == n) {
+        if count.contains(&n) {
             continue; // every key has the same digit here: nothing to move
         }
         let mut pos = 0;

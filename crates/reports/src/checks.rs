@@ -53,15 +53,15 @@ pub fn check(doc: &Document, kind: Kind, terms: &[TermUse]) -> (usize, Vec<Findi
         });
     }
     for (i, b) in doc.blocks.iter().enumerate() {
-        if let Block::Table(t) = b {
-            if t.source.as_deref().is_none_or(|s| s.trim().is_empty()) {
-                out.push(Finding {
-                    check: "no_source",
-                    message_en: format!("table \"{}\" has figures but no source", t.caption),
-                    message_zh: format!("表“{}”有数据但未注明来源", t.caption),
-                    block: Some(i + 1),
-                });
-            }
+        if let Block::Table(t) = b
+            && t.source.as_deref().is_none_or(|s| s.trim().is_empty())
+        {
+            out.push(Finding {
+                check: "no_source",
+                message_en: format!("table \"{}\" has figures but no source", t.caption),
+                message_zh: format!("表“{}”有数据但未注明来源", t.caption),
+                block: Some(i + 1),
+            });
         }
     }
     for t in terms {

@@ -33,7 +33,8 @@ async fn rural_poor_population_series_with_units_and_sources() {
         assert_eq!(status, StatusCode::OK);
         let obs = body["observations"].as_array().unwrap();
         for year in 2012..=2019 {
-            let o = obs.iter().find(|o| o["period"] == year.to_string()).unwrap_or_else(|| panic!("{year} missing"));
+            let o =
+                obs.iter().find(|o| o["period"].as_str() == Some(year.to_string().as_str())).unwrap_or_else(|| panic!("{year} missing"));
             assert_eq!(o["unit"], "PERSONS");
             assert_eq!(o["unit_mult"], 4);
             assert_eq!(o["unit_mult_label"], "10,000");

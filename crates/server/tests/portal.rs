@@ -107,7 +107,7 @@ async fn the_evidence_beside_a_recommendation_is_under_the_same_control() {
     let periods: Vec<&str> = ev["series"].as_array().unwrap().iter().map(|p| p["period"].as_str().unwrap()).collect();
     assert_eq!(periods, ["2022"], "{ev}");
     assert!(!body.contains("4321") && !body.contains("98765"), "{body}");
-    for page in [format!("/recommendations/{uid}"), format!("/api/v1/recommendations?format=csv")] {
+    for page in [format!("/recommendations/{uid}"), "/api/v1/recommendations?format=csv".to_string()] {
         let (_, _, body) = get(&app, &page, "*/*").await;
         assert!(!body.contains("4321") && !body.contains("4,321"), "{page}");
     }

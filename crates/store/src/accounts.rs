@@ -200,10 +200,10 @@ impl Store {
         if self.area(&grant.area).await?.is_none() {
             return Err(StoreError::NotFound(format!("area {}", grant.area)));
         }
-        if let Some(d) = &grant.department {
-            if !self.departments().await?.iter().any(|x| &x.code == d) {
-                return Err(StoreError::NotFound(format!("department {d}")));
-            }
+        if let Some(d) = &grant.department
+            && !self.departments().await?.iter().any(|x| &x.code == d)
+        {
+            return Err(StoreError::NotFound(format!("department {d}")));
         }
         let now = crate::now_rfc3339();
         let pg = self.is_pg();

@@ -295,18 +295,19 @@ impl Store {
                 (None, Some(c)) => c.implied_parent().map(|p| p.to_string()),
                 (None, None) => None,
             };
-            if let Some(p) = &parent {
-                if !known.contains(p) && !seen.contains(p) {
-                    err(parent_names[parent_names.len() - 1], p, "the code of an existing parent area".into());
-                }
+            if let Some(p) = &parent
+                && !known.contains(p)
+                && !seen.contains(p)
+            {
+                err(parent_names[parent_names.len() - 1], p, "the code of an existing parent area".into());
             }
             let date = |c: Option<usize>| c.and_then(|c| rec.get(c)).map(str::trim).filter(|s| !s.is_empty()).map(String::from);
             let (from, to) = (date(c_from), date(c_to));
             for (name, d) in [("valid_from", &from), ("valid_to", &to)] {
-                if let Some(d) = d {
-                    if !is_iso_date(d) {
-                        err(name, d, "an ISO date YYYY-MM-DD".into());
-                    }
+                if let Some(d) = d
+                    && !is_iso_date(d)
+                {
+                    err(name, d, "an ISO date YYYY-MM-DD".into());
                 }
             }
             if let Some(code) = code {

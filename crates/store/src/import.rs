@@ -216,18 +216,18 @@ fn parse<R: Read>(
         match catalogue.check_row(&raw, areas) {
             Ok(obs) => {
                 if obs.area.as_str() != last_area {
-                    if let Some(roots) = &opts.allowed_areas {
-                        if !areas.within(obs.area.as_str(), roots) {
-                            let e = RowError {
-                                file: opts.source_name.clone(),
-                                row: line,
-                                column: if opts.format == Format::SdmxCsv { "REF_AREA" } else { "area" }.into(),
-                                value: obs.area.to_string(),
-                                expected: format!("an area within your areas of responsibility ({})", roots.join(", ")),
-                            };
-                            send.blocking_send(Msg::Forbidden(e)).map_err(|_| ())?;
-                            continue;
-                        }
+                    if let Some(roots) = &opts.allowed_areas
+                        && !areas.within(obs.area.as_str(), roots)
+                    {
+                        let e = RowError {
+                            file: opts.source_name.clone(),
+                            row: line,
+                            column: if opts.format == Format::SdmxCsv { "REF_AREA" } else { "area" }.into(),
+                            value: obs.area.to_string(),
+                            expected: format!("an area within your areas of responsibility ({})", roots.join(", ")),
+                        };
+                        send.blocking_send(Msg::Forbidden(e)).map_err(|_| ())?;
+                        continue;
                     }
                     scope = Some(match scope {
                         None => obs.area.to_string(),
@@ -270,15 +270,11 @@ fn parse<R: Read>(
 /// A 128-bit hash of an observation's key (indicator, area, period, cell): two independent
 /// 64-bit SipHashes, so a false "duplicate row" is out of reach in practice.
 fn key_hash(o: &CheckedObservation) -> u128 {
-    use std::hash::{BuildHasher, Hash, Hasher};
+    use std::hash::BuildHasher;
     static SEEDS: std::sync::OnceLock<(std::collections::hash_map::RandomState, std::collections::hash_map::RandomState)> =
         std::sync::OnceLock::new();
     let (a, b) = SEEDS.get_or_init(Default::default);
-    let h = |s: &std::collections::hash_map::RandomState| {
-        let mut h = s.build_hasher();
-        (&o.indicator, o.area.as_str(), o.period, &o.cell).hash(&mut h);
-        h.finish()
-    };
+    let h = |s: &std::collections::hash_map::RandomState| s.hash_one((&o.indicator, o.area.as_str(), o.period, &o.cell));
     (u128::from(h(a)) << 64) | u128::from(h(b))
 }
 

@@ -72,10 +72,10 @@ impl Store {
         }
         let mut out = Vec::new();
         for (indicator, area, period, cell_key, other_value, other_department, other_status, preferred) in rows {
-            if let (Some(idx), Some(roots)) = (&idx, within) {
-                if !idx.within(&area, roots) {
-                    continue;
-                }
+            if let (Some(idx), Some(roots)) = (&idx, within)
+                && !idx.within(&area, roots)
+            {
+                continue;
             }
             let preferred_department = preferred.unwrap_or_default();
             let preferred_status = tasks

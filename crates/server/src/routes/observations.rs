@@ -104,10 +104,10 @@ async fn list(
             return Err(ApiError::NotFound(format!("indicator {code}")));
         }
     }
-    if let Some(a) = &f.area {
-        if s.store.area(a).await?.is_none() {
-            return Err(ApiError::NotFound(format!("area {a}")));
-        }
+    if let Some(a) = &f.area
+        && s.store.area(a).await?.is_none()
+    {
+        return Err(ApiError::NotFound(format!("area {a}")));
     }
     f.visibility = caller.visibility();
     let public = f.visibility == rightstat_store::Visibility::Published;

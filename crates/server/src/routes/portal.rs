@@ -30,16 +30,16 @@ impl PortalCache {
     /// The snapshot of the store's current public figures.
     pub async fn site(&self, store: &Store) -> Result<Arc<Site>, ApiError> {
         let version = store.public_version().await?;
-        if let Some((v, site)) = &*self.current.read().await {
-            if *v == version {
-                return Ok(site.clone());
-            }
+        if let Some((v, site)) = &*self.current.read().await
+            && *v == version
+        {
+            return Ok(site.clone());
         }
         let mut slot = self.current.write().await;
-        if let Some((v, site)) = &*slot {
-            if *v == version {
-                return Ok(site.clone());
-            }
+        if let Some((v, site)) = &*slot
+            && *v == version
+        {
+            return Ok(site.clone());
         }
         let site = Arc::new(
             Site::load(store, self.rules.clone())
@@ -173,7 +173,8 @@ async fn sdmx(s: &AppState, flow: &str, key: &str, raw: Option<&str>, headers: &
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
     let json = match params.get("format").map(String::as_str) {
         Some("json" | "jsondata" | "sdmx-json") => true,
-        Some("csv" | "csvfile" | "sdmx-csv") | None => params.get("format").is_none() && accept.contains("json"),
+        Some("csv" | "csvfile" | "sdmx-csv") => false,
+        None => accept.contains("json"),
         Some(other) => return Err(ApiError::BadRequest(format!("format {other:?}: expected csv or json"))),
     };
     let site = s.portal.site(&s.store).await?;
