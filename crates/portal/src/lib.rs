@@ -27,6 +27,8 @@ pub enum PortalError {
     Store(#[from] rightstat_store::StoreError),
     #[error("{path}: {source}")]
     Write { path: String, source: std::io::Error },
+    #[error("{0} is not empty and holds no earlier export of the portal: choose a new or empty directory (nothing was written)")]
+    NotAnExport(String),
 }
 
 /// One file of the portal.
@@ -118,20 +120,41 @@ impl Site {
         paths
     }
 
-    /// Writes every file under `dir` (created if missing); returns how many files and bytes.
+    /// Writes the whole portal to `dir` and returns how many files and bytes. The files are
+    /// written beside it first and then put in its place, so a web server serving `dir` never
+    /// sees half an export, and nothing of an earlier export survives (a page of an indicator
+    /// no longer published, say). `dir` must be new, empty, or an earlier export.
     pub fn export(&self, dir: &Path) -> Result<(usize, u64), PortalError> {
+        let shown = dir.display().to_string();
+        let io = |path: &Path| {
+            let path = path.display().to_string();
+            move |source: std::io::Error| PortalError::Write { path, source }
+        };
+        let earlier = dir.join("portal.css").is_file() && dir.join("index.html").is_file() && dir.join("data").is_dir();
+        let empty = std::fs::read_dir(dir).map(|mut d| d.next().is_none()).unwrap_or(true);
+        if dir.exists() && !empty && !earlier {
+            return Err(PortalError::NotAnExport(shown));
+        }
+        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "site".into());
+        let beside = |what: &str| dir.with_file_name(format!(".{name}.{what}-{}", std::process::id()));
+        let (fresh, old) = (beside("new"), beside("old"));
+        let _ = std::fs::remove_dir_all(&fresh);
         let mut bytes = 0;
         let paths = self.paths();
         for p in &paths {
             let file = self.file(p, None).expect("every listed path has a file");
-            let target = dir.join(p);
-            let fail = |source: std::io::Error| PortalError::Write { path: target.display().to_string(), source };
+            let target = fresh.join(p);
             if let Some(parent) = target.parent() {
-                std::fs::create_dir_all(parent).map_err(fail)?;
+                std::fs::create_dir_all(parent).map_err(io(parent))?;
             }
-            std::fs::write(&target, &file.body).map_err(fail)?;
+            std::fs::write(&target, &file.body).map_err(io(&target))?;
             bytes += file.body.len() as u64;
         }
+        if dir.exists() {
+            std::fs::rename(dir, &old).map_err(io(dir))?;
+        }
+        std::fs::rename(&fresh, dir).map_err(io(dir))?;
+        let _ = std::fs::remove_dir_all(&old);
         Ok((paths.len(), bytes))
     }
 }

@@ -99,6 +99,16 @@ async fn the_portal_shows_published_figures_and_withholds_the_rest() {
         assert_eq!(files, paths.len());
         assert!(bytes > 10_000);
         assert_eq!(std::fs::read_to_string(out.join("en/indicators/CN_POOR_DROPOUTS.html")).unwrap(), en);
+        // A second export replaces the first whole: a stale page does not survive.
+        std::fs::write(out.join("en/indicators/STALE.html"), "old").unwrap();
+        assert_eq!(site.export(&out).unwrap().0, paths.len());
+        assert!(!out.join("en/indicators/STALE.html").exists() && out.join("en/index.html").is_file());
+        // A directory holding something else is refused and left alone.
+        let other = dir.path().join(format!("other-{}", url.len()));
+        std::fs::create_dir_all(&other).unwrap();
+        std::fs::write(other.join("notes.txt"), "mine").unwrap();
+        assert!(matches!(site.export(&other), Err(rightstat_portal::PortalError::NotAnExport(_))));
+        assert_eq!(std::fs::read_dir(&other).unwrap().count(), 1);
     }
 }
 
