@@ -95,7 +95,7 @@ pub fn secondary(lines: &[Line], size: &[f64], hidden: &mut [bool]) -> Vec<usize
             let closed = line.members.len() - open.len();
             // Exactly one unknown in `margin = Σ members` gives it away: with the margin
             // published, one hidden member; with the margin hidden, no hidden member.
-            let exposed = if hidden[line.margin] { closed == 0 && !open.is_empty() } else { closed == 1 && !open.is_empty() };
+            let exposed = !open.is_empty() && closed == usize::from(!hidden[line.margin]);
             if exposed {
                 let j = *open.iter().min_by(|&&a, &&b| size[a].total_cmp(&size[b]).then(a.cmp(&b))).expect("open is not empty");
                 hidden[j] = true;

@@ -12,7 +12,7 @@ use rightstat_core::period::Period;
 use rightstat_store::ObservationRow;
 use rightstat_store::formats::{Format, SDMX_STRUCTURE_ID, write_observations};
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// The dataflow's id as REST paths name it.
 pub const DATAFLOW: &str = "DF_RIGHTSTAT";
@@ -111,8 +111,10 @@ impl Site {
         header.extend(dims.iter().map(String::as_str));
         header.extend(["value", "unit", "unit_mult", "status", "source", "footnote"]);
         w.write_record(&header).expect("writing to memory");
+        let names: HashMap<&str, (&str, &str)> =
+            self.indicators.iter().map(|d| (d.code.as_str(), (d.name_en.as_str(), d.name_zh.as_str()))).collect();
         for r in rows {
-            let (en, zh) = self.indicator(&r.indicator).map_or(("", ""), |d| (d.name_en.as_str(), d.name_zh.as_str()));
+            let (en, zh) = names.get(r.indicator.as_str()).copied().unwrap_or(("", ""));
             let mut rec: Vec<String> = [&r.indicator, en, zh, &r.area, r.area_name_en.as_deref().unwrap_or(""), &r.area_name_zh, &r.period]
                 .into_iter()
                 .map(str::to_owned)

@@ -6,6 +6,7 @@ use crate::i18n::Messages;
 use crate::map::{Shade, province_map};
 use crate::site::Site;
 use minijinja::{Environment, Value, context};
+use rightstat_core::area::{AreaCode, AreaLevel};
 use rightstat_core::codelist::TOTAL;
 use rightstat_core::disclosure::Withheld;
 use rightstat_core::indicator::Indicator;
@@ -76,11 +77,6 @@ fn shown(r: &ObservationRow) -> String {
     r.value.map_or_else(|| "—".into(), format_number)
 }
 
-/// The text in the page's language; English where the Chinese is missing.
-fn name(lang: Lang, en: &str, zh: &str) -> String {
-    if zh.is_empty() { en.to_string() } else { lang.pick(en, zh).to_string() }
-}
-
 #[derive(Serialize)]
 struct Card {
     code: String,
@@ -119,16 +115,16 @@ impl Site {
 
     fn code_label(&self, dimension: &str, code: &str, lang: Lang) -> String {
         if code == TOTAL {
-            return name(lang, "Total", "合计");
+            return lang.pick("Total", "合计").to_string();
         }
-        self.code_name(dimension, code).map_or_else(|| code.into(), |n| name(lang, &n.en, &n.zh))
+        self.code_name(dimension, code).map_or_else(|| code.into(), |n| lang.pick(&n.en, &n.zh).to_string())
     }
 
     /// The area whose series the page leads with: the nation if it has figures, else the
     /// area with the most total figures.
     fn lead_area<'a>(&self, rows: &'a [ObservationRow]) -> Option<&'a str> {
-        if rows.iter().any(|r| r.area == "CN") {
-            return Some("CN");
+        if rows.iter().any(|r| r.area == AreaCode::COUNTRY) {
+            return Some(AreaCode::COUNTRY);
         }
         let mut counts: HashMap<&str, usize> = HashMap::new();
         for r in rows.iter().filter(|r| is_total(r)) {
@@ -155,7 +151,7 @@ impl Site {
             {
                 cards.push(Card {
                     code: d.code.clone(),
-                    name: name(lang, &d.name_en, &d.name_zh),
+                    name: lang.pick(&d.name_en, &d.name_zh).to_string(),
                     value: shown(latest),
                     unit: self.unit(d, lang),
                     period: latest.period.clone(),
@@ -177,7 +173,7 @@ impl Site {
         let mut groups: BTreeMap<u8, Vec<(String, String)>> = BTreeMap::new();
         for d in indicators {
             let article = d.icescr_articles.first().copied().unwrap_or(0);
-            groups.entry(article).or_default().push((d.code.clone(), name(lang, &d.name_en, &d.name_zh)));
+            groups.entry(article).or_default().push((d.code.clone(), lang.pick(&d.name_en, &d.name_zh).to_string()));
         }
         groups
             .into_iter()
@@ -185,7 +181,7 @@ impl Site {
                 let title = match self.articles.get(&n) {
                     Some(a) if lang == Lang::En => format!("Article {n}: {}", a.title_en),
                     Some(a) => format!("第{n}条：{}", a.title_zh),
-                    None => name(lang, "Other indicators", "其他指标"),
+                    None => lang.pick("Other indicators", "其他指标").to_string(),
                 };
                 (title, list)
             })
@@ -195,8 +191,8 @@ impl Site {
     pub(crate) fn indicator_page(&self, lang: Lang, d: &Indicator) -> String {
         let rows = self.figures(&d.code);
         let unit = self.unit(d, lang);
-        let title = name(lang, &d.name_en, &d.name_zh);
-        let area = self.lead_area(rows).unwrap_or("CN");
+        let title = lang.pick(&d.name_en, &d.name_zh).to_string();
+        let area = self.lead_area(rows).unwrap_or(AreaCode::COUNTRY);
         let area_rows: Vec<&ObservationRow> = rows.iter().filter(|r| r.area == area).collect();
         let area_name = area_rows.first().map(|r| Self::area_name(r, lang)).unwrap_or_default();
 
@@ -209,7 +205,7 @@ impl Site {
 
         // Breakdowns: for each dimension, the latest period with a figure for each of its codes.
         let mut breakdowns = Vec::new();
-        let mut columns: Vec<(String, String)> = vec![(String::new(), name(lang, "Total", "合计"))];
+        let mut columns: Vec<(String, String)> = vec![(String::new(), lang.pick("Total", "合计").to_string())];
         for dim in &d.dimensions {
             let single: Vec<&&ObservationRow> =
                 area_rows.iter().filter(|r| breakdown(r).count() == 1 && r.cell.get(dim).is_some_and(|c| c != TOTAL)).collect();
@@ -231,7 +227,7 @@ impl Site {
                 })
                 .collect();
             if !bars.is_empty() {
-                let dim_name = self.dimensions.get(dim).map_or_else(|| dim.clone(), |n| name(lang, &n.en, &n.zh));
+                let dim_name = self.dimensions.get(dim).map_or_else(|| dim.clone(), |n| lang.pick(&n.en, &n.zh).to_string());
                 let t = format!("{title} — {area_name}, {latest}: {}", dim_name);
                 breakdowns.push(Chart { svg: bars_svg(&bars, &t, &unit), alt: describe(&bars, &t, &unit) });
             }
@@ -257,16 +253,15 @@ impl Site {
             .collect();
 
         // The map: provinces' totals in the latest period any province has.
-        // (Province codes are two digits; the nation is `CN`.)
         let provinces: Vec<&ObservationRow> =
-            rows.iter().filter(|r| r.area.len() == 2 && r.area.bytes().all(|b| b.is_ascii_digit()) && is_total(r)).collect();
+            rows.iter().filter(|r| is_total(r) && r.area.parse::<AreaCode>().is_ok_and(|c| c.level() == AreaLevel::Province)).collect();
         let (map, province_table) = match provinces.iter().map(|r| r.period.as_str()).max() {
             Some(latest) => {
                 let these: Vec<&&ObservationRow> = provinces.iter().filter(|r| r.period == latest).collect();
                 let shades: HashMap<String, Shade> =
                     these.iter().map(|r| (r.area.clone(), Shade { name: Self::area_name(r, lang), value: r.value })).collect();
                 let t = format!("{title}, {latest}");
-                let missing = name(lang, "no public figure", "无公开数字");
+                let missing = lang.pick("no public figure", "无公开数字").to_string();
                 let pts: Vec<(String, f64)> = these.iter().filter_map(|r| r.value.map(|v| (Self::area_name(r, lang), v))).collect();
                 let table: Vec<(String, String)> = these.iter().map(|r| (Self::area_name(r, lang), shown(r))).collect();
                 (Some(Chart { svg: province_map(&shades, &t, &unit, &missing), alt: describe(&pts, &t, &unit) }), table)
@@ -304,9 +299,9 @@ impl Site {
             &page,
             context! {
                 code => d.code.clone(), title => title, unit => unit,
-                definition => name(lang, &d.definition_en, &d.definition_zh),
-                purpose => name(lang, &d.purpose_en, &d.purpose_zh),
-                ohchr_type => format!("{:?}", d.ohchr_type).to_lowercase(),
+                definition => lang.pick(&d.definition_en, &d.definition_zh).to_string(),
+                purpose => lang.pick(&d.purpose_en, &d.purpose_zh).to_string(),
+                ohchr_type => s(&d.ohchr_type),
                 articles => articles, sdg => d.sdg_targets.clone(),
                 sources => sources, notes => notes,
                 area_name => area_name, series => s(&series), breakdowns => s(&breakdowns),
@@ -337,10 +332,10 @@ impl Site {
                 let have: BTreeSet<&str> =
                     rows.iter().filter(|r| r.value.is_some()).flat_map(|r| breakdown(r).map(|(d, _)| d.as_str())).collect();
                 let wanted: BTreeSet<&str> = d.required_dimensions.iter().map(String::as_str).chain(STANDARD_BREAKDOWNS).collect();
-                let label = |dim: &&str| self.dimensions.get(*dim).map_or_else(|| dim.to_string(), |n| name(lang, &n.en, &n.zh));
+                let label = |dim: &&str| self.dimensions.get(*dim).map_or_else(|| dim.to_string(), |n| lang.pick(&n.en, &n.zh).to_string());
                 Status {
                     code: d.code.clone(),
-                    name: name(lang, &d.name_en, &d.name_zh),
+                    name: lang.pick(&d.name_en, &d.name_zh).to_string(),
                     published: !rows.is_empty(),
                     periods: match (periods.first(), periods.last()) {
                         (Some(a), Some(b)) if a == b => (*a).to_string(),

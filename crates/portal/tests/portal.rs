@@ -69,7 +69,7 @@ async fn the_portal_shows_published_figures_and_withholds_the_rest() {
             "{url}: the notes say why"
         );
         let zh = text(&site, "zh/indicators/CN_POOR_DROPOUTS.html");
-        assert!(zh.contains("<html lang=\"zh-CN\">") && zh.contains("计量单位"), "{url}");
+        assert!(zh.contains("<html lang=\"zh-CN\">") && zh.contains("计量单位") && zh.contains("结果指标：权利的享有"), "{url}");
         // A demo series with a national time series gets its line chart and text alternative.
         let poor = text(&site, "en/indicators/CN_RURAL_POOR_POP.html");
         assert!(poor.contains("<polyline") && poor.contains("<figcaption>"), "{url}");

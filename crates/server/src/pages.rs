@@ -163,12 +163,12 @@ mod tests {
     #[test]
     fn language_choice() {
         let mut h = HeaderMap::new();
-        assert_eq!(crate::pages::lang_from(None, &h), Lang::En);
+        assert_eq!(lang_from(None, &h), Lang::En);
         h.insert(header::ACCEPT_LANGUAGE, "zh-CN,zh;q=0.9,en;q=0.8".parse().unwrap());
-        assert_eq!(crate::pages::lang_from(None, &h), Lang::Zh);
+        assert_eq!(lang_from(None, &h), Lang::Zh);
         h.insert(header::COOKIE, "rs_lang=en".parse().unwrap());
-        assert_eq!(crate::pages::lang_from(None, &h), Lang::En);
-        assert_eq!(crate::pages::lang_from(Some("zh"), &h), Lang::Zh);
+        assert_eq!(lang_from(None, &h), Lang::En);
+        assert_eq!(lang_from(Some("zh"), &h), Lang::Zh);
     }
 
     #[test]
