@@ -219,6 +219,21 @@ impl Driver {
         self.cmd("GET", "/source", serde_json::Value::Null).as_str().unwrap_or_default().to_string()
     }
 
+    /// Resizes the window (a phone is 390 × 844 CSS pixels).
+    fn window(&self, width: u32, height: u32) {
+        self.cmd("POST", "/window/rect", serde_json::json!({ "width": width, "height": height }));
+    }
+
+    /// The elements that stick out of the window's right edge (the page would scroll sideways);
+    /// empty when the page fits the width.
+    fn too_wide(&self) -> Vec<String> {
+        let script = "if (document.documentElement.scrollWidth <= window.innerWidth) return [];
+            return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+              .map(e => e.tagName + (e.id ? '#' + e.id : '') + (e.className ? '.' + e.className : '') + ' ' + Math.round(e.getBoundingClientRect().right));";
+        let v = self.cmd("POST", "/execute/sync", serde_json::json!({ "script": script, "args": [] }));
+        v.as_array().unwrap_or_else(|| panic!("{v}")).iter().map(|e| e.as_str().unwrap_or_default().to_string()).collect()
+    }
+
     fn sign_in(&self, base: &str, user: &str) {
         self.go(&format!("{base}/login"));
         self.cmd("DELETE", "/cookie", serde_json::Value::Null);
@@ -284,6 +299,18 @@ async fn an_assignee_fills_the_form_and_the_national_total_changes_after_approva
         assert!(d.source().contains(&format!("data-task=\"{task}\"")), "the reporter sees its task");
         d.click(&format!("tr[data-task=\"{task}\"] a"));
         assert!(d.source().contains("Persons receiving dibao at the end of the year."), "the guidance is on the form");
+        // The county reporter works on a phone: the task page fits its width.
+        d.window(390, 844);
+        for page in [
+            format!("/tasks/{task}?lang=zh"),
+            "/tasks?lang=en".into(),
+            "/rounds/DIBAO-2023?lang=en".into(),
+            format!("/tasks/{task}?lang=en"),
+        ] {
+            d.go(&format!("{base}{page}"));
+            let wide = d.too_wide();
+            assert!(wide.is_empty(), "{page} scrolls sideways on a phone: {wide:?}");
+        }
         // Rural and urban do not add up to the total: a blocking finding, nothing saved.
         d.fill("input[name=\"v:CN_DIBAO_RECIPIENTS|2023|\"]", "1.25");
         d.fill("input[name=\"v:CN_DIBAO_RECIPIENTS|2023||URBANISATION=R|\"]", "1");
@@ -299,7 +326,8 @@ async fn an_assignee_fills_the_form_and_the_national_total_changes_after_approva
         assert!(d.text("#message").contains("Submitted"), "{}", d.source());
         assert_eq!(d.text("#task-status"), "submitted");
         assert_eq!(national(), None, "not before approval");
-        // The provincial reviewer approves; the national total follows at once.
+        // The provincial reviewer approves on a laptop; the national total follows at once.
+        d.window(1200, 1600);
         d.sign_in(&base, "reviewer");
         d.go(&format!("{base}/tasks/{task}?lang=en"));
         d.click("#approve");
