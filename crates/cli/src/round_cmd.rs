@@ -149,17 +149,7 @@ pub async fn run(store: &Store, cmd: RoundCmd) -> Result<ExitCode> {
                 serde_json::to_writer_pretty(&mut out, &s)?;
                 writeln!(out)?;
             } else {
-                for e in &s.validation.row_errors {
-                    writeln!(out, "error: {e}")?;
-                }
-                for f in &s.validation.findings {
-                    let row = f.row.map(|r| format!("row {r}: ")).unwrap_or_default();
-                    writeln!(
-                        out,
-                        "{:?}: {row}{} {} {} {}: {} ({})",
-                        f.severity, f.indicator, f.area, f.period, f.cell, f.message_en, f.expected
-                    )?;
-                }
+                crate::validate_cmd::print_findings(&mut out, &s.validation)?;
                 match (s.accepted, s.dry_run) {
                     (true, _) => {
                         let (inserted, revised) = s.import.as_ref().map_or((0, 0), |i| (i.inserted, i.revised));

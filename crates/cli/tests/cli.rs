@@ -424,7 +424,7 @@ fn validate_lists_each_finding_with_its_place_and_fails_on_errors() {
     assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
     assert!(stdout.contains("row 5, column value: found \"130\"") && stdout.contains("row 6, column value"), "{stdout}");
     assert!(
-        stdout.contains("row 2, CN_RURAL_POOR_POP,CN_RURAL_POP_MONITORED,SI_POV_NAHC 130102 2023")
+        stdout.contains("row 2, column value, CN_RURAL_POOR_POP,CN_RURAL_POP_MONITORED,SI_POV_NAHC 130102 2023")
             && stdout.contains("[incidence-agrees-with-counts]"),
         "{stdout}"
     );
@@ -470,6 +470,24 @@ fn a_round_from_the_command_line() {
     let template = dir.path().join("t.xlsx");
     assert!(rightstat(&db, &["round", "template", &task, "--format", "xlsx", "--out", template.to_str().unwrap()]).status.success());
     assert!(std::fs::metadata(&template).unwrap().len() > 1000);
+    // The workbook checked against the round before it is filled in: every empty figure at its
+    // row of the sheet, in the value column; exit status 1.
+    let v = rightstat(&db, &["validate", template.to_str().unwrap(), "--round", "POV-2023-HE"]);
+    let out = text(&v.stdout);
+    assert_eq!(v.status.code(), Some(1), "{out}{}", text(&v.stderr));
+    assert!(out.contains("t.xlsx: row 2, column value: found \"\"") && out.contains("row 8, column value"), "{out}");
+    // Figures the round does not ask for, each with its place.
+    let stray = dir.path().join("stray.csv");
+    std::fs::write(
+        &stray,
+        "indicator,area,period,SEX,value\nCN_RURAL_POOR_POP,130102,2022,_T,12\nCN_DIBAO_STANDARD,130102,2023,,7000\nCN_RURAL_POOR_POP,310101,2023,_T,3\n",
+    )
+    .unwrap();
+    let out = text(&rightstat(&db, &["validate", stray.to_str().unwrap(), "--round", "POV-2023-HE"]).stdout);
+    assert!(out.contains("row 2, column period: found \"2022\", expected a period of round POV-2023-HE (2023)"), "{out}");
+    assert!(out.contains("row 3, column indicator: found \"CN_DIBAO_STANDARD\""), "{out}");
+    assert!(out.contains("row 4, column area: found \"310101\", expected an area with a task in round POV-2023-HE"), "{out}");
+    assert!(!rightstat(&db, &["validate", stray.to_str().unwrap(), "--round", "NO-SUCH"]).status.success());
     let file = dir.path().join("a.csv");
     std::fs::write(&file, "indicator,area,period,SEX,URBANISATION,value\nCN_RURAL_POOR_POP,130102,2023,_T,,12\nCN_RURAL_POOR_POP,130102,2023,F,,6\nCN_RURAL_POOR_POP,130102,2023,M,,5\nCN_RURAL_POP_MONITORED,130102,2023,_T,,200\nSI_POV_NAHC,130102,2023,_T,_T,6\nSI_POV_NAHC,130102,2023,_T,R,6\nSI_POV_NAHC,130102,2023,_T,U,0\n").unwrap();
     let bad = rightstat(&db, &["round", "submit", &task, file.to_str().unwrap()]);

@@ -60,6 +60,40 @@ pub fn aggregate(
     }
 }
 
+/// What a change to `changed` indicators affects: themselves and every indicator whose value
+/// is computed from one of them (a ratio from its terms, a weighted mean from its weight), so
+/// that a new population figure also moves the parent's coverage rate and mean income.
+pub fn affected<'a>(changed: &[String], catalogue: impl IntoIterator<Item = &'a Indicator>) -> Vec<String> {
+    let mut out: Vec<String> = changed.to_vec();
+    for i in catalogue {
+        let reads = match &i.aggregation {
+            Aggregation::Ratio { numerator, denominator, .. } => vec![numerator, denominator],
+            Aggregation::WeightedMean { weight } => vec![weight],
+            _ => vec![],
+        };
+        if reads.iter().any(|r| changed.contains(r)) && !out.contains(&i.code) {
+            out.push(i.code.clone());
+        }
+    }
+    out
+}
+
+/// A computed indicator (a ratio of two catalogue indicators) evaluated from its formula for one
+/// area, where the area reported both terms but not the ratio itself. `value` gives the area's
+/// value of an indicator. `None` for other methods or when a term is missing or the
+/// denominator is zero.
+pub fn compute(ind: &Indicator, value: &dyn Fn(&str) -> Option<f64>) -> Option<(f64, String)> {
+    let Aggregation::Ratio { numerator, denominator, factor } = &ind.aggregation else { return None };
+    let (n, d) = (value(numerator)?, value(denominator)?);
+    (d != 0.0).then(|| (n / d * factor, format!("computed as {numerator} / {denominator} × {factor}")))
+}
+
+/// Can `ind` hold a value in the cell `cell_key`? (Its terms may be broken down by a
+/// dimension the indicator itself is not.)
+pub fn fits(ind: &Indicator, cell_key: &str) -> bool {
+    crate::cell::Cell::from_key(cell_key).is_some_and(|c| c.iter().all(|(d, _)| ind.has_dimension(d)))
+}
+
 /// Order in which to compute a level: additive indicators first, then weighted means and
 /// ratios (which read the additive aggregates).
 pub fn order(indicators: &mut [&Indicator]) {
@@ -113,5 +147,32 @@ mod tests {
         let mut v: Vec<&Indicator> = vec![&inds["SI_POV_NAHC"], &inds["CN_DISP_INCOME_PC"], &inds["CN_RURAL_POOR_POP"]];
         order(&mut v);
         assert_eq!(v.iter().map(|i| i.code.as_str()).collect::<Vec<_>>(), ["CN_RURAL_POOR_POP", "CN_DISP_INCOME_PC", "SI_POV_NAHC"]);
+    }
+
+    #[test]
+    fn a_change_reaches_what_is_computed_from_it() {
+        let all = crate::reference::indicators();
+        let a = affected(&["CN_RURAL_POOR_POP".into()], &all);
+        assert_eq!(a, ["CN_RURAL_POOR_POP", "SI_POV_NAHC"]);
+        let a = affected(&["CN_RESIDENT_POP".into()], &all);
+        assert!(a.contains(&"CN_MEDICAL_INS_COVERAGE".to_string()) && a.contains(&"CN_DISP_INCOME_PC".to_string()), "{a:?}");
+        assert!(!a.contains(&"CN_RURAL_POOR_POP".to_string()));
+        assert_eq!(affected(&["CN_POVERTY_LINE_RURAL".into()], &all), ["CN_POVERTY_LINE_RURAL"]);
+    }
+
+    #[test]
+    fn a_ratio_is_computed_from_an_areas_own_terms() {
+        let inds: HashMap<String, Indicator> = crate::reference::indicators().into_iter().map(|i| (i.code.clone(), i)).collect();
+        let own = |i: &str| match i {
+            "CN_RURAL_POOR_POP" => Some(3.0),
+            "CN_RURAL_POP_MONITORED" => Some(60.0),
+            _ => None,
+        };
+        let (v, note) = compute(&inds["SI_POV_NAHC"], &own).unwrap();
+        assert_eq!(v, 5.0);
+        assert_eq!(note, "computed as CN_RURAL_POOR_POP / CN_RURAL_POP_MONITORED × 100");
+        assert!(compute(&inds["CN_MEDICAL_INS_COVERAGE"], &own).is_none(), "a term is missing");
+        assert!(compute(&inds["CN_RURAL_POOR_POP"], &own).is_none(), "not a computed indicator");
+        assert!(compute(&inds["SI_POV_NAHC"], &|i| if i == "CN_RURAL_POP_MONITORED" { Some(0.0) } else { Some(1.0) }).is_none());
     }
 }

@@ -238,6 +238,10 @@ pub struct RuleFinding {
     pub period: String,
     pub cell: String,
     pub row: Option<u64>,
+    /// For an uploaded file, the column of `row` holding the value (set by the reader, which
+    /// knows the file's layout).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
     /// The value found, and what was expected, in words.
     pub value: Option<f64>,
     pub expected: String,
@@ -275,6 +279,7 @@ pub fn evaluate(rules: &RuleSet, data: &[Obs], ctx: &Context<'_>) -> Vec<RuleFin
                 period: o.period.clone(),
                 cell: cell.to_string(),
                 row: o.row,
+                column: None,
                 value,
                 expected,
             })

@@ -50,21 +50,26 @@ impl Env {
     }
 
     async fn call(&self, method: &str, uri: &str, who: &str, body: Option<Value>) -> (StatusCode, Value, String) {
+        let (body, json) = match body {
+            Some(Value::String(raw)) => (raw.into_bytes(), false),
+            Some(v) => (v.to_string().into_bytes(), true),
+            None => (Vec::new(), false),
+        };
+        let (status, bytes) = self.send(method, uri, who, body, json.then_some("application/json")).await;
+        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null), String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// A request with a raw body (e.g. a workbook), answered as bytes.
+    async fn send(&self, method: &str, uri: &str, who: &str, body: Vec<u8>, content_type: Option<&str>) -> (StatusCode, Vec<u8>) {
         let s = self.sessions.iter().find(|s| s.0 == who).unwrap();
         let mut b =
             Request::builder().method(method).uri(uri).header(header::COOKIE, format!("rs_session={}", s.1)).header("x-csrf-token", &s.2);
-        let body = match body {
-            Some(Value::String(raw)) => Body::from(raw),
-            Some(v) => {
-                b = b.header(header::CONTENT_TYPE, "application/json");
-                Body::from(v.to_string())
-            }
-            None => Body::empty(),
-        };
-        let res = self.app.clone().oneshot(b.body(body).unwrap()).await.unwrap();
+        if let Some(t) = content_type {
+            b = b.header(header::CONTENT_TYPE, t);
+        }
+        let res = self.app.clone().oneshot(b.body(Body::from(body)).unwrap()).await.unwrap();
         let status = res.status();
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null), String::from_utf8_lossy(&bytes).into_owned())
+        (status, res.into_body().collect().await.unwrap().to_bytes().to_vec())
     }
 }
 
@@ -102,6 +107,18 @@ async fn a_round_over_http_with_scoped_tasks() {
         let (st, _, template) = env.call("GET", &format!("/api/v1/tasks/{id}/template"), "reporter", None).await;
         assert_eq!(st, StatusCode::OK);
         assert!(template.contains("CN_DIBAO_RECIPIENTS,130102,2023"), "{template}");
+
+        // The XLSX template sent back unfilled: read as the CSV it stands for, every empty
+        // figure refused at its row of the sheet and its column.
+        let (st, xlsx) = env.send("GET", &format!("/api/v1/tasks/{id}/template?format=xlsx"), "reporter", Vec::new(), None).await;
+        assert_eq!((st, &xlsx[..4]), (StatusCode::OK, &b"PK\x03\x04"[..]));
+        let (st, out) = env.send("POST", &format!("/api/v1/tasks/{id}/submissions?format=xlsx"), "reporter", xlsx, None).await;
+        let out: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
+        let errors = out["validation"]["row_errors"].as_array().unwrap();
+        let places: Vec<(u64, &str)> = errors.iter().map(|e| (e["row"].as_u64().unwrap(), e["column"].as_str().unwrap())).collect();
+        assert_eq!(places, [(2, "value"), (3, "value"), (4, "value")], "{out}");
+        assert!(errors[0]["file"].as_str().unwrap().contains("upload"), "{out}");
 
         // Rows for another county are refused with their place; nothing is saved.
         let foreign = "indicator,area,period,value\nCN_DIBAO_RECIPIENTS,130104,2023,1.2\n";
@@ -223,6 +240,8 @@ async fn a_round_from_the_web_page_with_two_sources_and_a_draft() {
         assert_eq!((d["saved_by"].as_str(), d["comment"].as_str()), (Some("reporter"), Some("urban cell tomorrow")));
         let (_, _, page) = env.call("GET", &format!("/tasks/{mca}?lang=en"), "reporter", None).await;
         assert!(page.contains("value=\"1.25\"") && page.contains("id=\"draft-note\""), "{page}");
+        let (_, _, list) = env.call("GET", "/tasks?lang=en", "reporter", None).await;
+        assert!(list.contains("长安区 (130102)") && list.contains(">draft<"), "my tasks, each with its area's name: {list}");
         // Saving from the form page replaces it.
         let (st, page, _) = env
             .form(&format!("/tasks/{mca}/form?lang=en"), "reporter", &[("v:CN_DIBAO_RECIPIENTS|2023|", "1.5"), ("action", "draft")])

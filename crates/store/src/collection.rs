@@ -11,7 +11,7 @@ use crate::audit::{Actor, AuditEntry, append_audit};
 use crate::import::{ImportOptions, ImportReport, RowError};
 use crate::validation::ValidationReport;
 use crate::{Backend, ObservationFilter, Result, Store, StoreError, Visibility, on_pool};
-use rightstat_core::aggregate::{aggregate, order};
+use rightstat_core::aggregate::{affected, aggregate, compute, fits, order};
 use rightstat_core::area::{AreaCode, AreaLevel};
 use rightstat_core::ingest::{AreaLookup, CheckedObservation};
 use rightstat_core::observation::ProvenanceKind;
@@ -292,6 +292,15 @@ impl Store {
         }
     }
 
+    /// The Chinese names of the areas a round's tasks are for, in one query (a list of a
+    /// province's tasks would otherwise ask for each county's name on its own).
+    pub async fn task_area_names(&self, round_id: i64) -> Result<HashMap<String, String>> {
+        let rows: Vec<(String, String)> = on_pool!(self, p => sqlx::query_as(
+            "SELECT code, name_zh FROM area WHERE code IN (SELECT area_code FROM round_task WHERE round_id = $1)")
+            .bind(round_id).fetch_all(p).await?);
+        Ok(rows.into_iter().collect())
+    }
+
     /// Tasks not yet received (neither submitted nor approved) although the round's deadline
     /// has passed on `today` (YYYY-MM-DD).
     pub async fn overdue_tasks(&self, round_id: i64, today: &str) -> Result<Vec<TaskRow>> {
@@ -398,36 +407,18 @@ impl Store {
         }
         let next = transition(task.status()?, TaskAction::Submit, comment).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let file = opts.source_name.clone();
+        // A filled-in XLSX template is read as the CSV it stands for (same rows, same checks).
+        let bytes = crate::spreadsheet::as_csv(bytes, &file)?;
         let actor = opts.actor.clone();
         let mut read_opts = opts.clone();
         read_opts.allowed_areas = Some(vec![task.area_code.clone()]);
         let (rows, mut row_errors, n) = self.read_observations(std::io::Cursor::new(bytes.clone()), read_opts).await?;
-        let wanted = task.indicator_list();
-        let periods = crate::lists::split(&round.periods);
-        for (line, o) in &rows {
-            if !wanted.contains(&o.indicator) {
-                row_errors.push(RowError {
-                    file: file.clone(),
-                    row: *line,
-                    column: "indicator".into(),
-                    value: o.indicator.clone(),
-                    expected: format!("an item of this task ({})", wanted.join(", ")),
-                });
-            }
-            if !periods.contains(&o.period.to_string()) {
-                row_errors.push(RowError {
-                    file: file.clone(),
-                    row: *line,
-                    column: "period".into(),
-                    value: o.period.to_string(),
-                    expected: format!("a period of the round ({})", periods.join(", ")),
-                });
-            }
-        }
+        let asked = HashMap::from([(task.area_code.clone(), task.indicator_list())]);
+        row_errors.extend(outside_round(&rows, &file, &asked, &crate::lists::split(&round.periods), "this task"));
         row_errors.sort_by_key(|e| e.row);
         let rules = RuleSet::parse(rightstat_core::reference::VALIDATION_RULES).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let second = task.second_source_list();
-        let mut validation = self.validate_rows(&rows, row_errors, n, &file, &rules, &second).await?;
+        let mut validation = self.validate_rows(&rows, row_errors, n, &file, &rules, &second).await?.in_columns(opts.format);
         if !validation.has_errors() && validation.warnings() > 0 && comment.trim().is_empty() {
             validation.row_errors.push(RowError {
                 file: file.clone(),
@@ -463,6 +454,29 @@ impl Store {
         let second_source_values = self.move_task(&task, next, "submit", comment, batch, &actor, &kept).await?;
         self.delete_draft(task.id).await?;
         Ok(Submission { validation, import: report, second_source_values, accepted: true, status: next.as_str().into(), dry_run })
+    }
+
+    /// Checks a file as a submission to `round` would be checked (`rightstat validate --round`),
+    /// without a task: every row must be an item asked of its area in a period of the round,
+    /// then the same row checks and rules. Nothing is saved.
+    pub async fn validate_for_round(
+        &self,
+        round: &RoundRow,
+        bytes: Vec<u8>,
+        opts: ImportOptions,
+        declared: &RuleSet,
+    ) -> Result<ValidationReport> {
+        let file = opts.source_name.clone();
+        let bytes = crate::spreadsheet::as_csv(bytes, &file)?;
+        let mut asked: HashMap<String, Vec<String>> = HashMap::new();
+        for t in self.tasks(round.id, None, None).await? {
+            asked.entry(t.area_code.clone()).or_default().extend(t.indicator_list());
+        }
+        let format = opts.format;
+        let (rows, mut row_errors, n) = self.read_observations(std::io::Cursor::new(bytes), opts).await?;
+        row_errors.extend(outside_round(&rows, &file, &asked, &crate::lists::split(&round.periods), &format!("round {}", round.code)));
+        row_errors.sort_by_key(|e| e.row);
+        Ok(self.validate_rows(&rows, row_errors, n, &file, declared, &[]).await?.in_columns(format))
     }
 
     /// Approves (figures locked and rolled up) or returns (with a comment) a submitted task.
@@ -646,7 +660,9 @@ impl Store {
         for (child, parent) in idx.parent_links() {
             children.entry(parent).or_default().push(child);
         }
-        // The indicators to compute, plus the weights and ratio terms they read.
+        // The indicators to compute (those changed and those computed from them), plus the
+        // weights and ratio terms they read.
+        let indicators = affected(indicators, cat.indicators.values().map(|x| &x.0));
         let mut inds: Vec<&rightstat_core::indicator::Indicator> =
             indicators.iter().filter_map(|c| cat.indicators.get(c).map(|x| &x.0)).collect();
         order(&mut inds);
@@ -684,7 +700,7 @@ impl Store {
                 _ => (group[0].clone(), None),
             };
             let f = ObservationFilter {
-                indicators: indicators.to_vec(),
+                indicators: read.clone(),
                 area: Some(area),
                 level,
                 visibility: Visibility::Published,
@@ -750,6 +766,23 @@ impl Store {
                     }
                 }
             }
+            // Computed indicators from the area's own terms (reported or just derived), where
+            // the area did not report the figure itself.
+            let keys: BTreeSet<(String, String)> =
+                have.keys().filter(|(_, p, _)| periods.contains(p)).map(|(_, p, c)| (p.clone(), c.clone())).collect();
+            for ind in inds.iter().filter(|i| matches!(i.aggregation, rightstat_core::indicator::Aggregation::Ratio { .. })) {
+                for (period, cell) in keys.iter().filter(|(_, c)| fits(ind, c)) {
+                    let key = (ind.code.clone(), period.clone(), cell.clone());
+                    if have.contains_key(&key) && !computed_before.contains(&key) {
+                        continue;
+                    }
+                    let value = |i: &str| have.get(&(i.to_string(), period.clone(), cell.clone())).copied();
+                    let Some((v, note)) = compute(ind, &value) else { continue };
+                    overlay.insert((ind.code.clone(), area.clone(), period.clone(), cell.clone()), v);
+                    derived.push((ind.code.clone(), area.clone(), period.clone(), cell.clone(), v, note));
+                    have.insert(key, v);
+                }
+            }
         }
         let mut frontier: BTreeSet<String> = areas.iter().cloned().collect();
         loop {
@@ -806,7 +839,7 @@ impl Store {
                     let cells: BTreeSet<String> = vals.keys().filter(|(_, per, _)| per == period).map(|(_, _, c)| c.clone()).collect();
                     for cell in &cells {
                         let mut computed: HashMap<String, f64> = HashMap::new();
-                        for ind in &inds {
+                        for ind in inds.iter().filter(|i| fits(i, cell)) {
                             let key = (ind.code.clone(), period.clone(), cell.clone());
                             if reported.contains(&key) {
                                 report.reported_kept += 1;
@@ -860,6 +893,35 @@ impl Store {
         }
         Ok(report)
     }
+}
+
+/// Rows a round did not ask for: an indicator not asked of the row's area (`asked`: area →
+/// items), or a period not of the round. `scope` names what was asked ("this task", "round X").
+fn outside_round(
+    rows: &[(u64, CheckedObservation)],
+    file: &str,
+    asked: &HashMap<String, Vec<String>>,
+    periods: &[String],
+    scope: &str,
+) -> Vec<RowError> {
+    let mut errors = Vec::new();
+    let mut err = |row: u64, column: &str, value: String, expected: String| {
+        errors.push(RowError { file: file.to_string(), row, column: column.into(), value, expected })
+    };
+    for (line, o) in rows {
+        let area = o.area.to_string();
+        match asked.get(&area) {
+            None => err(*line, "area", area, format!("an area with a task in {scope}")),
+            Some(wanted) if !wanted.contains(&o.indicator) => {
+                err(*line, "indicator", o.indicator.clone(), format!("an item {scope} asks of area {area} ({})", wanted.join(", ")))
+            }
+            Some(_) => {}
+        }
+        if !periods.contains(&o.period.to_string()) {
+            err(*line, "period", o.period.to_string(), format!("a period of {scope} ({})", periods.join(", ")));
+        }
+    }
+    errors
 }
 
 /// Derived values as an import file: one column per dimension used (`_T` where the indicator

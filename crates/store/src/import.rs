@@ -181,6 +181,10 @@ fn parse<R: Read>(
                 continue;
             }
         }
+        // A row with every field empty (",,,," as spreadsheets save blank rows) holds nothing.
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
         rows += 1;
         let line = record.position().map_or(rows + 1, |p| p.line());
         if opts.max_rows.is_some_and(|m| rows > m) {

@@ -27,6 +27,7 @@ pub mod recommendations;
 pub mod reporting;
 mod seed;
 pub mod sources;
+pub mod spreadsheet;
 pub mod testing;
 pub(crate) mod time;
 pub mod validation;

@@ -31,6 +31,19 @@ impl ValidationReport {
     pub fn warnings(&self) -> usize {
         self.findings.iter().filter(|f| f.severity == Severity::Warning).count()
     }
+
+    /// Gives each finding about a value on a row of the file its column: the value's, in the
+    /// file's layout. (A finding about missing rows, such as a breakdown not reported, has none.)
+    pub(crate) fn in_columns(mut self, format: crate::formats::Format) -> Self {
+        let column = match format {
+            crate::formats::Format::SdmxCsv => "OBS_VALUE",
+            _ => "value",
+        };
+        for f in self.findings.iter_mut().filter(|f| f.row.is_some() && f.value.is_some()) {
+            f.column = Some(column.to_string());
+        }
+        self
+    }
 }
 
 impl Store {
@@ -42,9 +55,9 @@ impl Store {
         opts: ImportOptions,
         declared: &RuleSet,
     ) -> Result<ValidationReport> {
-        let file = opts.source_name.clone();
+        let (file, format) = (opts.source_name.clone(), opts.format);
         let (rows, row_errors, n) = self.read_observations(reader, opts).await?;
-        self.validate_rows(&rows, row_errors, n, &file, declared, &[]).await
+        Ok(self.validate_rows(&rows, row_errors, n, &file, declared, &[]).await?.in_columns(format))
     }
 
     /// The rules over rows already read and checked (with their lines in the file).

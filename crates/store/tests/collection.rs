@@ -341,3 +341,152 @@ async fn the_demo_round_opens_once() {
         assert!(tasks.iter().filter(|t| t.department_code != "NRRA").all(|t| t.second_source.is_empty()));
     }
 }
+
+/// A round that asks for the two counts but not the incidence computed from them.
+const COUNTS_ONLY: &str = r#"
+code = "POV-2023-COUNTS"
+title_en = "Poverty counts 2023"
+title_zh = "2023年贫困人口统计"
+periods = ["2023"]
+deadline = "2099-03-31"
+lead_department = "NBS"
+
+[[item]]
+indicator = "CN_RURAL_POOR_POP"
+
+[[item]]
+indicator = "CN_RURAL_POP_MONITORED"
+
+[[assignment]]
+department = "NBS"
+area = "1301"
+level = "county"
+"#;
+
+/// The task's CSV template filled in as a user would in Excel: text as typed, figures as numbers.
+fn filled_workbook(template: &str, values: &[(&str, &str, f64)], text_value: Option<(&str, &str)>) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("data").unwrap();
+    let mut rows = csv::Reader::from_reader(template.as_bytes());
+    let header: Vec<String> = rows.headers().unwrap().iter().map(String::from).collect();
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string(0, c as u16, h).unwrap();
+    }
+    let value_col = header.iter().position(|h| h == "value").unwrap();
+    let sex_col = header.iter().position(|h| h == "SEX").unwrap();
+    for (r, rec) in rows.records().enumerate() {
+        let rec = rec.unwrap();
+        let r = r as u32 + 1;
+        for (c, v) in rec.iter().enumerate() {
+            match v.parse::<f64>() {
+                // Area codes, years and multipliers typed into Excel become numbers.
+                Ok(n) => sheet.write_number(r, c as u16, n).unwrap(),
+                Err(_) if v.is_empty() => sheet,
+                Err(_) => sheet.write_string(r, c as u16, v).unwrap(),
+            };
+        }
+        let (ind, sex) = (&rec[0], &rec[sex_col]);
+        if let Some(v) = values.iter().find(|(i, s, _)| *i == ind && *s == sex) {
+            sheet.write_number(r, value_col as u16, v.2).unwrap();
+        }
+        if let Some((i, s)) = text_value
+            && i == ind
+            && s == sex
+        {
+            sheet.write_string(r, value_col as u16, "about 5").unwrap();
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+#[tokio::test]
+async fn an_xlsx_template_filled_in_and_a_ratio_computed_from_its_terms() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in testing::fresh_urls(dir.path()).await {
+        let s = Store::connect(&url).await.unwrap();
+        s.seed_reference().await.unwrap();
+        let lead = Actor::new("admin", None);
+        let round = s.create_round(&toml::from_str(COUNTS_ONLY).unwrap(), &lead).await.unwrap();
+        s.open_round(round, &lead).await.unwrap();
+        let task = s.tasks(round, None, None).await.unwrap().into_iter().find(|t| t.area_code == "130102").unwrap();
+        let template = s.task_template_csv(task.id).await.unwrap();
+        let figures = [("CN_RURAL_POOR_POP", "_T", 9.0), ("CN_RURAL_POOR_POP", "F", 4.0), ("CN_RURAL_POOR_POP", "M", 5.0)];
+        let mut all = figures.to_vec();
+        all.push(("CN_RURAL_POP_MONITORED", "_T", 150.0));
+
+        // Text where a figure belongs: refused, with the sheet's row and the column.
+        let bad = filled_workbook(&template, &all, Some(("CN_RURAL_POOR_POP", "F")));
+        let r = s.submit(task.id, bad, opts("130102.xlsx", "reporter"), "", false).await.unwrap();
+        assert!(!r.accepted);
+        let e = &r.validation.row_errors;
+        assert!(e.len() == 1 && e[0].row == 3 && e[0].column == "value" && e[0].value == "about 5", "{e:#?}");
+        assert!(e[0].to_string().contains("130102.xlsx"), "{}", e[0]);
+
+        // A figure that breaks a rule: the finding names the row and the value's column.
+        let mut wrong = all.clone();
+        wrong[1].2 = 6.0; // women 6 + men 5 is not the total 9
+        let r = s.submit(task.id, filled_workbook(&template, &wrong, None), opts("130102.xlsx", "reporter"), "", true).await.unwrap();
+        let f = r.validation.findings.iter().find(|f| f.area == "130102" && f.row.is_some()).expect("a finding on a row");
+        assert_eq!(f.column.as_deref(), Some("value"), "{f:#?}");
+
+        let ok = s.submit(task.id, filled_workbook(&template, &all, None), opts("130102.xlsx", "reporter"), "", false).await.unwrap();
+        assert_eq!(ok.status, "submitted", "{:#?}", ok.validation);
+        s.review(task.id, true, "", &Actor::new("reviewer", None)).await.unwrap();
+        assert_eq!(value(&s, "CN_RURAL_POOR_POP", "130102").await, Some(9.0));
+
+        // The incidence was not asked for, but is computed from its terms where they are
+        // known: at the county, and up to the nation.
+        for area in ["130102", "1301", "13", "CN"] {
+            assert_eq!(value(&s, "SI_POV_NAHC", area).await, Some(6.0), "9 / 150 × 100 at {area}");
+        }
+        let f = ObservationFilter { indicators: vec!["SI_POV_NAHC".into()], area: Some("130102".into()), ..Default::default() };
+        let county = s.observations(&f).await.unwrap();
+        let computed = county.iter().find(|o| o.area == "130102" && o.cell_key.is_empty()).unwrap();
+        assert_eq!(computed.provenance, "computation");
+        assert_eq!(computed.footnote, "computed as CN_RURAL_POOR_POP / CN_RURAL_POP_MONITORED × 100");
+        assert_eq!(county.iter().filter(|o| o.area == "130102").count(), 1, "no sex cells: the monitored population has none");
+
+        // Checking a file against the round from outside a task: an item not asked, a period
+        // not of the round, an area with no task.
+        let stray = "indicator,area,period,SEX,value\n\
+                     CN_RURAL_POOR_POP,130104,2023,_T,5\n\
+                     CN_DIBAO_RECIPIENTS,130104,2023,_T,5\n\
+                     CN_RURAL_POOR_POP,130104,2022,_T,5\n\
+                     CN_RURAL_POOR_POP,130202,2023,_T,5\n";
+        let rr = s.round("POV-2023-COUNTS").await.unwrap().unwrap();
+        let v = s.validate_for_round(&rr, stray.as_bytes().to_vec(), opts("stray.csv", "x"), &Default::default()).await.unwrap();
+        let got: Vec<(u64, &str)> = v.row_errors.iter().map(|e| (e.row, e.column.as_str())).collect();
+        assert_eq!(got, [(3, "indicator"), (4, "period"), (5, "area")], "{:#?}", v.row_errors);
+        assert!(s.verify_audit().await.unwrap().broken.is_none());
+    }
+}
+
+/// A county merged into another on 2021-01-01 still counts for 2018, and no longer for 2022:
+/// the roll-up uses the hierarchy in force in each period.
+#[tokio::test]
+async fn the_roll_up_uses_the_hierarchy_in_force_in_each_period() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in testing::fresh_urls(dir.path()).await {
+        let s = Store::connect(&url).await.unwrap();
+        s.seed_reference().await.unwrap();
+        let system = Actor::system();
+        let counties_now = s.children("1301", Some(("2022-01-01", "2022-12-31"))).await.unwrap().len();
+        let merged = "code,name,parent,valid_from,valid_to\n130198,旧县甲,1301,,2020-12-31\n";
+        s.import_areas(merged.as_bytes(), rightstat_core::area::AreaLevel::County, "merge.csv", &system).await.unwrap().unwrap();
+        s.add_successor("130198", "130102", "2021-01-01", &system).await.unwrap();
+        let file = "indicator,area,period,value\n\
+                    CN_RURAL_POOR_POP,130198,2018,1\nCN_RURAL_POOR_POP,130102,2018,2\nCN_RURAL_POOR_POP,130102,2022,5\n";
+        let r = s.import_observations(std::io::Cursor::new(file.as_bytes().to_vec()), opts("counties.csv", "nbs")).await.unwrap();
+        s.publish_batch(r.batch_id.unwrap(), &system).await.unwrap();
+        let codes = ["130198".to_string(), "130102".to_string()];
+        s.roll_up(&["CN_RURAL_POOR_POP".into()], &["2018".into(), "2022".into()], &codes, &system).await.unwrap();
+        let f = ObservationFilter { indicators: vec!["CN_RURAL_POOR_POP".into()], area: Some("1301".into()), ..Default::default() };
+        let rows = s.observations(&f).await.unwrap();
+        let at = |period: &str| rows.iter().find(|o| o.area == "1301" && o.period == period && o.cell_key.is_empty()).unwrap();
+        assert_eq!(at("2018").value, Some(3.0));
+        assert_eq!(at("2018").footnote, format!("sum of 2 of {} county areas (the others have not reported)", counties_now + 1));
+        assert_eq!(at("2022").value, Some(5.0));
+        assert_eq!(at("2022").footnote, format!("sum of 1 of {counties_now} county areas (the others have not reported)"));
+    }
+}

@@ -285,3 +285,23 @@ async fn the_glossary_is_seeded_and_edited_all_or_nothing() {
         assert!(s.verify_audit().await.unwrap().broken.is_none());
     }
 }
+
+/// Spreadsheets save blank rows as ",,,": they hold nothing and are skipped, and the rows after
+/// them keep the numbers the user sees.
+#[tokio::test]
+async fn blank_rows_are_skipped_and_later_rows_keep_their_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    for s in stores(&dir).await {
+        let bad = import(
+            &s,
+            "excel.csv",
+            "indicator,area,period,value\nCN_RURAL_POOR_POP,CN,2012,9899\n,,,\n , ,,\nCN_RURAL_POOR_POP,CN,2013,abc\n",
+        )
+        .await;
+        assert_eq!(bad.errors.iter().map(|e| (e.row, e.column.as_str())).collect::<Vec<_>>(), [(5, "value")]);
+        let ok =
+            import(&s, "excel.csv", "indicator,area,period,value\nCN_RURAL_POOR_POP,CN,2012,9899\n,,,\nCN_RURAL_POOR_POP,CN,2013,8249\n")
+                .await;
+        assert_eq!((ok.rows, ok.inserted), (2, 2), "{:?}", ok.errors);
+    }
+}

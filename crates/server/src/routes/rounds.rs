@@ -285,14 +285,14 @@ struct SubmitQuery {
     /// Explains warnings, or the reason of a correction after approval.
     #[serde(default)]
     comment: String,
-    /// csv (default) or sdmx-csv.
+    /// csv (default), xlsx (the template filled in) or sdmx-csv.
     format: Option<String>,
 }
 
 /// Submits the task's figures (the body: the template filled in). All or nothing: errors
 /// refuse the file (422, with every finding and its place); warnings need `comment`.
 #[utoipa::path(post, path = "/api/v1/tasks/{id}/submissions", tag = "collection", params(("id" = i64, Path, description = "Task id"), SubmitQuery),
-    request_body(content = String, description = "CSV", content_type = "text/csv"),
+    request_body(content = String, description = "The template filled in: CSV, or the XLSX workbook", content_type = "text/csv"),
     responses((status = 200, description = "Accepted, or the dry run's findings"), (status = 422, description = "Refused: findings")))]
 async fn submit(
     State(s): State<AppState>,
@@ -305,9 +305,10 @@ async fn submit(
     let refs: Vec<&str> = chain.iter().map(String::as_str).collect();
     caller.check(Action::WriteObservations, Some(&refs))?;
     let format = match q.format.as_deref() {
-        None | Some("csv") => Format::Csv,
+        // An .xlsx body is recognised by its content and read as the CSV template.
+        None | Some("csv") | Some("xlsx") => Format::Csv,
         Some("sdmx-csv") => Format::SdmxCsv,
-        Some(f) => return Err(ApiError::BadRequest(format!("format '{f}': expected csv or sdmx-csv"))),
+        Some(f) => return Err(ApiError::BadRequest(format!("format '{f}': expected csv, xlsx or sdmx-csv"))),
     };
     let mut opts = ImportOptions::new(format!("task {} upload", t.id), format);
     opts.actor = caller.actor();

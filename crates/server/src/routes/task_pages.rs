@@ -133,6 +133,7 @@ async fn tasks_page(
     let idx = s.store.area_index().await?;
     let mut rows = Vec::new();
     for r in s.store.rounds().await?.into_iter().filter(|r| r.status == "open") {
+        let names = s.store.task_area_names(r.id).await?;
         for t in s.store.tasks(r.id, None, None).await? {
             let chain: Vec<String> = idx.chain(&t.area_code).into_iter().map(String::from).collect();
             let grants = caller.grants().unwrap_or_default();
@@ -144,7 +145,7 @@ async fn tasks_page(
             });
             let review = awaits_review_by(grants, &t, &chain);
             if mine || review {
-                let name = s.store.area(&t.area_code).await?.map(|a| a.name_zh).unwrap_or_default();
+                let name = names.get(&t.area_code).cloned().unwrap_or_default();
                 rows.push(serde_json::json!({
                     "id": t.id, "area_code": t.area_code, "area_name": name, "department_code": t.department_code, "status": t.status,
                     "round_title": if lang == Lang::Zh { &r.title_zh } else { &r.title_en }, "deadline": r.deadline,

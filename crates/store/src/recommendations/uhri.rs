@@ -6,6 +6,7 @@
 
 use super::{RecommendationRow, add_parsed, row_error};
 use crate::import::RowError;
+use crate::spreadsheet::{cell_text, letter};
 use calamine::{Data, Reader, Xlsx};
 use rightstat_core::recommendation::{Response, clean_upr_text, excel_serial_date, stable_id, uhri_values, upr_cycle};
 use std::collections::BTreeMap;
@@ -49,26 +50,6 @@ fn body_code(name: &str) -> Option<&'static str> {
 }
 
 /// Excel column letters for messages (0 → A).
-fn letter(mut i: usize) -> String {
-    let mut s = String::new();
-    loop {
-        s.insert(0, (b'A' + (i % 26) as u8) as char);
-        if i < 26 {
-            return s;
-        }
-        i = i / 26 - 1;
-    }
-}
-
-fn cell_text(d: &Data) -> String {
-    match d {
-        Data::Empty => String::new(),
-        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.trim().to_string(),
-        Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
-        other => other.to_string().trim().to_string(),
-    }
-}
-
 /// A date cell: an Excel serial (number or date-formatted), or ISO text.
 fn cell_date(d: &Data) -> Option<Option<String>> {
     let ymd = |(y, m, d): (i32, u32, u32)| Some(format!("{y:04}-{m:02}-{d:02}"));
