@@ -61,8 +61,13 @@ pub enum RoundCmd {
         #[arg(long, default_value = "")]
         comment: String,
     },
-    /// Completeness and timeliness by department.
-    Completeness { round: String },
+    /// Completeness and timeliness by department, and with --by a level by area too (e.g.
+    /// --by prefecture: each prefecture's counties).
+    Completeness {
+        round: String,
+        #[arg(long)]
+        by: Option<rightstat_core::area::AreaLevel>,
+    },
     /// What happened to a task.
     History { task: i64 },
     /// Figures reported by two departments: the preferred source's (official) beside the
@@ -183,19 +188,20 @@ pub async fn run(store: &Store, cmd: RoundCmd) -> Result<ExitCode> {
                 None => writeln!(out, "task {task}: {}", status.as_str())?,
             }
         }
-        RoundCmd::Completeness { round } => {
+        RoundCmd::Completeness { round, by } => {
             let id = round_id(store, &round).await?;
             writeln!(
                 out,
-                "{:<10} {:>8} {:>8} {:>8} {:>8} {:>13} {:>11}",
-                "DEPT", "EXPECTED", "RECEIVED", "ON TIME", "APPROVED", "COMPLETENESS", "TIMELINESS"
+                "{:<10} {:<24} {:>8} {:>8} {:>8} {:>8} {:>13} {:>11}",
+                "DEPT", "AREA", "EXPECTED", "RECEIVED", "ON TIME", "APPROVED", "COMPLETENESS", "TIMELINESS"
             )?;
-            for c in store.completeness(id).await? {
+            for c in store.completeness(id, by).await? {
                 let k = c.completeness;
+                let area = if c.area.is_empty() { "all".to_string() } else { format!("{} {}", c.area, c.area_name) };
                 writeln!(
                     out,
-                    "{:<10} {:>8} {:>8} {:>8} {:>8} {:>12.1}% {:>10.1}%",
-                    c.department, k.expected, k.received, k.on_time, k.approved, c.completeness_pct, c.timeliness_pct
+                    "{:<10} {:<24} {:>8} {:>8} {:>8} {:>8} {:>12.1}% {:>10.1}%",
+                    c.department, area, k.expected, k.received, k.on_time, k.approved, c.completeness_pct, c.timeliness_pct
                 )?;
             }
         }

@@ -503,6 +503,8 @@ fn a_round_from_the_command_line() {
     // The example's deadline (2024-03-31) has passed: every task but the one reported is overdue.
     let late = text(&rightstat(&db, &["round", "tasks", "POV-2023-HE", "--overdue"]).stdout);
     assert!(!late.lines().any(|l| l.contains(" NBS ") && l.contains(" 130102 ")) && late.lines().count() > 100, "{late}");
+    let by = text(&rightstat(&db, &["round", "completeness", "POV-2023-HE", "--by", "prefecture"]).stdout);
+    assert!(by.lines().any(|l| l.starts_with("NBS") && l.contains("1301 石家庄市") && l.contains(" 1 ")), "{by}");
     let c = text(&rightstat(&db, &["round", "completeness", "POV-2023-HE"]).stdout);
     assert!(c.lines().any(|l| l.starts_with("NBS") && l.contains(" 1 ")), "{c}");
 

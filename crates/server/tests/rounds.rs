@@ -186,6 +186,23 @@ async fn a_round_over_http_with_scoped_tasks() {
         assert_eq!(st, StatusCode::OK);
         assert!(page.contains("Persons receiving dibao at year end.") && page.contains("Count persons or households?"), "{page}");
         assert!(page.contains("<th scope=\"row\">MCA</th>"), "{page}");
+        // By area: each prefecture's counties (the level above the tasks) unless asked otherwise.
+        let by = |page: &str, area: &str| -> String {
+            let row =
+                page.split("<tr data-area=\"").find(|r| r.starts_with(&format!("{area}\""))).unwrap_or_else(|| panic!("{area}: {page}"));
+            row[..row.find("</tr>").unwrap()].to_string()
+        };
+        let row = by(&page, "1301");
+        assert!(row.contains("石家庄市 (1301)") && row.contains("<td>1</td><td>1</td><td>1</td>"), "received, on time, approved: {row}");
+        assert!(by(&page, "1302").contains("<td>0</td><td>0</td><td>0</td>"));
+        let (_, _, page) = env.call("GET", "/rounds/DIBAO-2023?lang=en&by=province", "coordinator", None).await;
+        assert!(by(&page, "13").contains("河北省 (13)") && page.contains("<option value=\"province\" selected>"), "{page}");
+        let (_, c, _) = env.call("GET", "/api/v1/rounds/DIBAO-2023/completeness?by=prefecture", "admin", None).await;
+        let c = c.as_array().unwrap();
+        assert_eq!(c.len(), 11, "Hebei's 11 prefectures");
+        let sjz = c.iter().find(|r| r["area"] == "1301").unwrap();
+        assert_eq!((sjz["area_name"].as_str(), sjz["received"].as_u64()), (Some("石家庄市"), Some(1)));
+        assert!(sjz["expected"].as_u64().unwrap() > 10 && sjz["completeness_pct"].as_f64().unwrap() < 10.0, "{sjz}");
         let (_, _, zh) = env.call("GET", "/rounds/DIBAO-2023?lang=zh", "coordinator", None).await;
         assert!(zh.contains("完整性与及时性") && zh.contains("年末低保对象人数。"));
         let (_, t, _) = env.call("GET", &format!("/api/v1/tasks/{id}"), "reporter", None).await;

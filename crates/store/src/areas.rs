@@ -187,6 +187,13 @@ impl Store {
             .iter().map(area_from_row).collect())
     }
 
+    /// The Chinese names of every area at `level`, in one query.
+    pub async fn area_names_at(&self, level: AreaLevel) -> Result<std::collections::HashMap<String, String>> {
+        let rows: Vec<(String, String)> =
+            on_pool!(self, p => sqlx::query_as("SELECT code, name_zh FROM area WHERE depth = $1").bind(level.depth()).fetch_all(p).await?);
+        Ok(rows.into_iter().collect())
+    }
+
     /// Number of areas at each level.
     pub async fn area_counts(&self) -> Result<Vec<(AreaLevel, i64)>> {
         let rows: Vec<(String, i64)> = on_pool!(self, p => sqlx::query_as("SELECT level, COUNT(*) FROM area GROUP BY level, depth ORDER BY depth")

@@ -133,6 +133,9 @@ pub struct RollUp {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CompletenessRow {
     pub department: String,
+    /// The area whose tasks are counted, when counted by area (empty: every area of the round).
+    pub area: String,
+    pub area_name: String,
     pub completeness: Completeness,
     pub completeness_pct: f64,
     pub timeliness_pct: f64,
@@ -629,18 +632,40 @@ impl Store {
              FROM round_question q JOIN round_task t ON t.id = q.task_id WHERE t.round_id = $1 ORDER BY q.id").bind(round_id).fetch_all(p).await?))
     }
 
-    /// Completeness and timeliness of a round by department.
-    pub async fn completeness(&self, round_id: i64) -> Result<Vec<CompletenessRow>> {
+    /// Completeness and timeliness of a round by department, and with `by` a level, by area at
+    /// that level too (e.g. each prefecture's counties): DHIS2's reporting rate by org unit.
+    pub async fn completeness(&self, round_id: i64, by: Option<AreaLevel>) -> Result<Vec<CompletenessRow>> {
         let round = self.round(&round_id.to_string()).await?.ok_or_else(|| StoreError::NotFound(format!("round {round_id}")))?;
-        let mut by: BTreeMap<String, Completeness> = BTreeMap::new();
+        let idx = match by {
+            Some(_) => Some(self.area_index().await?),
+            None => None,
+        };
+        let mut by_key: BTreeMap<(String, String), Completeness> = BTreeMap::new();
         for t in self.tasks(round_id, None, None).await? {
+            // The task's area's ancestor at the level asked for (the area itself when it is at
+            // that level or above it).
+            let area = match (by, &idx) {
+                (Some(level), Some(idx)) => idx
+                    .chain(&t.area_code)
+                    .into_iter()
+                    .find(|a| a.parse::<AreaCode>().is_ok_and(|c| c.level() == level))
+                    .unwrap_or(&t.area_code)
+                    .to_string(),
+                _ => String::new(),
+            };
             let day = t.submitted_at.as_deref().map(|s| &s[..10.min(s.len())]);
-            by.entry(t.department_code.clone()).or_default().add(t.status()?, day, &round.deadline);
+            by_key.entry((t.department_code.clone(), area)).or_default().add(t.status()?, day, &round.deadline);
         }
-        Ok(by
+        let names = match by {
+            Some(level) => self.area_names_at(level).await?,
+            None => HashMap::new(),
+        };
+        Ok(by_key
             .into_iter()
-            .map(|(department, c)| CompletenessRow {
+            .map(|((department, area), c)| CompletenessRow {
                 department,
+                area_name: names.get(&area).cloned().unwrap_or_default(),
+                area,
                 completeness_pct: c.completeness(),
                 timeliness_pct: c.timeliness(),
                 completeness: c,

@@ -189,7 +189,12 @@ async fn a_round_over_the_counties_of_hebei() {
         assert_eq!(overdue.len(), counties - 3, "every county but the three that reported");
         assert!(overdue.iter().all(|t| t.area_code != "130102" && t.area_code != "130104"));
 
-        let c = s.completeness(round).await.unwrap();
+        let by = s.completeness(round, Some(rightstat_core::area::AreaLevel::Prefecture)).await.unwrap();
+        let sjz = by.iter().find(|c| c.area == "1301").unwrap();
+        assert_eq!((sjz.area_name.as_str(), sjz.completeness.received), ("石家庄市", 3), "the three counties are in Shijiazhuang");
+        assert_eq!(by.iter().map(|c| c.completeness.expected as usize).sum::<usize>(), counties, "every task counted once");
+        assert!(by.iter().filter(|c| c.area != "1301").all(|c| c.completeness.received == 0));
+        let c = s.completeness(round, None).await.unwrap();
         assert_eq!(c.len(), 1);
         assert_eq!((c[0].completeness.expected as usize, c[0].completeness.received, c[0].completeness.on_time), (counties, 3, 3));
         assert!(s.verify_audit().await.unwrap().broken.is_none());

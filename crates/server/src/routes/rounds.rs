@@ -13,6 +13,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
+use rightstat_core::area::AreaLevel;
 use rightstat_core::policy::{Action, Role};
 use rightstat_core::round::RoundSpec;
 use rightstat_store::ImportOptions;
@@ -143,17 +144,31 @@ async fn round_tasks(
     Ok(Json(visible))
 }
 
-/// Completeness (received ÷ expected) and timeliness (on time ÷ expected) by department.
-#[utoipa::path(get, path = "/api/v1/rounds/{round}/completeness", tag = "collection", params(("round" = String, Path, description = "Id or code")),
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+struct CompletenessQuery {
+    /// Also by area at this level (province, prefecture, county …): each area's tasks below it.
+    by: Option<AreaLevel>,
+}
+
+/// Completeness (received ÷ expected) and timeliness (on time ÷ expected) by department, and
+/// with `by` by area too.
+#[utoipa::path(get, path = "/api/v1/rounds/{round}/completeness", tag = "collection", params(("round" = String, Path, description = "Id or code"), CompletenessQuery),
     responses((status = 200, body = Vec<CompletenessRowOut>)))]
-async fn completeness(State(s): State<AppState>, Path(round): Path<String>) -> ApiResult<Json<Vec<CompletenessRowOut>>> {
+async fn completeness(
+    State(s): State<AppState>,
+    Path(round): Path<String>,
+    Query(q): Query<CompletenessQuery>,
+) -> ApiResult<Json<Vec<CompletenessRowOut>>> {
     let id = round_id(&s, &round).await?;
-    Ok(Json(s.store.completeness(id).await?.into_iter().map(CompletenessRowOut::from).collect()))
+    Ok(Json(s.store.completeness(id, q.by).await?.into_iter().map(CompletenessRowOut::from).collect()))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 struct CompletenessRowOut {
     department: String,
+    /// Empty unless counted by area.
+    area: String,
+    area_name: String,
     expected: u64,
     received: u64,
     on_time: u64,
@@ -167,6 +182,8 @@ impl From<CompletenessRow> for CompletenessRowOut {
         let k = c.completeness;
         CompletenessRowOut {
             department: c.department,
+            area: c.area,
+            area_name: c.area_name,
             expected: k.expected,
             received: k.received,
             on_time: k.on_time,

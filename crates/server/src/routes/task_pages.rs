@@ -12,6 +12,7 @@ use axum::Extension;
 use axum::extract::{Form, Multipart, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use rightstat_core::area::{AreaCode, AreaLevel};
 use rightstat_core::policy::{Action, Role};
 use rightstat_store::collection::{Submission, TaskRow};
 use rightstat_store::formats::Format;
@@ -74,7 +75,31 @@ async fn round_page(
         })
         .collect();
     items.sort_by(|a, b| a["code"].as_str().cmp(&b["code"].as_str()));
-    let completeness = s.store.completeness(round.id).await?;
+    let completeness = s.store.completeness(round.id, None).await?;
+    // By area: the level asked for (?by=), else the level just above the round's task areas
+    // (each prefecture's counties for a round over counties).
+    #[derive(serde::Deserialize)]
+    struct ByArea {
+        by: Option<AreaLevel>,
+    }
+    let asked = serde_urlencoded::from_str::<ByArea>(raw.as_deref().unwrap_or("")).ok().and_then(|q| q.by);
+    let by = match asked {
+        Some(l) => Some(l),
+        None => s
+            .store
+            .tasks(round.id, None, None)
+            .await?
+            .iter()
+            .filter_map(|t| t.area_code.parse::<AreaCode>().ok())
+            .map(|c| c.level())
+            .max()
+            .and_then(|l| l.parent()),
+    };
+    let by_area = match by {
+        Some(level) => s.store.completeness(round.id, Some(level)).await?,
+        None => Vec::new(),
+    };
+    let levels: Vec<&str> = AreaLevel::ALL[..4].iter().map(|l| l.as_str()).collect();
     let overdue = s.store.overdue_tasks(round.id, &rightstat_store::now_rfc3339()[..10]).await?.len();
     let questions = crate::routes::rounds::visible_questions(&s, &caller, round.id).await?;
     let num = |x: Option<f64>| x.map_or("—".to_string(), pages::format_number);
@@ -100,6 +125,7 @@ async fn round_page(
         lang,
         minijinja::context! {
             round => v(&round), items => v(&items), completeness => v(&completeness), overdue => overdue, questions => v(&questions),
+            by_area => v(&by_area), by => by.map(|l| l.as_str()), levels => levels,
             discrepancies => v(&discrepancies),
             here => format!("/rounds/{}", round.code), signed_in => who,
         },
