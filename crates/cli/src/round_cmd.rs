@@ -269,6 +269,18 @@ pub async fn run(store: &Store, cmd: RoundCmd) -> Result<ExitCode> {
             for e in store.task_events(task).await? {
                 writeln!(out, "{} {:<10} {:<8} {}", e.at, e.actor, e.action, e.comment)?;
             }
+            let t = store.task(task).await?.with_context(|| format!("no task {task}"))?;
+            writeln!(out, "\nfigures (when, by whom, old → new, why):")?;
+            let num = |v: Option<f64>| v.map_or("—".to_string(), |x| x.to_string());
+            for c in store.task_value_history(&t).await? {
+                let figure = format!("{} {} {}", c.indicator, c.period, c.cell_key);
+                let change = match c.previous {
+                    Some(_) => format!("{} → {}", num(c.previous), num(c.value)),
+                    None => num(c.value),
+                };
+                let why = if c.reason.is_empty() { String::new() } else { format!(" ({})", c.reason) };
+                writeln!(out, "{} {:<10} {figure:<40} {change} [{}]{why}", c.recorded_at, c.recorded_by, c.provenance)?;
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -498,6 +498,9 @@ fn a_round_from_the_command_line() {
     assert!(ok.status.success() && text(&ok.stdout).contains("submitted (7 values recorded"), "{}", text(&ok.stdout));
     let review = text(&rightstat(&db, &["round", "review", &task, "--approve"]).stdout);
     assert!(review.contains("approved (3 areas above recomputed"), "{review}");
+    let history = text(&rightstat(&db, &["round", "history", &task]).stdout);
+    assert!(history.lines().any(|l| l.contains(" submit ")) && history.lines().any(|l| l.contains(" approve ")), "{history}");
+    assert!(history.lines().any(|l| l.contains("CN_RURAL_POOR_POP 2023 |SEX=M|") && l.contains(" 6 [submission]")), "{history}");
     let national = text(&rightstat(&db, &["export", "observations", "--indicator", "CN_RURAL_POOR_POP", "--area", "CN"]).stdout);
     assert!(national.lines().any(|l| l.contains(",CN,") && l.contains(",2023,") && l.contains(",12,")), "{national}");
     // The example's deadline (2024-03-31) has passed: every task but the one reported is overdue.

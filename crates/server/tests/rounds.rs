@@ -207,6 +207,14 @@ async fn a_round_over_http_with_scoped_tasks() {
         assert!(zh.contains("完整性与及时性") && zh.contains("年末低保对象人数。"));
         let (_, t, _) = env.call("GET", &format!("/api/v1/tasks/{id}"), "reporter", None).await;
         assert_eq!(t["history"].as_array().unwrap().len(), 2);
+        let values = t["values"].as_array().unwrap();
+        let total = values.iter().find(|c| c["cell_key"] == "" && c["indicator"] == "CN_DIBAO_RECIPIENTS").unwrap();
+        assert_eq!(
+            (total["value"].as_f64(), total["recorded_by"].as_str(), &total["previous"]),
+            (Some(1.25), Some("reporter"), &Value::Null)
+        );
+        let (_, _, page) = env.call("GET", &format!("/tasks/{id}?lang=zh"), "reporter", None).await;
+        assert!(page.contains("id=\"value-history\"") && page.contains("数据修改记录"), "{page}");
     }
 }
 

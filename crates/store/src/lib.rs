@@ -31,6 +31,7 @@ pub mod spreadsheet;
 pub mod testing;
 pub(crate) mod time;
 pub mod validation;
+pub mod value_history;
 
 pub use accounts::{Credential, LoginError, Principal, TokenRow, UserRow};
 pub use areas::{AreaIndex, AreaRow};

@@ -21,6 +21,7 @@ use rightstat_store::collection::{CompletenessRow, Question, RoundRow, TaskEvent
 use rightstat_store::drafts::TaskDraft;
 use rightstat_store::formats::Format;
 use rightstat_store::sources::Discrepancy;
+use rightstat_store::value_history::ValueChange;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -246,14 +247,16 @@ struct TaskOut {
     #[serde(flatten)]
     task: TaskRow,
     history: Vec<TaskEvent>,
+    /// Every value recorded for the task's figures: when, by whom, replacing what, and why.
+    values: Vec<ValueChange>,
 }
 
-/// A task with its history.
+/// A task with its history and the history of each of its figures.
 #[utoipa::path(get, path = "/api/v1/tasks/{id}", tag = "collection", params(("id" = i64, Path, description = "Task id")),
     responses((status = 200, body = TaskOut), (status = 404, description = "Unknown or not yours")))]
 async fn task(State(s): State<AppState>, Extension(caller): Extension<Caller>, Path(id): Path<i64>) -> ApiResult<Json<TaskOut>> {
     let (task, _) = load_task(&s, &caller, id).await?;
-    Ok(Json(TaskOut { history: s.store.task_events(id).await?, task }))
+    Ok(Json(TaskOut { history: s.store.task_events(id).await?, values: s.store.task_value_history(&task).await?, task }))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -264,13 +264,26 @@ async fn render_task(s: &AppState, caller: &Caller, id: i64, lang: Lang, view: V
         None => (v(&Vec::<()>::new()), v(&Vec::<()>::new())),
     };
     let history = s.store.task_events(t.id).await?;
+    let num = |x: Option<f64>| x.map_or("—".to_string(), pages::format_number);
+    let values: Vec<serde_json::Value> = s
+        .store
+        .task_value_history(&t)
+        .await?
+        .into_iter()
+        .map(|c| {
+            serde_json::json!({
+                "c": c, "value": num(c.value), "previous": c.previous.map(|p| pages::format_number(p)),
+                "cell": c.cell_key.trim_matches('|').replace('|', ", "),
+            })
+        })
+        .collect();
     Ok(pages::render(
         "task.html",
         lang,
         minijinja::context! {
             task => v(&t), round => v(&round), area_name => area_name, groups => v(&groups), csrf => csrf(caller),
             can_submit => can_submit, can_review => can_review, message_key => view.message_key, refused => view.refused,
-            findings => findings, row_errors => row_errors, comment => comment, history => v(&history), draft => v(&draft),
+            findings => findings, row_errors => row_errors, comment => comment, history => v(&history), values => v(&values), draft => v(&draft),
             here => format!("/tasks/{}", t.id), signed_in => signed_in(caller),
         },
     ))
