@@ -1,75 +1,16 @@
 //! Recommendations, measures and follow-up over HTTP (API and pages), on SQLite and PostgreSQL
 //! with the demo loaded.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
-use rightstat_store::{Store, testing};
+use axum::http::{StatusCode, header};
 use serde_json::Value;
-use tower::ServiceExt;
 
-struct Env {
-    app: axum::Router,
-    /// (username, cookie, csrf)
-    sessions: Vec<(String, String, String)>,
-}
-
-struct Resp {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    json: Value,
-    text: String,
-}
-
-async fn envs(dir: &tempfile::TempDir) -> Vec<Env> {
-    let mut out = Vec::new();
-    for url in testing::fresh_urls(dir.path()).await {
-        let store = Store::connect(&url).await.unwrap();
-        store.seed_reference().await.unwrap();
-        store.load_demo().await.unwrap();
-        store.load_demo_follow_up().await.unwrap();
-        store.create_demo_users().await.unwrap();
-        let mut sessions = Vec::new();
-        for u in store.users().await.unwrap() {
-            let (cookie, csrf) = store.create_session(u.id, None).await.unwrap();
-            sessions.push((u.username.clone(), cookie, csrf));
-        }
-        out.push(Env { app: rightstat_server::app(store, Default::default()), sessions });
-    }
-    out
-}
-
-impl Env {
-    async fn call(&self, method: &str, uri: &str, who: Option<&str>, body: Option<Value>) -> Resp {
-        let mut b = Request::builder().method(method).uri(uri);
-        if let Some(w) = who {
-            let s = self.sessions.iter().find(|s| s.0 == w).unwrap();
-            b = b.header(header::COOKIE, format!("rs_session={}", s.1)).header("x-csrf-token", &s.2);
-        }
-        let body = match body {
-            Some(Value::String(raw)) => Body::from(raw),
-            Some(v) => {
-                b = b.header(header::CONTENT_TYPE, "application/json");
-                Body::from(v.to_string())
-            }
-            None => Body::empty(),
-        };
-        let res = self.app.clone().oneshot(b.body(body).unwrap()).await.unwrap();
-        let (status, headers) = (res.status(), res.headers().clone());
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        Resp {
-            status,
-            headers,
-            json: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-            text: String::from_utf8_lossy(&bytes).into_owned(),
-        }
-    }
-}
+mod common;
+use common::{Load, envs};
 
 #[tokio::test]
 async fn poverty_recommendations_with_links_and_evidence() {
     let dir = tempfile::tempdir().unwrap();
-    for env in envs(&dir).await {
+    for env in envs(&dir, Load::DemoWithFollowUp).await {
         let r = env.call("GET", "/api/v1/recommendations?q=poverty&country=CN", None, None).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         let list = r.json.as_array().unwrap();
@@ -106,7 +47,7 @@ async fn poverty_recommendations_with_links_and_evidence() {
 #[tokio::test]
 async fn pages_in_english_and_chinese() {
     let dir = tempfile::tempdir().unwrap();
-    for env in envs(&dir).await {
+    for env in envs(&dir, Load::DemoWithFollowUp).await {
         let en = env.call("GET", "/recommendations?q=poverty&country=CN&lang=en", None, None).await;
         assert_eq!(en.status, StatusCode::OK);
         assert!(en.text.contains("Recommendations and their follow-up") && en.text.contains("lang=\"en\""));
@@ -143,7 +84,7 @@ async fn pages_in_english_and_chinese() {
 #[tokio::test]
 async fn assessments_by_the_responsible_department_only() {
     let dir = tempfile::tempdir().unwrap();
-    for env in envs(&dir).await {
+    for env in envs(&dir, Load::DemoWithFollowUp).await {
         // The demo coordinator works for the Ministry of Civil Affairs (MCA), which contributes to the poverty cluster.
         let list = env.call("GET", "/api/v1/recommendations?cluster=poverty&department=MCA", None, None).await.json;
         let uid = list[0]["uid"].as_str().unwrap().to_string();
@@ -213,7 +154,7 @@ async fn assessments_by_the_responsible_department_only() {
 #[tokio::test]
 async fn reports_are_built_from_the_web() {
     let dir = tempfile::tempdir().unwrap();
-    for env in envs(&dir).await {
+    for env in envs(&dir, Load::DemoWithFollowUp).await {
         assert_eq!(env.call("GET", "/reports", None, None).await.status, StatusCode::UNAUTHORIZED, "drafts are for signed-in users");
         let r = env.call("GET", "/reports?lang=en", Some("analyst"), None).await;
         assert_eq!(r.status, StatusCode::OK);

@@ -2,118 +2,54 @@
 //! it, the county reporter sees only its own task, submits, the provincial reviewer approves,
 //! and the national total follows. SQLite and PostgreSQL.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
-use rightstat_store::{Store, testing};
+use axum::http::StatusCode;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
-struct Env {
-    app: axum::Router,
-    sessions: Vec<(String, String, String)>,
-}
-
-async fn envs(dir: &tempfile::TempDir) -> Vec<Env> {
-    let mut out = Vec::new();
-    for url in testing::fresh_urls(dir.path()).await {
-        let store = Store::connect(&url).await.unwrap();
-        store.seed_reference().await.unwrap();
-        store.create_demo_users().await.unwrap();
-        let mut sessions = Vec::new();
-        for u in store.users().await.unwrap() {
-            let (cookie, csrf) = store.create_session(u.id, None).await.unwrap();
-            sessions.push((u.username.clone(), cookie, csrf));
-        }
-        out.push(Env { app: rightstat_server::app(store, Default::default()), sessions });
-    }
-    out
-}
-
-impl Env {
-    /// Posts an HTML form.
-    async fn form(&self, uri: &str, who: &str, fields: &[(&str, &str)]) -> (StatusCode, String, Option<String>) {
-        let body = serde_urlencoded::to_string(fields).unwrap();
-        let s = self.sessions.iter().find(|s| s.0 == who).unwrap();
-        let req = Request::builder()
-            .method("POST")
-            .uri(uri)
-            .header(header::COOKIE, format!("rs_session={}", s.1))
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(format!("{body}&csrf_token={}", s.2)))
-            .unwrap();
-        let res = self.app.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        let location = res.headers().get(header::LOCATION).map(|l| l.to_str().unwrap().to_string());
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        (status, String::from_utf8_lossy(&bytes).into_owned(), location)
-    }
-
-    async fn call(&self, method: &str, uri: &str, who: &str, body: Option<Value>) -> (StatusCode, Value, String) {
-        let (body, json) = match body {
-            Some(Value::String(raw)) => (raw.into_bytes(), false),
-            Some(v) => (v.to_string().into_bytes(), true),
-            None => (Vec::new(), false),
-        };
-        let (status, bytes) = self.send(method, uri, who, body, json.then_some("application/json")).await;
-        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null), String::from_utf8_lossy(&bytes).into_owned())
-    }
-
-    /// A request with a raw body (e.g. a workbook), answered as bytes.
-    async fn send(&self, method: &str, uri: &str, who: &str, body: Vec<u8>, content_type: Option<&str>) -> (StatusCode, Vec<u8>) {
-        let s = self.sessions.iter().find(|s| s.0 == who).unwrap();
-        let mut b =
-            Request::builder().method(method).uri(uri).header(header::COOKIE, format!("rs_session={}", s.1)).header("x-csrf-token", &s.2);
-        if let Some(t) = content_type {
-            b = b.header(header::CONTENT_TYPE, t);
-        }
-        let res = self.app.clone().oneshot(b.body(Body::from(body)).unwrap()).await.unwrap();
-        let status = res.status();
-        (status, res.into_body().collect().await.unwrap().to_bytes().to_vec())
-    }
-}
+mod common;
+use common::{Load, envs};
 
 #[tokio::test]
 async fn a_round_over_http_with_scoped_tasks() {
     let dir = tempfile::tempdir().unwrap();
-    for env in envs(&dir).await {
+    for env in envs(&dir, Load::Users).await {
         let spec = json!({
             "code": "DIBAO-2023", "title_en": "Minimum living guarantee 2023", "title_zh": "2023年最低生活保障",
             "periods": ["2023"], "deadline": "2099-01-31", "lead_department": "MCA",
             "item": [{ "indicator": "CN_DIBAO_RECIPIENTS", "guidance_en": "Persons receiving dibao at year end.", "guidance_zh": "年末低保对象人数。" }],
             "assignment": [{ "department": "MCA", "area": "13", "level": "county" }]
         });
-        let (st, round, text) = env.call("POST", "/api/v1/rounds", "admin", Some(spec.clone())).await;
+        let (st, round, text) = env.call("POST", "/api/v1/rounds", Some("admin"), Some(spec.clone())).await.parts();
         assert_eq!(st, StatusCode::CREATED, "{text}");
         assert_eq!(round["status"], "draft");
-        assert_eq!(env.call("POST", "/api/v1/rounds", "coordinator", Some(spec)).await.0, StatusCode::FORBIDDEN);
-        assert_eq!(env.call("POST", "/api/v1/rounds/DIBAO-2023/open", "admin", None).await.0, StatusCode::NO_CONTENT);
+        assert_eq!(env.call("POST", "/api/v1/rounds", Some("coordinator"), Some(spec)).await.parts().0, StatusCode::FORBIDDEN);
+        assert_eq!(env.call("POST", "/api/v1/rounds/DIBAO-2023/open", Some("admin"), None).await.parts().0, StatusCode::NO_CONTENT);
 
         // The county reporter (MCA, Chang'an district) sees exactly its own task; the Hebei coordinator all of Hebei's.
-        let (_, mine, _) = env.call("GET", "/api/v1/rounds/DIBAO-2023/tasks", "reporter", None).await;
+        let (_, mine, _) = env.call("GET", "/api/v1/rounds/DIBAO-2023/tasks", Some("reporter"), None).await.parts();
         let mine = mine.as_array().unwrap();
         assert_eq!(mine.len(), 1);
         assert_eq!(mine[0]["area_code"], "130102");
         let id = mine[0]["id"].as_i64().unwrap();
-        let (_, all, _) = env.call("GET", "/api/v1/rounds/DIBAO-2023/tasks", "coordinator", None).await;
+        let (_, all, _) = env.call("GET", "/api/v1/rounds/DIBAO-2023/tasks", Some("coordinator"), None).await.parts();
         assert!(all.as_array().unwrap().len() > 150);
         let other = all.as_array().unwrap().iter().find(|t| t["area_code"] == "130104").unwrap()["id"].as_i64().unwrap();
         assert_eq!(
-            env.call("GET", &format!("/api/v1/tasks/{other}"), "reporter", None).await.0,
+            env.call("GET", &format!("/api/v1/tasks/{other}"), Some("reporter"), None).await.parts().0,
             StatusCode::NOT_FOUND,
             "others' tasks are not disclosed"
         );
 
-        let (st, _, template) = env.call("GET", &format!("/api/v1/tasks/{id}/template"), "reporter", None).await;
+        let (st, _, template) = env.call("GET", &format!("/api/v1/tasks/{id}/template"), Some("reporter"), None).await.parts();
         assert_eq!(st, StatusCode::OK);
         assert!(template.contains("CN_DIBAO_RECIPIENTS,130102,2023"), "{template}");
 
         // The XLSX template sent back unfilled: read as the CSV it stands for, every empty
         // figure refused at its row of the sheet and its column.
-        let (st, xlsx) = env.send("GET", &format!("/api/v1/tasks/{id}/template?format=xlsx"), "reporter", Vec::new(), None).await;
+        let r = env.request("GET", &format!("/api/v1/tasks/{id}/template?format=xlsx"), Some("reporter"), None, None, Vec::new()).await;
+        let (st, xlsx) = (r.status, r.bytes);
         assert_eq!((st, &xlsx[..4]), (StatusCode::OK, &b"PK\x03\x04"[..]));
-        let (st, out) = env.send("POST", &format!("/api/v1/tasks/{id}/submissions?format=xlsx"), "reporter", xlsx, None).await;
-        let out: Value = serde_json::from_slice(&out).unwrap();
+        let r = env.request("POST", &format!("/api/v1/tasks/{id}/submissions?format=xlsx"), Some("reporter"), None, None, xlsx).await;
+        let (st, out) = (r.status, r.json);
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
         let errors = out["validation"]["row_errors"].as_array().unwrap();
         let places: Vec<(u64, &str)> = errors.iter().map(|e| (e["row"].as_u64().unwrap(), e["column"].as_str().unwrap())).collect();
@@ -122,8 +58,10 @@ async fn a_round_over_http_with_scoped_tasks() {
 
         // Rows for another county are refused with their place; nothing is saved.
         let foreign = "indicator,area,period,value\nCN_DIBAO_RECIPIENTS,130104,2023,1.2\n";
-        let (st, out, _) =
-            env.call("POST", &format!("/api/v1/tasks/{id}/submissions"), "reporter", Some(Value::String(foreign.into()))).await;
+        let (st, out, _) = env
+            .call("POST", &format!("/api/v1/tasks/{id}/submissions"), Some("reporter"), Some(Value::String(foreign.into())))
+            .await
+            .parts();
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(
             (out["validation"]["row_errors"][0]["row"].as_u64(), out["validation"]["row_errors"][0]["column"].as_str()),
@@ -131,20 +69,23 @@ async fn a_round_over_http_with_scoped_tasks() {
         );
         let good = "indicator,area,period,URBANISATION,value\nCN_DIBAO_RECIPIENTS,130102,2023,_T,1.25\nCN_DIBAO_RECIPIENTS,130102,2023,R,1\nCN_DIBAO_RECIPIENTS,130102,2023,U,0.25\n";
         let (st, out, text) =
-            env.call("POST", &format!("/api/v1/tasks/{id}/submissions"), "reporter", Some(Value::String(good.into()))).await;
+            env.call("POST", &format!("/api/v1/tasks/{id}/submissions"), Some("reporter"), Some(Value::String(good.into()))).await.parts();
         assert_eq!(st, StatusCode::OK, "{text}");
         assert_eq!(out["status"], "submitted");
 
         // Only a reviewer above the county approves.
         assert_eq!(
-            env.call("POST", &format!("/api/v1/tasks/{id}/review"), "reporter", Some(json!({ "approve": true }))).await.0,
+            env.call("POST", &format!("/api/v1/tasks/{id}/review"), Some("reporter"), Some(json!({ "approve": true }))).await.parts().0,
             StatusCode::FORBIDDEN
         );
-        let (st, out, text) = env.call("POST", &format!("/api/v1/tasks/{id}/review"), "reviewer", Some(json!({ "approve": true }))).await;
+        let (st, out, text) =
+            env.call("POST", &format!("/api/v1/tasks/{id}/review"), Some("reviewer"), Some(json!({ "approve": true }))).await.parts();
         assert_eq!(st, StatusCode::OK, "{text}");
         assert_eq!((out["status"].as_str(), out["roll_up"]["areas"].as_u64()), (Some("approved"), Some(3)));
-        let (_, obs, _) =
-            env.call("GET", "/api/v1/observations?indicator=CN_DIBAO_RECIPIENTS&area=CN&from=2023&to=2023", "analyst", None).await;
+        let (_, obs, _) = env
+            .call("GET", "/api/v1/observations?indicator=CN_DIBAO_RECIPIENTS&area=CN&from=2023&to=2023", Some("analyst"), None)
+            .await
+            .parts();
         let national = obs["observations"]
             .as_array()
             .unwrap()
@@ -160,29 +101,31 @@ async fn a_round_over_http_with_scoped_tasks() {
             .call(
                 "POST",
                 &format!("/api/v1/tasks/{id}/questions"),
-                "reporter",
+                Some("reporter"),
                 Some(json!({ "indicator": "CN_DIBAO_RECIPIENTS", "question": "Count persons or households?" })),
             )
-            .await;
+            .await
+            .parts();
         assert_eq!(st, StatusCode::CREATED);
         let qid = q["id"].as_i64().unwrap();
         assert_eq!(
-            env.call("POST", &format!("/api/v1/questions/{qid}/answer"), "reporter", Some(json!({ "answer": "x" }))).await.0,
+            env.call("POST", &format!("/api/v1/questions/{qid}/answer"), Some("reporter"), Some(json!({ "answer": "x" }))).await.parts().0,
             StatusCode::FORBIDDEN
         );
         let (st, a, _) = env
-            .call("POST", &format!("/api/v1/questions/{qid}/answer"), "admin", Some(json!({ "answer": "Persons.", "promote": true })))
-            .await;
+            .call("POST", &format!("/api/v1/questions/{qid}/answer"), Some("admin"), Some(json!({ "answer": "Persons.", "promote": true })))
+            .await
+            .parts();
         assert_eq!((st, a["promoted"].as_i64()), (StatusCode::OK, Some(1)));
-        let (_, qs, _) = env.call("GET", "/api/v1/rounds/DIBAO-2023/questions", "reporter", None).await;
+        let (_, qs, _) = env.call("GET", "/api/v1/rounds/DIBAO-2023/questions", Some("reporter"), None).await.parts();
         assert_eq!(qs[0]["answer"], "Persons.");
 
-        let (_, late, _) = env.call("GET", "/api/v1/rounds/DIBAO-2023/tasks?overdue=true", "coordinator", None).await;
+        let (_, late, _) = env.call("GET", "/api/v1/rounds/DIBAO-2023/tasks?overdue=true", Some("coordinator"), None).await.parts();
         assert!(late.as_array().unwrap().is_empty(), "the deadline (2099) has not passed");
 
-        let (_, c, _) = env.call("GET", "/api/v1/rounds/DIBAO-2023/completeness", "admin", None).await;
+        let (_, c, _) = env.call("GET", "/api/v1/rounds/DIBAO-2023/completeness", Some("admin"), None).await.parts();
         assert_eq!((c[0]["department"].as_str(), c[0]["received"].as_u64(), c[0]["approved"].as_u64()), (Some("MCA"), Some(1), Some(1)));
-        let (st, _, page) = env.call("GET", "/rounds/DIBAO-2023?lang=en", "coordinator", None).await;
+        let (st, _, page) = env.call("GET", "/rounds/DIBAO-2023?lang=en", Some("coordinator"), None).await.parts();
         assert_eq!(st, StatusCode::OK);
         assert!(page.contains("Persons receiving dibao at year end.") && page.contains("Count persons or households?"), "{page}");
         assert!(page.contains("<th scope=\"row\">MCA</th>"), "{page}");
@@ -195,17 +138,17 @@ async fn a_round_over_http_with_scoped_tasks() {
         let row = by(&page, "1301");
         assert!(row.contains("石家庄市 (1301)") && row.contains("<td>1</td><td>1</td><td>1</td>"), "received, on time, approved: {row}");
         assert!(by(&page, "1302").contains("<td>0</td><td>0</td><td>0</td>"));
-        let (_, _, page) = env.call("GET", "/rounds/DIBAO-2023?lang=en&by=province", "coordinator", None).await;
+        let (_, _, page) = env.call("GET", "/rounds/DIBAO-2023?lang=en&by=province", Some("coordinator"), None).await.parts();
         assert!(by(&page, "13").contains("河北省 (13)") && page.contains("<option value=\"province\" selected>"), "{page}");
-        let (_, c, _) = env.call("GET", "/api/v1/rounds/DIBAO-2023/completeness?by=prefecture", "admin", None).await;
+        let (_, c, _) = env.call("GET", "/api/v1/rounds/DIBAO-2023/completeness?by=prefecture", Some("admin"), None).await.parts();
         let c = c.as_array().unwrap();
         assert_eq!(c.len(), 11, "Hebei's 11 prefectures");
         let sjz = c.iter().find(|r| r["area"] == "1301").unwrap();
         assert_eq!((sjz["area_name"].as_str(), sjz["received"].as_u64()), (Some("石家庄市"), Some(1)));
         assert!(sjz["expected"].as_u64().unwrap() > 10 && sjz["completeness_pct"].as_f64().unwrap() < 10.0, "{sjz}");
-        let (_, _, zh) = env.call("GET", "/rounds/DIBAO-2023?lang=zh", "coordinator", None).await;
+        let (_, _, zh) = env.call("GET", "/rounds/DIBAO-2023?lang=zh", Some("coordinator"), None).await.parts();
         assert!(zh.contains("完整性与及时性") && zh.contains("年末低保对象人数。"));
-        let (_, t, _) = env.call("GET", &format!("/api/v1/tasks/{id}"), "reporter", None).await;
+        let (_, t, _) = env.call("GET", &format!("/api/v1/tasks/{id}"), Some("reporter"), None).await.parts();
         assert_eq!(t["history"].as_array().unwrap().len(), 2);
         let values = t["values"].as_array().unwrap();
         let total = values.iter().find(|c| c["cell_key"] == "" && c["indicator"] == "CN_DIBAO_RECIPIENTS").unwrap();
@@ -213,7 +156,7 @@ async fn a_round_over_http_with_scoped_tasks() {
             (total["value"].as_f64(), total["recorded_by"].as_str(), &total["previous"]),
             (Some(1.25), Some("reporter"), &Value::Null)
         );
-        let (_, _, page) = env.call("GET", &format!("/tasks/{id}?lang=zh"), "reporter", None).await;
+        let (_, _, page) = env.call("GET", &format!("/tasks/{id}?lang=zh"), Some("reporter"), None).await.parts();
         assert!(page.contains("id=\"value-history\"") && page.contains("数据修改记录"), "{page}");
     }
 }
@@ -221,12 +164,12 @@ async fn a_round_over_http_with_scoped_tasks() {
 #[tokio::test]
 async fn a_round_from_the_web_page_with_two_sources_and_a_draft() {
     let dir = tempfile::tempdir().unwrap();
-    for env in envs(&dir).await {
-        let (st, _, page) = env.call("GET", "/rounds/new?lang=en", "admin", None).await;
+    for env in envs(&dir, Load::Users).await {
+        let (st, _, page) = env.call("GET", "/rounds/new?lang=en", Some("admin"), None).await.parts();
         assert_eq!(st, StatusCode::OK);
         assert!(page.contains("name=\"item:CN_DIBAO_RECIPIENTS\"") && page.contains("Preferred source"), "{page}");
-        assert_eq!(env.call("GET", "/rounds/new", "coordinator", None).await.0, StatusCode::FORBIDDEN);
-        let (_, _, list) = env.call("GET", "/rounds?lang=en", "admin", None).await;
+        assert_eq!(env.call("GET", "/rounds/new", Some("coordinator"), None).await.parts().0, StatusCode::FORBIDDEN);
+        let (_, _, list) = env.call("GET", "/rounds?lang=en", Some("admin"), None).await.parts();
         assert!(list.contains("href=\"/rounds/new?lang=en\""));
 
         let mut fields = vec![
@@ -245,14 +188,15 @@ async fn a_round_from_the_web_page_with_two_sources_and_a_draft() {
             ("open", "on"),
         ];
         // Two departments for one figure and no preferred source: refused, the form kept as typed.
-        let (st, page, _) = env.form("/rounds/new?lang=en", "admin", &fields).await;
+        let (st, _, page) = env.form("/rounds/new?lang=en", "admin", &fields).await.parts();
         assert_eq!(st, StatusCode::BAD_REQUEST, "{page}");
         assert!(page.contains("preferred_department") && page.contains("value=\"Dibao 2023, two sources\""), "{page}");
         assert!(page.contains("Persons at year end.</textarea>"), "{page}");
         fields.push(("preferred:CN_DIBAO_RECIPIENTS", "MCA"));
-        let (st, page, to) = env.form("/rounds/new?lang=en", "admin", &fields).await;
+        let r = env.form("/rounds/new?lang=en", "admin", &fields).await;
+        let (st, page, to) = (r.status, r.text.clone(), r.location());
         assert_eq!((st, to.as_deref()), (StatusCode::SEE_OTHER, Some("/rounds/DIBAO-2SRC?lang=en")), "{page}");
-        let (_, tasks, _) = env.call("GET", "/api/v1/rounds/DIBAO-2SRC/tasks", "admin", None).await;
+        let (_, tasks, _) = env.call("GET", "/api/v1/rounds/DIBAO-2SRC/tasks", Some("admin"), None).await.parts();
         let tasks = tasks.as_array().unwrap().clone();
         assert_eq!(tasks.len(), 2, "opened, one task per department");
         let id = |d: &str| tasks.iter().find(|t| t["department_code"] == d).unwrap()["id"].as_i64().unwrap();
@@ -260,20 +204,28 @@ async fn a_round_from_the_web_page_with_two_sources_and_a_draft() {
 
         // The reporter saves a draft through the API; the form shows it again.
         let draft = json!({ "values": { "CN_DIBAO_RECIPIENTS|2023|": "1.25", "CN_DIBAO_RECIPIENTS|2023||URBANISATION=R|": "1" }, "comment": "urban cell tomorrow" });
-        assert_eq!(env.call("PUT", &format!("/api/v1/tasks/{mca}/draft"), "reporter", Some(draft)).await.0, StatusCode::NO_CONTENT);
-        let (_, d, _) = env.call("GET", &format!("/api/v1/tasks/{mca}/draft"), "reporter", None).await;
+        assert_eq!(
+            env.call("PUT", &format!("/api/v1/tasks/{mca}/draft"), Some("reporter"), Some(draft)).await.parts().0,
+            StatusCode::NO_CONTENT
+        );
+        let (_, d, _) = env.call("GET", &format!("/api/v1/tasks/{mca}/draft"), Some("reporter"), None).await.parts();
         assert_eq!((d["saved_by"].as_str(), d["comment"].as_str()), (Some("reporter"), Some("urban cell tomorrow")));
-        let (_, _, page) = env.call("GET", &format!("/tasks/{mca}?lang=en"), "reporter", None).await;
+        let (_, _, page) = env.call("GET", &format!("/tasks/{mca}?lang=en"), Some("reporter"), None).await.parts();
         assert!(page.contains("value=\"1.25\"") && page.contains("id=\"draft-note\""), "{page}");
-        let (_, _, list) = env.call("GET", "/tasks?lang=en", "reporter", None).await;
+        let (_, _, list) = env.call("GET", "/tasks?lang=en", Some("reporter"), None).await.parts();
         assert!(list.contains("长安区 (130102)") && list.contains(">draft<"), "my tasks, each with its area's name: {list}");
         // Saving from the form page replaces it.
-        let (st, page, _) = env
+        let (st, _, page) = env
             .form(&format!("/tasks/{mca}/form?lang=en"), "reporter", &[("v:CN_DIBAO_RECIPIENTS|2023|", "1.5"), ("action", "draft")])
-            .await;
+            .await
+            .parts();
         assert_eq!(st, StatusCode::OK);
         assert!(page.contains("Draft saved") && page.contains("value=\"1.5\""), "{page}");
-        assert_eq!(env.call("GET", &format!("/api/v1/tasks/{nbs}/draft"), "reporter", None).await.0, StatusCode::NOT_FOUND, "not theirs");
+        assert_eq!(
+            env.call("GET", &format!("/api/v1/tasks/{nbs}/draft"), Some("reporter"), None).await.parts().0,
+            StatusCode::NOT_FOUND,
+            "not theirs"
+        );
 
         // MCA (preferred) and NBS (second source) report different figures.
         let body = |v: f64| {
@@ -283,11 +235,12 @@ async fn a_round_from_the_web_page_with_two_sources_and_a_draft() {
             )
         };
         let (st, out, text) =
-            env.call("POST", &format!("/api/v1/tasks/{mca}/submissions"), "reporter", Some(Value::String(body(1.25)))).await;
+            env.call("POST", &format!("/api/v1/tasks/{mca}/submissions"), Some("reporter"), Some(Value::String(body(1.25)))).await.parts();
         assert_eq!((st, out["accepted"].as_bool()), (StatusCode::OK, Some(true)), "{text}");
-        let (st, out, text) = env.call("POST", &format!("/api/v1/tasks/{nbs}/submissions"), "admin", Some(Value::String(body(1.5)))).await;
+        let (st, out, text) =
+            env.call("POST", &format!("/api/v1/tasks/{nbs}/submissions"), Some("admin"), Some(Value::String(body(1.5)))).await.parts();
         assert_eq!((st, out["second_source_values"].as_u64()), (StatusCode::OK, Some(3)), "{text}");
-        let (_, d, _) = env.call("GET", "/api/v1/rounds/DIBAO-2SRC/discrepancies", "coordinator", None).await;
+        let (_, d, _) = env.call("GET", "/api/v1/rounds/DIBAO-2SRC/discrepancies", Some("coordinator"), None).await.parts();
         let d = d.as_array().unwrap();
         assert_eq!(d.len(), 3);
         let total = d
@@ -296,7 +249,7 @@ async fn a_round_from_the_web_page_with_two_sources_and_a_draft() {
             .unwrap_or_else(|| panic!("{d:?}"));
         assert_eq!((total["preferred_value"].as_f64(), total["other_value"].as_f64()), (Some(1.25), Some(1.5)));
         assert_eq!((total["preferred_department"].as_str(), total["other_department"].as_str()), (Some("MCA"), Some("NBS")));
-        let (_, _, page) = env.call("GET", "/rounds/DIBAO-2SRC?lang=en", "coordinator", None).await;
+        let (_, _, page) = env.call("GET", "/rounds/DIBAO-2SRC?lang=en", Some("coordinator"), None).await.parts();
         assert!(page.contains("id=\"discrepancies\"") && page.contains("+0.25 (+20.0%)"), "{page}");
     }
 }

@@ -5,71 +5,19 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use rightstat_core::policy::{Grant, Role};
-use rightstat_store::{Actor, DEMO_PASSWORD, Store, testing};
-use serde_json::Value;
+use rightstat_store::{Actor, DEMO_PASSWORD};
 use tower::ServiceExt;
 
-struct Env {
-    app: axum::Router,
-    store: Store,
-    /// (username, cookie, csrf) for each demo user.
-    sessions: Vec<(&'static str, String, String)>,
-}
-
-async fn envs(dir: &tempfile::TempDir) -> Vec<Env> {
-    let mut out = Vec::new();
-    for url in testing::fresh_urls(dir.path()).await {
-        let store = Store::connect(&url).await.unwrap();
-        store.seed_reference().await.unwrap();
-        store.load_demo().await.unwrap();
-        store.create_demo_users().await.unwrap();
-        let mut sessions = Vec::new();
-        for u in store.users().await.unwrap() {
-            let name: &'static str =
-                ["admin", "coordinator", "reporter", "reviewer", "analyst"].into_iter().find(|n| *n == u.username).unwrap();
-            let (cookie, csrf) = store.create_session(u.id, None).await.unwrap();
-            sessions.push((name, cookie, csrf));
-        }
-        out.push(Env { app: rightstat_server::app(store.clone(), Default::default()), store, sessions });
-    }
-    out
-}
-
-struct Resp {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    json: Value,
-    text: String,
-}
+mod common;
+use common::{Env, Load, Resp, envs};
 
 impl Env {
-    fn session(&self, who: &str) -> (&str, &str) {
-        let s = self.sessions.iter().find(|s| s.0 == who).unwrap();
-        (&s.1, &s.2)
-    }
-
-    /// A request as `who` (None: anonymous), with the session's CSRF token unless `csrf` says otherwise.
-    async fn call(&self, method: &str, uri: &str, who: Option<&str>, body: &str, csrf: Option<&str>) -> Resp {
-        let mut b = Request::builder().method(method).uri(uri);
-        if let Some(w) = who {
-            let (cookie, token) = self.session(w);
-            b = b.header(header::COOKIE, format!("rs_session={cookie}"));
-            if let Some(c) = csrf.or(Some(token)) {
-                b = b.header("x-csrf-token", c);
-            }
-        }
-        if method == "POST" && !body.is_empty() {
-            b = b.header(header::CONTENT_TYPE, if body.contains("csrf_token=") { "application/x-www-form-urlencoded" } else { "text/csv" });
-        }
-        self.send(b.body(Body::from(body.to_string())).unwrap()).await
-    }
-
-    async fn send(&self, req: Request<Body>) -> Resp {
-        let res = self.app.clone().oneshot(req).await.unwrap();
-        let (status, headers) = (res.status(), res.headers().clone());
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        Resp { status, headers, json: serde_json::from_slice(&bytes).unwrap_or(Value::Null), text }
+    /// A request as `who` (None: anonymous), with the session's CSRF token unless `csrf` says
+    /// otherwise; a POST body is a form when it carries a token, a CSV file otherwise.
+    async fn attempt(&self, method: &str, uri: &str, who: Option<&str>, body: &str, csrf: Option<&str>) -> Resp {
+        let content_type = (method == "POST" && !body.is_empty())
+            .then(|| if body.contains("csrf_token=") { "application/x-www-form-urlencoded" } else { "text/csv" });
+        self.request(method, uri, who, csrf, content_type, body.as_bytes().to_vec()).await
     }
 
     async fn count(&self) -> i64 {
@@ -188,8 +136,8 @@ fn concrete(path: &str) -> String {
 #[tokio::test]
 async fn every_route_against_every_role() {
     let dir = tempfile::tempdir().unwrap();
-    for env in envs(&dir).await {
-        let doc = env.call("GET", "/api/v1/openapi.json", None, "", None).await.json;
+    for env in envs(&dir, Load::Demo).await {
+        let doc = env.attempt("GET", "/api/v1/openapi.json", None, "", None).await.json;
         let mut documented: Vec<(String, String)> = Vec::new();
         for (path, item) in doc["paths"].as_object().unwrap() {
             for method in item.as_object().unwrap().keys() {
@@ -218,7 +166,7 @@ async fn every_route_against_every_role() {
                         .unwrap();
                     env.send(req).await
                 } else {
-                    env.call(method, &uri, who, &body, None).await
+                    env.attempt(method, &uri, who, &body, None).await
                 };
                 let denied = matches!(r.json["error"].as_str(), Some("unauthenticated" | "forbidden"));
                 let expect_allowed = allowed.contains(letter);
@@ -235,20 +183,20 @@ async fn every_route_against_every_role() {
 #[tokio::test]
 async fn a_reporter_stays_inside_its_county() {
     let dir = tempfile::tempdir().unwrap();
-    for env in envs(&dir).await {
+    for env in envs(&dir, Load::Demo).await {
         let before = env.count().await;
-        let r = env.call("POST", "/api/v1/imports", Some("reporter"), IN_BEIJING, None).await;
+        let r = env.attempt("POST", "/api/v1/imports", Some("reporter"), IN_BEIJING, None).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
         assert!(r.json["message"].as_str().unwrap().contains("110101"));
         let mixed = format!("{IN_COUNTY}CN_DIBAO_RECIPIENTS,110101,2023,0.8\n");
-        assert_eq!(env.call("POST", "/api/v1/imports", Some("reporter"), &mixed, None).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(env.attempt("POST", "/api/v1/imports", Some("reporter"), &mixed, None).await.status, StatusCode::FORBIDDEN);
         assert_eq!(env.count().await, before, "nothing written");
 
-        let own = env.call("POST", "/api/v1/imports?name=changan.csv", Some("reporter"), IN_COUNTY, None).await;
+        let own = env.attempt("POST", "/api/v1/imports?name=changan.csv", Some("reporter"), IN_COUNTY, None).await;
         assert_eq!(own.status, StatusCode::CREATED, "{}", own.text);
         let own_batch = own.json["batch_id"].as_i64().unwrap();
         assert_eq!(own.json["scope_area"], "130102");
-        let theirs = env.call("POST", "/api/v1/imports", Some("admin"), IN_BEIJING, None).await;
+        let theirs = env.attempt("POST", "/api/v1/imports", Some("admin"), IN_BEIJING, None).await;
         let their_batch = theirs.json["batch_id"].as_i64().unwrap();
 
         // Guessing another area's batch id does not help.
@@ -261,25 +209,28 @@ async fn a_reporter_stays_inside_its_county() {
             (Some("analyst"), their_batch, StatusCode::OK),
             (None, own_batch, StatusCode::UNAUTHORIZED),
         ] {
-            let r = env.call("GET", &format!("/api/v1/batches/{id}"), who, "", None).await;
+            let r = env.attempt("GET", &format!("/api/v1/batches/{id}"), who, "", None).await;
             assert_eq!(r.status, status, "batch {id} as {who:?}: {}", r.text);
         }
         // Unpublished figures: visible in one's own areas, to analysts, and not to the public.
         let seen = |r: &Resp, area: &str| r.json["observations"].as_array().unwrap().iter().any(|o| o["area"] == area);
         let q = "/api/v1/observations?indicator=CN_DIBAO_RECIPIENTS&from=2023";
-        let reporter = env.call("GET", q, Some("reporter"), "", None).await;
+        let reporter = env.attempt("GET", q, Some("reporter"), "", None).await;
         assert!(seen(&reporter, "130102") && !seen(&reporter, "110101"));
-        let analyst = env.call("GET", q, Some("analyst"), "", None).await;
+        let analyst = env.attempt("GET", q, Some("analyst"), "", None).await;
         assert!(seen(&analyst, "130102") && seen(&analyst, "110101"));
-        let public = env.call("GET", q, None, "", None).await;
+        let public = env.attempt("GET", q, None, "", None).await;
         assert!(!seen(&public, "130102") && !seen(&public, "110101"));
         // Once published, everyone sees it.
-        assert_eq!(env.call("POST", &format!("/api/v1/batches/{own_batch}/publish"), Some("admin"), "", None).await.status, StatusCode::OK);
-        assert!(seen(&env.call("GET", q, None, "", None).await, "130102"));
+        assert_eq!(
+            env.attempt("POST", &format!("/api/v1/batches/{own_batch}/publish"), Some("admin"), "", None).await.status,
+            StatusCode::OK
+        );
+        assert!(seen(&env.attempt("GET", q, None, "", None).await, "130102"));
         // And the import is in the audit trail under the reporter's name.
-        let audit = env.call("GET", "/api/v1/audit?action=observations.import&actor=reporter", Some("admin"), "", None).await;
+        let audit = env.attempt("GET", "/api/v1/audit?action=observations.import&actor=reporter", Some("admin"), "", None).await;
         assert_eq!(audit.json.as_array().unwrap().len(), 1, "{}", audit.text);
-        let csv = env.call("GET", "/api/v1/audit?format=csv", Some("admin"), "", None).await;
+        let csv = env.attempt("GET", "/api/v1/audit?format=csv", Some("admin"), "", None).await;
         assert!(csv.text.starts_with("seq,at,actor") && csv.text.contains("batch.publish"));
     }
 }
@@ -287,9 +238,9 @@ async fn a_reporter_stays_inside_its_county() {
 #[tokio::test]
 async fn state_changes_need_the_csrf_token() {
     let dir = tempfile::tempdir().unwrap();
-    for env in envs(&dir).await {
+    for env in envs(&dir, Load::Demo).await {
         for token in [Some(""), Some("forged")] {
-            let r = env.call("POST", "/api/v1/imports", Some("reporter"), IN_COUNTY, token).await;
+            let r = env.attempt("POST", "/api/v1/imports", Some("reporter"), IN_COUNTY, token).await;
             assert_eq!(r.status, StatusCode::FORBIDDEN, "{token:?}");
             assert!(r.text.contains("CSRF"));
         }
@@ -308,7 +259,7 @@ async fn state_changes_need_the_csrf_token() {
         };
         assert_eq!(env.send(form("x=1".into())).await.status, StatusCode::FORBIDDEN);
         assert_eq!(env.send(form(format!("csrf_token={csrf}"))).await.status, StatusCode::SEE_OTHER);
-        assert_eq!(env.call("GET", "/api/v1/me", Some("reporter"), "", None).await.status, StatusCode::UNAUTHORIZED, "signed out");
+        assert_eq!(env.attempt("GET", "/api/v1/me", Some("reporter"), "", None).await.status, StatusCode::UNAUTHORIZED, "signed out");
         // Signing in needs the pre-session cookie and the matching form field.
         let login = |cookie: Option<&str>, field: &str| {
             let mut b = Request::post("/login").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
@@ -329,8 +280,8 @@ async fn state_changes_need_the_csrf_token() {
 #[tokio::test]
 async fn the_sixth_wrong_password_locks_the_account_over_http() {
     let dir = tempfile::tempdir().unwrap();
-    for env in envs(&dir).await {
-        let form = env.call("GET", "/login", None, "", None).await;
+    for env in envs(&dir, Load::Demo).await {
+        let form = env.attempt("GET", "/login", None, "", None).await;
         let cookie = form.headers[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
         let csrf = cookie.trim_start_matches("rs_csrf=").to_string();
         assert!(form.text.contains(&format!("value=\"{csrf}\"")));
@@ -354,7 +305,7 @@ async fn the_sixth_wrong_password_locks_the_account_over_http() {
 #[tokio::test]
 async fn tokens_work_until_revoked_and_carry_no_more_than_their_grant() {
     let dir = tempfile::tempdir().unwrap();
-    for env in envs(&dir).await {
+    for env in envs(&dir, Load::Demo).await {
         let grant = Grant { role: Role::Reporter, department: Some("MCA".into()), area: "130102".into() };
         let (id, secret) = env.store.create_token("reporter", "county system", &grant, 30, &Actor::system()).await.unwrap();
         let post = |csv: &'static str, token: String| {
@@ -375,8 +326,8 @@ async fn tokens_work_until_revoked_and_carry_no_more_than_their_grant() {
 #[tokio::test]
 async fn hostile_query_parameters_get_4xx_and_change_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    for env in envs(&dir).await {
-        let doc = env.call("GET", "/api/v1/openapi.json", None, "", None).await.json;
+    for env in envs(&dir, Load::Demo).await {
+        let doc = env.attempt("GET", "/api/v1/openapi.json", None, "", None).await.json;
         let before = (env.count().await, env.store.verify_audit().await.unwrap().records);
         let hostile = ["' OR '1'='1", "1; DROP TABLE observation; --", "\" OR \"\"=\"", "%' --", &"9".repeat(5000)];
         let mut tried = 0;
@@ -389,7 +340,7 @@ async fn hostile_query_parameters_get_4xx_and_change_nothing() {
             for name in params {
                 for h in hostile {
                     let uri = format!("{}?{name}={}", concrete(path).split('?').next().unwrap(), urlencode(h));
-                    let r = env.call("GET", &uri, Some("admin"), "", None).await;
+                    let r = env.attempt("GET", &uri, Some("admin"), "", None).await;
                     // A search is free text: it may hold quotes and semicolons and must simply
                     // find nothing (the test's end checks that nothing changed).
                     let ok = r.status.is_client_error() || (name == "q" && r.status.is_success() && h.len() < 300);
@@ -400,7 +351,7 @@ async fn hostile_query_parameters_get_4xx_and_change_nothing() {
             if path.contains('{') {
                 for h in hostile {
                     let uri = path.replace("{code}", &urlencode(h)).replace("{id}", &urlencode(h));
-                    let r = env.call("GET", &uri, Some("admin"), "", None).await;
+                    let r = env.attempt("GET", &uri, Some("admin"), "", None).await;
                     assert!(r.status.is_client_error(), "GET {uri:.120} gave {}", r.status);
                     tried += 1;
                 }
@@ -419,7 +370,7 @@ fn urlencode(s: &str) -> String {
 #[tokio::test]
 async fn uploads_are_limited_in_bytes_and_rows() {
     let dir = tempfile::tempdir().unwrap();
-    let env = envs(&dir).await.remove(0);
+    let env = envs(&dir, Load::Demo).await.remove(0);
     let config = rightstat_server::Config { max_body_bytes: 4096, max_upload_rows: 3, ..Default::default() };
     let app = rightstat_server::app(env.store.clone(), config);
     let (cookie, csrf) = env.session("admin");
