@@ -48,6 +48,17 @@ pub fn lang_of_request(raw_query: Option<&str>, headers: &HeaderMap) -> Lang {
     lang_from(pairs.into_iter().find(|(k, _)| k == "lang").map(|(_, v)| v).as_deref(), headers)
 }
 
+/// The language of a page request (`?lang=`, else Accept-Language), as an extractor.
+pub struct PageLang(pub Lang);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PageLang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(PageLang(lang_of_request(parts.uri.query(), &parts.headers)))
+    }
+}
+
 /// The signed-in user's name for the page header, if any.
 pub fn signed_in(caller: &crate::auth::Caller) -> Option<String> {
     caller.principal.as_ref().map(|p| p.username.clone())

@@ -9,9 +9,10 @@
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::pages::PageLang;
 use crate::pages::{self, Lang, signed_in, v};
 use axum::body::Bytes;
-use axum::extract::{Path, Query, RawQuery, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -430,11 +431,9 @@ async fn page_options(s: &AppState) -> ApiResult<serde_json::Value> {
 async fn detail_page(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
+    PageLang(lang): PageLang,
     Path(uid): Path<String>,
-    RawQuery(raw): RawQuery,
 ) -> Response {
-    let lang = crate::pages::lang_of_request(raw.as_deref(), &headers);
     let r = match one(&s, &caller, &uid).await {
         Ok(r) => r,
         Err(ApiError::NotFound(m)) => return pages::message(lang, "not_found", &m, StatusCode::NOT_FOUND),
@@ -482,13 +481,7 @@ async fn detail_page(
 
 /// The measures register as a page.
 #[utoipa::path(get, path = "/measures", tag = "pages", responses((status = 200, description = "HTML")))]
-async fn measures_page(
-    State(s): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let lang = crate::pages::lang_of_request(raw.as_deref(), &headers);
+async fn measures_page(State(s): State<AppState>, Extension(caller): Extension<Caller>, PageLang(lang): PageLang) -> Response {
     match s.store.measures().await {
         Ok(list) => {
             let view: Vec<serde_json::Value> = list.iter().map(|m| serde_json::to_value(m).unwrap_or_default()).collect();
@@ -508,11 +501,9 @@ async fn measures_page(
 async fn measure_page(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
+    PageLang(lang): PageLang,
     Path(code): Path<String>,
-    RawQuery(raw): RawQuery,
 ) -> Response {
-    let lang = crate::pages::lang_of_request(raw.as_deref(), &headers);
     let result: ApiResult<Response> = async {
         let Some(m) = s.store.measure(&code).await? else {
             return Ok(pages::message(lang, "not_found", &format!("measure {code}"), StatusCode::NOT_FOUND));

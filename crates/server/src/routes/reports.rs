@@ -4,9 +4,10 @@
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::pages::PageLang;
 use crate::pages::{self, Lang, signed_in, v};
-use axum::extract::{Path, Query, RawQuery, State};
-use axum::http::{HeaderMap, header};
+use axum::extract::{Path, Query, State};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use rightstat_reports::{ReportKind, ReportOptions};
@@ -52,8 +53,7 @@ async fn build(s: &AppState, kind: ReportKind, opts: &ReportOptions) -> ApiResul
 
 /// The reports RightStat drafts, with links to build each.
 #[utoipa::path(get, path = "/reports", tag = "pages", responses((status = 200, description = "HTML")))]
-async fn reports_page(Extension(caller): Extension<Caller>, headers: HeaderMap, RawQuery(raw): RawQuery) -> ApiResult<Response> {
-    let lang = crate::pages::lang_of_request(raw.as_deref(), &headers);
+async fn reports_page(Extension(caller): Extension<Caller>, PageLang(lang): PageLang) -> ApiResult<Response> {
     let kinds: Vec<serde_json::Value> =
         ReportKind::ALL.iter().map(|k| serde_json::json!({ "code": k.as_str(), "title": lang.pick(k.title().0, k.title().1) })).collect();
     Ok(pages::render("reports.html", lang, minijinja::context! { kinds => v(&kinds), here => "/reports", signed_in => signed_in(&caller) }))

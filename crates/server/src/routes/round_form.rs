@@ -6,11 +6,12 @@
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiResult;
+use crate::pages::PageLang;
 use crate::pages::{self, Lang, signed_in, v};
 use crate::routes::task_pages::csrf;
 use axum::Extension;
-use axum::extract::{Form, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{Form, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rightstat_core::area::AreaLevel;
 use rightstat_core::round::{Assignment, RoundItem, RoundSpec};
@@ -26,13 +27,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// The form to create a round.
 #[utoipa::path(get, path = "/rounds/new", tag = "pages", responses((status = 200, description = "HTML")))]
-async fn new_round_page(
-    State(s): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Response> {
-    render(&s, &caller, crate::pages::lang_of_request(raw.as_deref(), &headers), &HashMap::new(), None, StatusCode::OK).await
+async fn new_round_page(State(s): State<AppState>, Extension(caller): Extension<Caller>, PageLang(lang): PageLang) -> ApiResult<Response> {
+    render(&s, &caller, lang, &HashMap::new(), None, StatusCode::OK).await
 }
 
 /// Creates the round (and opens it when asked); refused input comes back with the form as typed.
@@ -40,11 +36,9 @@ async fn new_round_page(
 async fn create_round_form(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
+    PageLang(lang): PageLang,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> ApiResult<Response> {
-    let lang = crate::pages::lang_of_request(raw.as_deref(), &headers);
     let form: HashMap<String, String> = fields.into_iter().collect();
     let spec = match spec_from_form(&form) {
         Ok(spec) => spec,

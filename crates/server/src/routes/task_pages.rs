@@ -6,6 +6,7 @@
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::pages::PageLang;
 use crate::pages::{self, Lang, signed_in, v};
 use crate::routes::rounds::may_see;
 use axum::Extension;
@@ -34,13 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// The rounds.
 #[utoipa::path(get, path = "/rounds", tag = "pages", responses((status = 200, description = "HTML")))]
-async fn rounds_page(
-    State(s): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Response> {
-    let lang = crate::pages::lang_of_request(raw.as_deref(), &headers);
+async fn rounds_page(State(s): State<AppState>, Extension(caller): Extension<Caller>, PageLang(lang): PageLang) -> ApiResult<Response> {
     let rounds = s.store.rounds().await?;
     let who = signed_in(&caller);
     let may_create = caller.check(Action::Administer, None).is_ok();
@@ -149,13 +144,7 @@ pub(crate) fn csrf(caller: &Caller) -> String {
 
 /// The caller's tasks in open rounds.
 #[utoipa::path(get, path = "/tasks", tag = "pages", responses((status = 200, description = "HTML")))]
-async fn tasks_page(
-    State(s): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Response> {
-    let lang = crate::pages::lang_of_request(raw.as_deref(), &headers);
+async fn tasks_page(State(s): State<AppState>, Extension(caller): Extension<Caller>, PageLang(lang): PageLang) -> ApiResult<Response> {
     let idx = s.store.area_index().await?;
     let mut rows = Vec::new();
     for r in s.store.rounds().await?.into_iter().filter(|r| r.status == "open") {
@@ -302,11 +291,10 @@ fn empty_view() -> View {
 async fn task_page(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
+    PageLang(lang): PageLang,
     Path(id): Path<i64>,
-    RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    render_task(&s, &caller, id, crate::pages::lang_of_request(raw.as_deref(), &headers), empty_view()).await
+    render_task(&s, &caller, id, lang, empty_view()).await
 }
 
 /// The form's cells as an import file.
@@ -394,12 +382,10 @@ async fn refuse_writer(s: &AppState, caller: &Caller, id: i64, lang: Lang) -> Ap
 async fn form_submit(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
+    PageLang(lang): PageLang,
     Path(id): Path<i64>,
-    RawQuery(raw): RawQuery,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> ApiResult<Response> {
-    let lang = crate::pages::lang_of_request(raw.as_deref(), &headers);
     let t = s.store.task(id).await?.ok_or_else(|| ApiError::NotFound(format!("task {id}")))?;
     let field = |k: &str| fields.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let csv = form_csv(&t, &fields);
@@ -434,12 +420,10 @@ async fn form_submit(
 async fn upload(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
+    PageLang(lang): PageLang,
     Path(id): Path<i64>,
-    RawQuery(raw): RawQuery,
     mut mp: Multipart,
 ) -> ApiResult<Response> {
-    let lang = crate::pages::lang_of_request(raw.as_deref(), &headers);
     let (mut bytes, mut name, mut comment) = (Vec::new(), String::from("upload"), String::new());
     while let Some(field) = mp.next_field().await.map_err(|e| ApiError::BadRequest(format!("upload: {e}")))? {
         match field.name() {
@@ -466,12 +450,10 @@ struct ReviewForm {
 async fn review_form(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
+    PageLang(lang): PageLang,
     Path(id): Path<i64>,
-    RawQuery(raw): RawQuery,
     Form(f): Form<ReviewForm>,
 ) -> ApiResult<Response> {
-    let lang = crate::pages::lang_of_request(raw.as_deref(), &headers);
     let t = s.store.task(id).await?.ok_or_else(|| ApiError::NotFound(format!("task {id}")))?;
     let chain = s.store.area_chain(&t.area_code).await?;
     let above: Vec<&str> = chain.iter().skip(1).map(String::as_str).collect();
