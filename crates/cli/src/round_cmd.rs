@@ -17,6 +17,9 @@ pub enum RoundCmd {
     Create { file: PathBuf },
     /// Open a draft round: assignees see their tasks.
     Open { round: String },
+    /// Close an open round: no more submissions through it (refused while a submission awaits
+    /// review).
+    Close { round: String },
     /// List the rounds.
     List,
     /// The tasks of a round.
@@ -103,6 +106,11 @@ pub async fn run(store: &Store, cmd: RoundCmd) -> Result<ExitCode> {
             let id = store.create_round(&spec, &actor).await?;
             let n = store.tasks(id, None, None).await?.len();
             writeln!(out, "round {id} ({}) created as a draft with {n} tasks", spec.code)?;
+        }
+        RoundCmd::Close { round } => {
+            let id = round_id(store, &round).await?;
+            store.close_round(id, &actor).await?;
+            writeln!(out, "round {id} is closed")?;
         }
         RoundCmd::Open { round } => {
             let id = round_id(store, &round).await?;

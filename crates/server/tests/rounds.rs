@@ -158,6 +158,22 @@ async fn a_round_over_http_with_scoped_tasks() {
         );
         let (_, _, page) = env.call("GET", &format!("/tasks/{id}?lang=zh"), Some("reporter"), None).await.parts();
         assert!(page.contains("id=\"value-history\"") && page.contains("数据修改记录"), "{page}");
+
+        // The lead closes the round from its page: no more submissions.
+        let (_, _, page) = env.call("GET", "/rounds/DIBAO-2023?lang=en", Some("admin"), None).await.parts();
+        assert!(page.contains("id=\"close-round\""), "{page}");
+        let (_, _, page) = env.call("GET", "/rounds/DIBAO-2023?lang=en", Some("coordinator"), None).await.parts();
+        assert!(!page.contains("id=\"close-round\""), "only administrators close a round");
+        assert_eq!(env.call("POST", "/api/v1/rounds/DIBAO-2023/close", Some("coordinator"), None).await.status, StatusCode::FORBIDDEN);
+        let r = env.form("/rounds/DIBAO-2023/close?lang=en", "admin", &[]).await;
+        assert_eq!((r.status, r.location().as_deref()), (StatusCode::SEE_OTHER, Some("/rounds/DIBAO-2023?lang=en")), "{}", r.text);
+        let (_, _, page) = env.call("GET", "/rounds/DIBAO-2023?lang=en", Some("admin"), None).await.parts();
+        assert!(page.contains("<span id=\"round-status\">closed</span>") && !page.contains("id=\"close-round\""), "{page}");
+        let good = "indicator,area,period,URBANISATION,value\nCN_DIBAO_RECIPIENTS,130102,2023,_T,2\nCN_DIBAO_RECIPIENTS,130102,2023,R,1\nCN_DIBAO_RECIPIENTS,130102,2023,U,1\n";
+        let r = env.call("POST", &format!("/api/v1/tasks/{id}/submissions"), Some("reporter"), Some(Value::String(good.into()))).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+        assert!(r.text.contains("closed, not open"), "{}", r.text);
+        assert_eq!(env.call("POST", "/api/v1/rounds/DIBAO-2023/close", Some("admin"), None).await.status, StatusCode::BAD_REQUEST);
     }
 }
 
@@ -251,5 +267,32 @@ async fn a_round_from_the_web_page_with_two_sources_and_a_draft() {
         assert_eq!((total["preferred_department"].as_str(), total["other_department"].as_str()), (Some("MCA"), Some("NBS")));
         let (_, _, page) = env.call("GET", "/rounds/DIBAO-2SRC?lang=en", Some("coordinator"), None).await.parts();
         assert!(page.contains("id=\"discrepancies\"") && page.contains("+0.25 (+20.0%)"), "{page}");
+    }
+}
+
+#[tokio::test]
+async fn overdue_tasks_are_named_on_the_round_page_as_far_as_the_caller_may_see() {
+    let dir = tempfile::tempdir().unwrap();
+    for env in envs(&dir, Load::Users).await {
+        let spec = json!({
+            "code": "DIBAO-2022", "title_en": "Minimum living guarantee 2022", "title_zh": "2022年最低生活保障",
+            "periods": ["2022"], "deadline": "2023-01-31", "lead_department": "MCA",
+            "item": [{ "indicator": "CN_DIBAO_RECIPIENTS" }],
+            "assignment": [{ "department": "MCA", "area": "13", "level": "county" }]
+        });
+        assert_eq!(env.call("POST", "/api/v1/rounds", Some("admin"), Some(spec)).await.status, StatusCode::CREATED);
+        assert_eq!(env.call("POST", "/api/v1/rounds/DIBAO-2022/open", Some("admin"), None).await.status, StatusCode::NO_CONTENT);
+        let (_, all, _) = env.call("GET", "/api/v1/rounds/DIBAO-2022/tasks?overdue=true", Some("admin"), None).await.parts();
+        let n = all.as_array().unwrap().len();
+        assert!(n > 150, "every county of Hebei is late");
+        let (_, _, page) = env.call("GET", "/rounds/DIBAO-2022?lang=en", Some("coordinator"), None).await.parts();
+        assert!(page.contains(&format!("<strong id=\"overdue\">{n}</strong>")), "{page}");
+        assert!(page.contains(&format!("(50 / {n}, <a href=\"/api/v1/rounds/DIBAO-2022/tasks?overdue=true\">")), "{page}");
+        assert_eq!(page.matches("<li><a href=\"/tasks/").count(), 50);
+        // The county reporter sees the count, but only its own task by name.
+        let (_, _, page) = env.call("GET", "/rounds/DIBAO-2022?lang=en", Some("reporter"), None).await.parts();
+        let list = &page[page.find("id=\"overdue-list\"").unwrap()..];
+        assert_eq!(list.matches("<li>").count(), 1, "{list}");
+        assert!(list.contains("长安区 (130102)"), "{list}");
     }
 }

@@ -262,21 +262,52 @@ impl Store {
 
     /// Opens a draft round: its tasks become visible to the assignees.
     pub async fn open_round(&self, round_id: i64, actor: &Actor) -> Result<()> {
+        if !self.set_round_status(round_id, "draft", "open", actor).await? {
+            return Err(StoreError::Invalid(format!("round {round_id} is not a draft round")));
+        }
+        Ok(())
+    }
+
+    /// Closes an open round: no more submissions, drafts or corrections through it (a later
+    /// correction is an ordinary import with a reason). Refused while a submission awaits
+    /// review, so that nothing is left half-way.
+    pub async fn close_round(&self, round_id: i64, actor: &Actor) -> Result<()> {
+        if self.set_round_status(round_id, "open", "closed", actor).await? {
+            return Ok(());
+        }
+        let round = self.round(&round_id.to_string()).await?.ok_or_else(|| StoreError::NotFound(format!("round {round_id}")))?;
+        if round.status != "open" {
+            return Err(StoreError::Invalid(format!("round {} is {}, not open", round.code, round.status)));
+        }
+        let waiting = self.tasks(round_id, None, None).await?.iter().filter(|t| t.status == TaskStatus::Submitted.as_str()).count();
+        Err(StoreError::Invalid(format!(
+            "round {}: {waiting} submission(s) await review; approve or return them before closing",
+            round.code
+        )))
+    }
+
+    /// Moves a round from one status to the next, audited; false when it was not in `from` (or,
+    /// for closing, a submission still awaits review).
+    async fn set_round_status(&self, round_id: i64, from: &str, to: &str, actor: &Actor) -> Result<bool> {
         let now = crate::now_rfc3339();
         let pg = self.backend() == Backend::Postgres;
         on_pool!(self, p => {
             let mut tx = p.begin().await?;
-            let n = sqlx::query("UPDATE collection_round SET status = 'open', opened_at = $2 WHERE id = $1 AND status = 'draft'")
-                .bind(round_id).bind(&now).execute(&mut *tx).await?.rows_affected();
+            let n = sqlx::query(
+                "UPDATE collection_round SET status = $3, opened_at = CASE WHEN $3 = 'open' THEN $4 ELSE opened_at END \
+                 WHERE id = $1 AND status = $2 \
+                 AND ($3 <> 'closed' OR NOT EXISTS (SELECT 1 FROM round_task WHERE round_id = $1 AND status = 'submitted'))")
+                .bind(round_id).bind(from).bind(to).bind(&now).execute(&mut *tx).await?.rows_affected();
             if n == 0 {
-                return Err(StoreError::Invalid(format!("round {round_id} is not a draft round")));
+                return Ok(false);
             }
             append_audit!(&mut *tx, pg, &AuditEntry {
-                actor, action: "round.open", entity: "round", entity_id: &round_id.to_string(), old_value: Some("draft".into()), new_value: Some("open".into()), reason: "",
+                actor, action: if to == "open" { "round.open" } else { "round.close" }, entity: "round",
+                entity_id: &round_id.to_string(), old_value: Some(from.into()), new_value: Some(to.into()), reason: "",
             });
             tx.commit().await?;
         });
-        Ok(())
+        Ok(true)
     }
 
     /// The tasks of a round, optionally of one department or within some areas' subtrees.

@@ -203,6 +203,18 @@ async fn a_round_over_the_counties_of_hebei() {
         assert_eq!((sjz.area_name.as_str(), sjz.completeness.received), ("石家庄市", 3), "the three counties are in Shijiazhuang");
         assert_eq!(by.iter().map(|c| c.completeness.expected as usize).sum::<usize>(), counties, "every task counted once");
         assert!(by.iter().filter(|c| c.area != "1301").all(|c| c.completeness.received == 0));
+        // Closing: refused while a submission awaits review, then no more submissions.
+        let waiting = task("130107");
+        s.submit(waiting, county_file("130107", 2.0, 1.0, 50.0, 4.0), opts("w.csv", "reporter4"), "", false).await.unwrap();
+        let e = s.close_round(round, &lead).await.unwrap_err().to_string();
+        assert!(e.contains("1 submission(s) await review"), "{e}");
+        s.review(waiting, false, "the incidence is for the wrong year", &Actor::new("reviewer", None)).await.unwrap();
+        s.close_round(round, &lead).await.unwrap();
+        assert_eq!(s.round("POV-2023").await.unwrap().unwrap().status, "closed");
+        let e =
+            s.submit(waiting, county_file("130107", 2.0, 1.0, 50.0, 4.0), opts("w.csv", "reporter4"), "fixed", false).await.unwrap_err();
+        assert!(e.to_string().contains("is closed, not open"), "{e}");
+        assert!(s.close_round(round, &lead).await.unwrap_err().to_string().contains("is closed, not open"));
         let c = s.completeness(round, None).await.unwrap();
         assert_eq!(c.len(), 1);
         assert_eq!((c[0].completeness.expected as usize, c[0].completeness.received, c[0].completeness.on_time), (counties, 3, 3));

@@ -29,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_rounds, create_round))
         .routes(routes!(open_round))
+        .routes(routes!(close_round))
         .routes(routes!(round_tasks))
         .routes(routes!(completeness))
         .routes(routes!(discrepancies))
@@ -56,7 +57,7 @@ pub(crate) fn may_see(caller: &Caller, t: &TaskRow, chain: &[String]) -> bool {
 }
 
 /// The same, for a task whose area chain comes from an area index (lists of tasks).
-fn may_see_in(caller: &Caller, t: &TaskRow, idx: &rightstat_store::AreaIndex) -> bool {
+pub(crate) fn may_see_in(caller: &Caller, t: &TaskRow, idx: &rightstat_store::AreaIndex) -> bool {
     let chain: Vec<String> = idx.chain(&t.area_code).into_iter().map(String::from).collect();
     may_see(caller, t, &chain)
 }
@@ -109,6 +110,16 @@ async fn create_round(
 async fn open_round(State(s): State<AppState>, Extension(caller): Extension<Caller>, Path(round): Path<String>) -> ApiResult<StatusCode> {
     let id = round_id(&s, &round).await?;
     s.store.open_round(id, &caller.actor()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Closes an open round: no more submissions through it. Refused (400) while a submission
+/// awaits review.
+#[utoipa::path(post, path = "/api/v1/rounds/{round}/close", tag = "collection", params(("round" = String, Path, description = "Id or code")),
+    responses((status = 204, description = "Closed"), (status = 400, description = "Not open, or submissions await review")))]
+async fn close_round(State(s): State<AppState>, Extension(caller): Extension<Caller>, Path(round): Path<String>) -> ApiResult<StatusCode> {
+    let id = round_id(&s, &round).await?;
+    s.store.close_round(id, &caller.actor()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

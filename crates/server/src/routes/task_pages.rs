@@ -12,7 +12,7 @@ use crate::routes::rounds::may_see;
 use axum::Extension;
 use axum::extract::{Form, Multipart, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use rightstat_core::area::{AreaCode, AreaLevel};
 use rightstat_core::policy::{Action, Role};
 use rightstat_store::collection::{Submission, TaskRow};
@@ -31,6 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(form_script))
         .routes(routes!(rounds_page))
         .routes(routes!(round_page))
+        .routes(routes!(close_round_form))
 }
 
 /// The rounds.
@@ -45,6 +46,9 @@ async fn rounds_page(State(s): State<AppState>, Extension(caller): Extension<Cal
         minijinja::context! { rounds => v(&rounds), here => "/rounds", signed_in => who, may_create => may_create },
     ))
 }
+
+/// How many overdue tasks a round page names (the API lists them all).
+const OVERDUE_LISTED: usize = 50;
 
 /// A round: its items with guidance, completeness and timeliness by department, overdue tasks,
 /// and the questions on the tasks the caller may see.
@@ -95,7 +99,17 @@ async fn round_page(
         None => Vec::new(),
     };
     let levels: Vec<&str> = AreaLevel::ALL[..4].iter().map(|l| l.as_str()).collect();
-    let overdue = s.store.overdue_tasks(round.id, &rightstat_store::now_rfc3339()[..10]).await?.len();
+    // Overdue: the count of all, and the first of those the caller may see, by name.
+    let late = s.store.overdue_tasks(round.id, &rightstat_store::now_rfc3339()[..10]).await?;
+    let overdue = late.len();
+    let idx = s.store.area_index().await?;
+    let names = s.store.task_area_names(round.id).await?;
+    let overdue_list: Vec<serde_json::Value> = late
+        .iter()
+        .filter(|t| crate::routes::rounds::may_see_in(&caller, t, &idx))
+        .take(OVERDUE_LISTED)
+        .map(|t| serde_json::json!({ "id": t.id, "area": t.area_code, "name": names.get(&t.area_code), "department": t.department_code, "status": t.status }))
+        .collect();
     let questions = crate::routes::rounds::visible_questions(&s, &caller, round.id).await?;
     let num = |x: Option<f64>| x.map_or("—".to_string(), pages::format_number);
     let discrepancies: Vec<serde_json::Value> = crate::routes::rounds::visible_discrepancies(&s, &caller, round.id)
@@ -120,11 +134,32 @@ async fn round_page(
         lang,
         minijinja::context! {
             round => v(&round), items => v(&items), completeness => v(&completeness), overdue => overdue, questions => v(&questions),
+            overdue_list => v(&overdue_list), overdue_listed => OVERDUE_LISTED,
             by_area => v(&by_area), by => by.map(|l| l.as_str()), levels => levels,
+            may_close => round.status == "open" && caller.check(Action::Administer, None).is_ok(), csrf => csrf(&caller),
             discrepancies => v(&discrepancies),
             here => format!("/rounds/{}", round.code), signed_in => who,
         },
     ))
+}
+
+/// Closes the round from its page (administrators); the page again, with the outcome.
+#[utoipa::path(post, path = "/rounds/{round}/close", tag = "pages", params(("round" = String, Path, description = "Id or code")), responses((status = 200, description = "HTML")))]
+async fn close_round_form(
+    State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    PageLang(lang): PageLang,
+    Path(code): Path<String>,
+) -> ApiResult<Response> {
+    caller.check(Action::Administer, None)?;
+    let Some(round) = s.store.round(&code).await? else {
+        return Ok(pages::message(lang, "not_found", &format!("round {code}"), StatusCode::NOT_FOUND));
+    };
+    match s.store.close_round(round.id, &caller.actor()).await {
+        Ok(()) => Ok(Redirect::to(&format!("/rounds/{}?lang={}", round.code, lang.code())).into_response()),
+        Err(rightstat_store::StoreError::Invalid(m)) => Ok(pages::message(lang, "refused", &m, StatusCode::BAD_REQUEST)),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// A submitted task the caller may review: the policy allows reviewing at the level above.
