@@ -56,6 +56,13 @@ pub fn aggregate(
             let used = children.iter().filter(|c| child(numerator, c).is_some() && child(denominator, c).is_some()).count();
             (d != 0.0).then(|| Derived { value: n / d * factor, used, expected, method: "ratio of the summed terms" })
         }
+        Aggregation::Formula { expression } => {
+            let e = crate::validation::Expr::parse(expression).ok()?;
+            let terms = e.indicators();
+            let value = e.eval(parent)?;
+            let used = children.iter().filter(|c| terms.iter().all(|t| child(t, c).is_some())).count();
+            Some(Derived { value, used, expected, method: "formula over the aggregated terms" })
+        }
         Aggregation::Last | Aggregation::None => None,
     }
 }
@@ -64,28 +71,38 @@ pub fn aggregate(
 /// is computed from one of them (a ratio from its terms, a weighted mean from its weight), so
 /// that a new population figure also moves the parent's coverage rate and mean income.
 pub fn affected<'a>(changed: &[String], catalogue: impl IntoIterator<Item = &'a Indicator>) -> Vec<String> {
+    let all: Vec<&Indicator> = catalogue.into_iter().collect();
     let mut out: Vec<String> = changed.to_vec();
-    for i in catalogue {
-        let reads = match &i.aggregation {
-            Aggregation::Ratio { numerator, denominator, .. } => vec![numerator, denominator],
-            Aggregation::WeightedMean { weight } => vec![weight],
-            _ => vec![],
-        };
-        if reads.iter().any(|r| changed.contains(r)) && !out.contains(&i.code) {
-            out.push(i.code.clone());
+    // Until nothing is added: a formula may read a ratio that reads what changed.
+    loop {
+        let more: Vec<String> = all
+            .iter()
+            .filter(|i| !out.contains(&i.code) && i.aggregation.terms().iter().any(|t| out.contains(t)))
+            .map(|i| i.code.clone())
+            .collect();
+        if more.is_empty() {
+            return out;
         }
+        out.extend(more);
     }
-    out
 }
 
-/// A computed indicator (a ratio of two catalogue indicators) evaluated from its formula for one
-/// area, where the area reported both terms but not the ratio itself. `value` gives the area's
-/// value of an indicator. `None` for other methods or when a term is missing or the
-/// denominator is zero.
+/// A computed indicator (a ratio of two catalogue indicators, or a formula) evaluated for one
+/// area, where the area reported its terms but not the figure itself. `value` gives the area's
+/// value of an indicator. `None` for other methods, or when a term is missing or a divisor is
+/// zero.
 pub fn compute(ind: &Indicator, value: &dyn Fn(&str) -> Option<f64>) -> Option<(f64, String)> {
-    let Aggregation::Ratio { numerator, denominator, factor } = &ind.aggregation else { return None };
-    let (n, d) = (value(numerator)?, value(denominator)?);
-    (d != 0.0).then(|| (n / d * factor, format!("computed as {numerator} / {denominator} × {factor}")))
+    match &ind.aggregation {
+        Aggregation::Ratio { numerator, denominator, factor } => {
+            let (n, d) = (value(numerator)?, value(denominator)?);
+            (d != 0.0).then(|| (n / d * factor, format!("computed as {numerator} / {denominator} × {factor}")))
+        }
+        Aggregation::Formula { expression } => {
+            let v = crate::validation::Expr::parse(expression).ok()?.eval(value)?;
+            Some((v, format!("computed as {expression}")))
+        }
+        _ => None,
+    }
 }
 
 /// Can `ind` hold a value in the cell `cell_key`? (Its terms may be broken down by a
@@ -95,13 +112,14 @@ pub fn fits(ind: &Indicator, cell_key: &str) -> bool {
 }
 
 /// Order in which to compute a level: additive indicators first, then weighted means and
-/// ratios (which read the additive aggregates).
+/// ratios (which read the additive aggregates), then formulas (which may read any of them).
 pub fn order(indicators: &mut [&Indicator]) {
     indicators.sort_by_key(|i| match i.aggregation {
         Aggregation::Sum => 0,
         Aggregation::WeightedMean { .. } => 1,
         Aggregation::Ratio { .. } => 2,
-        Aggregation::Last | Aggregation::None => 3,
+        Aggregation::Formula { .. } => 3,
+        Aggregation::Last | Aggregation::None => 4,
     });
 }
 
@@ -158,6 +176,49 @@ mod tests {
         assert!(a.contains(&"CN_MEDICAL_INS_COVERAGE".to_string()) && a.contains(&"CN_DISP_INCOME_PC".to_string()), "{a:?}");
         assert!(!a.contains(&"CN_RURAL_POOR_POP".to_string()));
         assert_eq!(affected(&["CN_POVERTY_LINE_RURAL".into()], &all), ["CN_POVERTY_LINE_RURAL"]);
+    }
+
+    /// Monitored rural residents who are not poor: a count computed by a formula.
+    fn not_poor() -> Indicator {
+        let mut i = crate::reference::indicators().into_iter().find(|i| i.code == "CN_RURAL_POP_MONITORED").unwrap();
+        i.code = "X_NOT_POOR".into();
+        i.aggregation = Aggregation::Formula { expression: "CN_RURAL_POP_MONITORED - CN_RURAL_POOR_POP".into() };
+        i
+    }
+
+    #[test]
+    fn a_formula_is_evaluated_at_the_area_and_over_the_parents_aggregated_terms() {
+        let f = not_poor();
+        let own = |i: &str| match i {
+            "CN_RURAL_POOR_POP" => Some(3.0),
+            "CN_RURAL_POP_MONITORED" => Some(60.0),
+            _ => None,
+        };
+        assert_eq!(compute(&f, &own), Some((57.0, "computed as CN_RURAL_POP_MONITORED - CN_RURAL_POOR_POP".into())));
+        assert_eq!(compute(&f, &|i| if i == "CN_RURAL_POOR_POP" { Some(1.0) } else { None }), None, "a term missing");
+        // At a parent: from the parent's aggregated terms, counting the children that had both.
+        let kids = ["a", "b"];
+        let child = |i: &str, a: &str| match (i, a) {
+            ("CN_RURAL_POOR_POP", _) => Some(1.0),
+            ("CN_RURAL_POP_MONITORED", "a") => Some(10.0),
+            _ => None,
+        };
+        let parent = |i: &str| if i == "CN_RURAL_POOR_POP" { Some(2.0) } else { Some(10.0) };
+        let d = aggregate(&f, &kids, &child, &parent).unwrap();
+        assert_eq!((d.value, d.used, d.expected), (8.0, 1, 2));
+        assert_eq!(f.aggregation.terms(), ["CN_RURAL_POP_MONITORED", "CN_RURAL_POOR_POP"]);
+        assert!(f.aggregation.is_computed());
+        let mut all = crate::reference::indicators();
+        all.push(f.clone());
+        let mut g = f.clone();
+        g.code = "X_SHARE_NOT_POOR".into();
+        g.aggregation = Aggregation::Formula { expression: "100 - SI_POV_NAHC".into() };
+        all.push(g);
+        let a = affected(&["CN_RURAL_POOR_POP".into()], &all);
+        assert_eq!(a, ["CN_RURAL_POOR_POP", "SI_POV_NAHC", "X_NOT_POOR", "X_SHARE_NOT_POOR"], "through the ratio to the formula on it");
+        let mut v: Vec<&Indicator> = all.iter().filter(|i| a.contains(&i.code)).collect();
+        order(&mut v);
+        assert_eq!(v.last().unwrap().aggregation.name(), "formula", "formulas after the ratios they may read");
     }
 
     #[test]

@@ -82,6 +82,11 @@ pub enum Aggregation {
     WeightedMean { weight: String },
     /// Recompute from the aggregates of two additive indicators: numerator / denominator × factor.
     Ratio { numerator: String, denominator: String, factor: f64 },
+    /// A computed indicator: `expression` (numbers, indicator codes, + - * / and parentheses)
+    /// over the stored values of other indicators in the same area, period and cell, evaluated
+    /// at every area where its terms are known and the figure was not reported — never
+    /// aggregated itself. E.g. `CN_RURAL_POP_MONITORED - CN_RURAL_POOR_POP`.
+    Formula { expression: String },
     /// The most recent value of the period (stocks reported monthly, summarised yearly).
     Last,
     /// Not aggregable: every level reports its own figure (poverty lines, Gini).
@@ -89,11 +94,32 @@ pub enum Aggregation {
 }
 
 impl Aggregation {
+    /// The other indicators a value is computed from: a weighted mean's weight, a ratio's terms,
+    /// a formula's codes (one each, in order of first use).
+    pub fn terms(&self) -> Vec<String> {
+        let mut out: Vec<String> = match self {
+            Aggregation::WeightedMean { weight } => vec![weight.clone()],
+            Aggregation::Ratio { numerator, denominator, .. } => vec![numerator.clone(), denominator.clone()],
+            Aggregation::Formula { expression } => crate::validation::Expr::parse(expression).map(|e| e.indicators()).unwrap_or_default(),
+            _ => vec![],
+        };
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|t| seen.insert(t.clone()));
+        out
+    }
+
+    /// Is the value computed from other indicators of the same area (a ratio or a formula),
+    /// rather than reported or aggregated from children?
+    pub fn is_computed(&self) -> bool {
+        matches!(self, Aggregation::Ratio { .. } | Aggregation::Formula { .. })
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Aggregation::Sum => "sum",
             Aggregation::WeightedMean { .. } => "weighted_mean",
             Aggregation::Ratio { .. } => "ratio",
+            Aggregation::Formula { .. } => "formula",
             Aggregation::Last => "last",
             Aggregation::None => "none",
         }
@@ -179,6 +205,8 @@ pub enum IndicatorError {
     NonAdditiveReference { code: String, other: String },
     #[error("{code}: ICESCR article {article} does not exist (1-31)")]
     BadArticle { code: String, article: u8 },
+    #[error("{code}: formula '{expression}': {why}")]
+    BadFormula { code: String, expression: String, why: String },
     #[error("{code}: plausible range {min}..{max} is empty")]
     BadRange { code: String, min: f64, max: f64 },
     #[error("indicator {0} defined twice")]
@@ -242,6 +270,26 @@ impl Indicator {
                 additive_ref(numerator)?;
                 additive_ref(denominator)
             }
+            Aggregation::Formula { expression } => {
+                let bad = |why: String| IndicatorError::BadFormula { code: code(), expression: expression.clone(), why };
+                let e = crate::validation::Expr::parse(expression).map_err(bad)?;
+                let terms = e.indicators();
+                if terms.is_empty() {
+                    return Err(bad("it names no indicator".into()));
+                }
+                for t in &terms {
+                    match catalogue.get(t.as_str()) {
+                        _ if *t == self.code => return Err(bad("it refers to the indicator itself".into())),
+                        None => return Err(bad(format!("{t} is not in the catalogue"))),
+                        // One level only, so that formulas can never refer to each other in a cycle.
+                        Some(o) if matches!(o.aggregation, Aggregation::Formula { .. }) => {
+                            return Err(bad(format!("{t} is itself computed by a formula")));
+                        }
+                        Some(_) => {}
+                    }
+                }
+                Ok(())
+            }
             _ => Ok(()),
         }
     }
@@ -256,4 +304,37 @@ pub fn check_catalogue(indicators: &[Indicator], units: &[crate::unit::Unit], co
         }
     }
     indicators.iter().try_for_each(|i| i.check(units, codelists, &by_code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_formula_names_known_indicators_that_are_not_formulas_themselves() {
+        let mut all = crate::reference::indicators();
+        let (units, _) = crate::reference::units();
+        let lists = crate::reference::codelists();
+        let base = all.iter().find(|i| i.code == "CN_RURAL_POP_MONITORED").unwrap().clone();
+        let with = |code: &str, e: &str| {
+            let mut i = base.clone();
+            i.code = code.into();
+            i.aggregation = Aggregation::Formula { expression: e.into() };
+            i
+        };
+        all.push(with("X_NOT_POOR", "CN_RURAL_POP_MONITORED - CN_RURAL_POOR_POP"));
+        assert_eq!(check_catalogue(&all, &units, &lists), Ok(()));
+        for (e, why) in [
+            ("CN_RURAL_POP_MONITORED -", "expression ends too early"),
+            ("CN_NO_SUCH * 2", "CN_NO_SUCH is not in the catalogue"),
+            ("X_BAD + 1", "refers to the indicator itself"),
+            ("X_NOT_POOR * 2", "X_NOT_POOR is itself computed by a formula"),
+            ("2 * 3", "names no indicator"),
+        ] {
+            let mut c = all.clone();
+            c.push(with("X_BAD", e));
+            let err = check_catalogue(&c, &units, &lists).unwrap_err().to_string();
+            assert!(err.starts_with("X_BAD: formula") && err.contains(why), "{e}: {err}");
+        }
+    }
 }

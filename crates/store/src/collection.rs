@@ -724,15 +724,7 @@ impl Store {
         order(&mut inds);
         let mut read: BTreeSet<String> = indicators.iter().cloned().collect();
         for i in &inds {
-            match &i.aggregation {
-                rightstat_core::indicator::Aggregation::WeightedMean { weight } => {
-                    read.insert(weight.clone());
-                }
-                rightstat_core::indicator::Aggregation::Ratio { numerator, denominator, .. } => {
-                    read.extend([numerator.clone(), denominator.clone()]);
-                }
-                _ => {}
-            }
+            read.extend(i.aggregation.terms());
         }
         let read: Vec<String> = read.into_iter().collect();
         let mut report = RollUp::default();
@@ -826,7 +818,7 @@ impl Store {
             // the area did not report the figure itself.
             let keys: BTreeSet<(String, String)> =
                 have.keys().filter(|(_, p, _)| periods.contains(p)).map(|(_, p, c)| (p.clone(), c.clone())).collect();
-            for ind in inds.iter().filter(|i| matches!(i.aggregation, rightstat_core::indicator::Aggregation::Ratio { .. })) {
+            for ind in inds.iter().filter(|i| i.aggregation.is_computed()) {
                 for (period, cell) in keys.iter().filter(|(_, c)| fits(ind, c)) {
                     let key = (ind.code.clone(), period.clone(), cell.clone());
                     if have.contains_key(&key) && !computed_before.contains(&key) {

@@ -438,6 +438,16 @@ async fn an_xlsx_template_filled_in_and_a_ratio_computed_from_its_terms() {
         let s = Store::connect(&url).await.unwrap();
         s.seed_reference().await.unwrap();
         let lead = Actor::new("admin", None);
+        // A computed indicator defined by the lead department: monitored residents not poor.
+        let mut not_poor = s.indicator("CN_RURAL_POP_MONITORED", None).await.unwrap().unwrap().indicator;
+        not_poor.code = "X_RURAL_NOT_POOR".into();
+        not_poor.aggregation = rightstat_core::Aggregation::Formula { expression: "CN_RURAL_POP_MONITORED - CN_RURAL_POOR_POP".into() };
+        s.put_indicator(&not_poor, "computed for the annex", &lead).await.unwrap();
+        let mut bad = not_poor.clone();
+        bad.code = "X_BAD".into();
+        bad.aggregation = rightstat_core::Aggregation::Formula { expression: "X_RURAL_NOT_POOR * 2".into() };
+        let e = s.put_indicator(&bad, "a formula on a formula", &lead).await.unwrap_err().to_string();
+        assert!(e.contains("X_RURAL_NOT_POOR is itself computed by a formula"), "{e}");
         let round = s.create_round(&toml::from_str(COUNTS_ONLY).unwrap(), &lead).await.unwrap();
         s.open_round(round, &lead).await.unwrap();
         let task = s.tasks(round, None, None).await.unwrap().into_iter().find(|t| t.area_code == "130102").unwrap();
@@ -470,6 +480,7 @@ async fn an_xlsx_template_filled_in_and_a_ratio_computed_from_its_terms() {
         // known: at the county, and up to the nation.
         for area in ["130102", "1301", "13", "CN"] {
             assert_eq!(value(&s, "SI_POV_NAHC", area).await, Some(6.0), "9 / 150 × 100 at {area}");
+            assert_eq!(value(&s, "X_RURAL_NOT_POOR", area).await, Some(141.0), "the formula at {area}");
         }
         let f = ObservationFilter { indicators: vec!["SI_POV_NAHC".into()], area: Some("130102".into()), ..Default::default() };
         let county = s.observations(&f).await.unwrap();
