@@ -128,6 +128,22 @@ enum Command {
         #[arg(long, default_value_t = 10.0)]
         min_count: f64,
     },
+    /// Roll published figures up the area hierarchy as an approval does (sums, weighted means,
+    /// ratios and formulas; reported parent figures kept), e.g. after a bulk import of county
+    /// data: rightstat rollup --indicator CN_RURAL_POOR_POP --period 2023
+    Rollup {
+        /// Indicators whose figures changed (what is computed from them follows).
+        #[arg(long = "indicator", required = true)]
+        indicators: Vec<String>,
+        #[arg(long = "period", required = true)]
+        periods: Vec<String>,
+        /// The level whose figures are rolled up.
+        #[arg(long, default_value = "county")]
+        level: AreaLevel,
+        /// Only the areas at that level below this one.
+        #[arg(long, default_value = "CN")]
+        area: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -485,6 +501,24 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             );
         }
         Command::Publish { .. } => unreachable!("clap requires a batch or --out"),
+        Command::Rollup { indicators, periods, level, area } => {
+            let store = open(&cli.db).await?;
+            let areas: Vec<String> = store.descendants(&area, level, None).await?.into_iter().map(|a| a.code).collect();
+            if areas.is_empty() {
+                anyhow::bail!("no {level} areas below {area}");
+            }
+            let started = std::time::Instant::now();
+            let r = store.roll_up(&indicators, &periods, &areas, &rightstat_store::Actor::cli()).await?;
+            println!(
+                "{} {level} areas rolled up in {:.2} s: {} areas above recomputed, {} values written, {} unchanged, {} reported figures kept",
+                areas.len(),
+                started.elapsed().as_secs_f64(),
+                r.areas,
+                r.written,
+                r.unchanged,
+                r.reported_kept
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -457,6 +457,41 @@ fn validate_lists_each_finding_with_its_place_and_fails_on_errors() {
 }
 
 #[test]
+fn a_bulk_import_of_county_figures_rolls_up_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = testing::fresh_sqlite_url(dir.path());
+    let file = write(
+        dir.path(),
+        "counties.csv",
+        "indicator,area,period,value\n\
+         CN_RURAL_POOR_POP,130102,2023,12\nCN_RURAL_POP_MONITORED,130102,2023,200\n\
+         CN_RURAL_POOR_POP,130104,2023,30\nCN_RURAL_POP_MONITORED,130104,2023,300\n",
+    );
+    let out = text(&rightstat(&db, &["import", "observations", &file]).stdout);
+    let batch = out.split("rightstat publish ").nth(1).and_then(|s| s.split('`').next()).unwrap_or_else(|| panic!("{out}")).to_string();
+    // Unpublished figures never reach a total.
+    let r = rightstat(
+        &db,
+        &["rollup", "--indicator", "CN_RURAL_POOR_POP", "--indicator", "CN_RURAL_POP_MONITORED", "--period", "2023", "--area", "13"],
+    );
+    assert!(text(&r.stdout).contains("0 values written"), "{}{}", text(&r.stdout), text(&r.stderr));
+    assert!(rightstat(&db, &["publish", &batch]).status.success());
+    let r = rightstat(
+        &db,
+        &["rollup", "--indicator", "CN_RURAL_POOR_POP", "--indicator", "CN_RURAL_POP_MONITORED", "--period", "2023", "--area", "13"],
+    );
+    let said = text(&r.stdout);
+    assert!(
+        r.status.success() && said.contains("county areas rolled up") && said.contains("3 areas above recomputed"),
+        "{said}{}",
+        text(&r.stderr)
+    );
+    let national = text(&rightstat(&db, &["export", "observations", "--indicator", "SI_POV_NAHC", "--area", "CN"]).stdout);
+    assert!(national.lines().any(|l| l.contains(",CN,") && l.contains(",2023,") && l.contains(",8.4,")), "42 / 500 × 100: {national}");
+    assert!(!rightstat(&db, &["rollup", "--indicator", "CN_RURAL_POOR_POP", "--period", "2023", "--area", "99"]).status.success());
+}
+
+#[test]
 fn a_round_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let db = testing::fresh_sqlite_url(dir.path());
