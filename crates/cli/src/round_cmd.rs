@@ -274,13 +274,14 @@ pub async fn run(store: &Store, cmd: RoundCmd) -> Result<ExitCode> {
             }
         }
         RoundCmd::History { task } => {
-            for e in store.task_events(task).await? {
+            let events = store.task_events(task).await?;
+            for e in &events {
                 writeln!(out, "{} {:<10} {:<8} {}", e.at, e.actor, e.action, e.comment)?;
             }
             let t = store.task(task).await?.with_context(|| format!("no task {task}"))?;
             writeln!(out, "\nfigures (when, by whom, old → new, why):")?;
             let num = |v: Option<f64>| v.map_or("—".to_string(), |x| x.to_string());
-            for c in store.task_value_history(&t).await? {
+            for c in store.task_value_history(&t, &events).await? {
                 let figure = format!("{} {} {}", c.indicator, c.period, c.cell_key);
                 let change = match c.previous {
                     Some(_) => format!("{} → {}", num(c.previous), num(c.value)),

@@ -84,6 +84,16 @@ fn env() -> &'static Environment<'static> {
 
 pub use rightstat_core::unit::format_number;
 
+/// A figure that may be missing, as a table shows it ("—" when there is none).
+pub fn format_figure(x: Option<f64>) -> String {
+    x.map_or("—".to_string(), format_number)
+}
+
+/// A cell key (`|SEX=F|URBANISATION=R|`) as a reader sees it: `SEX=F, URBANISATION=R`.
+pub fn cell_label(key: &str) -> String {
+    key.trim_matches('|').replace('|', ", ")
+}
+
 /// Renders a page; `ctx` must be serialisable. Sets the language cookie so the choice sticks.
 pub fn render(name: &str, lang: Lang, ctx: Value) -> Response {
     let tpl = match env().get_template(name) {

@@ -667,22 +667,22 @@ impl Store {
     /// that level too (e.g. each prefecture's counties): DHIS2's reporting rate by org unit.
     pub async fn completeness(&self, round_id: i64, by: Option<AreaLevel>) -> Result<Vec<CompletenessRow>> {
         let round = self.round(&round_id.to_string()).await?.ok_or_else(|| StoreError::NotFound(format!("round {round_id}")))?;
-        let idx = match by {
-            Some(_) => Some(self.area_index().await?),
+        let by_area = match by {
+            Some(level) => Some((level, self.area_index().await?)),
             None => None,
         };
         let mut by_key: BTreeMap<(String, String), Completeness> = BTreeMap::new();
         for t in self.tasks(round_id, None, None).await? {
             // The task's area's ancestor at the level asked for (the area itself when it is at
             // that level or above it).
-            let area = match (by, &idx) {
-                (Some(level), Some(idx)) => idx
+            let area = match &by_area {
+                Some((level, idx)) => idx
                     .chain(&t.area_code)
                     .into_iter()
-                    .find(|a| a.parse::<AreaCode>().is_ok_and(|c| c.level() == level))
+                    .find(|a| a.parse::<AreaCode>().is_ok_and(|c| c.level() == *level))
                     .unwrap_or(&t.area_code)
                     .to_string(),
-                _ => String::new(),
+                None => String::new(),
             };
             let day = t.submitted_at.as_deref().map(|s| &s[..10.min(s.len())]);
             by_key.entry((t.department_code.clone(), area)).or_default().add(t.status()?, day, &round.deadline);

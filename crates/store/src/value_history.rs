@@ -6,7 +6,7 @@
 //! of the task event that carried the batch; a second source's figures are `source_value`
 //! revisions, which keep their own author and reason.
 
-use crate::collection::TaskRow;
+use crate::collection::{TaskEvent, TaskRow};
 use crate::{ObservationFilter, Result, Store, StoreError, Visibility, on_pool};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -30,14 +30,26 @@ pub struct ValueChange {
     pub provenance: String,
 }
 
+/// One revision of a second source's figure (`source_value`).
+#[derive(sqlx::FromRow)]
+struct SourceRevision {
+    indicator_code: String,
+    period: String,
+    cell_key: String,
+    value: Option<f64>,
+    recorded_at: String,
+    recorded_by: String,
+    reason: String,
+}
+
 impl Store {
     /// Every value recorded for `task`'s figures (its items, area and the round's periods),
-    /// oldest first within each figure, figures in order.
-    pub async fn task_value_history(&self, task: &TaskRow) -> Result<Vec<ValueChange>> {
+    /// oldest first within each figure, figures in order. `events` are the task's own
+    /// ([`Store::task_events`]; every caller shows them too), read for the submitters' comments.
+    pub async fn task_value_history(&self, task: &TaskRow, events: &[TaskEvent]) -> Result<Vec<ValueChange>> {
         let round = self.round(&task.round_id.to_string()).await?.ok_or_else(|| StoreError::Corrupt("task without round".into()))?;
         let periods = crate::lists::split(&round.periods);
         let second = task.second_source_list();
-        let events = self.task_events(task.id).await?;
         // The submission's own comment (an approval of the same batch carries the reviewer's).
         let reasons: HashMap<i64, &str> =
             events.iter().filter(|e| e.action == "submit").filter_map(|e| Some((e.batch_id?, e.comment.as_str()))).collect();
@@ -73,18 +85,18 @@ impl Store {
             }
         }
         if !second.is_empty() {
-            let rows: Vec<(String, String, String, Option<f64>, String, String, String)> = on_pool!(self, p => sqlx::query_as(
+            let rows: Vec<SourceRevision> = on_pool!(self, p => sqlx::query_as(
                 "SELECT indicator_code, period, cell_key, value, recorded_at, recorded_by, reason FROM source_value WHERE task_id = $1")
                 .bind(task.id).fetch_all(p).await?);
-            out.extend(rows.into_iter().map(|(indicator, period, cell_key, value, recorded_at, recorded_by, reason)| ValueChange {
-                indicator,
-                period,
-                cell_key,
-                value,
+            out.extend(rows.into_iter().map(|r| ValueChange {
+                indicator: r.indicator_code,
+                period: r.period,
+                cell_key: r.cell_key,
+                value: r.value,
                 previous: None,
-                recorded_at,
-                recorded_by,
-                reason,
+                recorded_at: r.recorded_at,
+                recorded_by: r.recorded_by,
+                reason: r.reason,
                 provenance: "second_source".into(),
             }));
         }

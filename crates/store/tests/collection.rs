@@ -165,7 +165,7 @@ async fn a_round_over_the_counties_of_hebei() {
         assert_eq!(c.import.as_ref().unwrap().revised, 3, "{:?}", c.import);
         s.review(b, true, "", &Actor::new("reviewer", None)).await.unwrap();
         // The history of every value: who, when, what changed, why.
-        let history = s.task_value_history(&s.task(b).await.unwrap().unwrap()).await.unwrap();
+        let history = s.task_value_history(&s.task(b).await.unwrap().unwrap(), &s.task_events(b).await.unwrap()).await.unwrap();
         let total: Vec<_> = history.iter().filter(|c| c.indicator == "CN_RURAL_POOR_POP" && c.cell_key.is_empty()).collect();
         assert_eq!(total.len(), 2, "{history:#?}");
         assert_eq!((total[0].value, total[0].previous, total[0].recorded_by.as_str()), (Some(30.0), None, "reporter2"));
@@ -314,7 +314,7 @@ async fn two_departments_drafts_and_unapproved_figures() {
         // NRRA corrects its figures (with a reason): the total now agrees, the cells still differ.
         let c = s.submit(nrra.id, poor_only("130102", 5.0, 7.0), opts("nrra2.csv", "nrra"), "registry reconciled", false).await.unwrap();
         assert_eq!(c.second_source_values, 2, "the male cell is unchanged");
-        let history = s.task_value_history(&nrra).await.unwrap();
+        let history = s.task_value_history(&nrra, &s.task_events(nrra.id).await.unwrap()).await.unwrap();
         let women: Vec<_> = history.iter().filter(|c| c.cell_key == "|SEX=F|").collect();
         assert_eq!(women.len(), 2, "{history:#?}");
         assert_eq!((women[1].previous, women[1].value, women[1].reason.as_str()), (Some(7.0), Some(5.0), "registry reconciled"));

@@ -267,7 +267,8 @@ struct TaskOut {
     responses((status = 200, body = TaskOut), (status = 404, description = "Unknown or not yours")))]
 async fn task(State(s): State<AppState>, Extension(caller): Extension<Caller>, Path(id): Path<i64>) -> ApiResult<Json<TaskOut>> {
     let (task, _) = load_task(&s, &caller, id).await?;
-    Ok(Json(TaskOut { history: s.store.task_events(id).await?, values: s.store.task_value_history(&task).await?, task }))
+    let history = s.store.task_events(id).await?;
+    Ok(Json(TaskOut { values: s.store.task_value_history(&task, &history).await?, history, task }))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

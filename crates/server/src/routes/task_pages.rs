@@ -111,7 +111,6 @@ async fn round_page(
         .map(|t| serde_json::json!({ "id": t.id, "area": t.area_code, "name": names.get(&t.area_code), "department": t.department_code, "status": t.status }))
         .collect();
     let questions = crate::routes::rounds::visible_questions(&s, &caller, round.id).await?;
-    let num = |x: Option<f64>| x.map_or("—".to_string(), pages::format_number);
     let discrepancies: Vec<serde_json::Value> = crate::routes::rounds::visible_discrepancies(&s, &caller, round.id)
         .await?
         .into_iter()
@@ -123,8 +122,8 @@ async fn round_page(
                 (true, None, _) => Some("—".into()),
             };
             serde_json::json!({
-                "d": d, "official": num(d.preferred_value), "other": num(d.other_value), "diff": diff,
-                "cell": d.cell_key.trim_matches('|').replace('|', ", "),
+                "d": d, "official": pages::format_figure(d.preferred_value), "other": pages::format_figure(d.other_value), "diff": diff,
+                "cell": pages::cell_label(&d.cell_key),
             })
         })
         .collect();
@@ -288,16 +287,15 @@ async fn render_task(s: &AppState, caller: &Caller, id: i64, lang: Lang, view: V
         None => (v(&Vec::<()>::new()), v(&Vec::<()>::new())),
     };
     let history = s.store.task_events(t.id).await?;
-    let num = |x: Option<f64>| x.map_or("—".to_string(), pages::format_number);
     let values: Vec<serde_json::Value> = s
         .store
-        .task_value_history(&t)
+        .task_value_history(&t, &history)
         .await?
         .into_iter()
         .map(|c| {
             serde_json::json!({
-                "c": c, "value": num(c.value), "previous": c.previous.map(|p| pages::format_number(p)),
-                "cell": c.cell_key.trim_matches('|').replace('|', ", "),
+                "c": c, "value": pages::format_figure(c.value), "previous": c.previous.map(pages::format_number),
+                "cell": pages::cell_label(&c.cell_key),
             })
         })
         .collect();
