@@ -411,12 +411,12 @@ fn validate_lists_each_finding_with_its_place_and_fails_on_errors() {
     let bad = dir.path().join("county-2023.csv");
     std::fs::write(
         &bad,
-        "indicator,area,period,value\n\
-         CN_RURAL_POOR_POP,130102,2023,30\n\
-         CN_RURAL_POP_MONITORED,130102,2023,1000\n\
-         SI_POV_NAHC,130102,2023,3.5\n\
-         SI_POV_NAHC,130104,2023,130\n\
-         CN_RURAL_POOR_POP,130104,2023,abc\n",
+        "indicator,area,period,URBANISATION,value\n\
+         CN_RURAL_POOR_POP,130102,2023,,30\n\
+         CN_RURAL_POP_MONITORED,130102,2023,,1000\n\
+         SI_POV_NAHC,130102,2023,R,3.5\n\
+         SI_POV_NAHC,130104,2023,R,130\n\
+         CN_RURAL_POOR_POP,130104,2023,,abc\n",
     )
     .unwrap();
     let out = rightstat(&db, &["validate", bad.to_str().unwrap()]);
@@ -432,7 +432,7 @@ fn validate_lists_each_finding_with_its_place_and_fails_on_errors() {
         stdout.contains("row 2, CN_RURAL_POOR_POP 130102 2023 |SEX=…|") && stdout.contains("(expected values for SEX = F, M)"),
         "{stdout}"
     );
-    assert!(stdout.contains("贫困人口除以监测人口须与公布的贫困发生率"), "messages in both languages: {stdout}");
+    assert!(stdout.contains("农村贫困人口除以农村监测人口须与农村贫困发生率"), "messages in both languages: {stdout}");
     assert!(!stdout.contains("plausible"), "national plausible ranges do not apply to counties: {stdout}");
     let json: serde_json::Value =
         serde_json::from_slice(&rightstat(&db, &["validate", bad.to_str().unwrap(), "--format", "json"]).stdout).unwrap();

@@ -10,7 +10,7 @@
 
 use crate::indicator::{Aggregation, Indicator};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -224,6 +224,8 @@ pub struct Context<'a> {
     pub known: &'a [Obs],
     /// The period before a period (`2023` → `2022`), if it has one.
     pub previous: &'a dyn Fn(&str) -> Option<String>,
+    /// How many child areas an area has in force during a period (`None`: unknown).
+    pub children: &'a dyn Fn(&str, &str) -> Option<usize>,
 }
 
 /// One rule broken at one place.
@@ -347,31 +349,79 @@ pub fn evaluate(rules: &RuleSet, data: &[Obs], ctx: &Context<'_>) -> Vec<RuleFin
                         continue;
                     }
                     let sum: f64 = kids.iter().map(|o| o.value).sum();
-                    if (sum - p.value).abs() > tolerance * p.value.abs().max(1.0) {
-                        find(p, cell, Some(p.value), format!("the sum of its {} reported child areas, {sum}", kids.len()));
+                    let expected = (ctx.children)(&parent, period);
+                    if expected.is_some_and(|n| kids.len() >= n) {
+                        // Every child area is there: they must add up to the parent.
+                        if (sum - p.value).abs() > tolerance * p.value.abs().max(1.0) {
+                            find(p, cell, Some(p.value), format!("the sum of its {} child areas, {sum}", kids.len()));
+                        }
+                    } else if p.value >= 0.0 && kids.iter().all(|k| k.value >= 0.0) && sum - p.value > tolerance * p.value.abs().max(1.0) {
+                        // Some children only: together they may not exceed the parent.
+                        let of = expected.map_or_else(String::new, |n| format!(" of {n}"));
+                        find(p, cell, Some(p.value), format!("at least the sum of the {}{of} child areas reported, {sum}", kids.len()));
                     }
                 }
             }
             Check::Expression { left, right, tolerance } => {
                 let (Ok(l), Ok(r)) = (Expr::parse(left), Expr::parse(right)) else { continue };
-                let mut places: Vec<(&str, &str)> =
-                    data.iter().filter(|o| o.cell.is_empty()).map(|o| (o.area.as_str(), o.period.as_str())).collect();
-                places.sort();
-                places.dedup();
+                // Each term: its indicator and the cell it is read in (beyond the place's cell).
+                let terms: Vec<(String, String, Vec<(String, String)>)> =
+                    l.terms().into_iter().chain(r.terms()).filter_map(|t| split_term(&t).map(|(code, cell)| (t, code, cell))).collect();
                 let names: Vec<String> = l.indicators().into_iter().chain(r.indicators()).collect();
-                for (area, period) in places {
-                    // Only where this submission reports one of the indicators involved.
-                    if !data.iter().any(|o| o.area == area && o.period == period && o.cell.is_empty() && names.contains(&o.indicator)) {
-                        continue;
+                // Places: every (area, period, cell) where this submission reports a term, the
+                // cell without the term's own qualifiers (the rural incidence, reported as
+                // SI_POV_NAHC|URBANISATION=R|, is evaluated with the totals of the counts).
+                let mut places: BTreeSet<(&str, &str, String)> = BTreeSet::new();
+                for o in data {
+                    for (_, code, qual) in terms.iter().filter(|t| t.1 == o.indicator) {
+                        let Some(cell) = crate::cell::Cell::from_key(&o.cell) else { continue };
+                        if qual.iter().all(|(d, c)| cell.get(d) == c.as_str()) {
+                            let mut base = cell.clone();
+                            for (d, _) in qual {
+                                base.set(d, crate::codelist::TOTAL);
+                            }
+                            let _ = code;
+                            places.insert((o.area.as_str(), o.period.as_str(), base.key()));
+                        }
                     }
-                    let get = |i: &str| all.get(&(i, area, period, "")).map(|o| o.value);
+                }
+                for (area, period, base) in places {
+                    let Some(base_cell) = crate::cell::Cell::from_key(&base) else { continue };
+                    // A term's key: the place's cell with the term's qualifiers set.
+                    let key_of = |term: &str| -> Option<(String, String)> {
+                        let (code, qual) = split_term(term)?;
+                        let mut c = base_cell.clone();
+                        for (d, v) in &qual {
+                            c.set(d, v);
+                        }
+                        Some((code, c.key()))
+                    };
+                    let get = |term: &str| {
+                        let (code, key) = key_of(term)?;
+                        all.get(&(code.as_str(), area, period, key.as_str())).map(|o| o.value)
+                    };
                     let (Some(a), Some(b)) = (l.eval(&get), r.eval(&get)) else { continue };
                     if (a - b).abs() > *tolerance {
-                        let at =
-                            data.iter().find(|o| o.area == area && o.period == period && o.cell.is_empty() && names.contains(&o.indicator));
+                        // The finding sits on a row of this submission holding one of the terms.
+                        let at = terms.iter().find_map(|(t, _, _)| {
+                            let (code, key) = key_of(t)?;
+                            data.iter().find(|o| o.indicator == code && o.area == area && o.period == period && o.cell == key)
+                        });
                         if let Some(o) = at {
+                            let figures: Vec<String> = terms
+                                .iter()
+                                .filter_map(|(t, _, _)| get(t).map(|v| format!("{t} = {}", crate::unit::format_number(v))))
+                                .collect();
                             let place = Obs { indicator: names.join(","), ..o.clone() };
-                            find(&place, "", Some(a), format!("{left} = {a:.4} to agree with {right} = {b:.4} within {tolerance}"));
+                            find(
+                                &place,
+                                &base,
+                                Some(a),
+                                format!(
+                                    "{left} = {a:.4} to agree with {right} = {b:.4} within {tolerance} (figures: {}); check the units and multipliers",
+                                    figures.join(", ")
+                                ),
+                            );
                         }
                     }
                 }
@@ -464,12 +514,18 @@ impl Expr {
         Ok(e)
     }
 
+    /// The indicator codes the expression reads (without the cells some are read in).
     pub fn indicators(&self) -> Vec<String> {
+        self.terms().into_iter().map(|t| split_term(&t).map_or(t.clone(), |(code, _)| code)).collect()
+    }
+
+    /// The terms as written: `CODE` or `CODE[DIM=CODE,…]`.
+    pub fn terms(&self) -> Vec<String> {
         match self {
             Expr::Num(_) => vec![],
             Expr::Var(v) => vec![v.clone()],
-            Expr::Neg(e) => e.indicators(),
-            Expr::Bin(a, _, b) => a.indicators().into_iter().chain(b.indicators()).collect(),
+            Expr::Neg(e) => e.terms(),
+            Expr::Bin(a, _, b) => a.terms().into_iter().chain(b.terms()).collect(),
         }
     }
 
@@ -493,6 +549,23 @@ impl Expr {
     }
 }
 
+/// `CODE[DIM=X, DIM2=Y]` → (CODE, [(DIM, X), (DIM2, Y)]); a plain `CODE` has no cell.
+pub fn split_term(term: &str) -> Option<(String, Vec<(String, String)>)> {
+    let Some((code, rest)) = term.split_once('[') else { return Some((term.to_string(), Vec::new())) };
+    let inner = rest.strip_suffix(']')?;
+    let mut cell = Vec::new();
+    for part in inner.split(',') {
+        let (d, c) = part.split_once('=')?;
+        let (d, c) = (d.trim(), c.trim());
+        let ok = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !ok(d) || !ok(c) {
+            return None;
+        }
+        cell.push((d.to_string(), c.to_string()));
+    }
+    Some((code.to_string(), cell))
+}
+
 fn tokenize(s: &str) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
     let mut chars = s.chars().peekable();
@@ -507,6 +580,20 @@ fn tokenize(s: &str) -> Result<Vec<String>, String> {
             while let Some(&c) = chars.peek().filter(|c| c.is_ascii_alphanumeric() || **c == '_' || **c == '.') {
                 t.push(c);
                 chars.next();
+            }
+            // An indicator read in a given cell: SI_POV_NAHC[URBANISATION=R].
+            if chars.peek() == Some(&'[') {
+                let mut q = String::new();
+                for c in chars.by_ref() {
+                    q.push(c);
+                    if c == ']' {
+                        break;
+                    }
+                }
+                if !q.ends_with(']') || split_term(&format!("{t}{q}")).is_none() {
+                    return Err(format!("'{t}{q}': a cell is written [DIMENSION=CODE, …]"));
+                }
+                t.push_str(&q);
             }
             out.push(t);
         } else {
@@ -572,7 +659,7 @@ mod tests {
         let parent = |a: &str| match a.len() {
             6 => Some(a[..4].to_string()),
             4 => Some(a[..2].to_string()),
-            2 => Some("CN".to_string()),
+            2 if a != "CN" => Some("CN".to_string()),
             _ => None,
         };
         let codes = |d: &str| match d {
@@ -581,7 +668,14 @@ mod tests {
             _ => vec![],
         };
         let previous = |p: &str| p.parse::<i32>().ok().map(|y| (y - 1).to_string());
-        let ctx = Context { parent: &parent, codes: &codes, indicators: &inds, known, previous: &previous };
+        // Test areas: CN has 31 provinces, a province 11 prefectures, a prefecture 2 counties.
+        let children = |a: &str, _: &str| match a.len() {
+            2 if a == "CN" => Some(31),
+            2 => Some(11),
+            4 => Some(2),
+            _ => None,
+        };
+        let ctx = Context { parent: &parent, codes: &codes, indicators: &inds, known, previous: &previous, children: &children };
         evaluate(rules, data, &ctx)
     }
 
@@ -653,6 +747,66 @@ message_zh = "与同级县差异较大"
             obs("CN_RURAL_POOR_POP", "1301", "2023", "", 100.0, 6),
         ];
         assert!(run(&rules, &good, &known).is_empty());
+    }
+
+    #[test]
+    fn children_add_up_only_when_all_are_there_and_never_exceed_the_parent() {
+        let rules = RuleSet::parse(RULES).unwrap();
+        let national = obs("CN_RURAL_POOR_POP", "CN", "2018", "", 1660.0, 0);
+        // One province of 31 (Guizhou's 155 with its sex breakdown): a correct partial file.
+        let guizhou = [
+            obs("CN_RURAL_POOR_POP", "52", "2018", "", 155.0, 2),
+            obs("CN_RURAL_POOR_POP", "52", "2018", "|SEX=F|", 75.0, 3),
+            obs("CN_RURAL_POOR_POP", "52", "2018", "|SEX=M|", 80.0, 4),
+        ];
+        let f = run(&rules, &guizhou, std::slice::from_ref(&national));
+        assert!(f.iter().all(|x| x.rule != "counties-add-up"), "{f:#?}");
+        // But one province may not hold more poor than the nation.
+        let too_many = [obs("CN_RURAL_POOR_POP", "52", "2018", "", 1700.0, 2)];
+        let f = run(&rules, &too_many, std::slice::from_ref(&national));
+        let x = f.iter().find(|x| x.rule == "counties-add-up").expect("children above the parent");
+        assert_eq!(x.area, "CN");
+        assert!(x.expected.contains("1 of 31"), "{}", x.expected);
+        // Every county of a prefecture: they must add up.
+        let both = [obs("CN_RURAL_POOR_POP", "130102", "2023", "", 30.0, 2), obs("CN_RURAL_POOR_POP", "130104", "2023", "", 20.0, 3)];
+        let f = run(&rules, &both, &[obs("CN_RURAL_POOR_POP", "1301", "2023", "", 40.0, 0)]);
+        assert!(f.iter().any(|x| x.rule == "counties-add-up" && x.expected.contains("2 child areas, 50")), "{f:#?}");
+    }
+
+    #[test]
+    fn a_cross_indicator_rule_holds_in_every_cell_where_its_terms_are() {
+        let rules = RuleSet::parse(&RULES.replace(r#"right = "SI_POV_NAHC""#, r#"right = "SI_POV_NAHC[URBANISATION=R]""#)).unwrap();
+        rules.check(&catalogue()).unwrap();
+        // The source paper's Table 3 as printed: the poor population in thousands (9,899
+        // read as 989.9 ten-thousands), with the rural incidence and the monitored population.
+        let table3 = [
+            obs("CN_RURAL_POOR_POP", "CN", "2012", "", 989.9, 2),
+            obs("CN_RURAL_POP_MONITORED", "CN", "2012", "", 97049.0, 3),
+            obs("SI_POV_NAHC", "CN", "2012", "|URBANISATION=R|", 10.2, 4),
+        ];
+        let f = run(&rules, &table3, &[]);
+        let x = f.iter().find(|x| x.rule == "incidence-agrees").expect("the unit error is found");
+        assert!(
+            x.expected.contains("CN_RURAL_POOR_POP = 989.9") && x.expected.contains("SI_POV_NAHC[URBANISATION=R] = 10.2"),
+            "{}",
+            x.expected
+        );
+        assert_eq!(x.severity, Severity::Error);
+        // In ten-thousands it agrees; the urban incidence is no term of the rule.
+        let mut right = table3.clone();
+        right[0].value = 9899.0;
+        let urban = obs("SI_POV_NAHC", "CN", "2012", "|URBANISATION=U|", 0.5, 5);
+        assert!(run(&rules, &[right.to_vec(), vec![urban]].concat(), &[]).is_empty());
+        // By sex too, where every term has the cell.
+        let women = [
+            obs("CN_RURAL_POOR_POP", "CN", "2012", "|SEX=F|", 500.0, 2),
+            obs("CN_RURAL_POP_MONITORED", "CN", "2012", "|SEX=F|", 48000.0, 3),
+            obs("SI_POV_NAHC", "CN", "2012", "|SEX=F|URBANISATION=R|", 20.0, 4),
+        ];
+        let f = run(&rules, &women, &[]);
+        assert_eq!(f.iter().filter(|x| x.rule == "incidence-agrees").count(), 1, "{f:#?}");
+        assert!(Expr::parse("SI_POV_NAHC[URBANISATION]").is_err());
+        assert!(Expr::parse("SI_POV_NAHC[URBANISATION=R").is_err());
     }
 
     #[test]

@@ -128,7 +128,26 @@ impl Store {
         let parent = |a: &str| areas.parent(a).map(String::from);
         let codes = |d: &str| cat.codelists.get(d).map(|l| l.codes.iter().map(|c| c.code.clone()).collect()).unwrap_or_default();
         let previous = |p: &str| p.parse::<Period>().ok().map(|p| p.previous().to_string());
-        let ctx = Context { parent: &parent, codes: &codes, indicators: &indicators, known: &known, previous: &previous };
+        let mut kids: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (child, parent) in areas.parent_links() {
+            kids.entry(parent).or_default().push(child);
+        }
+        // Child areas in force in the period: a partial set of children is not held to add up.
+        let children = |a: &str, period: &str| {
+            let p = period.parse::<Period>().ok();
+            kids.get(a).map(|list| {
+                list.iter()
+                    .filter(|c| {
+                        c.parse::<rightstat_core::area::AreaCode>()
+                            .ok()
+                            .and_then(|code| rightstat_core::ingest::AreaLookup::in_force(&areas, &code, p))
+                            .unwrap_or(false)
+                    })
+                    .count()
+            })
+        };
+        let ctx =
+            Context { parent: &parent, codes: &codes, indicators: &indicators, known: &known, previous: &previous, children: &children };
         // A second source's figures (`apart`) are checked on their own: against the official
         // series or the file's other indicators they would disagree by construction.
         let (own, official): (Vec<Obs>, Vec<Obs>) = data.into_iter().partition(|o| apart.contains(&o.indicator));
