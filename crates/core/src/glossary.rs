@@ -37,6 +37,8 @@ pub enum GlossaryError {
     Duplicate(String),
     #[error("glossary term {term}: article {article} is not an ICESCR article (1–31)")]
     BadArticle { term: String, article: u8 },
+    #[error("glossary term {term:?}: field {field} holds U+{code:04X} at character {at}; text may hold no control characters")]
+    ControlCharacter { term: String, field: &'static str, code: u32, at: usize },
 }
 
 /// Checks a glossary: every entry complete, no term twice.
@@ -54,6 +56,20 @@ pub fn check(terms: &[Term]) -> Result<(), GlossaryError> {
                 return Err(GlossaryError::Empty(t.zh.clone(), field));
             }
         }
+        let locals = t.local_en.iter().map(|l| ("local_en", l));
+        let gcs = t.general_comments.iter().map(|g| ("general_comments", g));
+        let fields = [
+            ("zh", &t.zh),
+            ("literal_en", &t.literal_en),
+            ("preferred_en", &t.preferred_en),
+            ("explanation_en", &t.explanation_en),
+            ("explanation_zh", &t.explanation_zh),
+        ];
+        for (field, v) in fields.into_iter().chain(locals).chain(gcs) {
+            if let Some((at, c)) = crate::text::first_unclean(v, false) {
+                return Err(GlossaryError::ControlCharacter { term: t.zh.escape_debug().to_string(), field, code: c as u32, at });
+            }
+        }
         if !seen.insert(t.zh.as_str()) {
             return Err(GlossaryError::Duplicate(t.zh.clone()));
         }
@@ -62,6 +78,17 @@ pub fn check(terms: &[Term]) -> Result<(), GlossaryError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod clean_tests {
+    #[test]
+    fn a_control_character_in_any_field_is_refused_with_its_place() {
+        let mut t = crate::reference::glossary().remove(0);
+        t.literal_en.push('\u{1}');
+        let e = super::check(&[t]).unwrap_err();
+        assert!(matches!(e, super::GlossaryError::ControlCharacter { field: "literal_en", code: 1, .. }), "{e}");
+    }
 }
 
 impl Term {

@@ -21,6 +21,7 @@ pub mod recommendation;
 pub mod reference;
 pub mod rollup;
 pub mod round;
+pub mod text;
 pub mod unit;
 pub mod validation;
 

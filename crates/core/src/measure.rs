@@ -57,6 +57,8 @@ pub enum MeasureError {
     BadBudget { code: String, budget: f64 },
     #[error("{code}: SDG target '{target}' is not of the form 1.2 or 1.a")]
     BadSdgTarget { code: String, target: String },
+    #[error("{code}: {field} holds U+{char_code:04X} at character {at}; text may hold no control characters")]
+    ControlCharacter { code: String, field: &'static str, char_code: u32, at: usize },
 }
 
 /// Is `s` a calendar date written YYYY-MM-DD?
@@ -85,6 +87,18 @@ impl Measure {
         for (field, v) in [("name_zh", &self.name_zh), ("name_en", &self.name_en)] {
             if v.trim().is_empty() {
                 return Err(MeasureError::Missing { code: code(), field });
+            }
+        }
+        for (field, v, breaks) in [
+            ("name_zh", &self.name_zh, false),
+            ("name_en", &self.name_en, false),
+            ("local_term", &self.local_term, false),
+            ("description_en", &self.description_en, true),
+            ("description_zh", &self.description_zh, true),
+            ("legal_basis", &self.legal_basis, true),
+        ] {
+            if let Some((at, c)) = crate::text::first_unclean(v, breaks) {
+                return Err(MeasureError::ControlCharacter { code: code(), field, char_code: c as u32, at });
             }
         }
         for (field, v) in [("start_date", &self.start_date), ("end_date", &self.end_date)] {

@@ -14,8 +14,10 @@ fn fonts() -> RunFonts {
     RunFonts::new().ascii(SERIF).hi_ansi(SERIF).east_asia(CJK)
 }
 
+/// Every text of the document enters through here, made safe for XML: stored text holding a
+/// control character must not make a file Word refuses.
 fn text_run(s: &str) -> Run {
-    Run::new().add_text(s).fonts(fonts())
+    Run::new().add_text(rightstat_core::text::xml_safe(s)).fonts(fonts())
 }
 
 fn para(s: &str) -> Paragraph {
