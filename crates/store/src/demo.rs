@@ -47,37 +47,75 @@ fn map_unit(text: &str) -> Option<(&'static str, i32, Option<&str>)> {
     })
 }
 
-/// Converts the official series file into RightStat's import CSV.
+/// Converts the official series file into RightStat's import CSV. The source cited is the
+/// publisher's own release (`official_publication`); where the figure was read (a reprint, its
+/// address) and the data-cleaning note are provenance for signed-in users (`internal_note`).
 pub fn series_to_import_csv(series_csv: &str) -> Result<String> {
     let mut rdr = csv::Reader::from_reader(series_csv.as_bytes());
-    let mut out = csv::Writer::from_writer(Vec::new());
     let bad = |e: csv::Error| StoreError::Invalid(format!("demo series: {e}"));
-    out.write_record(["indicator", "area", "period", "URBANISATION", "value", "unit", "unit_mult", "status", "source", "footnote"])
-        .map_err(bad)?;
+    let header = rdr.headers().map_err(bad)?.clone();
+    let col =
+        |name: &str| header.iter().position(|h| h == name).ok_or_else(|| StoreError::Invalid(format!("demo series: no column {name}")));
+    let (c_ind, c_geo, c_year, c_value, c_unit, c_conf) =
+        (col("indicator")?, col("geography")?, col("year")?, col("value")?, col("unit")?, col("confidence")?);
+    let (c_official, c_doc, c_url, c_note) = (col("official_publication")?, col("source_document")?, col("source_url")?, col("note")?);
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record([
+        "indicator",
+        "area",
+        "period",
+        "URBANISATION",
+        "value",
+        "unit",
+        "unit_mult",
+        "status",
+        "source",
+        "footnote",
+        "internal_note",
+    ])
+    .map_err(bad)?;
     for (i, rec) in rdr.records().enumerate() {
         let r = rec.map_err(bad)?;
         let row = i + 2;
         let (code, by_urbanisation) =
-            map_series(&r[0]).ok_or_else(|| StoreError::Invalid(format!("demo series row {row}: unknown series {}", &r[0])))?;
-        let urbanisation = match (&r[1], by_urbanisation) {
+            map_series(&r[c_ind]).ok_or_else(|| StoreError::Invalid(format!("demo series row {row}: unknown series {}", &r[c_ind])))?;
+        let urbanisation = match (&r[c_geo], by_urbanisation) {
             ("CN-urban", true) => "U",
             ("CN-rural", true) => "R",
             ("CN" | "CN-rural" | "CN-poor-areas", _) => "_T",
             (g, _) => return Err(StoreError::Invalid(format!("demo series row {row}: unknown geography {g}"))),
         };
         let (unit, mult, qualifier) =
-            map_unit(&r[4]).ok_or_else(|| StoreError::Invalid(format!("demo series row {row}: unknown unit {}", &r[4])))?;
+            map_unit(&r[c_unit]).ok_or_else(|| StoreError::Invalid(format!("demo series row {row}: unknown unit {}", &r[c_unit])))?;
         // A: verbatim official figure; B: derived or secondary; C: approximate (estimated).
-        let (status, confidence_note) = match &r[5] {
+        let (status, confidence_note) = match &r[c_conf] {
             "A" => ("A", None),
-            "B" => ("A", Some("derived, rounded or from a one-step secondary source (confidence B)")),
-            "C" => ("E", Some("approximate figure (confidence C)")),
+            "B" => ("A", Some("derived, rounded or from a one-step secondary source")),
+            "C" => ("E", Some("approximate figure")),
             c => return Err(StoreError::Invalid(format!("demo series row {row}: unknown confidence {c}"))),
         };
-        let source = if r[7].is_empty() { r[6].to_string() } else { format!("{} <{}>", &r[6], &r[7]) };
-        let footnote: Vec<&str> = [qualifier, confidence_note, Some(&r[8])].into_iter().flatten().filter(|s| !s.is_empty()).collect();
-        out.write_record([code, "CN", &r[2], urbanisation, &r[3], unit, &mult.to_string(), status, &source, &footnote.join("; ")])
-            .map_err(bad)?;
+        let source = match r[c_official].trim() {
+            "" => format!("{} (secondary source; no official release)", &r[c_doc]),
+            official => official.to_string(),
+        };
+        let footnote: Vec<&str> = [qualifier, confidence_note].into_iter().flatten().collect();
+        let read_from = if r[c_url].is_empty() { r[c_doc].to_string() } else { format!("{} <{}>", &r[c_doc], &r[c_url]) };
+        let internal: Vec<String> =
+            [format!("read from: {read_from}"), r[c_note].to_string()].into_iter().filter(|s| !s.is_empty()).collect();
+        out.write_record([
+            code,
+            "CN",
+            &r[c_year],
+            urbanisation,
+            &r[c_value],
+            unit,
+            &mult.to_string(),
+            status,
+            &source,
+            &footnote.join("; "),
+            &internal.join("; "),
+        ])
+        .map_err(bad)?;
     }
     let bytes = out.into_inner().map_err(|e| StoreError::Invalid(e.to_string()))?;
     String::from_utf8(bytes).map_err(|e| StoreError::Invalid(e.to_string()))
