@@ -366,6 +366,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     report.unchanged,
                     report.batch_id.map(|b| format!(" (batch {b}, unpublished: `rightstat publish {b}`)")).unwrap_or_default()
                 );
+                if !report.revised_released.is_empty() {
+                    println!("{} released figure(s) revised:", report.revised_released.len());
+                    for r in &report.revised_released {
+                        println!("  {r}");
+                    }
+                }
             } else {
                 for e in &report.errors {
                     eprintln!("{e}");
@@ -510,13 +516,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let started = std::time::Instant::now();
             let r = store.roll_up(&indicators, &periods, &areas, &rightstat_store::Actor::cli()).await?;
             println!(
-                "{} {level} areas rolled up in {:.2} s: {} areas above recomputed, {} values written, {} unchanged, {} reported figures kept",
+                "{} {level} areas rolled up in {:.2} s: {} areas above recomputed, {} values written, {} unchanged, {} reported figures kept{}",
                 areas.len(),
                 started.elapsed().as_secs_f64(),
                 r.areas,
                 r.written,
                 r.unchanged,
-                r.reported_kept
+                r.reported_kept,
+                r.batch_id.map(|b| format!(" (batch {b}, unreleased: `rightstat publish {b}`)")).unwrap_or_default()
             );
         }
     }

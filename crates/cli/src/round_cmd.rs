@@ -73,6 +73,30 @@ pub enum RoundCmd {
     },
     /// What happened to a task.
     History { task: i64 },
+    /// The release queue: every item and period of the round, with the approved values
+    /// awaiting release, the share of tasks approved, and past releases.
+    Releases { round: String },
+    /// Release a round's approved figures of one indicator and period to the public (now, or
+    /// at an embargo time: nothing of it is public before that instant, all of it is after).
+    Release {
+        round: String,
+        #[arg(long)]
+        indicator: String,
+        #[arg(long)]
+        period: String,
+        /// RFC 3339, e.g. 2026-12-01T09:00:00+08:00 (default: now).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Release automatically once at least PCT % of the tasks reporting an item are approved
+    /// (checked after every approval); --none removes the rule.
+    ReleaseRule {
+        round: String,
+        #[arg(long, conflicts_with = "none")]
+        when_pct: Option<f64>,
+        #[arg(long)]
+        none: bool,
+    },
     /// Figures reported by two departments: the preferred source's (official) beside the
     /// other's, differing ones first.
     Discrepancies {
@@ -180,6 +204,46 @@ pub async fn run(store: &Store, cmd: RoundCmd) -> Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             }
         }
+        RoundCmd::Releases { round } => {
+            let id = round_id(store, &round).await?;
+            writeln!(
+                out,
+                "{:<22} {:<7} {:>8} {:>9} {:>15}  {}",
+                "INDICATOR", "PERIOD", "PENDING", "RELEASED", "TASKS APPROVED", "LAST RELEASE"
+            )?;
+            for i in store.release_queue(id).await? {
+                let last = match (&i.embargoed_until, &i.last_release_at) {
+                    (Some(e), _) => format!("embargoed until {e}"),
+                    (None, Some(l)) => l.clone(),
+                    (None, None) => "never".into(),
+                };
+                writeln!(
+                    out,
+                    "{:<22} {:<7} {:>8} {:>9} {:>8} of {:<4}  {last}",
+                    i.indicator, i.period, i.pending, i.released, i.tasks_approved, i.tasks_expected
+                )?;
+            }
+            if let Some(p) = store.release_rule(id).await? {
+                writeln!(out, "release rule: automatically when at least {p} % of an item's tasks are approved")?;
+            }
+        }
+        RoundCmd::Release { round, indicator, period, at } => {
+            let id = round_id(store, &round).await?;
+            let r = store.release(id, &indicator, &period, at.as_deref(), &actor).await?;
+            let when = if r.release_at > r.created_at { format!("public at {} (embargo)", r.release_at) } else { "public now".into() };
+            writeln!(out, "released {} values of {indicator} for {period} (release {}): {when}", r.values_released, r.id)?;
+        }
+        RoundCmd::ReleaseRule { round, when_pct, none } => {
+            let id = round_id(store, &round).await?;
+            if when_pct.is_none() && !none {
+                anyhow::bail!("give --when-pct PCT or --none");
+            }
+            store.set_release_rule(id, when_pct, &actor).await?;
+            match when_pct {
+                Some(p) => writeln!(out, "round {id} releases an item automatically once {p} % of its tasks are approved")?,
+                None => writeln!(out, "round {id} releases only by hand")?,
+            }
+        }
         RoundCmd::Review { task, approve, return_it, comment } => {
             if approve == return_it {
                 anyhow::bail!("give --approve or --return");
@@ -188,7 +252,8 @@ pub async fn run(store: &Store, cmd: RoundCmd) -> Result<ExitCode> {
             match rolled {
                 Some(r) => writeln!(
                     out,
-                    "task {task}: {} ({} areas above recomputed, {} derived values written)",
+                    "task {task}: {} ({} areas above recomputed, {} derived values written; public only when released: \
+                     `rightstat round releases`)",
                     status.as_str(),
                     r.areas,
                     r.written

@@ -57,6 +57,11 @@ impl AreaLevel {
     pub fn parent(self) -> Option<AreaLevel> {
         AreaLevel::ALL.get((self as usize).checked_sub(1)?).copied()
     }
+
+    /// The level directly below, `None` for villages.
+    pub fn child(self) -> Option<AreaLevel> {
+        AreaLevel::ALL.get(self as usize + 1).copied()
+    }
 }
 
 impl fmt::Display for AreaLevel {

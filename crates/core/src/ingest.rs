@@ -28,6 +28,8 @@ pub struct RawRow<'a> {
     pub unit_mult: &'a str,
     pub source: &'a str,
     pub footnote: &'a str,
+    /// A note for the lead department and signed-in users only (provenance, data cleaning).
+    pub internal_note: &'a str,
     /// (dimension id, code) for every dimension column present.
     pub dims: Vec<(&'a str, &'a str)>,
 }
@@ -43,7 +45,10 @@ pub struct CheckedObservation {
     pub value: Option<f64>,
     pub status: ObsStatus,
     pub source: String,
+    /// Public: shown wherever the figure is.
     pub footnote: String,
+    /// Internal: never in a public output.
+    pub internal_note: String,
 }
 
 /// What is wrong with one field of a row.
@@ -89,6 +94,14 @@ impl Catalogue {
     /// Checks a row; returns the observation or every finding about it.
     pub fn check_row(&self, row: &RawRow<'_>, areas: &dyn AreaLookup) -> Result<CheckedObservation, Vec<Finding>> {
         let mut f = Vec::new();
+        // Control characters break the Word, XLSX and XML files made from stored text.
+        for (column, text, line_breaks) in
+            [("source", row.source, false), ("footnote", row.footnote, true), ("internal_note", row.internal_note, true)]
+        {
+            if let Some(finding) = crate::text::check_clean(column, text, line_breaks) {
+                f.push(finding);
+            }
+        }
         let ind = match self.indicators.get(row.indicator.trim()) {
             Some(x) => Some(x),
             None => {
@@ -173,6 +186,7 @@ impl Catalogue {
                     status,
                     source: row.source.trim().to_string(),
                     footnote,
+                    internal_note: row.internal_note.trim().to_string(),
                 })
             }
             _ => Err(f),
@@ -203,7 +217,16 @@ impl Catalogue {
             f.push(Finding::new("value", raw, "an empty value: status O (missing) and Q (suppressed) carry none"));
             return Err(());
         }
-        // Thousands separators are tolerated ("9,899"); most values have none.
+        // Thousands separators are tolerated ("9,899"), but only between groups of three
+        // digits: "1,5" is a decimal comma, which would otherwise read as 15.
+        if raw.contains(',') && !grouped_thousands(raw) {
+            f.push(Finding::new(
+                "value",
+                raw,
+                "a number with a point as decimal separator (1.5); a comma may only separate groups of three digits (9,899)",
+            ));
+            return Err(());
+        }
         let parsed = if raw.contains(',') { raw.replace(',', "").parse::<f64>() } else { raw.parse::<f64>() };
         let Ok(mut v) = parsed else {
             f.push(Finding::new("value", raw, "a number such as 9899 or 10.2 (no units or % sign)"));
@@ -242,6 +265,11 @@ impl Catalogue {
                 }
             }
         }
+        // After conversion and rescaling: 1e300 × 10^12 is no number either.
+        if !v.is_finite() || !(v * 1e9).is_finite() {
+            f.push(Finding::new("value", raw, format!("a finite number (in {} it would be {v:e})", ind.unit)));
+            return Err(());
+        }
         let (lo, hi) = ind.value_type.hard_bounds();
         let lo = if ind.code.ends_with("_GROWTH") { f64::NEG_INFINITY } else { lo };
         if v < lo || v > hi {
@@ -256,6 +284,18 @@ impl Catalogue {
         let v = (v * 1e9).round() / 1e9;
         Ok((Some(v), note))
     }
+}
+
+/// "9,899", "-1,234,567.5": commas only between groups of three digits of the integer part.
+fn grouped_thousands(raw: &str) -> bool {
+    let digits = raw.strip_prefix(['-', '+']).unwrap_or(raw);
+    let int = digits.split_once('.').map_or(digits, |(i, _)| i);
+    let mut groups = int.split(',');
+    let first = groups.next().unwrap_or("");
+    (1..=3).contains(&first.len())
+        && first.bytes().all(|b| b.is_ascii_digit())
+        && groups.all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()))
+        && !digits.split_once('.').is_some_and(|(_, frac)| frac.contains(','))
 }
 
 #[cfg(test)]
@@ -290,6 +330,29 @@ mod tests {
         let o = cat().check_row(&r, &AllAreas).unwrap();
         assert_eq!(o.value, Some(10.2));
         assert_eq!(o.cell.key(), "|URBANISATION=R|");
+    }
+
+    #[test]
+    fn a_decimal_comma_is_refused_and_thousands_groups_are_read() {
+        let value = |v: &str| cat().check_row(&row("CN_RURAL_POOR_POP", "CN", "2012", v), &AllAreas).map(|o| o.value);
+        assert_eq!(value("9,899").unwrap(), Some(9899.0));
+        assert_eq!(value("1,234,567").unwrap(), Some(1234567.0));
+        for bad in ["1,5", "12,34", "1,2345", ",899", "9,899,", "1.5,5"] {
+            let e = value(bad).unwrap_err();
+            assert!(e[0].expected.contains("point as decimal separator"), "{bad}: {e:?}");
+            assert_eq!(e[0].value, bad);
+        }
+    }
+
+    #[test]
+    fn values_that_are_not_finite_after_rescaling_are_refused() {
+        for (v, mult) in [("1e300", ""), ("1e300", "12"), ("1e308", ""), ("1.7e308", "4"), ("inf", ""), ("NaN", "")] {
+            let mut r = row("CN_RURAL_POOR_POP", "CN", "2012", v);
+            r.unit_mult = mult;
+            let e = cat().check_row(&r, &AllAreas).expect_err(v);
+            assert_eq!(e[0].column, "value", "{v}");
+            assert!(e[0].expected.contains("finite") || e[0].expected.contains("a number"), "{v}: {e:?}");
+        }
     }
 
     #[test]

@@ -74,7 +74,35 @@ fn is_total(r: &ObservationRow) -> bool {
 
 /// A figure as the pages show it.
 fn shown(r: &ObservationRow) -> String {
-    r.value.map_or_else(|| "—".into(), format_number)
+    let v = r.value.map_or_else(|| "—".into(), format_number);
+    if r.is_partial() { format!("{v} p") } else { v }
+}
+
+/// What a figure derived from part of the areas below says next to it, in the page's language.
+pub(crate) fn partial_note(r: &ObservationRow, lang: Lang) -> Option<String> {
+    let (Some(reporting), Some(expected)) = (r.children_reporting, r.children_expected) else { return None };
+    if reporting >= expected {
+        return None;
+    }
+    let below = r.area.parse::<AreaCode>().ok().and_then(|c| c.level().child());
+    let (en, zh) = match below {
+        Some(AreaLevel::Province) => ("provinces", "省级地区"),
+        Some(AreaLevel::Prefecture) => ("prefectures", "地级地区"),
+        Some(AreaLevel::County) => ("counties", "县级地区"),
+        Some(AreaLevel::Township) => ("townships", "乡级地区"),
+        _ => ("areas", "下级地区"),
+    };
+    let area = match lang {
+        Lang::En => r.area_name_en.clone().unwrap_or_else(|| r.area_name_zh.clone()),
+        Lang::Zh => r.area_name_zh.clone(),
+    };
+    Some(match lang {
+        Lang::En => format!(
+            "{area}, {}: provisional (p), the sum of the {reporting} of {expected} {en} that have reported; not yet a figure for the whole of {area}.",
+            r.period
+        ),
+        Lang::Zh => format!("{area}{}年：暂定数（p），为{expected}个{zh}中已报送的{reporting}个之和，尚不代表{area}全部。", r.period),
+    })
 }
 
 #[derive(Serialize)]
@@ -86,6 +114,8 @@ struct Card {
     period: String,
     area: String,
     outcome: bool,
+    /// Set when the figure is a provisional total of part of the areas below.
+    note: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -157,6 +187,7 @@ impl Site {
                     period: latest.period.clone(),
                     area: Self::area_name(latest, lang),
                     outcome: d.ohchr_type == rightstat_core::indicator::OhchrType::Outcome,
+                    note: partial_note(latest, lang),
                 });
             }
         }
@@ -269,6 +300,15 @@ impl Site {
             None => (None, Vec::new()),
         };
 
+        // Provisional totals of part of the areas below, said next to the table and the map.
+        let partial: Vec<String> = rows
+            .iter()
+            .filter(|r| r.area == area || r.area.parse::<AreaCode>().is_ok_and(|c| c.level() == AreaLevel::Province))
+            .filter(|r| is_total(r) || r.area == area)
+            .filter_map(|r| partial_note(r, lang))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
         let sources: BTreeSet<String> = rows.iter().map(|r| r.source.clone()).filter(|s| !s.is_empty()).collect();
         let notes: Vec<&str> = self
             .reasons
@@ -307,7 +347,7 @@ impl Site {
                 area_name => area_name, series => s(&series), breakdowns => s(&breakdowns),
                 columns => columns, table => s(&table),
                 map => s(&map), province_table => province_table,
-                count => rows.len(),
+                count => rows.len(), partial => partial,
                 recommendations => s(&self.recommendations.get(&d.code).cloned().unwrap_or_default()),
             },
         )

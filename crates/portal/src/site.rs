@@ -89,6 +89,10 @@ impl Site {
         let mut out: BTreeMap<String, Vec<ObservationRow>> = BTreeMap::new();
         let mut as_of = String::new();
         for (mut r, verdict) in rows.into_iter().zip(verdicts) {
+            // The public vintage may have been revised by a figure not yet released: that
+            // revision is nobody's business outside until it is released.
+            r.superseded_at = None;
+            r.internal_note.clear();
             if let Some(why) = verdict {
                 withheld += usize::from(why != Withheld::AtSource);
                 reasons.entry(r.indicator.clone()).or_default().insert(why);

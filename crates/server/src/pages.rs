@@ -90,6 +90,11 @@ pub fn format_figure(x: Option<f64>) -> String {
 }
 
 /// A cell key (`|SEX=F|URBANISATION=R|`) as a reader sees it: `SEX=F, URBANISATION=R`.
+/// A stored (UTC) instant as officials read it: Beijing time, to the minute.
+pub fn local_time(stored: &str) -> String {
+    format!("{} (UTC+8)", rightstat_store::beijing_time(stored))
+}
+
 pub fn cell_label(key: &str) -> String {
     key.trim_matches('|').replace('|', ", ")
 }

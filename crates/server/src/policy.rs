@@ -52,6 +52,10 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("POST", "/api/v1/rounds", Action::Administer),
     ("POST", "/api/v1/rounds/{round}/open", Action::Administer),
     ("POST", "/api/v1/rounds/{round}/close", Action::Administer),
+    // Release: administrators, and of those the round's lead department (checked in the handler).
+    ("GET", "/api/v1/rounds/{round}/releases", Action::ReadTasks),
+    ("POST", "/api/v1/rounds/{round}/releases", Action::Publish),
+    ("POST", "/rounds/{round}/release", Action::Publish),
     ("GET", "/api/v1/rounds/{round}/tasks", Action::ReadTasks),
     ("GET", "/api/v1/rounds/{round}/completeness", Action::ReadTasks),
     ("GET", "/api/v1/rounds/{round}/discrepancies", Action::ReadTasks),

@@ -44,7 +44,9 @@ async fn rural_poor_population_series_with_units_and_sources() {
         let y2012 = obs.iter().find(|o| o["period"] == "2012").unwrap();
         assert_eq!(y2012["value"], 9899.0);
         assert_eq!(y2012["unit_name_en"], "persons");
-        assert!(y2012["source"].as_str().unwrap().contains("NBS"));
+        assert!(y2012["source"].as_str().unwrap().contains("National Bureau of Statistics"), "{}", y2012["source"]);
+        // Signed out: no internal note (the reprint it was read from) anywhere.
+        assert!(obs.iter().all(|o| o.get("internal_note").is_none()), "internal notes reach the public");
     }
 }
 

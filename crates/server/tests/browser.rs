@@ -260,7 +260,7 @@ async fn an_assignee_fills_the_form_and_the_national_total_changes_after_approva
     store.create_demo_users().await.unwrap();
     let spec: rightstat_core::round::RoundSpec = serde_json::from_value(serde_json::json!({
         "code": "DIBAO-2023", "title_en": "Minimum living guarantee 2023", "title_zh": "2023年最低生活保障",
-        "periods": ["2023"], "deadline": "2099-01-31", "lead_department": "MCA",
+        "periods": ["2023"], "deadline": "2099-01-31", "lead_department": "NBS",
         "item": [{ "indicator": "CN_DIBAO_RECIPIENTS", "guidance_en": "Persons receiving dibao at the end of the year.", "guidance_zh": "年末低保对象人数。" }],
         "assignment": [{ "department": "MCA", "area": "13", "level": "county" }]
     }))
@@ -326,16 +326,52 @@ async fn an_assignee_fills_the_form_and_the_national_total_changes_after_approva
         assert!(d.text("#message").contains("Submitted"), "{}", d.source());
         assert_eq!(d.text("#task-status"), "submitted");
         assert_eq!(national(), None, "not before approval");
-        // The provincial reviewer approves on a laptop; the national total follows at once.
+        // The provincial reviewer approves on a laptop: the figures roll up, but nothing is
+        // public until the lead department releases it.
         d.window(1200, 1600);
         d.sign_in(&base, "reviewer");
         d.go(&format!("{base}/tasks/{task}?lang=en"));
         d.click("#approve");
         assert!(d.text("#message").contains("Approved"), "{}", d.source());
-        assert_eq!(national(), Some(1.25));
+        assert_eq!(national(), None, "an approval published a national figure");
+        let public = |path: &str| ureq::get(&format!("{base}{path}")).call().unwrap().body_mut().read_to_string().unwrap();
+        for path in ["/en/index.html", "/zh/index.html", "/en/indicators/CN_DIBAO_RECIPIENTS.html", "/data/CN_DIBAO_RECIPIENTS.csv"] {
+            assert!(!public(path).contains("1.25"), "{path} shows an unreleased figure");
+        }
+        assert!(
+            ureq::get(&format!("{base}/sdmx/2.1/data/DF_RIGHTSTAT/CN_DIBAO_RECIPIENTS.CN")).call().is_err(),
+            "SDMX serves an unreleased figure"
+        );
         // The same page in Chinese.
         d.go(&format!("{base}/tasks/{task}?lang=zh"));
         assert_eq!(d.text("#task-status"), "已批准");
+        // The lead department releases from the round's queue, in Chinese.
+        d.sign_in(&base, "admin");
+        d.go(&format!("{base}/rounds/DIBAO-2023?lang=zh"));
+        let row = "tr[data-indicator=\"CN_DIBAO_RECIPIENTS\"][data-period=\"2023\"]";
+        assert!(d.text(row).contains("作为暂定数发布"), "one county of many: released as provisional: {}", d.text(row));
+        d.click(&format!("{row} form.release button"));
+        assert!(!d.text(row).contains("尚未发布"), "{}", d.text(row));
+        assert_eq!(national(), Some(1.25));
+        // Its completeness is stated next to it, in both languages.
+        let en = public("/en/indicators/CN_DIBAO_RECIPIENTS.html");
+        assert!(en.contains("provisional (p), the sum of the 1 of"), "no completeness note beside the figure");
+        assert!(public("/zh/indicators/CN_DIBAO_RECIPIENTS.html").contains("暂定数（p）"));
+        d.go(&format!("{base}/en/indicators/CN_DIBAO_RECIPIENTS.html"));
+        assert!(
+            d.text("#partial-notes").contains("counties") || d.text("#partial-notes").contains("provinces"),
+            "{}",
+            d.text("#partial-notes")
+        );
+        // A later correction, pending review, never hides it.
+        d.sign_in(&base, "reporter");
+        d.go(&format!("{base}/tasks/{task}?lang=en"));
+        d.fill("input[name=\"v:CN_DIBAO_RECIPIENTS|2023|\"]", "1.3");
+        d.fill("input[name=\"v:CN_DIBAO_RECIPIENTS|2023||URBANISATION=U|\"]", "0.3");
+        d.fill("textarea[name=\"comment\"]", "recount of urban recipients");
+        d.click("#submit");
+        assert!(d.text("#message").contains("Submitted"), "{}", d.source());
+        assert_eq!(national(), Some(1.25), "a pending correction hid the released figure");
     })
     .await
     .unwrap();

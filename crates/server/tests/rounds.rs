@@ -8,6 +8,12 @@ use serde_json::{Value, json};
 mod common;
 use common::{Load, envs};
 
+/// The national 2023 total of dibao recipients as the public sees it.
+async fn public_2023(env: &common::Env) -> Option<Value> {
+    let (_, obs, _) = env.call("GET", "/api/v1/observations?indicator=CN_DIBAO_RECIPIENTS&area=CN&from=2023", None, None).await.parts();
+    obs["observations"].as_array().unwrap().iter().find(|o| o["cell"]["URBANISATION"] == "_T").map(|o| o["value"].clone())
+}
+
 #[tokio::test]
 async fn a_round_over_http_with_scoped_tasks() {
     let dir = tempfile::tempdir().unwrap();
@@ -95,6 +101,35 @@ async fn a_round_over_http_with_scoped_tasks() {
             .clone();
         assert_eq!(national["value"], 1.25);
         assert_eq!(national["provenance"], "computation");
+        assert_eq!((national["published"].as_bool(), national["children_reporting"].as_i64()), (Some(false), Some(1)));
+        assert_eq!(national["status"], "P", "a total of one province of many is provisional");
+
+        // Approval published nothing: the public sees no national 2023 figure.
+        assert_eq!(public_2023(&env).await, None, "an approval published the national total");
+        // The release queue, and who may release: the round's lead department (MCA) only.
+        let (st, q, text) = env.call("GET", "/api/v1/rounds/DIBAO-2023/releases", Some("coordinator"), None).await.parts();
+        assert_eq!(st, StatusCode::OK, "{text}");
+        assert_eq!((q["queue"][0]["pending"].as_i64(), q["queue"][0]["tasks_approved"].as_i64()), (Some(12), Some(1)), "{q}");
+        let release = json!({ "indicator": "CN_DIBAO_RECIPIENTS", "period": "2023" });
+        let (st, _, text) = env.call("POST", "/api/v1/rounds/DIBAO-2023/releases", Some("admin"), Some(release.clone())).await.parts();
+        assert_eq!(st, StatusCode::FORBIDDEN, "the NBS administrator is not the lead department of an MCA round: {text}");
+        assert_eq!(
+            env.call("POST", "/api/v1/rounds/DIBAO-2023/releases", Some("coordinator"), Some(release.clone())).await.parts().0,
+            StatusCode::FORBIDDEN
+        );
+        let mca = rightstat_core::policy::Grant {
+            role: rightstat_core::policy::Role::Administrator,
+            department: Some("MCA".into()),
+            area: "CN".into(),
+        };
+        env.store.grant("admin", &mca, &rightstat_store::Actor::system()).await.unwrap();
+        let bad = json!({ "indicator": "CN_DIBAO_RECIPIENTS", "period": "2023", "at": "next week" });
+        let (st, _, text) = env.call("POST", "/api/v1/rounds/DIBAO-2023/releases", Some("admin"), Some(bad)).await.parts();
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{text}");
+        assert!(text.contains("RFC 3339"), "{text}");
+        let (st, r, text) = env.call("POST", "/api/v1/rounds/DIBAO-2023/releases", Some("admin"), Some(release)).await.parts();
+        assert_eq!((st, r["values_released"].as_i64()), (StatusCode::CREATED, Some(12)), "{text}");
+        assert_eq!(public_2023(&env).await, Some(json!(1.25)));
 
         // Technical advice.
         let (st, q, _) = env

@@ -127,6 +127,8 @@ pub struct RollUp {
     pub unchanged: u64,
     /// Parents with a figure reported by a department, which the roll-up leaves alone.
     pub reported_kept: u64,
+    /// The computation batch written (accepted, not public until released).
+    pub batch_id: Option<i64>,
 }
 
 /// Completeness of one department (or area) in a round.
@@ -473,6 +475,7 @@ impl Store {
             import_opts.allowed_areas = Some(vec![task.area_code.clone()]);
             import_opts.reason = comment.to_string();
             import_opts.skip_indicators = second;
+            import_opts.round_id = Some(task.round_id);
             let report = self.import_observations(std::io::Cursor::new(bytes), import_opts).await?;
             if !report.is_ok() {
                 return Err(StoreError::Invalid(format!(
@@ -524,7 +527,9 @@ impl Store {
         }
         let round = self.round(&task.round_id.to_string()).await?.ok_or_else(|| StoreError::Corrupt("task without round".into()))?;
         let periods = crate::lists::split(&round.periods);
-        let rolled = self.roll_up(&task.indicator_list(), &periods, std::slice::from_ref(&task.area_code), actor).await?;
+        let rolled =
+            self.roll_up_in(&task.indicator_list(), &periods, std::slice::from_ref(&task.area_code), Some(task.round_id), actor).await?;
+        self.release_by_rule(task.round_id, actor).await?;
         Ok((next, Some(rolled)))
     }
 
@@ -574,18 +579,19 @@ impl Store {
                     .bind(comment).execute(&mut *tx).await?;
                 changed += 1;
             }
-            // Approved figures are published with the approval, in the same transaction: every
-            // batch of the task's submissions, since a resubmission leaves its unchanged values
-            // in the batch that first recorded them.
+            // Approval accepts the figures (the roll-up reads them) in the same transaction:
+            // every batch of the task's submissions, since a resubmission leaves its unchanged
+            // values in the batch that first recorded them. It makes nothing public: that is
+            // the lead department's release.
             if next == TaskStatus::Approved {
                 let batches: Vec<(i64,)> = sqlx::query_as(
-                    "SELECT id FROM batch WHERE published_at IS NULL AND id IN \
+                    "SELECT id FROM batch WHERE approved_at IS NULL AND id IN \
                      (SELECT batch_id FROM task_event WHERE task_id = $1 AND batch_id IS NOT NULL) ORDER BY id")
                     .bind(task.id).fetch_all(&mut *tx).await?;
                 for (b,) in batches {
-                    sqlx::query("UPDATE batch SET published_at = $2 WHERE id = $1").bind(b).bind(&now).execute(&mut *tx).await?;
+                    sqlx::query("UPDATE batch SET approved_at = $2 WHERE id = $1").bind(b).bind(&now).execute(&mut *tx).await?;
                     append_audit!(&mut *tx, pg, &AuditEntry {
-                        actor, action: "batch.publish", entity: "batch", entity_id: &b.to_string(), old_value: None, new_value: Some(now.clone()), reason: "approved",
+                        actor, action: "batch.approve", entity: "batch", entity_id: &b.to_string(), old_value: None, new_value: Some(now.clone()), reason: "approved",
                     });
                 }
             }
@@ -705,11 +711,26 @@ impl Store {
     }
 
     /// Recomputes the ancestors of `areas` for `indicators` and `periods`, level by level up to
-    /// the root, by each indicator's aggregation method. Only published (approved) figures are
-    /// read, so a submission awaiting review never reaches a published total. Values reported for a parent by a
-    /// department are kept; derived values are written as a computation batch (revisions of
-    /// earlier derived values, identical ones skipped).
+    /// the root, by each indicator's aggregation method. Only accepted figures are read (the
+    /// latest approved or published vintage of each key), so a submission or correction
+    /// awaiting review never reaches a total. Values reported for a parent by a department are
+    /// kept; derived values are written as a computation batch (revisions of earlier derived
+    /// values, identical ones skipped) with their completeness, accepted but not public until
+    /// released.
     pub async fn roll_up(&self, indicators: &[String], periods: &[String], areas: &[String], actor: &Actor) -> Result<RollUp> {
+        self.roll_up_in(indicators, periods, areas, None, actor).await
+    }
+
+    /// [`Store::roll_up`] on behalf of a round: its computation batch belongs to the round, so
+    /// the round's release releases it.
+    pub async fn roll_up_in(
+        &self,
+        indicators: &[String],
+        periods: &[String],
+        areas: &[String],
+        round: Option<i64>,
+        actor: &Actor,
+    ) -> Result<RollUp> {
         let cat = self.catalogue().await?;
         let idx = self.area_index().await?;
         let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
@@ -731,6 +752,7 @@ impl Store {
         // Values computed in this roll-up, read by the level above before they are written:
         // one import (and one batch) for the whole roll-up.
         let mut derived: Vec<(String, String, String, String, f64, String)> = Vec::new();
+        let mut coverage: Vec<(String, String, String, String, i64, i64)> = Vec::new();
         let mut overlay: HashMap<(String, String, String, String), f64> = HashMap::new();
         // First the areas themselves: a total (or any margin) of an additive indicator that was not
         // reported is the sum of the cells reported for every code of one dimension.
@@ -751,7 +773,7 @@ impl Store {
                 indicators: read.clone(),
                 area: Some(area),
                 level,
-                visibility: Visibility::Published,
+                visibility: Visibility::Accepted,
                 ..Default::default()
             };
             for o in self.observations(&f).await? {
@@ -847,7 +869,7 @@ impl Store {
                         indicators: read.clone(),
                         area: Some(parent.clone()),
                         level: Some(level),
-                        visibility: Visibility::Published,
+                        visibility: Visibility::Accepted,
                         ..Default::default()
                     })
                     .await?;
@@ -855,7 +877,7 @@ impl Store {
                     .observations(&ObservationFilter {
                         indicators: read.clone(),
                         area: Some(parent.clone()),
-                        visibility: Visibility::Published,
+                        visibility: Visibility::Accepted,
                         ..Default::default()
                     })
                     .await?;
@@ -905,6 +927,14 @@ impl Store {
                             if let Some(d) = aggregate(ind, &kids, &child, &parent_val) {
                                 computed.insert(ind.code.clone(), d.value);
                                 overlay.insert((ind.code.clone(), parent.clone(), period.clone(), cell.clone()), d.value);
+                                coverage.push((
+                                    ind.code.clone(),
+                                    parent.clone(),
+                                    period.clone(),
+                                    cell.clone(),
+                                    d.used as i64,
+                                    d.expected as i64,
+                                ));
                                 derived.push((
                                     ind.code.clone(),
                                     parent.clone(),
@@ -921,11 +951,13 @@ impl Store {
             frontier = parents;
         }
         if !derived.is_empty() {
-            let csv = derived_csv(&derived, &cat)?;
+            let csv = derived_csv(&derived, &coverage, &cat)?;
             let mut opts = ImportOptions::new(format!("roll-up from {} areas", areas.len()), crate::formats::Format::Csv);
             opts.kind = ProvenanceKind::Computation;
             opts.actor = actor.clone();
             opts.reason = "automatic aggregation after approval".into();
+            opts.round_id = round;
+            opts.coverage = coverage;
             let r = self.import_observations(std::io::Cursor::new(csv.into_bytes()), opts).await?;
             if !r.is_ok() {
                 return Err(StoreError::Invalid(format!(
@@ -933,9 +965,7 @@ impl Store {
                     r.errors.first().map(|e| e.to_string()).unwrap_or_default()
                 )));
             }
-            if let Some(b) = r.batch_id {
-                self.publish_batch(b, actor).await?;
-            }
+            report.batch_id = r.batch_id;
             report.written += r.inserted;
             report.unchanged += r.unchanged;
         }
@@ -974,14 +1004,21 @@ fn outside_round(
 
 /// Derived values as an import file: one column per dimension used (`_T` where the indicator
 /// has the dimension but the cell is its total, empty where it does not have it).
-fn derived_csv(rows: &[(String, String, String, String, f64, String)], cat: &rightstat_core::ingest::Catalogue) -> Result<String> {
+/// A figure from fewer children than expected is provisional (OBS_STATUS P) until the rest report.
+fn derived_csv(
+    rows: &[(String, String, String, String, f64, String)],
+    coverage: &[(String, String, String, String, i64, i64)],
+    cat: &rightstat_core::ingest::Catalogue,
+) -> Result<String> {
+    let partial: BTreeSet<(&str, &str, &str, &str)> =
+        coverage.iter().filter(|c| c.4 < c.5).map(|c| (c.0.as_str(), c.1.as_str(), c.2.as_str(), c.3.as_str())).collect();
     let cells: Vec<Option<rightstat_core::cell::Cell>> = rows.iter().map(|r| rightstat_core::cell::Cell::from_key(&r.3)).collect();
     let dims: BTreeSet<String> = cells.iter().flatten().flat_map(|c| c.iter().map(|(d, _)| d.to_string()).collect::<Vec<_>>()).collect();
     let mut w = csv::Writer::from_writer(Vec::new());
     let io = |e: csv::Error| StoreError::Invalid(e.to_string());
     let mut header: Vec<String> = ["indicator", "area", "period"].map(String::from).to_vec();
     header.extend(dims.iter().cloned());
-    header.extend(["value", "source", "footnote"].map(String::from));
+    header.extend(["value", "status", "source", "footnote"].map(String::from));
     w.write_record(&header).map_err(io)?;
     for (r, cell) in rows.iter().zip(&cells) {
         let ind = cat.indicators.get(&r.0).map(|x| &x.0);
@@ -994,7 +1031,8 @@ fn derived_csv(rows: &[(String, String, String, String, f64, String)], cat: &rig
                 None => String::new(),
             });
         }
-        rec.extend([r.4.to_string(), "RightStat roll-up".into(), r.5.clone()]);
+        let status = if partial.contains(&(r.0.as_str(), r.1.as_str(), r.2.as_str(), r.3.as_str())) { "P" } else { "A" };
+        rec.extend([r.4.to_string(), status.into(), "RightStat roll-up".into(), r.5.clone()]);
         w.write_record(&rec).map_err(io)?;
     }
     crate::formats::csv_into_string(w)

@@ -41,6 +41,7 @@ pub enum Field {
     UnitMult,
     Source,
     Footnote,
+    InternalNote,
     /// SDMX-CSV ACTION: I, A or R (D is refused).
     Action,
     Dimension(String),
@@ -58,6 +59,7 @@ const CSV_FIELDS: &[(&str, Field)] = &[
     ("unit_mult", Field::UnitMult),
     ("source", Field::Source),
     ("footnote", Field::Footnote),
+    ("internal_note", Field::InternalNote),
 ];
 
 const SDMX_FIELDS: &[(&str, Field)] = &[

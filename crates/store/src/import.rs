@@ -45,6 +45,11 @@ pub struct ImportOptions {
     /// Rows of these indicators are checked but not written: a second source's figures,
     /// which the caller keeps apart from the official series.
     pub skip_indicators: Vec<String>,
+    /// The round whose submission or roll-up this is (recorded on the batch; a round's release
+    /// releases its batches' figures).
+    pub round_id: Option<i64>,
+    /// For derived figures: (indicator, area, period, cell key) → (children reporting, expected).
+    pub coverage: Vec<(String, String, String, String, i64, i64)>,
 }
 
 impl ImportOptions {
@@ -61,6 +66,8 @@ impl ImportOptions {
             reason: String::new(),
             publish: false,
             skip_indicators: Vec::new(),
+            round_id: None,
+            coverage: Vec::new(),
         }
     }
 }
@@ -102,6 +109,41 @@ pub struct ImportReport {
     pub forbidden: u64,
     /// The nearest area containing every row (the batch's scope).
     pub scope_area: Option<String>,
+    /// Released figures this import revises (a real run needs a reason for them).
+    pub revised_released: Vec<RevisedRelease>,
+}
+
+/// A released figure and the value that revises it.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RevisedRelease {
+    pub indicator: String,
+    pub area: String,
+    pub period: String,
+    pub cell_key: String,
+    pub old_value: Option<f64>,
+    pub new_value: Option<f64>,
+    /// The batch that recorded the released value, and when it was released.
+    pub batch_id: i64,
+    pub released_at: Option<String>,
+}
+
+impl std::fmt::Display for RevisedRelease {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let v = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_else(|| "(none)".into());
+        write!(
+            f,
+            "{} {} {}{} {} → {} (batch {}, released {})",
+            self.indicator,
+            self.area,
+            self.period,
+            if self.cell_key.is_empty() { String::new() } else { format!(" {}", self.cell_key) },
+            v(self.old_value),
+            v(self.new_value),
+            self.batch_id,
+            self.released_at.as_deref().unwrap_or("")
+        )
+    }
 }
 
 impl ImportReport {
@@ -143,7 +185,7 @@ fn parse<R: Read>(
         }))
         .map_err(|_| ())
     };
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(crate::csv_guard::CsvGuard::new(reader));
     let header = match rdr.headers() {
         Ok(h) => h.clone(),
         Err(e) => {
@@ -208,6 +250,7 @@ fn parse<R: Read>(
                 Field::UnitMult => raw.unit_mult = value,
                 Field::Source => raw.source = value,
                 Field::Footnote => raw.footnote = value,
+                Field::InternalNote => raw.internal_note = value,
                 Field::Dimension(d) => raw.dims.push((d.as_str(), value)),
                 Field::Action if !matches!(value.trim(), "" | "I" | "A" | "R") => action_bad = Some(value),
                 Field::Action | Field::Ignored => {}
@@ -265,6 +308,16 @@ fn parse<R: Read>(
             }
         }
     }
+    if let Some(line) = rdr.get_ref().unterminated_quote() {
+        err(
+            line,
+            "-",
+            "\"",
+            "a closing quote (\") for the quoted field opened on this row; everything after it up to the end of the file \
+             would otherwise be read as part of that field"
+                .into(),
+        )?;
+    }
     if !chunk.is_empty() {
         send.blocking_send(Msg::Rows(chunk)).map_err(|_| ())?;
     }
@@ -311,7 +364,7 @@ macro_rules! on_tx {
     };
 }
 
-const OBS_COLS: &str = "indicator_code, indicator_version, area_code, period, period_start, period_end, cell_key, value, status, source, footnote, batch_id, recorded_at";
+const OBS_COLS: &str = "indicator_code, indicator_version, area_code, period, period_start, period_end, cell_key, value, status, source, footnote, batch_id, recorded_at, internal_note";
 
 /// Multi-row INSERTs of up to CHUNK rows (13 parameters each: under both backends' limits).
 macro_rules! insert_rows {
@@ -331,7 +384,8 @@ macro_rules! insert_rows {
                     .push_bind(o.source.clone())
                     .push_bind(o.footnote.clone())
                     .push_bind($batch)
-                    .push_bind($now.to_string());
+                    .push_bind($now.to_string())
+                    .push_bind(o.internal_note.clone());
             });
             qb.build().execute(&mut **$t).await?;
         }
@@ -364,6 +418,7 @@ fn copy_csv(rows: &[CheckedObservation], batch: i64, now: &str) -> Result<Vec<u8
             &o.footnote,
             &batch,
             now,
+            &o.internal_note,
         ])
         .map_err(|e| StoreError::Invalid(e.to_string()))?;
     }
@@ -462,7 +517,7 @@ impl Store {
         match &mut tx {
             Tx::Sqlite(t) => {
                 while let Some(msg) = recv.recv().await {
-                    if let Some(rows) = triage(&mut report, msg, max, !opts.dry_run && failure.is_none()) {
+                    if let Some(rows) = triage(&mut report, msg, max, failure.is_none()) {
                         failure = async { insert_rows!(Sqlite, t, rows, batch, &now) }.await.err();
                     }
                 }
@@ -474,15 +529,16 @@ impl Store {
                 let mut held: Vec<Vec<CheckedObservation>> = Vec::new();
                 while held.len() < 2 {
                     let Some(msg) = recv.recv().await else { break };
-                    held.extend(triage(&mut report, msg, max, !opts.dry_run));
+                    held.extend(triage(&mut report, msg, max, true));
                 }
                 if held.len() < 2 {
                     if let (Some(rows), 0) = (held.pop(), report.error_count) {
                         failure = async { insert_rows!(Postgres, t, rows, batch, &now) }.await.err();
                     }
                 } else {
-                    let sql =
-                        format!("COPY observation ({OBS_COLS}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (cell_key, source, footnote))");
+                    let sql = format!(
+                        "COPY observation ({OBS_COLS}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (cell_key, source, footnote, internal_note))"
+                    );
                     let mut c = t.copy_in_raw(&sql).await?;
                     let mut pending = held;
                     loop {
@@ -495,7 +551,7 @@ impl Store {
                             }
                         }
                         let Some(msg) = recv.recv().await else { break };
-                        pending.extend(triage(&mut report, msg, max, !opts.dry_run && failure.is_none()));
+                        pending.extend(triage(&mut report, msg, max, failure.is_none()));
                     }
                     if report.error_count == 0 && failure.is_none() {
                         failure = c.finish().await.err().map(StoreError::from);
@@ -513,13 +569,13 @@ impl Store {
         let Parsed { rows, indicators, scope_area, .. } = parsed.map_err(|()| StoreError::Invalid("import aborted".into()))?;
         report.rows = rows;
         report.scope_area = scope_area;
-        if !report.is_ok() || opts.dry_run {
+        if !report.is_ok() {
             on_tx!(tx, t => t.rollback().await?);
-            if opts.dry_run {
-                report.inserted = 0;
-            }
+            report.inserted = 0;
             return Ok(report);
         }
+        // A dry run writes too, inside the transaction, and rolls back at the end: its counts
+        // are the real run's.
         // Revisions: only where earlier current values exist for these indicators.
         let mut prior = false;
         for ind in &indicators {
@@ -537,6 +593,18 @@ impl Store {
                  AND (o.value = n.value OR (o.value IS NULL AND n.value IS NULL)) AND o.status = n.status \
                  AND o.source = n.source AND o.footnote = n.footnote)")
                 .bind(batch).bind(first_id).execute(&mut **t).await?.rows_affected());
+            // Released figures this import revises: named in the report and the audit trail,
+            // and refused without a reason.
+            let released: Vec<RevisedRelease> = on_tx!(&mut tx, t => sqlx::query_as(
+                "SELECT o.indicator_code AS indicator, o.area_code AS area, o.period AS period, o.cell_key AS cell_key, o.value AS old_value, \
+                 n.value AS new_value, o.batch_id AS batch_id, COALESCE(o.released_at, b.published_at) AS released_at \
+                 FROM observation n JOIN observation o \
+                 ON o.indicator_code = n.indicator_code AND o.area_code = n.area_code AND o.period = n.period AND o.cell_key = n.cell_key \
+                 JOIN batch b ON b.id = o.batch_id \
+                 WHERE n.id > $2 AND n.batch_id = $1 AND o.batch_id <> $1 AND o.superseded_at IS NULL \
+                 AND COALESCE(o.released_at, b.published_at) IS NOT NULL ORDER BY o.indicator_code, o.area_code, o.period, o.cell_key")
+                .bind(batch).bind(first_id).fetch_all(&mut **t).await?);
+            report.revised_released = released;
             let revised = on_tx!(&mut tx, t => sqlx::query(
                 "UPDATE observation SET superseded_at = $2 WHERE id IN (SELECT o.id FROM observation n JOIN observation o \
                  ON o.indicator_code = n.indicator_code AND o.area_code = n.area_code AND o.period = n.period AND o.cell_key = n.cell_key \
@@ -546,13 +614,36 @@ impl Store {
             report.inserted -= unchanged;
             report.revised = revised;
         }
+        if !report.revised_released.is_empty() && opts.reason.trim().is_empty() {
+            on_tx!(tx, t => t.rollback().await?);
+            return Err(StoreError::Invalid(format!(
+                "this import revises {} released figure(s), e.g. {}; give the reason for the revision",
+                report.revised_released.len(),
+                report.revised_released[0]
+            )));
+        }
+        // Derived figures: their completeness, in the same transaction as the figures.
+        for (ind, area, period, cell, reporting, expected) in &opts.coverage {
+            on_tx!(&mut tx, t => sqlx::query(
+                "UPDATE observation SET children_reporting = $6, children_expected = $7 WHERE id > $1 AND batch_id = $2 \
+                 AND indicator_code = $3 AND area_code = $4 AND period = $5 AND cell_key = $8")
+                .bind(first_id).bind(batch).bind(ind).bind(area).bind(period).bind(reporting).bind(expected).bind(cell)
+                .execute(&mut **t).await?.rows_affected());
+        }
+        if opts.dry_run {
+            on_tx!(tx, t => t.rollback().await?);
+            return Ok(report);
+        }
         // Reference content (the demo's official series) is public from the start; anything
-        // else waits for an administrator to publish it.
+        // else waits for an administrator to publish it or the lead department to release it.
+        // A computation from accepted figures is accepted (the roll-up reads it) but not public.
         let published = (opts.kind == ProvenanceKind::Reference || opts.publish).then(|| now.clone());
+        let approved = (published.is_some() || opts.kind == ProvenanceKind::Computation).then(|| now.clone());
         let summary = serde_json::json!({
             "source": opts.source_name, "rows": report.rows, "inserted": report.inserted,
             "revised": report.revised, "unchanged": report.unchanged, "scope_area": report.scope_area,
             "published": published.is_some(),
+            "revised_released": report.revised_released.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
         })
         .to_string();
         let batch_text = batch.to_string();
@@ -566,8 +657,9 @@ impl Store {
             reason: &opts.reason,
         };
         on_tx!(&mut tx, t => {
-            sqlx::query("UPDATE batch SET rows = $2, actor = $3, scope_area = $4, published_at = $5 WHERE id = $1")
+            sqlx::query("UPDATE batch SET rows = $2, actor = $3, scope_area = $4, published_at = $5, approved_at = $6, round_id = $7 WHERE id = $1")
                 .bind(batch).bind(report.inserted as i64).bind(&opts.actor.name).bind(report.scope_area.as_deref()).bind(published.as_deref())
+                .bind(approved.as_deref()).bind(opts.round_id)
                 .execute(&mut **t).await?;
             crate::audit::append_audit!(&mut **t, pg, &entry);
         });

@@ -15,6 +15,7 @@ mod areas;
 pub mod audit;
 mod catalog;
 pub mod collection;
+pub(crate) mod csv_guard;
 mod demo;
 pub mod drafts;
 pub mod follow_up;
@@ -24,6 +25,7 @@ pub mod import;
 mod lists;
 mod observations;
 pub mod recommendations;
+pub mod release;
 pub mod reporting;
 mod seed;
 pub mod sources;
@@ -38,9 +40,9 @@ pub use areas::{AreaIndex, AreaRow};
 pub use audit::{Actor, AuditCheck, AuditEntry, AuditFilter, AuditRow};
 pub use catalog::{DepartmentRow, IndicatorRow};
 pub use demo::{DEMO_PASSWORD, DEMO_USERS, DemoFollowUp, series_to_import_csv};
-pub use import::{ImportOptions, ImportReport, RowError};
+pub use import::{ImportOptions, ImportReport, RevisedRelease, RowError};
 pub use observations::{BatchRow, ObservationFilter, ObservationRow, Visibility};
-pub use time::{now_rfc3339, rfc3339_after};
+pub use time::{beijing_time, now_rfc3339, parse_instant, rfc3339_after};
 
 /// Errors from storage. Row-level problems of an import are not errors: they come back in
 /// the [`ImportReport`].

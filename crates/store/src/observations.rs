@@ -28,17 +28,38 @@ pub struct ObservationFilter {
     pub visibility: Visibility,
 }
 
-/// Unpublished figures are visible only to those whose grants cover them.
+/// Which vintage of each key a reader sees.
+///
+/// The public sees the **latest released vintage** of every key: the newest row whose release
+/// instant (`observation.released_at`, else its batch's `published_at`) has passed, whatever
+/// unreleased revisions were recorded after it. Signed-in users see the current (latest
+/// recorded) vintage in their own areas, drafts included (`ObservationRow::published` false),
+/// and the public vintage elsewhere.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Visibility {
-    /// Everything (administrators, analysts, the CLI).
+    /// The current vintage of everything (administrators, analysts, the CLI).
     #[default]
     All,
-    /// Published figures only (the public).
+    /// The latest released vintage (the public).
     Published,
-    /// Published figures, and unpublished ones in these areas' subtrees.
+    /// The current vintage in these areas' subtrees, the latest released one elsewhere.
     PublishedOrWithin(Vec<String>),
+    /// The latest accepted vintage: approved submissions, computations from them, published
+    /// imports. What the roll-up reads, so that a correction awaiting review hides nothing.
+    Accepted,
 }
+
+/// SQL: the vintage `o` (of batch `b`) is public at `$now`.
+pub(crate) const RELEASED: &str = "COALESCE(o.released_at, b.published_at) <= ?";
+/// SQL: no later vintage of `o`'s key is public at `$now`.
+pub(crate) const NO_LATER_RELEASED: &str = "NOT EXISTS (SELECT 1 FROM observation n JOIN batch nb ON nb.id = n.batch_id \
+     WHERE n.indicator_code = o.indicator_code AND n.area_code = o.area_code AND n.period = o.period AND n.cell_key = o.cell_key \
+     AND n.id > o.id AND COALESCE(n.released_at, nb.published_at) <= ?)";
+/// SQL: the vintage `o` is accepted (approved, derived from approved figures, or released).
+const ACCEPTED: &str = "(b.approved_at IS NOT NULL OR o.released_at IS NOT NULL OR b.published_at IS NOT NULL)";
+const NO_LATER_ACCEPTED: &str = "NOT EXISTS (SELECT 1 FROM observation n JOIN batch nb ON nb.id = n.batch_id \
+     WHERE n.indicator_code = o.indicator_code AND n.area_code = o.area_code AND n.period = o.period AND n.cell_key = o.cell_key \
+     AND n.id > o.id AND (nb.approved_at IS NOT NULL OR n.released_at IS NOT NULL OR nb.published_at IS NOT NULL))";
 
 /// One observation with everything needed to read it correctly.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -58,15 +79,32 @@ pub struct ObservationRow {
     pub status: String,
     pub source: String,
     pub footnote: String,
+    /// For signed-in users only (provenance, data cleaning); empty in every public output.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub internal_note: String,
     /// The batch (import, submission or computation) that recorded it.
     pub batch_id: i64,
     pub provenance: String,
     pub provenance_name: String,
     pub recorded_at: String,
     pub superseded_at: Option<String>,
+    /// Public now: released (and any embargo passed).
     pub published: bool,
+    /// When this vintage became or becomes public (an embargo time lies ahead).
+    pub released_at: Option<String>,
+    /// For a derived figure: children that reported, of those expected. A figure with fewer
+    /// reporting than expected is partial and says so wherever it is shown.
+    pub children_reporting: Option<i64>,
+    pub children_expected: Option<i64>,
     #[serde(skip)]
     pub cell_key: String,
+}
+
+impl ObservationRow {
+    /// A derived figure from fewer children than expected.
+    pub fn is_partial(&self) -> bool {
+        matches!((self.children_reporting, self.children_expected), (Some(r), Some(e)) if r < e)
+    }
 }
 
 /// One import (or, later, submission or computation) and what it covers.
@@ -111,6 +149,9 @@ struct Raw(
     Option<String>,
     String,
     Option<String>,
+    Option<i64>,
+    Option<i64>,
+    String,
 );
 
 enum Param {
@@ -122,84 +163,116 @@ impl Store {
     pub async fn observations(&self, f: &ObservationFilter) -> Result<Vec<ObservationRow>> {
         let mut sql = String::from(
             "SELECT o.indicator_code, o.indicator_version, o.area_code, a.name_zh, a.name_en, o.period, o.cell_key, o.value, \
-             v.unit, v.unit_mult, o.status, o.source, o.footnote, o.batch_id, b.kind, b.source_name, o.recorded_at, o.superseded_at, v.definition, b.published_at \
+             v.unit, v.unit_mult, o.status, o.source, o.footnote, o.batch_id, b.kind, b.source_name, o.recorded_at, o.superseded_at, v.definition, COALESCE(o.released_at, b.published_at), o.children_reporting, o.children_expected, o.internal_note \
              FROM observation o \
              JOIN area a ON a.code = o.area_code \
              JOIN indicator_version v ON v.code = o.indicator_code AND v.version = o.indicator_version \
              JOIN batch b ON b.id = o.batch_id WHERE 1 = 1",
         );
         let mut params: Vec<Param> = Vec::new();
-        let mut push = |sql: &mut String, frag: &str, p: Param| {
+        fn push(params: &mut Vec<Param>, sql: &mut String, frag: &str, p: Param) {
             params.push(p);
             sql.push_str(&frag.replace('?', &format!("${}", params.len())));
-        };
+        }
         if !f.indicators.is_empty() {
             sql.push_str(" AND o.indicator_code IN (");
             for (i, ind) in f.indicators.iter().enumerate() {
-                push(&mut sql, if i == 0 { "?" } else { ", ?" }, Param::Text(ind.clone()));
+                push(&mut params, &mut sql, if i == 0 { "?" } else { ", ?" }, Param::Text(ind.clone()));
             }
             sql.push(')');
         }
         match (&f.area, f.level) {
             (Some(area), Some(level)) => {
                 push(
+                    &mut params,
                     &mut sql,
                     " AND o.area_code IN (WITH RECURSIVE sub (code, depth) AS (SELECT code, depth FROM area WHERE code = ?",
                     Param::Text(area.clone()),
                 );
                 push(
+                    &mut params,
                     &mut sql,
                     " UNION ALL SELECT c.code, c.depth FROM area c JOIN sub ON c.parent_code = sub.code WHERE c.depth <= ?)",
                     Param::Int(level.depth()),
                 );
-                push(&mut sql, " SELECT code FROM sub WHERE depth = ?)", Param::Int(level.depth()));
+                push(&mut params, &mut sql, " SELECT code FROM sub WHERE depth = ?)", Param::Int(level.depth()));
             }
-            (Some(area), None) => push(&mut sql, " AND o.area_code = ?", Param::Text(area.clone())),
-            (None, Some(level)) => push(&mut sql, " AND a.depth = ?", Param::Int(level.depth())),
+            (Some(area), None) => push(&mut params, &mut sql, " AND o.area_code = ?", Param::Text(area.clone())),
+            (None, Some(level)) => push(&mut params, &mut sql, " AND a.depth = ?", Param::Int(level.depth())),
             (None, None) => {}
         }
         if let Some(p) = f.period_from {
-            push(&mut sql, " AND o.period_start >= ?", Param::Text(p.start()));
+            push(&mut params, &mut sql, " AND o.period_start >= ?", Param::Text(p.start()));
         }
         if let Some(p) = f.period_to {
-            push(&mut sql, " AND o.period_end <= ?", Param::Text(p.end()));
+            push(&mut params, &mut sql, " AND o.period_end <= ?", Param::Text(p.end()));
         }
         for (dim, code) in &f.cells {
             if code == TOTAL {
-                push(&mut sql, " AND o.cell_key NOT LIKE ? ESCAPE '\\'", Param::Text(format!("%|{}=%", like_escape(dim))));
+                push(&mut params, &mut sql, " AND o.cell_key NOT LIKE ? ESCAPE '\\'", Param::Text(format!("%|{}=%", like_escape(dim))));
             } else {
                 push(
+                    &mut params,
                     &mut sql,
                     " AND o.cell_key LIKE ? ESCAPE '\\'",
                     Param::Text(format!("%{}%", like_escape(&Cell::key_fragment(dim, code)))),
                 );
             }
         }
+        let now = crate::now_rfc3339();
+        let vintage_given = f.as_of.is_some() || f.all_vintages;
         match &f.visibility {
             Visibility::All => {}
-            Visibility::Published => sql.push_str(" AND b.published_at IS NOT NULL"),
+            Visibility::Published => {
+                push(&mut params, &mut sql, &format!(" AND {RELEASED}"), Param::Text(now.clone()));
+                if !vintage_given {
+                    push(&mut params, &mut sql, &format!(" AND {NO_LATER_RELEASED}"), Param::Text(now.clone()));
+                }
+            }
+            Visibility::Accepted => {
+                sql.push_str(&format!(" AND {ACCEPTED}"));
+                if !vintage_given {
+                    sql.push_str(&format!(" AND {NO_LATER_ACCEPTED}"));
+                }
+            }
             Visibility::PublishedOrWithin(roots) => {
-                sql.push_str(" AND (b.published_at IS NOT NULL OR o.area_code IN (WITH RECURSIVE vis (code) AS (SELECT code FROM area WHERE code IN (");
+                // Within the caller's areas: the current vintage, drafts included; elsewhere
+                // the public vintage.
+                let mut within = String::from("o.area_code IN (WITH RECURSIVE vis (code) AS (SELECT code FROM area WHERE code IN (");
                 for (i, r) in roots.iter().enumerate() {
-                    push(&mut sql, if i == 0 { "?" } else { ", ?" }, Param::Text(r.clone()));
+                    params.push(Param::Text(r.clone()));
+                    within.push_str(&format!("{}${}", if i == 0 { "" } else { ", " }, params.len()));
                 }
                 if roots.is_empty() {
-                    sql.push_str("NULL");
+                    within.push_str("NULL");
                 }
-                sql.push_str(") UNION ALL SELECT a.code FROM area a JOIN vis ON a.parent_code = vis.code) SELECT code FROM vis))");
+                within.push_str(") UNION ALL SELECT a.code FROM area a JOIN vis ON a.parent_code = vis.code) SELECT code FROM vis)");
+                sql.push_str(&format!(" AND ({within} OR ("));
+                push(&mut params, &mut sql, RELEASED, Param::Text(now.clone()));
+                if !vintage_given {
+                    push(&mut params, &mut sql, &format!(" AND {NO_LATER_RELEASED}"), Param::Text(now.clone()));
+                }
+                sql.push_str("))");
+                if !vintage_given {
+                    // Current within, public outside: exclude superseded rows only within.
+                    sql.push_str(&format!(" AND (o.superseded_at IS NULL OR NOT {within})"));
+                }
             }
         }
+        // The current vintage (All); the other visibilities chose their vintage above.
+        let current_only = !matches!(f.visibility, Visibility::Published | Visibility::Accepted | Visibility::PublishedOrWithin(_));
         match (&f.as_of, f.all_vintages) {
             (_, true) => {}
             (Some(t), false) => {
-                push(&mut sql, " AND o.recorded_at <= ?", Param::Text(t.clone()));
-                push(&mut sql, " AND (o.superseded_at IS NULL OR o.superseded_at > ?)", Param::Text(t.clone()));
+                push(&mut params, &mut sql, " AND o.recorded_at <= ?", Param::Text(t.clone()));
+                push(&mut params, &mut sql, " AND (o.superseded_at IS NULL OR o.superseded_at > ?)", Param::Text(t.clone()));
             }
-            (None, false) => sql.push_str(" AND o.superseded_at IS NULL"),
+            (None, false) if current_only => sql.push_str(" AND o.superseded_at IS NULL"),
+            (None, false) => {}
         }
         sql.push_str(" ORDER BY o.indicator_code, o.area_code, o.cell_key, o.period_start, o.period, o.recorded_at");
         if let Some(n) = f.limit {
-            push(&mut sql, " LIMIT ?", Param::Int(n));
+            push(&mut params, &mut sql, " LIMIT ?", Param::Int(n));
         }
         let rows: Vec<Raw> = on_pool!(self, p => {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
@@ -215,7 +288,7 @@ impl Store {
                 out.push(Raw(
                     r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?, r.try_get(6)?,
                     r.try_get(7)?, r.try_get(8)?, r.try_get(9)?, r.try_get(10)?, r.try_get(11)?, r.try_get(12)?, r.try_get(13)?,
-                    r.try_get(14)?, r.try_get(15)?, r.try_get(16)?, r.try_get(17)?, r.try_get(18)?, r.try_get(19)?,
+                    r.try_get(14)?, r.try_get(15)?, r.try_get(16)?, r.try_get(17)?, r.try_get(18)?, r.try_get(19)?, r.try_get(20)?, r.try_get(21)?, r.try_get(22)?,
                 ));
             }
             out
@@ -259,7 +332,11 @@ impl Store {
                     provenance_name: r.15,
                     recorded_at: r.16,
                     superseded_at: r.17,
-                    published: r.19.is_some(),
+                    published: r.19.as_deref().is_some_and(|t| t <= now.as_str()),
+                    released_at: r.19,
+                    children_reporting: r.20,
+                    children_expected: r.21,
+                    internal_note: r.22,
                 })
             })
             .collect()
@@ -292,7 +369,8 @@ impl Store {
         let id_text = id.to_string();
         on_pool!(self, p => {
             let mut tx = p.begin().await?;
-            sqlx::query("UPDATE batch SET published_at = $2 WHERE id = $1").bind(id).bind(&now).execute(&mut *tx).await?;
+            sqlx::query("UPDATE batch SET published_at = $2, approved_at = COALESCE(approved_at, $2) WHERE id = $1")
+                .bind(id).bind(&now).execute(&mut *tx).await?;
             crate::audit::append_audit!(&mut *tx, pg, &crate::AuditEntry {
                 actor, action: "batch.publish", entity: "batch", entity_id: &id_text, old_value: None, new_value: Some(now.clone()), reason: "",
             });
@@ -302,16 +380,19 @@ impl Store {
     }
 
     /// A token that changes whenever what the public portal shows may have changed: a batch
-    /// recorded (a revision supersedes older values), a batch published, a definition
-    /// versioned, a recommendation imported or linked to an indicator, a code added. The portal
-    /// rebuilds its snapshot when it changes, and only then.
+    /// recorded, a batch published, a round's release whose instant has passed (an embargo
+    /// ends), a definition versioned, a recommendation imported or linked to an indicator, a
+    /// code added. The portal rebuilds its snapshot when it changes, and only then.
     pub async fn public_version(&self) -> Result<String> {
         let sql = "SELECT (SELECT COUNT(*) FROM batch WHERE published_at IS NOT NULL), (SELECT COALESCE(MAX(id), 0) FROM batch), \
                    (SELECT COALESCE(MAX(published_at), '') FROM batch), (SELECT COUNT(*) FROM indicator_version), \
-                   (SELECT COUNT(*) FROM recommendation) + (SELECT COUNT(*) FROM recommendation_indicator), (SELECT COUNT(*) FROM code)";
-        type Row = (i64, i64, String, i64, i64, i64);
-        let (published, last, at, versions, recs, codes): Row = on_pool!(self, p => sqlx::query_as(sql).fetch_one(p).await?);
-        Ok(format!("{published}/{last}/{at}/{versions}/{recs}/{codes}"))
+                   (SELECT COUNT(*) FROM recommendation) + (SELECT COUNT(*) FROM recommendation_indicator), (SELECT COUNT(*) FROM code), \
+                   (SELECT COUNT(*) FROM round_release WHERE release_at <= $1)";
+        type Row = (i64, i64, String, i64, i64, i64, i64);
+        let now = crate::now_rfc3339();
+        let (published, last, at, versions, recs, codes, releases): Row =
+            on_pool!(self, p => sqlx::query_as(sql).bind(&now).fetch_one(p).await?);
+        Ok(format!("{published}/{last}/{at}/{versions}/{recs}/{codes}/{releases}"))
     }
 
     /// Number of current observations (all vintages with `all`).

@@ -20,13 +20,19 @@ pub struct AskedBreakdown {
 }
 
 impl Store {
-    /// (indicator, period, dimension) for every breakdown with at least one published current
-    /// value other than the total; "" as the dimension for the total itself.
+    /// (indicator, period, dimension) for every breakdown with at least one value in the
+    /// public (latest released) vintage other than the total; "" as the dimension for the total
+    /// itself.
     pub async fn breakdown_coverage(&self, indicators: &[String]) -> Result<BTreeSet<(String, String, String)>> {
-        let rows: Vec<(String, String, String)> = on_pool!(self, p => sqlx::query_as(
+        let now = crate::now_rfc3339();
+        let sql = format!(
             "SELECT DISTINCT o.indicator_code, o.period, o.cell_key FROM observation o JOIN batch b ON b.id = o.batch_id \
-             WHERE o.superseded_at IS NULL AND b.published_at IS NOT NULL AND o.value IS NOT NULL")
-            .fetch_all(p).await?);
+             WHERE {} AND {} AND o.value IS NOT NULL",
+            crate::observations::RELEASED.replace('?', "$1"),
+            crate::observations::NO_LATER_RELEASED.replace('?', "$1"),
+        );
+        let rows: Vec<(String, String, String)> = on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(&now).fetch_all(p).await?);
         let mut out = BTreeSet::new();
         for (ind, period, key) in rows.into_iter().filter(|r| indicators.contains(&r.0)) {
             let cell = rightstat_core::cell::Cell::from_key(&key).unwrap_or_default();

@@ -55,7 +55,10 @@ async fn demo_series_loads_with_units_and_sources() {
         let rows = s.observations(&filter("CN_RURAL_POOR_POP", "CN")).await.unwrap();
         let y2012 = rows.iter().find(|r| r.period == "2012").unwrap();
         assert_eq!((y2012.value, y2012.unit.as_str(), y2012.unit_mult), (Some(9899.0), "PERSONS", 4));
-        assert!(y2012.source.contains("People's Daily"), "{}", y2012.source);
+        // The official release is cited; the reprint it was read from is internal provenance.
+        assert!(y2012.source.starts_with("National Bureau of Statistics, release"), "{}", y2012.source);
+        assert!(y2012.internal_note.contains("People's Daily"), "{}", y2012.internal_note);
+        assert!(!y2012.source.contains("People's Daily") && !y2012.footnote.contains("quoted"), "{y2012:?}");
         assert!((2012..=2019).all(|y| rows.iter().any(|r| r.period == y.to_string())));
         let y2014 = rows.iter().find(|r| r.period == "2014").unwrap();
         assert_eq!(y2014.value, Some(7017.0));
@@ -142,7 +145,8 @@ async fn dry_run_checks_without_writing() {
         let r =
             s.import_observations(Cursor::new(b"indicator,area,period,value\nCN_RURAL_POOR_POP,CN,2012,9899\n".to_vec()), o).await.unwrap();
         assert!(r.is_ok() && r.dry_run);
-        assert_eq!((r.rows, r.inserted), (1, 0));
+        // What the real run would record, and nothing written.
+        assert_eq!((r.rows, r.inserted, r.batch_id), (1, 1, None));
         assert_eq!(s.observation_count(true).await.unwrap(), 0);
     }
 }

@@ -30,6 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_rounds, create_round))
         .routes(routes!(open_round))
         .routes(routes!(close_round))
+        .routes(routes!(release_queue, release))
         .routes(routes!(round_tasks))
         .routes(routes!(completeness))
         .routes(routes!(discrepancies))
@@ -121,6 +122,70 @@ async fn close_round(State(s): State<AppState>, Extension(caller): Extension<Cal
     let id = round_id(&s, &round).await?;
     s.store.close_round(id, &caller.actor()).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// What a round has to release, its release rule and its past releases.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct ReleasesBody {
+    queue: Vec<rightstat_store::release::ReleaseItem>,
+    releases: Vec<rightstat_store::release::ReleaseRow>,
+    /// Release automatically once this share (%) of an item's tasks are approved.
+    release_when_pct: Option<f64>,
+}
+
+/// The release queue: every item and period of the round with the approved values awaiting
+/// release, the share of tasks approved, embargoes, and the releases made.
+#[utoipa::path(get, path = "/api/v1/rounds/{round}/releases", tag = "collection", params(("round" = String, Path, description = "Id or code")),
+    responses((status = 200, body = ReleasesBody), (status = 404, description = "No such round")))]
+async fn release_queue(State(s): State<AppState>, Path(round): Path<String>) -> ApiResult<Json<ReleasesBody>> {
+    let id = round_id(&s, &round).await?;
+    Ok(Json(ReleasesBody {
+        queue: s.store.release_queue(id).await?,
+        releases: s.store.releases(id).await?,
+        release_when_pct: s.store.release_rule(id).await?,
+    }))
+}
+
+/// A release: the round's approved figures of one indicator and period, public now or at an
+/// embargo instant.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReleaseRequest {
+    indicator: String,
+    period: String,
+    /// RFC 3339 instant (e.g. 2026-12-01T09:00:00+08:00); absent: now.
+    #[serde(default)]
+    at: Option<String>,
+}
+
+/// The lead department may release: an administrator whose grant is of no department or of
+/// the round's lead department.
+pub(crate) fn may_release(caller: &Caller, round: &RoundRow) -> bool {
+    caller
+        .grants()
+        .unwrap_or_default()
+        .iter()
+        .any(|g| g.role == Role::Administrator && g.department.as_ref().is_none_or(|d| *d == round.lead_department))
+}
+
+/// Releases a round's approved figures of one indicator and period to the public (the lead
+/// department). 400 when nothing awaits release or the time is not an instant.
+#[utoipa::path(post, path = "/api/v1/rounds/{round}/releases", tag = "collection", params(("round" = String, Path, description = "Id or code")),
+    request_body = ReleaseRequest,
+    responses((status = 201, body = rightstat_store::release::ReleaseRow), (status = 400, description = "Nothing to release, or a bad time"),
+        (status = 403, description = "Not the round's lead department"), (status = 404, description = "No such round")))]
+async fn release(
+    State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(round): Path<String>,
+    Json(req): Json<ReleaseRequest>,
+) -> ApiResult<(StatusCode, Json<rightstat_store::release::ReleaseRow>)> {
+    let r = s.store.round(&round).await?.ok_or_else(|| ApiError::NotFound(format!("round {round}")))?;
+    if !may_release(&caller, &r) {
+        return Err(ApiError::Forbidden(format!("only the lead department ({}) releases round {}", r.lead_department, r.code)));
+    }
+    let row = s.store.release(r.id, &req.indicator, &req.period, req.at.as_deref(), &caller.actor()).await?;
+    Ok((StatusCode::CREATED, Json(row)))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -224,7 +289,7 @@ pub(crate) async fn visible_discrepancies(s: &AppState, caller: &Caller, round_i
     let roots = match caller.visibility() {
         rightstat_store::Visibility::All => None,
         rightstat_store::Visibility::PublishedOrWithin(roots) => Some(roots),
-        rightstat_store::Visibility::Published => Some(Vec::new()),
+        rightstat_store::Visibility::Published | rightstat_store::Visibility::Accepted => Some(Vec::new()),
     };
     Ok(s.store.discrepancies(round_id, roots.as_deref()).await?)
 }

@@ -32,6 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(rounds_page))
         .routes(routes!(round_page))
         .routes(routes!(close_round_form))
+        .routes(routes!(release_form))
 }
 
 /// The rounds.
@@ -127,6 +128,21 @@ async fn round_page(
             })
         })
         .collect();
+    let may_release = crate::routes::rounds::may_release(&caller, &round);
+    let releases: Vec<serde_json::Value> = s
+        .store
+        .release_queue(round.id)
+        .await?
+        .into_iter()
+        .map(|i| {
+            serde_json::json!({
+                "name": lang.pick(&i.name_en, &i.name_zh), "approved_pct": i.approved_pct(),
+                "last": i.last_release_at.as_deref().map(pages::local_time),
+                "embargo": i.embargoed_until.as_deref().map(pages::local_time), "i": i,
+            })
+        })
+        .collect();
+    let release_rule = s.store.release_rule(round.id).await?;
     let who = signed_in(&caller);
     Ok(pages::render(
         "round.html",
@@ -137,6 +153,7 @@ async fn round_page(
             by_area => v(&by_area), by => by.map(|l| l.as_str()), levels => levels,
             may_close => round.status == "open" && caller.check(Action::Administer, None).is_ok(), csrf => csrf(&caller),
             discrepancies => v(&discrepancies),
+            releases => v(&releases), may_release => may_release, release_rule => release_rule,
             here => format!("/rounds/{}", round.code), signed_in => who,
         },
     ))
@@ -156,6 +173,44 @@ async fn close_round_form(
     };
     match s.store.close_round(round.id, &caller.actor()).await {
         Ok(()) => Ok(Redirect::to(&format!("/rounds/{}?lang={}", round.code, lang.code())).into_response()),
+        Err(rightstat_store::StoreError::Invalid(m)) => Ok(pages::message(lang, "refused", &m, StatusCode::BAD_REQUEST)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+struct ReleaseForm {
+    indicator: String,
+    period: String,
+    /// From a datetime-local field: Beijing time (UTC+8), empty for now.
+    #[serde(default)]
+    at: String,
+}
+
+/// Releases one item and period from the round page (the lead department); the page again.
+#[utoipa::path(post, path = "/rounds/{round}/release", tag = "pages", params(("round" = String, Path, description = "Id or code")), responses((status = 200, description = "HTML")))]
+async fn release_form(
+    State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    PageLang(lang): PageLang,
+    Path(code): Path<String>,
+    Form(f): Form<ReleaseForm>,
+) -> ApiResult<Response> {
+    let Some(round) = s.store.round(&code).await? else {
+        return Ok(pages::message(lang, "not_found", &format!("round {code}"), StatusCode::NOT_FOUND));
+    };
+    if !crate::routes::rounds::may_release(&caller, &round) {
+        return Err(ApiError::Forbidden(format!("only the lead department ({}) releases round {}", round.lead_department, round.code)));
+    }
+    // A datetime-local value has no offset: the form states it is Beijing time.
+    let at = f.at.trim();
+    let at = match at.len() {
+        0 => None,
+        16 => Some(format!("{at}:00+08:00")),
+        _ => Some(format!("{at}+08:00")),
+    };
+    match s.store.release(round.id, &f.indicator, &f.period, at.as_deref(), &caller.actor()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/rounds/{}?lang={}#h-release", round.code, lang.code())).into_response()),
         Err(rightstat_store::StoreError::Invalid(m)) => Ok(pages::message(lang, "refused", &m, StatusCode::BAD_REQUEST)),
         Err(e) => Err(e.into()),
     }
