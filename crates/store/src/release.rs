@@ -78,7 +78,9 @@ impl Store {
         let mut out = Vec::new();
         for code in &items {
             let (name_en, name_zh) = names.indicators.get(code).map(|(i, _)| (i.name_en.clone(), i.name_zh.clone())).unwrap_or_default();
-            let reporting: Vec<_> = tasks.iter().filter(|t| t.indicator_list().contains(code)).collect();
+            // A second source's tasks report the item too, but not the official figure.
+            let reporting: Vec<_> =
+                tasks.iter().filter(|t| t.indicator_list().contains(code) && !t.second_source_list().contains(code)).collect();
             for period in crate::lists::split(&round.periods) {
                 let (pending, released) = counts.iter().find(|c| &c.0 == code && c.1 == period).map(|c| (c.2, c.3)).unwrap_or((0, 0));
                 let last = releases.iter().filter(|r| &r.indicator_code == code && r.period == period).max_by_key(|r| r.id);
