@@ -252,9 +252,9 @@ pub async fn recommendations(store: &Store, cmd: RecommendationsCmd) -> Result<E
                 };
                 writeln!(
                     out,
-                    "evidence: {} {}: {} → {} ({}); breakdowns missing: {}",
+                    "evidence: {} ({}): {} → {} ({}); breakdowns missing: {}",
                     e.indicator,
-                    e.cell,
+                    e.label_en,
                     p(&e.baseline),
                     p(&e.latest),
                     e.trend.as_str(),

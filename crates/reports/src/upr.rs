@@ -37,7 +37,7 @@ fn trend_word(t: Trend, lang: Lang) -> &'static str {
 
 /// "Rural poor population: 8,249 (2013) → 0 (2020), improving".
 fn evidence_line(e: &Evidence, lang: Lang) -> String {
-    let name = lang.pick(&e.name_en, &e.name_zh);
+    let name = lang.pick(&e.label_en, &e.label_zh);
     match (&e.baseline, &e.latest) {
         (Some(b), Some(l)) => {
             format!("{name}: {} ({}) → {} ({}), {}", number(b.value), b.period, number(l.value), l.period, trend_word(e.trend, lang))
@@ -211,6 +211,13 @@ mod tests {
         assert_eq!(t.rows.len(), 284);
         assert!(t.rows.iter().any(|r| r[2] == "noted") && t.rows.iter().any(|r| r[2] == "supported"));
         assert!(t.rows.iter().any(|r| r[4].contains("→")), "evidence beside the assessment");
+        // A part is never shown as the whole: the urban income series says it is urban.
+        let all: String = t.rows.iter().map(|r| r[4].clone()).collect::<Vec<_>>().join("\n");
+        assert!(!all.contains("Per-capita disposable income:"), "the urban series labelled as the whole: {all}");
+        assert!(!all.contains("|URBANISATION="), "a raw cell key: {all}");
+        if all.contains("Per-capita disposable income") {
+            assert!(all.contains("Per-capita disposable income (urban):"), "{all}");
+        }
         let zh = national_report(&s, Lang::Zh).await.unwrap();
         assert!(zh.text().contains("第2轮审议"), "{}", zh.text());
     }

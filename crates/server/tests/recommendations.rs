@@ -32,7 +32,7 @@ async fn poverty_recommendations_with_links_and_evidence() {
         assert_eq!(csv.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
         let mut rdr = csv::Reader::from_reader(csv.text.as_bytes());
         assert_eq!(rdr.records().count(), list.len(), "the CSV holds the same selection");
-        assert!(csv.text.contains("CN_RURAL_POOR_POP: improving"));
+        assert!(csv.text.contains("Rural population below the national poverty line [CN_RURAL_POOR_POP]: improving"));
 
         assert_eq!(env.call("GET", "/api/v1/recommendations?response=maybe", None, None).await.status, StatusCode::BAD_REQUEST);
         assert_eq!(env.call("GET", "/api/v1/recommendations/NOPE", None, None).await.status, StatusCode::NOT_FOUND);

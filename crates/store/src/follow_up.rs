@@ -68,6 +68,10 @@ pub struct Evidence {
     /// The cell the series is for: the total (`""`) when reported, else the best-covered cell
     /// (e.g. `|URBANISATION=R|` for a rural-only poverty rate).
     pub cell: String,
+    /// The indicator's name with the population of the cell in words ("Per-capita disposable
+    /// income (urban)"): a part is never labelled as the whole.
+    pub label_en: String,
+    pub label_zh: String,
     /// Yearly values of that cell, oldest first.
     pub series: Vec<Point>,
     /// The last value at or before the recommendation's year (or else the first after).
@@ -494,6 +498,8 @@ impl Store {
                         unit_mult: ind.unit_mult,
                         area: national.clone(),
                         better: ind.better,
+                        label_en: cell_label(&ind.name_en, cell, &cat, false),
+                        label_zh: cell_label(&ind.name_zh, cell, &cat, true),
                         cell: cell.clone(),
                         series: pts.clone(),
                         baseline: point(b),
@@ -613,6 +619,26 @@ impl Store {
     }
 }
 
+/// An indicator's name with a cell's codes in words: "Per-capita disposable income (urban)",
+/// "人均可支配收入（城镇）"; the name alone for the total.
+pub fn cell_label(name: &str, cell: &str, cat: &rightstat_core::ingest::Catalogue, zh: bool) -> String {
+    let Some(c) = rightstat_core::Cell::from_key(cell) else { return name.to_string() };
+    let parts: Vec<String> = c
+        .iter()
+        .map(|(d, code)| {
+            cat.codelists
+                .get(d)
+                .and_then(|l| l.codes.iter().find(|x| x.code == code))
+                .map_or_else(|| format!("{d} {code}"), |x| if zh { x.name_zh.clone() } else { x.name_en.to_lowercase() })
+        })
+        .collect();
+    match (parts.is_empty(), zh) {
+        (true, _) => name.to_string(),
+        (false, true) => format!("{name}（{}）", parts.join("，")),
+        (false, false) => format!("{name} ({})", parts.join(", ")),
+    }
+}
+
 /// The filtered list as CSV (one row per recommendation; lists joined with `; `), for
 /// spreadsheets and the mid-term report matrix.
 pub fn follow_up_csv(rows: &[RecommendationFollowUp]) -> Result<String> {
@@ -664,7 +690,7 @@ pub fn follow_up_csv(rows: &[RecommendationFollowUp]) -> Result<String> {
             depts("lead"),
             depts("contributing"),
             f.measures.iter().map(|m| m.code.as_str()).collect::<Vec<_>>().join("; "),
-            f.evidence.iter().map(|e| format!("{}: {}", e.indicator, e.trend.as_str())).collect::<Vec<_>>().join("; "),
+            f.evidence.iter().map(|e| format!("{} [{}]: {}", e.label_en, e.indicator, e.trend.as_str())).collect::<Vec<_>>().join("; "),
             f.evidence
                 .iter()
                 .filter(|e| !e.breakdowns_missing.is_empty())

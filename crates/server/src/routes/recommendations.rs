@@ -450,7 +450,7 @@ async fn detail_page(
     let mut view = row_view(&r);
     if let Some(list) = view.get_mut("evidence").and_then(|v| v.as_array_mut()) {
         for (e, ev) in list.iter_mut().zip(&r.evidence) {
-            let name = if lang == Lang::Zh { &ev.name_zh } else { &ev.name_en };
+            let name = if lang == Lang::Zh { &ev.label_zh } else { &ev.label_en };
             let pts: Vec<(i32, f64)> = ev.series.iter().map(|p| (p.year, p.value)).collect();
             let unit = units.iter().find(|u| u.code == ev.unit);
             let unit_name = unit.map_or(ev.unit.clone(), |u| lang.pick(&u.name_en, &u.name_zh).to_string());
