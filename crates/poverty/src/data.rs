@@ -235,7 +235,19 @@ impl Dataset {
                 });
             }
             let size = match (i_size, &spec.size) {
-                (Some(i), Some(c)) if !spec.household_weighting => parse_num(name, row, c, get(i))?,
+                (Some(i), Some(c)) if !spec.household_weighting => {
+                    let s = parse_num(name, row, c, get(i))?;
+                    if s <= 0.0 {
+                        return Err(EngineError::Value {
+                            file: name.into(),
+                            row,
+                            column: c.clone(),
+                            value: get(i).into(),
+                            expected: "a household size above 0".into(),
+                        });
+                    }
+                    s
+                }
                 _ => 1.0,
             };
             b.ds.weight.push(w * size);
@@ -292,7 +304,18 @@ mod parquet_in {
                     if arr.is_null(i) {
                         return Err(EngineError::Input { file: file.into(), message: format!("column {col:?} has a missing value") });
                     }
-                    out.push(arr.value(i) as f64);
+                    let v = arr.value(i) as f64;
+                    // NaN and infinities are no data: the CSV reader refuses them too.
+                    if !v.is_finite() {
+                        return Err(EngineError::Value {
+                            file: file.into(),
+                            row: out.len() as u64 + 1,
+                            column: col.into(),
+                            value: v.to_string(),
+                            expected: "a finite number".into(),
+                        });
+                    }
+                    out.push(v);
                 }
             }};
         }
@@ -401,9 +424,20 @@ mod parquet_in {
             }
             progress(w.len() as u64);
         }
-        if w.iter().any(|&x| x < 0.0) {
-            return Err(err("negative weight".into()));
-        }
+        let bad = |values: &[f64], column: &Option<String>, ok: fn(f64) -> bool, expected: &str| -> Result<()> {
+            match values.iter().position(|&x| !ok(x)) {
+                Some(i) => Err(EngineError::Value {
+                    file: name.clone(),
+                    row: i as u64 + 1,
+                    column: column.clone().unwrap_or_default(),
+                    value: values[i].to_string(),
+                    expected: expected.into(),
+                }),
+                None => Ok(()),
+            }
+        };
+        bad(&w, &spec.weight, |x| x >= 0.0, "a weight ≥ 0")?;
+        bad(&sz, &spec.size, |x| x > 0.0, "a household size above 0")?;
         b.ds.weight = w.iter().zip(&sz).map(|(a, b)| a * b).collect();
         b.finish(spec, &name)
     }

@@ -52,3 +52,44 @@ fn parquet_and_csv_agree() {
     let e = Dataset::load(&pq, &bad, &|_| {}).unwrap_err().to_string();
     assert!(e.contains("\"income\" not found") && e.contains("eqIncome"), "{e}");
 }
+
+/// Parquet and CSV refuse the same bad records, naming the place: NaN and infinite weights or
+/// incomes, negative weights, household sizes that are not above 0.
+#[test]
+fn parquet_refuses_what_csv_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = LoadSpec {
+        welfare: Some("income".into()),
+        weight: Some("weight".into()),
+        size: Some("hhsize".into()),
+        household_weighting: false,
+        ..Default::default()
+    };
+    let cases: [(&str, [f64; 3], [f64; 3], [f64; 3]); 5] = [
+        ("weight", [1.0, 1.0, 1.0], [1.0, f64::INFINITY, 1.0], [2.0, 2.0, 2.0]),
+        ("weight", [1.0, 1.0, 1.0], [1.0, 1.0, f64::NAN], [2.0, 2.0, 2.0]),
+        ("income", [f64::NAN, 1.0, 1.0], [1.0, 1.0, 1.0], [2.0, 2.0, 2.0]),
+        ("weight", [1.0, 1.0, 1.0], [1.0, -2.0, 1.0], [2.0, 2.0, 2.0]),
+        ("hhsize", [1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [2.0, -3.0, 2.0]),
+    ];
+    for (i, (column, income, weight, size)) in cases.into_iter().enumerate() {
+        let batch = RecordBatch::try_from_iter([
+            ("income", Arc::new(Float64Array::from(income.to_vec())) as ArrayRef),
+            ("weight", Arc::new(Float64Array::from(weight.to_vec())) as ArrayRef),
+            ("hhsize", Arc::new(Float64Array::from(size.to_vec())) as ArrayRef),
+        ])
+        .unwrap();
+        let pq = dir.path().join(format!("bad{i}.parquet"));
+        let mut writer = parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&pq).unwrap(), batch.schema(), None).unwrap();
+        writer.write(&batch).unwrap();
+        writer.close().unwrap();
+        let e = Dataset::load(&pq, &spec, &|_| {}).expect_err(column).to_string();
+        assert!(e.contains(&format!("column {column}")) && e.contains("row"), "case {i}: {e}");
+        // The same records as CSV.
+        let csv: String = std::iter::once("income,weight,hhsize\n".to_string())
+            .chain((0..3).map(|r| format!("{},{},{}\n", income[r], weight[r], size[r])))
+            .collect();
+        let e = Dataset::from_csv(csv.as_bytes(), "bad.csv", &spec).expect_err(column).to_string();
+        assert!(e.contains(&format!("column {column}")), "case {i} as CSV: {e}");
+    }
+}
