@@ -115,6 +115,55 @@ mod tests {
     use super::*;
     use rightstat_store::Store;
 
+    /// Whatever text a document holds — every control character, NUL, U+FFFE/U+FFFF, markup
+    /// characters, very long strings, CJK — each XML part of the DOCX parses.
+    #[test]
+    fn fuzzed_text_never_makes_a_docx_that_fails_to_parse() {
+        let mut rng = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        let alphabet: Vec<char> = (0u32..0x20)
+            .chain([0x7f, 0x85, 0xFFFE, 0xFFFF, 0x2028, 0xFEFF])
+            .filter_map(char::from_u32)
+            .chain("<>&\"' ]]>贫困人口 abc".chars())
+            .collect();
+        for round in 0..40 {
+            let mut text = |n: usize| -> String { (0..n).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect() };
+            let long = if round % 10 == 0 { 100_000 } else { 40 };
+            let mut doc = Document::new(text(20), if round % 2 == 0 { Lang::En } else { Lang::Zh });
+            doc.blocks.push(Block::Heading { level: 1, text: text(30) });
+            doc.blocks.push(Block::Para {
+                numbered: true,
+                inlines: vec![Inline::Text(text(long)), Inline::Strong(text(10)), Inline::Footnote(text(50))],
+            });
+            doc.blocks.push(Block::Table(Table {
+                caption: text(20),
+                header: vec![text(5), text(5)],
+                rows: vec![vec![text(8), text(8)]],
+                unit: Some(text(6)),
+                source: Some(text(30)),
+                notes: vec![text(30)],
+            }));
+            let bytes = docx(&doc).unwrap();
+            let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+            for i in 0..zip.len() {
+                let mut f = zip.by_index(i).unwrap();
+                if !f.name().ends_with(".xml") && !f.name().ends_with(".rels") {
+                    continue;
+                }
+                let mut xml = String::new();
+                std::io::Read::read_to_string(&mut f, &mut xml).unwrap();
+                if let Err(e) = roxmltree::Document::parse(&xml) {
+                    panic!("round {round}: {} is not well-formed: {e}", f.name());
+                }
+            }
+        }
+    }
+
     /// Reads the DOCX back (as Word would) and finds the article headings, the rural poverty
     /// table with its unit, and the footnoted explanation of a local term.
     #[tokio::test]

@@ -4,8 +4,10 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use rightstat_store::{Store, testing};
-use serde_json::Value;
+use serde_json::{Value, json};
 use tower::ServiceExt;
+
+mod common;
 
 async fn apps(dir: &tempfile::TempDir) -> Vec<axum::Router> {
     let mut out = Vec::new();
@@ -139,4 +141,35 @@ async fn openapi_documents_every_route_and_headers_are_set() {
     assert!(headers["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
     let (status, _, health) = get(&app, "/healthz").await;
     assert_eq!((status, health["status"].as_str()), (StatusCode::OK, Some("ok")));
+}
+
+/// Control characters never get into stored text: the glossary, a measure and an import refuse
+/// them with the field (or row and column) named, and nothing changes; a lone surrogate in JSON
+/// is refused as JSON.
+#[tokio::test]
+async fn control_characters_are_refused_with_their_place() {
+    let dir = tempfile::tempdir().unwrap();
+    for env in common::envs(&dir, common::Load::Users).await {
+        let before = env.call("GET", "/api/v1/glossary", None, None).await.json;
+        let mut terms = before.as_array().unwrap().clone();
+        terms[0]["explanation_en"] = json!("poverty\u{0}line\u{8}");
+        let (st, _, text) = env.call("PUT", "/api/v1/glossary", Some("admin"), Some(Value::Array(terms))).await.parts();
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{text}");
+        assert!(text.contains("explanation_en") && text.contains("U+0000"), "{text}");
+        assert_eq!(env.call("GET", "/api/v1/glossary", None, None).await.json, before, "nothing changed");
+        // A lone surrogate is not JSON.
+        let raw = br#"[{"zh":"\ud800","literal_en":"x","preferred_en":"x","explanation_en":"x","explanation_zh":"x"}]"#.to_vec();
+        let r = env.request("PUT", "/api/v1/glossary", Some("admin"), None, Some("application/json"), raw).await;
+        assert!(r.status.is_client_error(), "{} {}", r.status, r.text);
+        // A measure.
+        let m = json!({ "code": "CTRL_TEST", "name_zh": "测试", "name_en": "Test\u{1}measure" });
+        let (st, _, text) = env.call("PUT", "/api/v1/measures/CTRL_TEST", Some("admin"), Some(m)).await.parts();
+        assert!(st.is_client_error() && text.contains("U+0001"), "{st} {text}");
+        // An import: the row and column are named.
+        let csv = "indicator,area,period,value,source\nCN_DIBAO_RECIPIENTS,130102,2023,1.2,\"MCA\u{7}\"\n";
+        let (st, out, text) = env.call("POST", "/api/v1/imports?name=c.csv", Some("admin"), Some(Value::String(csv.into()))).await.parts();
+        assert!(st.is_client_error(), "{st} {text}");
+        let e = &out["report"]["errors"][0];
+        assert_eq!((e["row"].as_u64(), e["column"].as_str()), (Some(2), Some("source")), "{out}");
+    }
 }

@@ -372,6 +372,11 @@ impl Store {
         if a.assessor_name.trim().is_empty() {
             return Err(StoreError::Invalid("the assessor's name is required".into()));
         }
+        for (field, text, breaks) in [("assessor_name", a.assessor_name, false), ("text", a.text, true)] {
+            if let Some(f) = rightstat_core::text::check_clean(field, text, breaks) {
+                return Err(StoreError::Invalid(format!("assessment {field}: {}", f.expected)));
+            }
+        }
         let now = crate::now_rfc3339();
         let pg = self.backend() == Backend::Postgres;
         let id: i64 = on_pool!(self, p => {
