@@ -337,10 +337,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Import(ImportCmd::Observations { file, format, dry_run, json, reason }) => {
             let store = open(&cli.db).await?;
-            let f = std::fs::File::open(&file).with_context(|| format!("cannot open {}", file.display()))?;
-            let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-            let bar = progress_bar(len);
-            let reader = bar.wrap_read(f);
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot open {}", file.display()))?;
             let mut opts = ImportOptions::new(
                 file.display().to_string(),
                 match format {
@@ -351,11 +348,22 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             opts.dry_run = dry_run;
             opts.actor = rightstat_store::Actor::cli();
             opts.reason = reason;
-            let report = store.import_observations(reader, opts).await?;
-            bar.finish_and_clear();
+            // The same checks as `rightstat validate` (the shipped rules): errors refuse the
+            // file, warnings are printed; a dry run meets the same findings and counts.
+            let rules = rightstat_core::validation::RuleSet::parse(rightstat_core::reference::VALIDATION_RULES)?;
+            let report = store.import_checked(bytes, opts, &rules).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else if report.is_ok() {
+                if !report.findings.is_empty() {
+                    let shown = rightstat_store::validation::ValidationReport {
+                        file: file.display().to_string(),
+                        rows: report.rows,
+                        row_errors: Vec::new(),
+                        findings: report.findings.clone(),
+                    };
+                    crate::validate_cmd::print_findings(&mut std::io::stdout().lock(), &shown)?;
+                }
                 let verb = if dry_run { "checked (dry run, nothing written)" } else { "imported" };
                 println!(
                     "{}: {} rows {verb}: {} new values, {} revisions, {} unchanged{}",
@@ -364,7 +372,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     report.inserted,
                     report.revised,
                     report.unchanged,
-                    report.batch_id.map(|b| format!(" (batch {b}, unpublished: `rightstat publish {b}`)")).unwrap_or_default()
+                    report
+                        .batch_id
+                        .filter(|_| report.inserted > 0)
+                        .map(|b| format!(" (batch {b}, unpublished: `rightstat publish {b}`)"))
+                        .unwrap_or_default()
                 );
                 if !report.revised_released.is_empty() {
                     println!("{} released figure(s) revised:", report.revised_released.len());
@@ -375,6 +387,15 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 for e in &report.errors {
                     eprintln!("{e}");
+                }
+                if report.findings.iter().any(|f| f.severity == rightstat_core::validation::Severity::Error) {
+                    let shown = rightstat_store::validation::ValidationReport {
+                        file: file.display().to_string(),
+                        rows: report.rows,
+                        row_errors: Vec::new(),
+                        findings: report.findings.clone(),
+                    };
+                    crate::validate_cmd::print_findings(&mut std::io::stderr().lock(), &shown)?;
                 }
                 if report.error_count > report.errors.len() as u64 {
                     eprintln!("... and {} more", report.error_count - report.errors.len() as u64);

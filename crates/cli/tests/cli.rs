@@ -429,7 +429,9 @@ fn validate_lists_each_finding_with_its_place_and_fails_on_errors() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("row 2, CN_RURAL_POOR_POP 130102 2023 |SEX=…|") && stdout.contains("(expected values for SEX = F, M)"),
+        stdout.contains("warning: ")
+            && stdout.contains("row 2, CN_RURAL_POOR_POP 130102 2023 |SEX=…|")
+            && stdout.contains("(expected data gap: values for SEX = F, M)"),
         "{stdout}"
     );
     assert!(stdout.contains("农村贫困人口除以农村监测人口须与农村贫困发生率"), "messages in both languages: {stdout}");
@@ -650,4 +652,65 @@ async fn publish_writes_the_portal_as_a_static_site() {
     assert!(std::fs::read_to_string(out.join("data/CN_POOR_DROPOUTS.csv")).unwrap().contains("4317"));
     // Neither a batch nor --out: a usage error.
     assert_eq!(rightstat(&db, &["publish"]).status.code(), Some(2));
+}
+
+/// `validate`, `import --dry-run` and `import` tell one story: the product's own export of the
+/// rural poor population (no breakdown by sex) is accepted by all three with the same data-gap
+/// warnings; the dry run counts what the real run records; revising the official 2012 figure
+/// 9,899 to 989.9 needs a reason, warns of the change and names the released figure it revises;
+/// the source paper's Table 3 as printed (the poor in thousands) is refused naming both figures.
+#[test]
+fn validate_dry_run_and_import_tell_one_story() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = testing::fresh_sqlite_url(dir.path());
+    assert!(rightstat(&db, &["init", "--demo"]).status.success());
+    let export = dir.path().join("poor.csv");
+    let e = rightstat(&db, &["export", "observations", "--indicator", "CN_RURAL_POOR_POP", "--out", export.to_str().unwrap()]);
+    assert!(e.status.success(), "{}", text(&e.stderr));
+    let f = export.to_str().unwrap();
+    let v = rightstat(&db, &["validate", f]);
+    let validated = text(&v.stdout);
+    assert_eq!(v.status.code(), Some(0), "validate refuses the product's own export: {validated}");
+    let gaps = |s: &str| s.lines().filter(|l| l.starts_with("warning:") && l.contains("data gap")).count();
+    assert!(gaps(&validated) > 0, "{validated}");
+    let dry = rightstat(&db, &["import", "observations", f, "--dry-run"]);
+    let real = rightstat(&db, &["import", "observations", f]);
+    let (dry, real) = (text(&dry.stdout), text(&real.stdout));
+    assert_eq!(gaps(&dry), gaps(&validated), "{dry}");
+    assert_eq!(gaps(&real), gaps(&validated), "{real}");
+    // "N new values, N revisions, N unchanged", from each run's summary line.
+    let counts = |s: &str| {
+        let line = s.lines().find(|l| l.contains(" new values")).unwrap_or_else(|| panic!("no summary: {s}")).to_string();
+        line.split(": ").nth(2).unwrap().split(" (").next().unwrap().to_string()
+    };
+    assert_eq!(counts(&dry), counts(&real), "{dry}\n{real}");
+
+    // The official 2012 figure revised by a factor of ten.
+    let wrong = write(dir.path(), "wrong.csv", "indicator,area,period,value\nCN_RURAL_POOR_POP,CN,2012,989.9\n");
+    let dry = rightstat(&db, &["import", "observations", &wrong, "--dry-run"]);
+    assert!(!dry.status.success() && text(&dry.stderr).contains("give the reason"), "{}{}", text(&dry.stdout), text(&dry.stderr));
+    let out = rightstat(&db, &["import", "observations", &wrong, "--reason", "typo check"]);
+    let printed = text(&out.stdout);
+    assert!(out.status.success(), "{printed}{}", text(&out.stderr));
+    assert!(printed.contains("warning:") && printed.contains("[poor-population-change]"), "no warning of a -90% change: {printed}");
+    assert!(printed.contains("CN_RURAL_POOR_POP CN 2012 9899 → 989.9 (batch"), "the released figure revised is named: {printed}");
+
+    // Table 3 of the source paper as printed: the poor population in thousands.
+    let table3 = write(
+        dir.path(),
+        "table3.csv",
+        "indicator,area,period,URBANISATION,value,unit_mult\n\
+         CN_RURAL_POOR_POP,CN,2013,,8249,3\n\
+         CN_RURAL_POP_MONITORED,CN,2013,,97047,4\n\
+         SI_POV_NAHC,CN,2013,R,8.5,0\n",
+    );
+    let out = rightstat(&db, &["import", "observations", &table3, "--reason", "annex"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{}{err}", text(&out.stdout));
+    assert!(
+        err.contains("[incidence-agrees-with-counts]")
+            && err.contains("CN_RURAL_POOR_POP = 824.9")
+            && err.contains("SI_POV_NAHC[URBANISATION=R] = 8.5"),
+        "{err}"
+    );
 }

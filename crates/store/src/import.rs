@@ -111,6 +111,9 @@ pub struct ImportReport {
     pub scope_area: Option<String>,
     /// Released figures this import revises (a real run needs a reason for them).
     pub revised_released: Vec<RevisedRelease>,
+    /// What the rules found (`Store::import_checked`): errors refuse the file, warnings (a
+    /// large change from the previous period, a data gap) are reported.
+    pub findings: Vec<rightstat_core::validation::RuleFinding>,
 }
 
 /// A released figure and the value that revises it.

@@ -32,6 +32,20 @@ impl ValidationReport {
         self.findings.iter().filter(|f| f.severity == Severity::Warning).count()
     }
 
+    /// A plain file (an import, not a round's submission): a required breakdown that is
+    /// missing is a data gap to report, not an error — historical series often have none.
+    /// `validate`, `import --dry-run` and `import` all apply this, so they tell one story.
+    pub fn as_plain_file(mut self) -> Self {
+        for f in self.findings.iter_mut().filter(|f| f.rule.ends_with(":required-cells")) {
+            f.severity = Severity::Warning;
+            if !f.expected.starts_with("data gap") {
+                f.expected = format!("data gap: {}", f.expected);
+            }
+        }
+        self.findings.sort_by_key(|f| f.severity != Severity::Error);
+        self
+    }
+
     /// Gives each finding about a value on a row of the file its column: the value's, in the
     /// file's layout. (A finding about missing rows, such as a breakdown not reported, has none.)
     pub(crate) fn in_columns(mut self, format: crate::formats::Format) -> Self {
@@ -57,7 +71,30 @@ impl Store {
     ) -> Result<ValidationReport> {
         let (file, format) = (opts.source_name.clone(), opts.format);
         let (rows, row_errors, n) = self.read_observations(reader, opts).await?;
-        Ok(self.validate_rows(&rows, row_errors, n, &file, declared, &[]).await?.in_columns(format))
+        Ok(self.validate_rows(&rows, row_errors, n, &file, declared, &[]).await?.in_columns(format).as_plain_file())
+    }
+
+    /// Imports a file after the checks `validate` makes (row checks, the catalogue's and the
+    /// declared rules, required breakdowns as data gaps): a rule error refuses the whole file,
+    /// warnings travel in the report. A dry run meets the same findings and counts.
+    pub async fn import_checked(&self, bytes: Vec<u8>, opts: ImportOptions, declared: &RuleSet) -> Result<crate::ImportReport> {
+        let checked = self.validate_file(std::io::Cursor::new(bytes.clone()), opts.clone(), declared).await?;
+        let rule_errors = checked.findings.iter().filter(|f| f.severity == Severity::Error).count() as u64;
+        let dry_run = opts.dry_run;
+        let mut o = opts;
+        if rule_errors > 0 {
+            o.dry_run = true;
+        }
+        let mut report = self.import_observations(std::io::Cursor::new(bytes), o).await?;
+        if rule_errors > 0 {
+            // Refused: nothing is written, in a dry run as in a real one.
+            report.error_count += rule_errors;
+            (report.inserted, report.revised, report.unchanged, report.batch_id) = (0, 0, 0, None);
+            report.revised_released.clear();
+            report.dry_run = dry_run;
+        }
+        report.findings = checked.findings;
+        Ok(report)
     }
 
     /// The rules over rows already read and checked (with their lines in the file).

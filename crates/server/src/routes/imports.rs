@@ -57,7 +57,10 @@ async fn import(
     opts.actor = caller.actor();
     opts.reason = q.reason.unwrap_or_default();
     opts.allowed_areas = caller.roots(&[Role::Administrator, Role::Coordinator, Role::Reporter]);
-    let report = s.store.import_observations(std::io::Cursor::new(body.to_vec()), opts).await?;
+    // The checks `rightstat validate` makes, with the shipped rules: one story for both.
+    let rules = rightstat_core::validation::RuleSet::parse(rightstat_core::reference::VALIDATION_RULES)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let report = s.store.import_checked(body.to_vec(), opts, &rules).await?;
     if report.forbidden > 0 {
         return Err(ApiError::Forbidden(format!(
             "{} row(s) are outside your areas of responsibility; nothing was imported (first: {})",
