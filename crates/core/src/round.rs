@@ -18,6 +18,10 @@ pub struct RoundSpec {
     /// YYYY-MM-DD: submissions after it are late.
     pub deadline: String,
     pub lead_department: String,
+    /// Release an item automatically once at least this share (%) of the tasks reporting it
+    /// are approved; absent: the lead department releases by hand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release_when_pct: Option<f64>,
     #[serde(rename = "item")]
     pub items: Vec<RoundItem>,
     #[serde(rename = "assignment")]
@@ -73,6 +77,8 @@ pub enum RoundError {
     NoPreferredSource { round: String, indicator: String, area: String, departments: String },
     #[error("round {round}: the preferred department {department} of {indicator} is not assigned that item")]
     PreferredNotAssigned { round: String, indicator: String, department: String },
+    #[error("round {round}: release_when_pct {pct} must be a share of tasks above 0 and at most 100")]
+    BadReleaseRule { round: String, pct: f64 },
 }
 
 impl RoundSpec {
@@ -88,6 +94,11 @@ impl RoundSpec {
         }
         if !crate::measure::is_iso_date(&self.deadline) {
             return Err(RoundError::BadDeadline { round: round(), deadline: self.deadline.clone() });
+        }
+        if let Some(p) = self.release_when_pct
+            && !(p > 0.0 && p <= 100.0)
+        {
+            return Err(RoundError::BadReleaseRule { round: round(), pct: p });
         }
         for p in &self.periods {
             p.parse::<crate::period::Period>().map_err(|e| RoundError::BadPeriod {
@@ -353,6 +364,7 @@ indicators = ["CN_RURAL_POOR_POP"]
             periods: vec!["2023".into()],
             deadline: "2024-03-31".into(),
             lead_department: "NBS".into(),
+            release_when_pct: None,
             items: vec![item("POOR", None), item("INCIDENCE", None)],
             assignments: vec![],
         };

@@ -193,10 +193,10 @@ impl Store {
         let id = on_pool!(self, p => {
             let mut tx = p.begin().await?;
             let (id,): (i64,) = sqlx::query_as(
-                "INSERT INTO collection_round (code, title_en, title_zh, periods, deadline, lead_department, status, created_by, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 'draft', $7, $8) RETURNING id")
+                "INSERT INTO collection_round (code, title_en, title_zh, periods, deadline, lead_department, status, created_by, created_at, release_when_pct) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'draft', $7, $8, $9) RETURNING id")
                 .bind(&spec.code).bind(&spec.title_en).bind(&spec.title_zh).bind(spec.periods.join("|")).bind(&spec.deadline)
-                .bind(&spec.lead_department).bind(&actor.name).bind(&now).fetch_one(&mut *tx).await?;
+                .bind(&spec.lead_department).bind(&actor.name).bind(&now).bind(spec.release_when_pct).fetch_one(&mut *tx).await?;
             for i in &spec.items {
                 sqlx::query("INSERT INTO round_item (round_id, indicator_code, guidance_en, guidance_zh, preferred_department) VALUES ($1, $2, $3, $4, $5)")
                     .bind(id).bind(&i.indicator).bind(&i.guidance_en).bind(&i.guidance_zh).bind(i.preferred_department.as_deref())

@@ -625,13 +625,41 @@ impl Store {
                 report.revised_released[0]
             )));
         }
-        // Derived figures: their completeness, in the same transaction as the figures.
-        for (ind, area, period, cell, reporting, expected) in &opts.coverage {
-            on_tx!(&mut tx, t => sqlx::query(
-                "UPDATE observation SET children_reporting = $6, children_expected = $7 WHERE id > $1 AND batch_id = $2 \
-                 AND indicator_code = $3 AND area_code = $4 AND period = $5 AND cell_key = $8")
-                .bind(first_id).bind(batch).bind(ind).bind(area).bind(period).bind(reporting).bind(expected).bind(cell)
-                .execute(&mut **t).await?.rows_affected());
+        // Derived figures: their completeness, in the same transaction as the figures (one
+        // UPDATE … FROM (VALUES …) per chunk, not one statement per figure).
+        for chunk in opts.coverage.chunks(500) {
+            let mut sql = String::from("WITH v (ind, area, period, cell, r, e) AS (VALUES ");
+            for i in 0..chunk.len() {
+                let b = i * 6;
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!(
+                    "(${}, ${}, ${}, ${}, CAST(${} AS BIGINT), CAST(${} AS BIGINT))",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6
+                ));
+            }
+            let n = chunk.len() * 6;
+            sql.push_str(&format!(
+                ") UPDATE observation SET children_reporting = v.r, children_expected = v.e FROM v \
+                 WHERE observation.id > ${} AND observation.batch_id = ${} \
+                 AND observation.indicator_code = v.ind AND observation.area_code = v.area AND observation.period = v.period \
+                 AND observation.cell_key = v.cell",
+                n + 1,
+                n + 2
+            ));
+            on_tx!(&mut tx, t => {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+                for (ind, area, period, cell, reporting, expected) in chunk {
+                    q = q.bind(ind).bind(area).bind(period).bind(cell).bind(reporting).bind(expected);
+                }
+                q.bind(first_id).bind(batch).execute(&mut **t).await?.rows_affected()
+            });
         }
         if opts.dry_run {
             on_tx!(tx, t => t.rollback().await?);

@@ -52,14 +52,15 @@ pub enum Visibility {
 /// SQL: the vintage `o` (of batch `b`) is public at `$now`.
 pub(crate) const RELEASED: &str = "COALESCE(o.released_at, b.published_at) <= ?";
 /// SQL: no later vintage of `o`'s key is public at `$now`.
-pub(crate) const NO_LATER_RELEASED: &str = "NOT EXISTS (SELECT 1 FROM observation n JOIN batch nb ON nb.id = n.batch_id \
+/// (The current vintage has no later one: the subquery runs only for superseded rows.)
+pub(crate) const NO_LATER_RELEASED: &str = "(o.superseded_at IS NULL OR NOT EXISTS (SELECT 1 FROM observation n JOIN batch nb ON nb.id = n.batch_id \
      WHERE n.indicator_code = o.indicator_code AND n.area_code = o.area_code AND n.period = o.period AND n.cell_key = o.cell_key \
-     AND n.id > o.id AND COALESCE(n.released_at, nb.published_at) <= ?)";
+     AND n.id > o.id AND COALESCE(n.released_at, nb.published_at) <= ?))";
 /// SQL: the vintage `o` is accepted (approved, derived from approved figures, or released).
 const ACCEPTED: &str = "(b.approved_at IS NOT NULL OR o.released_at IS NOT NULL OR b.published_at IS NOT NULL)";
-const NO_LATER_ACCEPTED: &str = "NOT EXISTS (SELECT 1 FROM observation n JOIN batch nb ON nb.id = n.batch_id \
+const NO_LATER_ACCEPTED: &str = "(o.superseded_at IS NULL OR NOT EXISTS (SELECT 1 FROM observation n JOIN batch nb ON nb.id = n.batch_id \
      WHERE n.indicator_code = o.indicator_code AND n.area_code = o.area_code AND n.period = o.period AND n.cell_key = o.cell_key \
-     AND n.id > o.id AND (nb.approved_at IS NOT NULL OR n.released_at IS NOT NULL OR nb.published_at IS NOT NULL))";
+     AND n.id > o.id AND (nb.approved_at IS NOT NULL OR n.released_at IS NOT NULL OR nb.published_at IS NOT NULL)))";
 
 /// One observation with everything needed to read it correctly.
 #[derive(Debug, Clone, PartialEq, Serialize)]

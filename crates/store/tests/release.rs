@@ -146,6 +146,16 @@ async fn a_round_s_rule_releases_once_enough_tasks_are_approved() {
         let rel = s.releases(round).await.unwrap();
         assert_eq!(rel.len(), 1);
         assert!(rel[0].trigger.starts_with("rule"), "{rel:?}");
+        // The rule may come with the round's definition.
+        let with_rule = SPEC
+            .replace("DIBAO-2023", "DIBAO-2023B")
+            .replace("lead_department = \"MCA\"", "lead_department = \"MCA\"\nrelease_when_pct = 95");
+        let r2 = s.create_round(&toml::from_str(&with_rule).unwrap(), &lead).await.unwrap();
+        assert_eq!(s.release_rule(r2).await.unwrap(), Some(95.0));
+        let bad = SPEC
+            .replace("DIBAO-2023", "DIBAO-2023C")
+            .replace("lead_department = \"MCA\"", "lead_department = \"MCA\"\nrelease_when_pct = 0");
+        assert!(s.create_round(&toml::from_str(&bad).unwrap(), &lead).await.is_err());
     }
 }
 

@@ -107,6 +107,7 @@ fn spec_from_form(f: &HashMap<String, String>) -> Result<RoundSpec, String> {
         periods: list("periods"),
         deadline: get("deadline"),
         lead_department: get("lead_department"),
+        release_when_pct: None,
         items,
         assignments,
     })
