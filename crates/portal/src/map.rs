@@ -54,8 +54,16 @@ pub fn province_map(shades: &HashMap<String, Shade>, title: &str, unit: &str, mi
         };
         let _ = write!(s, "<path d=\"{path}\" fill=\"{fill}\" stroke=\"#555\" stroke-width=\"0.7\"><title>{}</title></path>", esc(&tip));
     }
-    // Legend: the five classes' lower bounds, then "no figure".
-    if !values.is_empty() {
+    // Legend: the five classes' lower bounds, then "no figure". When every province with a
+    // figure has the same value (one province, say) there is one class: its value, once.
+    if !values.is_empty() && max <= min {
+        let _ = write!(
+            s,
+            "<rect x=\"20\" y=\"810\" width=\"28\" height=\"22\" fill=\"{}\" stroke=\"#555\"/><text x=\"58\" y=\"828\">{}</text>",
+            PALETTE[2],
+            short(min)
+        );
+    } else if !values.is_empty() {
         for (i, colour) in PALETTE.iter().enumerate() {
             let lower = min + (max - min) * i as f64 / 5.0;
             let y = 690.0 + 30.0 * i as f64;
@@ -79,6 +87,15 @@ pub fn province_map(shades: &HashMap<String, Shade>, title: &str, unit: &str, mi
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn one_value_gives_one_legend_entry() {
+        let shades: std::collections::HashMap<String, super::Shade> =
+            [("13".to_string(), super::Shade { name: "河北省".into(), value: Some(0.52) })].into();
+        let svg = super::province_map(&shades, "t", "10,000 persons", "no figure");
+        assert_eq!(svg.matches("0.52").count(), 2, "the province's tooltip and one legend entry: {svg}");
+        assert!(!svg.contains("≥"), "no classes from one value");
+    }
+
     use super::*;
 
     #[test]

@@ -227,9 +227,11 @@ impl Site {
         let area_rows: Vec<&ObservationRow> = rows.iter().filter(|r| r.area == area).collect();
         let area_name = area_rows.first().map(|r| Self::area_name(r, lang)).unwrap_or_default();
 
-        // The series: the area's totals.
+        // The series: the area's totals. A provisional total of part of the areas below is not
+        // drawn beside complete ones (one county's 0.52 after a nation's 4,426 is no fall); the
+        // table and the note beside it give it.
         let points: Vec<(String, f64)> =
-            area_rows.iter().filter(|r| is_total(r)).filter_map(|r| r.value.map(|v| (r.period.clone(), v))).collect();
+            area_rows.iter().filter(|r| is_total(r) && !r.is_partial()).filter_map(|r| r.value.map(|v| (r.period.clone(), v))).collect();
         let series_title = format!("{title} — {area_name}");
         let series = (points.len() > 1)
             .then(|| Chart { svg: line_svg(&points, &series_title, &unit), alt: describe(&points, &series_title, &unit) });
@@ -259,7 +261,9 @@ impl Site {
                 .collect();
             if !bars.is_empty() {
                 let dim_name = self.dimensions.get(dim).map_or_else(|| dim.clone(), |n| lang.pick(&n.en, &n.zh).to_string());
-                let t = format!("{title} — {area_name}, {latest}: {}", dim_name);
+                let provisional = single.iter().any(|r| r.period == latest && r.is_partial());
+                let mark = if provisional { lang.pick(" (provisional, p)", "（暂定数，p）") } else { "" };
+                let t = format!("{title} — {area_name}, {latest}: {dim_name}{mark}");
                 breakdowns.push(Chart { svg: bars_svg(&bars, &t, &unit), alt: describe(&bars, &t, &unit) });
             }
         }

@@ -130,6 +130,16 @@ async fn a_round_over_http_with_scoped_tasks() {
         let (st, r, text) = env.call("POST", "/api/v1/rounds/DIBAO-2023/releases", Some("admin"), Some(release)).await.parts();
         assert_eq!((st, r["values_released"].as_i64()), (StatusCode::CREATED, Some(12)), "{text}");
         assert_eq!(public_2023(&env).await, Some(json!(1.25)));
+        // Released partial: said beside the figure on the page, in both languages, and in the data.
+        let (_, _, en) = env.call("GET", "/en/indicators/CN_DIBAO_RECIPIENTS.html", None, None).await.parts();
+        assert!(en.contains("China, 2023: provisional (p), the sum of the 1 of"), "{en}");
+        let (_, _, zh) = env.call("GET", "/zh/indicators/CN_DIBAO_RECIPIENTS.html", None, None).await.parts();
+        assert!(zh.contains("暂定数（p），为") && zh.contains("中已报送的1个之和"), "{zh}");
+        let (_, _, home) = env.call("GET", "/en/index.html", None, None).await.parts();
+        assert!(home.contains("1.25 p") && home.contains("not yet a figure for the whole of China"), "{home}");
+        let (_, _, csv) = env.call("GET", "/data/CN_DIBAO_RECIPIENTS.csv", None, None).await.parts();
+        let line = csv.lines().find(|l| l.contains(",CN,") && l.contains("2023") && l.contains("1.25")).unwrap_or_else(|| panic!("{csv}"));
+        assert!(line.contains(",P,") && line.contains("of 31"), "{line}");
 
         // Technical advice.
         let (st, q, _) = env
