@@ -355,15 +355,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else if report.is_ok() {
-                if !report.findings.is_empty() {
-                    let shown = rightstat_store::validation::ValidationReport {
-                        file: file.display().to_string(),
-                        rows: report.rows,
-                        row_errors: Vec::new(),
-                        findings: report.findings.clone(),
-                    };
-                    crate::validate_cmd::print_findings(&mut std::io::stdout().lock(), &shown)?;
-                }
+                print_import_findings(&mut std::io::stdout().lock(), &file, &report)?;
                 let verb = if dry_run { "checked (dry run, nothing written)" } else { "imported" };
                 println!(
                     "{}: {} rows {verb}: {} new values, {} revisions, {} unchanged{}",
@@ -388,15 +380,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 for e in &report.errors {
                     eprintln!("{e}");
                 }
-                if report.findings.iter().any(|f| f.severity == rightstat_core::validation::Severity::Error) {
-                    let shown = rightstat_store::validation::ValidationReport {
-                        file: file.display().to_string(),
-                        rows: report.rows,
-                        row_errors: Vec::new(),
-                        findings: report.findings.clone(),
-                    };
-                    crate::validate_cmd::print_findings(&mut std::io::stderr().lock(), &shown)?;
-                }
+                print_import_findings(&mut std::io::stderr().lock(), &file, &report)?;
                 if report.error_count > report.errors.len() as u64 {
                     eprintln!("... and {} more", report.error_count - report.errors.len() as u64);
                 }
@@ -549,6 +533,17 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the rules found in an imported file, printed as `validate` prints it.
+fn print_import_findings(out: &mut impl std::io::Write, file: &std::path::Path, report: &rightstat_store::ImportReport) -> Result<()> {
+    let shown = rightstat_store::validation::ValidationReport {
+        file: file.display().to_string(),
+        rows: report.rows,
+        row_errors: Vec::new(),
+        findings: report.findings.clone(),
+    };
+    crate::validate_cmd::print_findings(out, &shown)
 }
 
 /// A byte progress bar on a terminal; hidden otherwise (indicatif checks stderr).

@@ -206,11 +206,7 @@ pub async fn run(store: &Store, cmd: RoundCmd) -> Result<ExitCode> {
         }
         RoundCmd::Releases { round } => {
             let id = round_id(store, &round).await?;
-            writeln!(
-                out,
-                "{:<22} {:<7} {:>8} {:>9} {:>15}  {}",
-                "INDICATOR", "PERIOD", "PENDING", "RELEASED", "TASKS APPROVED", "LAST RELEASE"
-            )?;
+            writeln!(out, "{:<22} {:<7} {:>8} {:>9} {:>15}  LAST RELEASE", "INDICATOR", "PERIOD", "PENDING", "RELEASED", "TASKS APPROVED")?;
             for i in store.release_queue(id).await? {
                 let last = match (&i.embargoed_until, &i.last_release_at) {
                     (Some(e), _) => format!("embargoed until {e}"),

@@ -367,7 +367,8 @@ pub fn evaluate(rules: &RuleSet, data: &[Obs], ctx: &Context<'_>) -> Vec<RuleFin
             Check::Expression { left, right, tolerance } => {
                 let (Ok(l), Ok(r)) = (Expr::parse(left), Expr::parse(right)) else { continue };
                 // Each term: its indicator and the cell it is read in (beyond the place's cell).
-                let terms: Vec<(String, String, Vec<(String, String)>)> =
+                type Term = (String, String, Vec<(String, String)>);
+                let terms: Vec<Term> =
                     l.terms().into_iter().chain(r.terms()).filter_map(|t| split_term(&t).map(|(code, cell)| (t, code, cell))).collect();
                 let names: Vec<String> = l.indicators().into_iter().chain(r.indicators()).collect();
                 // Places: every (area, period, cell) where this submission reports a term, the

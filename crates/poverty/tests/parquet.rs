@@ -65,7 +65,9 @@ fn parquet_refuses_what_csv_refuses() {
         household_weighting: false,
         ..Default::default()
     };
-    let cases: [(&str, [f64; 3], [f64; 3], [f64; 3]); 5] = [
+    // (the column named in the refusal, incomes, weights, household sizes)
+    type Case<'a> = (&'a str, [f64; 3], [f64; 3], [f64; 3]);
+    let cases: [Case; 5] = [
         ("weight", [1.0, 1.0, 1.0], [1.0, f64::INFINITY, 1.0], [2.0, 2.0, 2.0]),
         ("weight", [1.0, 1.0, 1.0], [1.0, 1.0, f64::NAN], [2.0, 2.0, 2.0]),
         ("income", [f64::NAN, 1.0, 1.0], [1.0, 1.0, 1.0], [2.0, 2.0, 2.0]),

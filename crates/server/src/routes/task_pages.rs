@@ -171,8 +171,13 @@ async fn close_round_form(
     let Some(round) = s.store.round(&code).await? else {
         return Ok(pages::message(lang, "not_found", &format!("round {code}"), StatusCode::NOT_FOUND));
     };
-    match s.store.close_round(round.id, &caller.actor()).await {
-        Ok(()) => Ok(Redirect::to(&format!("/rounds/{}?lang={}", round.code, lang.code())).into_response()),
+    back_to_round(s.store.close_round(round.id, &caller.actor()).await, &round.code, "", lang)
+}
+
+/// After an act on a round from its page: the page again (at `anchor`), or why it was refused.
+fn back_to_round<T>(done: rightstat_store::Result<T>, code: &str, anchor: &str, lang: Lang) -> ApiResult<Response> {
+    match done {
+        Ok(_) => Ok(Redirect::to(&format!("/rounds/{code}?lang={}{anchor}", lang.code())).into_response()),
         Err(rightstat_store::StoreError::Invalid(m)) => Ok(pages::message(lang, "refused", &m, StatusCode::BAD_REQUEST)),
         Err(e) => Err(e.into()),
     }
@@ -209,11 +214,7 @@ async fn release_form(
         16 => Some(format!("{at}:00+08:00")),
         _ => Some(format!("{at}+08:00")),
     };
-    match s.store.release(round.id, &f.indicator, &f.period, at.as_deref(), &caller.actor()).await {
-        Ok(_) => Ok(Redirect::to(&format!("/rounds/{}?lang={}#h-release", round.code, lang.code())).into_response()),
-        Err(rightstat_store::StoreError::Invalid(m)) => Ok(pages::message(lang, "refused", &m, StatusCode::BAD_REQUEST)),
-        Err(e) => Err(e.into()),
-    }
+    back_to_round(s.store.release(round.id, &f.indicator, &f.period, at.as_deref(), &caller.actor()).await, &round.code, "#h-release", lang)
 }
 
 /// A submitted task the caller may review: the policy allows reviewing at the level above.
