@@ -117,10 +117,28 @@ fn is_safe(m: &Method) -> bool {
 }
 
 pub async fn middleware(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    // A signed-out visit to a working page goes to sign-in, and back there afterwards; the API
+    // answers 401 as before.
+    let page = (req.method() == axum::http::Method::GET && !req.uri().path().starts_with("/api/"))
+        .then(|| req.uri().path_and_query().map_or_else(|| req.uri().path().to_string(), |p| p.as_str().to_string()));
     match authorize(&state, req).await {
         Ok(req) => next.run(req).await,
+        Err(ApiError::Unauthenticated) if page.is_some() => {
+            let back: String = url_encode(page.as_deref().unwrap_or("/"));
+            (axum::http::StatusCode::SEE_OTHER, [(header::LOCATION, format!("/login?next={back}"))]).into_response()
+        }
         Err(e) => e.into_response(),
     }
+}
+
+/// Percent-encodes everything but unreserved characters and `/` (for a path in a query value).
+fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 async fn authorize(state: &AppState, req: Request) -> Result<Request, ApiError> {

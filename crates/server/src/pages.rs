@@ -59,9 +59,16 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PageLang {
     }
 }
 
-/// The signed-in user's name for the page header, if any.
-pub fn signed_in(caller: &crate::auth::Caller) -> Option<String> {
-    caller.principal.as_ref().map(|p| p.username.clone())
+/// Who is signed in, for the page header: the name, and the token of the sign-out form.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SignedIn {
+    pub name: String,
+    pub csrf: String,
+}
+
+/// The signed-in user for the page header (none when signed out), as a template value.
+pub fn signed_in(caller: &crate::auth::Caller) -> Value {
+    v(&caller.principal.as_ref().map(|p| SignedIn { name: p.username.clone(), csrf: crate::routes::task_pages::csrf(caller) }))
 }
 
 use rightstat_portal::i18n::Messages;
@@ -89,12 +96,12 @@ pub fn format_figure(x: Option<f64>) -> String {
     x.map_or("—".to_string(), format_number)
 }
 
-/// A cell key (`|SEX=F|URBANISATION=R|`) as a reader sees it: `SEX=F, URBANISATION=R`.
 /// A stored (UTC) instant as officials read it: Beijing time, to the minute.
 pub fn local_time(stored: &str) -> String {
     format!("{} (UTC+8)", rightstat_store::beijing_time(stored))
 }
 
+/// A cell key (`|SEX=F|URBANISATION=R|`) as a reader sees it: `SEX=F, URBANISATION=R`.
 pub fn cell_label(key: &str) -> String {
     key.trim_matches('|').replace('|', ", ")
 }

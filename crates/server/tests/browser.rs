@@ -183,6 +183,11 @@ impl Driver {
         self.cmd("POST", "/url", serde_json::json!({ "url": url }));
     }
 
+    /// The address of the page shown.
+    fn url(&self) -> String {
+        self.cmd("GET", "/url", serde_json::Value::Null).as_str().unwrap_or_default().to_string()
+    }
+
     fn find(&self, css: &str) -> String {
         let v = self.cmd("POST", "/element", serde_json::json!({ "using": "css selector", "value": css }));
         v[ELEMENT].as_str().unwrap_or_else(|| panic!("no element {css}: {v}")).to_string()
@@ -294,7 +299,16 @@ async fn an_assignee_fills_the_form_and_the_national_total_changes_after_approva
         let base = base2;
         let Some(d) = Driver::start(&browser) else { return };
         assert_eq!(national(), None);
+        // Signed out, a working page sends the reporter to sign in, and back there afterwards.
+        d.go(&format!("{base}/tasks?lang=en"));
+        assert!(d.url().contains("/login?next=/tasks%3Flang%3Den"), "{}", d.url());
+        d.fill("input[name=username]", "reporter");
+        d.fill("input[name=password]", rightstat_store::DEMO_PASSWORD);
+        d.click("button[type=submit]");
+        assert!(d.url().ends_with("/tasks?lang=en"), "back to the page asked for: {}", d.url());
+        // Signing in from the sign-in page lands on the reporter's work.
         d.sign_in(&base, "reporter");
+        assert!(d.url().ends_with("/tasks"), "a reporter lands on its tasks: {}", d.url());
         d.go(&format!("{base}/tasks?lang=en"));
         assert!(d.source().contains(&format!("data-task=\"{task}\"")), "the reporter sees its task");
         d.click(&format!("tr[data-task=\"{task}\"] a"));
@@ -377,6 +391,10 @@ async fn an_assignee_fills_the_form_and_the_national_total_changes_after_approva
         d.click("#submit");
         assert!(d.text("#message").contains("Submitted"), "{}", d.source());
         assert_eq!(national(), Some(1.25), "a pending correction hid the released figure");
+        // Signing out ends the session: the working pages ask for a sign-in again.
+        d.click("#sign-out");
+        d.go(&format!("{base}/tasks?lang=zh"));
+        assert!(d.url().contains("/login?next="), "still signed in after signing out: {}", d.url());
     })
     .await
     .unwrap();

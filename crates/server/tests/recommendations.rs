@@ -155,7 +155,9 @@ async fn assessments_by_the_responsible_department_only() {
 async fn reports_are_built_from_the_web() {
     let dir = tempfile::tempdir().unwrap();
     for env in envs(&dir, Load::DemoWithFollowUp).await {
-        assert_eq!(env.call("GET", "/reports", None, None).await.status, StatusCode::UNAUTHORIZED, "drafts are for signed-in users");
+        // Drafts are for signed-in users: a visitor is sent to sign in, and back here afterwards.
+        let r = env.call("GET", "/reports", None, None).await;
+        assert_eq!((r.status, r.location().as_deref()), (StatusCode::SEE_OTHER, Some("/login?next=/reports")));
         let r = env.call("GET", "/reports?lang=en", Some("analyst"), None).await;
         assert_eq!(r.status, StatusCode::OK);
         assert!(r.text.contains("href=\"/reports/cescr?lang=zh&amp;format=docx\"") && r.text.contains("UPR mid-term"), "{}", r.text);

@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::auth::{CSRF_COOKIE, CSRF_FIELD, Caller, SESSION_COOKIE, set_cookie};
 use crate::error::{ApiError, ApiResult};
-use axum::extract::{Form, State};
+use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::{Extension, Json};
@@ -30,14 +30,34 @@ pub fn escape(s: &str) -> String {
         .collect()
 }
 
-fn page(csrf: &str, username: &str, message: Option<&str>) -> String {
+/// Where a sign-in goes on: `next` when it is a path of this site, else the work of the user's
+/// role (reporters, coordinators and reviewers: their tasks; the lead department and
+/// administrators: the rounds with their release queues; analysts: the report drafts).
+fn landing(next: Option<&str>, grants: &[Grant]) -> String {
+    if let Some(n) = next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.starts_with("/login")) {
+        return n.to_string();
+    }
+    use rightstat_core::policy::Role;
+    let has = |r: Role| grants.iter().any(|g| g.role == r);
+    if has(Role::Reporter) || has(Role::Coordinator) || has(Role::Reviewer) {
+        "/tasks".into()
+    } else if has(Role::Administrator) {
+        "/rounds".into()
+    } else if has(Role::Analyst) {
+        "/reports".into()
+    } else {
+        "/".into()
+    }
+}
+
+fn page(csrf: &str, username: &str, message: Option<&str>, next: &str) -> String {
     format!(
         concat!(
             "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">",
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>RightStat — sign in / 登录</title></head>",
             "<body><main><h1>RightStat</h1><h2>Sign in / 登录</h2>{}",
             "<form method=\"post\" action=\"/login\">",
-            "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+            "<input type=\"hidden\" name=\"{}\" value=\"{}\"><input type=\"hidden\" name=\"next\" value=\"{}\">",
             "<p><label>User name / 用户名 <input name=\"username\" autocomplete=\"username\" required value=\"{}\"></label></p>",
             "<p><label>Password / 密码 <input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label></p>",
             "<p><button type=\"submit\">Sign in / 登录</button></p></form></main></body></html>"
@@ -45,18 +65,26 @@ fn page(csrf: &str, username: &str, message: Option<&str>) -> String {
         message.map(|m| format!("<p role=\"alert\">{}</p>", escape(m))).unwrap_or_default(),
         CSRF_FIELD,
         escape(csrf),
+        escape(next),
         escape(username)
     )
 }
 
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+struct Next {
+    /// Where to go after signing in (a path of this site).
+    next: Option<String>,
+}
+
 /// The sign-in form. Sets the pre-session CSRF cookie the form's token must match.
 #[utoipa::path(get, path = "/login", tag = "session", responses((status = 200, description = "HTML form")))]
-async fn login_form(State(s): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+async fn login_form(State(s): State<AppState>, headers: HeaderMap, Query(q): Query<Next>) -> ApiResult<Response> {
     let csrf = match crate::auth::cookie(&headers, CSRF_COOKIE) {
         Some(c) if c.len() == 64 => c,
         _ => rightstat_store::accounts::new_secret("")?,
     };
-    Ok(([(header::SET_COOKIE, set_cookie(CSRF_COOKIE, &csrf, 3600, s.secure_cookies))], Html(page(&csrf, "", None))).into_response())
+    let next = q.next.unwrap_or_default();
+    Ok(([(header::SET_COOKIE, set_cookie(CSRF_COOKIE, &csrf, 3600, s.secure_cookies))], Html(page(&csrf, "", None, &next))).into_response())
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -65,6 +93,9 @@ struct LoginForm {
     password: String,
     #[allow(dead_code)]
     csrf_token: String,
+    /// Where to go on (a path of this site); otherwise the work of the user's role.
+    #[serde(default)]
+    next: Option<String>,
 }
 
 /// Signs in with a password; on success sets the session cookie and redirects to `/`.
@@ -84,7 +115,7 @@ async fn login(
             Ok((
                 StatusCode::SEE_OTHER,
                 [
-                    (header::LOCATION, "/".to_string()),
+                    (header::LOCATION, landing(f.next.as_deref(), &p.grants)),
                     (header::SET_COOKIE, set_cookie(SESSION_COOKIE, &secret, rightstat_store::accounts::SESSION_SECS, s.secure_cookies)),
                 ],
             )
@@ -95,7 +126,7 @@ async fn login(
                 LoginError::Locked(_) => StatusCode::LOCKED,
                 LoginError::BadCredentials | LoginError::Disabled => StatusCode::UNAUTHORIZED,
             };
-            Ok((status, Html(page(&csrf, &f.username, Some(&e.to_string())))).into_response())
+            Ok((status, Html(page(&csrf, &f.username, Some(&e.to_string()), f.next.as_deref().unwrap_or("")))).into_response())
         }
     }
 }
