@@ -130,6 +130,24 @@ async fn a_round_over_http_with_scoped_tasks() {
         let (st, r, text) = env.call("POST", "/api/v1/rounds/DIBAO-2023/releases", Some("admin"), Some(release)).await.parts();
         assert_eq!((st, r["values_released"].as_i64()), (StatusCode::CREATED, Some(12)), "{text}");
         assert_eq!(public_2023(&env).await, Some(json!(1.25)));
+        // On the task page: a check that finds nothing says so; a correction of an approved
+        // task without a reason is refused there, with the reason for refusing and the typed values.
+        let fields = |total: &'static str, urban: &'static str, action: &'static str| {
+            vec![
+                ("v:CN_DIBAO_RECIPIENTS|2023|", total),
+                ("v:CN_DIBAO_RECIPIENTS|2023||URBANISATION=R|", "1"),
+                ("v:CN_DIBAO_RECIPIENTS|2023||URBANISATION=U|", urban),
+                ("action", action),
+            ]
+        };
+        let mut check = fields("1.3", "0.3", "check");
+        check.push(("comment", "recount of urban recipients"));
+        let r = env.form(&format!("/tasks/{id}/form?lang=en"), "reporter", &check).await;
+        assert!(r.text.contains("no problems found"), "{}", r.text);
+        let r = env.form(&format!("/tasks/{id}/form?lang=en"), "reporter", &fields("1.3", "0.3", "submit")).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains("id=\"refusal\"") && r.text.contains("value=\"1.3\""), "{}", r.text);
+        assert!(r.text.contains("id=\"sign-out\""), "the page knows who is signed in");
         // Released partial: said beside the figure on the page, in both languages, and in the data.
         let (_, _, en) = env.call("GET", "/en/indicators/CN_DIBAO_RECIPIENTS.html", None, None).await.parts();
         assert!(en.contains("China, 2023: provisional (p), the sum of the 1 of"), "{en}");

@@ -265,6 +265,9 @@ async fn tasks_page(State(s): State<AppState>, Extension(caller): Extension<Call
 struct View {
     message_key: Option<&'static str>,
     refused: bool,
+    /// Why the store refused the submission as a whole (a correction without a reason, a
+    /// closed round): shown on the task page with the typed values kept.
+    refusal: Option<String>,
     submission: Option<Submission>,
     comment: String,
     values: std::collections::HashMap<String, String>,
@@ -361,7 +364,7 @@ async fn render_task(s: &AppState, caller: &Caller, id: i64, lang: Lang, view: V
         minijinja::context! {
             task => v(&t), round => v(&round), area_name => area_name, groups => v(&groups), csrf => csrf(caller),
             can_submit => can_submit, can_review => can_review, message_key => view.message_key, refused => view.refused,
-            findings => findings, row_errors => row_errors, comment => comment, history => v(&history), values => v(&values), draft => v(&draft),
+            findings => findings, row_errors => row_errors, refusal => view.refusal, comment => comment, history => v(&history), values => v(&values), draft => v(&draft),
             here => format!("/tasks/{}", t.id), signed_in => signed_in(caller),
         },
     ))
@@ -372,7 +375,7 @@ fn pages_total(lang: Lang) -> String {
 }
 
 fn empty_view() -> View {
-    View { message_key: None, refused: false, submission: None, comment: String::new(), values: Default::default() }
+    View { message_key: None, refused: false, refusal: None, submission: None, comment: String::new(), values: Default::default() }
 }
 
 /// A task: guidance, the form, the upload, the review and the history.
@@ -440,14 +443,17 @@ async fn do_submit(s: &AppState, caller: &Caller, id: i64, lang: Lang, u: Upload
     let mut opts = ImportOptions::new(name, Format::Csv);
     opts.actor = caller.actor();
     opts.max_rows = Some(s.max_upload_rows);
-    let (message_key, refused, submission) = match s.store.submit(id, bytes, opts, &comment, dry_run).await {
-        Ok(sub) if sub.validation.has_errors() => ("refused", true, Some(sub)),
-        Ok(sub) if dry_run => ("checked_ok", false, Some(sub)),
-        Ok(sub) => ("submitted_ok", false, Some(sub)),
-        Err(rightstat_store::StoreError::Invalid(m)) => return Ok(pages::message(lang, "refused", &m, StatusCode::BAD_REQUEST)),
+    let (message_key, refused, submission, refusal) = match s.store.submit(id, bytes, opts, &comment, dry_run).await {
+        Ok(sub) if sub.validation.has_errors() => ("refused", true, Some(sub), None),
+        // A check says what it found, and that it found nothing when it did.
+        Ok(sub) if dry_run && sub.validation.findings.is_empty() => ("checked_clean", false, Some(sub), None),
+        Ok(sub) if dry_run => ("checked_warnings", false, Some(sub), None),
+        Ok(sub) => ("submitted_ok", false, Some(sub), None),
+        Err(rightstat_store::StoreError::Invalid(m)) => ("refused", true, None, Some(m)),
         Err(e) => return Err(e.into()),
     };
-    let mut r = render_task(s, caller, id, lang, View { message_key: Some(message_key), refused, submission, comment, values }).await?;
+    let view = View { message_key: Some(message_key), refused, refusal, submission, comment, values };
+    let mut r = render_task(s, caller, id, lang, view).await?;
     if refused {
         *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
