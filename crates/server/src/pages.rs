@@ -85,6 +85,8 @@ fn env() -> &'static Environment<'static> {
         let mut env = rightstat_portal::i18n::environment(TEMPLATES, messages());
         // Numbers as people read them: thousands separated, at most 2 decimals.
         env.add_filter("num", |v: f64| format_number(v));
+        // Stored UTC instants as officials read them: Beijing time.
+        env.add_filter("local_time", |v: String| local_time(&v));
         env
     })
 }

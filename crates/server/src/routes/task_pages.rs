@@ -304,10 +304,11 @@ async fn render_task(s: &AppState, caller: &Caller, id: i64, lang: Lang, view: V
                     cells.push((d.clone(), c.code.clone(), format!("{dim_name}: {code_name}")));
                 }
             }
-            let unit =
-                units.iter().find(|u| u.code == ind.unit).map_or(ind.unit.clone(), |u| lang.pick(&u.name_en, &u.name_zh).to_string());
-            let unit =
-                if ind.unit_mult == 0 { unit } else { format!("{unit} × {}", rightstat_core::unit::multiplier_label(ind.unit_mult)) };
+            // "10,000 persons" / 万人, as the unit is spoken.
+            let unit = match units.iter().find(|u| u.code == ind.unit) {
+                Some(u) => rightstat_reports::annex::unit_label(&u.name_en, &u.name_zh, i64::from(ind.unit_mult), lang),
+                None => ind.unit.clone(),
+            };
             let cells: Vec<serde_json::Value> = cells
                 .into_iter()
                 .enumerate()
@@ -328,6 +329,8 @@ async fn render_task(s: &AppState, caller: &Caller, id: i64, lang: Lang, view: V
             groups.push(serde_json::json!({
                 "indicator": code, "key": key.replace('|', "-"), "period": period, "unit": unit, "guidance": g,
                 "name": if lang == Lang::Zh { &ind.name_zh } else { &ind.name_en }, "cells": cells,
+                // Only cells of an additive indicator add up to its total (no Σ of an average).
+                "additive": matches!(ind.aggregation, rightstat_core::indicator::Aggregation::Sum),
             }));
         }
     }
