@@ -103,9 +103,24 @@ pub fn local_time(stored: &str) -> String {
     format!("{} (UTC+8)", rightstat_store::beijing_time(stored))
 }
 
-/// A cell key (`|SEX=F|URBANISATION=R|`) as a reader sees it: `SEX=F, URBANISATION=R`.
-pub fn cell_label(key: &str) -> String {
-    key.trim_matches('|').replace('|', ", ")
+/// A cell key (`|SEX=F|URBANISATION=R|`) in words of the page's language: "Sex: Female,
+/// Urban or rural residence: Rural" / "性别：女，城乡：农村" (the key itself for unknown codes).
+pub fn cell_label(key: &str, cat: &rightstat_core::ingest::Catalogue, lang: Lang) -> String {
+    let Some(cell) = rightstat_core::Cell::from_key(key) else { return key.to_string() };
+    let parts: Vec<String> = cell
+        .iter()
+        .map(|(d, c)| match cat.codelists.get(d) {
+            Some(list) => {
+                let code = list.codes.iter().find(|x| x.code == c).map_or(c.to_string(), |x| lang.pick(&x.name_en, &x.name_zh).to_string());
+                match lang {
+                    Lang::En => format!("{}: {code}", list.name_en),
+                    Lang::Zh => format!("{}：{code}", list.name_zh),
+                }
+            }
+            None => format!("{d}={c}"),
+        })
+        .collect();
+    parts.join(lang.pick(", ", "，"))
 }
 
 /// Renders a page; `ctx` must be serialisable. Sets the language cookie so the choice sticks.

@@ -148,6 +148,7 @@ async fn a_round_over_http_with_scoped_tasks() {
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
         assert!(r.text.contains("id=\"refusal\"") && r.text.contains("value=\"1.3\""), "{}", r.text);
         assert!(r.text.contains("id=\"sign-out\""), "the page knows who is signed in");
+        assert!(r.text.contains("Urban or rural residence: Rural"), "cells in words, not keys: {}", r.text);
         // Released partial: said beside the figure on the page, in both languages, and in the data.
         let (_, _, en) = env.call("GET", "/en/indicators/CN_DIBAO_RECIPIENTS.html", None, None).await.parts();
         assert!(en.contains("China, 2023: provisional (p), the sum of the 1 of"), "{en}");

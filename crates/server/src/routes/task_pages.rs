@@ -124,7 +124,7 @@ async fn round_page(
             };
             serde_json::json!({
                 "d": d, "official": pages::format_figure(d.preferred_value), "other": pages::format_figure(d.other_value), "diff": diff,
-                "cell": pages::cell_label(&d.cell_key),
+                "cell": pages::cell_label(&d.cell_key, &cat, lang),
             })
         })
         .collect();
@@ -357,7 +357,7 @@ async fn render_task(s: &AppState, caller: &Caller, id: i64, lang: Lang, view: V
         .map(|c| {
             serde_json::json!({
                 "c": c, "value": pages::format_figure(c.value), "previous": c.previous.map(pages::format_number),
-                "cell": pages::cell_label(&c.cell_key),
+                "cell": pages::cell_label(&c.cell_key, &cat, lang),
             })
         })
         .collect();
