@@ -149,6 +149,20 @@ async fn a_round_over_http_with_scoped_tasks() {
         assert!(r.text.contains("id=\"refusal\"") && r.text.contains("value=\"1.3\""), "{}", r.text);
         assert!(r.text.contains("id=\"sign-out\""), "the page knows who is signed in");
         assert!(r.text.contains("Urban or rural residence: Rural"), "cells in words, not keys: {}", r.text);
+        // A question to the lead department from the task page, and its answer there.
+        let ask = [("indicator", "CN_DIBAO_RECIPIENTS"), ("question", "Do temporary recipients count?")];
+        let r = env.form(&format!("/tasks/{id}/question?lang=zh"), "reporter", &ask).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert!(r.text.contains("问题已发送牵头部门") && r.text.contains("Do temporary recipients count?"), "{}", r.text);
+        let (_, qs, _) = env.call("GET", "/api/v1/rounds/DIBAO-2023/questions", Some("reporter"), None).await.parts();
+        let qid =
+            qs.as_array().unwrap().iter().find(|q| q["question"] == "Do temporary recipients count?").unwrap()["id"].as_i64().unwrap();
+        env.call("POST", &format!("/api/v1/questions/{qid}/answer"), Some("admin"), Some(json!({ "answer": "Only at year end." }))).await;
+        let (_, _, page) = env.call("GET", &format!("/tasks/{id}?lang=en"), Some("reporter"), None).await.parts();
+        assert!(page.contains("Only at year end."), "{page}");
+        let bad = [("indicator", "SI_POV_NAHC"), ("question", "?")];
+        let r = env.form(&format!("/tasks/{id}/question?lang=en"), "reporter", &bad).await;
+        assert!(r.text.contains("id=\"refusal\"") && r.text.contains("not an item"), "{}", r.text);
         // Released partial: said beside the figure on the page, in both languages, and in the data.
         let (_, _, en) = env.call("GET", "/en/indicators/CN_DIBAO_RECIPIENTS.html", None, None).await.parts();
         assert!(en.contains("China, 2023: provisional (p), the sum of the 1 of"), "{en}");
@@ -182,7 +196,8 @@ async fn a_round_over_http_with_scoped_tasks() {
             .parts();
         assert_eq!((st, a["promoted"].as_i64()), (StatusCode::OK, Some(1)));
         let (_, qs, _) = env.call("GET", "/api/v1/rounds/DIBAO-2023/questions", Some("reporter"), None).await.parts();
-        assert_eq!(qs[0]["answer"], "Persons.");
+        let q = qs.as_array().unwrap().iter().find(|q| q["question"] == "Count persons or households?").unwrap();
+        assert_eq!(q["answer"], "Persons.");
 
         let (_, late, _) = env.call("GET", "/api/v1/rounds/DIBAO-2023/tasks?overdue=true", Some("coordinator"), None).await.parts();
         assert!(late.as_array().unwrap().is_empty(), "the deadline (2099) has not passed");

@@ -76,7 +76,7 @@ pub(crate) async fn visible_questions(s: &AppState, caller: &Caller, round_id: i
         .collect())
 }
 
-async fn load_task(s: &AppState, caller: &Caller, id: i64) -> ApiResult<(TaskRow, Vec<String>)> {
+pub(crate) async fn load_task(s: &AppState, caller: &Caller, id: i64) -> ApiResult<(TaskRow, Vec<String>)> {
     let t = s.store.task(id).await?.ok_or_else(|| ApiError::NotFound(format!("task {id}")))?;
     let chain = s.store.area_chain(&t.area_code).await?;
     if !may_see(caller, &t, &chain) {

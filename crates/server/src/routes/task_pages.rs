@@ -33,6 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(round_page))
         .routes(routes!(close_round_form))
         .routes(routes!(release_form))
+        .routes(routes!(question_form))
 }
 
 /// The rounds.
@@ -349,6 +350,15 @@ async fn render_task(s: &AppState, caller: &Caller, id: i64, lang: Lang, view: V
         None => (v(&Vec::<()>::new()), v(&Vec::<()>::new())),
     };
     let history = s.store.task_events(t.id).await?;
+    let questions: Vec<_> = s.store.round_questions(t.round_id).await?.into_iter().filter(|q| q.task_id == t.id).collect();
+    let items: Vec<serde_json::Value> = t
+        .indicator_list()
+        .into_iter()
+        .map(|code| {
+            let name = cat.indicators.get(&code).map(|(i, _)| lang.pick(&i.name_en, &i.name_zh).to_string()).unwrap_or_default();
+            serde_json::json!({ "code": code, "name": name })
+        })
+        .collect();
     let values: Vec<serde_json::Value> = s
         .store
         .task_value_history(&t, &history)
@@ -368,6 +378,7 @@ async fn render_task(s: &AppState, caller: &Caller, id: i64, lang: Lang, view: V
             task => v(&t), round => v(&round), area_name => area_name, groups => v(&groups), csrf => csrf(caller),
             can_submit => can_submit, can_review => can_review, message_key => view.message_key, refused => view.refused,
             findings => findings, row_errors => row_errors, refusal => view.refusal, comment => comment, history => v(&history), values => v(&values), draft => v(&draft),
+            questions => v(&questions), items => v(&items),
             here => format!("/tasks/{}", t.id), signed_in => signed_in(caller),
         },
     ))
@@ -534,6 +545,33 @@ async fn upload(
         }
     }
     do_submit(&s, &caller, id, lang, Upload { bytes, name, comment, dry_run: false, values: Default::default() }).await
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+struct QuestionForm {
+    indicator: String,
+    question: String,
+}
+
+/// Asks the lead department about an item of the task, from the task page; the page again,
+/// with the question among the task's questions.
+#[utoipa::path(post, path = "/tasks/{id}/question", tag = "pages", params(("id" = i64, Path, description = "Task id")), responses((status = 200, description = "HTML")))]
+async fn question_form(
+    State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    PageLang(lang): PageLang,
+    Path(id): Path<i64>,
+    Form(f): Form<QuestionForm>,
+) -> ApiResult<Response> {
+    crate::routes::rounds::load_task(&s, &caller, id).await?;
+    match s.store.ask_question(id, &f.indicator, &f.question, &caller.actor()).await {
+        Ok(_) => render_task(&s, &caller, id, lang, View { message_key: Some("question_asked"), ..empty_view() }).await,
+        Err(rightstat_store::StoreError::Invalid(m)) => {
+            let view = View { message_key: Some("refused"), refused: true, refusal: Some(m), ..empty_view() };
+            render_task(&s, &caller, id, lang, view).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
