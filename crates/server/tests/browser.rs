@@ -344,6 +344,9 @@ async fn an_assignee_fills_the_form_and_the_national_total_changes_after_approva
         // public until the lead department releases it.
         d.window(1200, 1600);
         d.sign_in(&base, "reviewer");
+        // The reviewer lands on its queue: the county's submission awaits it there.
+        assert!(d.url().ends_with("/tasks"), "{}", d.url());
+        assert!(d.text("#review-queue").contains("130102"), "not in the review queue: {}", d.source());
         d.go(&format!("{base}/tasks/{task}?lang=en"));
         d.click("#approve");
         assert!(d.text("#message").contains("Approved"), "{}", d.source());

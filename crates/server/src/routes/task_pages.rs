@@ -255,6 +255,7 @@ async fn tasks_page(State(s): State<AppState>, Extension(caller): Extension<Call
                 rows.push(serde_json::json!({
                     "id": t.id, "area_code": t.area_code, "area_name": name, "department_code": t.department_code, "status": t.status,
                     "round_title": if lang == Lang::Zh { &r.title_zh } else { &r.title_en }, "deadline": r.deadline,
+                    "review": review && !mine,
                 }));
             }
         }
