@@ -366,7 +366,8 @@ pub fn evaluate(rules: &RuleSet, data: &[Obs], ctx: &Context<'_>) -> Vec<RuleFin
             }
             Check::Expression { left, right, tolerance } => {
                 let (Ok(l), Ok(r)) = (Expr::parse(left), Expr::parse(right)) else { continue };
-                // Each term: its indicator and the cell it is read in (beyond the place's cell).
+                // Each term as written, with its indicator and the cell it is read in (beyond the
+                // place's cell), parsed once per rule.
                 type Term = (String, String, Vec<(String, String)>);
                 let terms: Vec<Term> =
                     l.terms().into_iter().chain(r.terms()).filter_map(|t| split_term(&t).map(|(code, cell)| (t, code, cell))).collect();
@@ -376,39 +377,40 @@ pub fn evaluate(rules: &RuleSet, data: &[Obs], ctx: &Context<'_>) -> Vec<RuleFin
                 // SI_POV_NAHC|URBANISATION=R|, is evaluated with the totals of the counts).
                 let mut places: BTreeSet<(&str, &str, String)> = BTreeSet::new();
                 for o in data {
-                    for (_, code, qual) in terms.iter().filter(|t| t.1 == o.indicator) {
-                        let Some(cell) = crate::cell::Cell::from_key(&o.cell) else { continue };
+                    let Some(cell) = crate::cell::Cell::from_key(&o.cell) else { continue };
+                    for (_, _, qual) in terms.iter().filter(|t| t.1 == o.indicator) {
                         if qual.iter().all(|(d, c)| cell.get(d) == c.as_str()) {
                             let mut base = cell.clone();
                             for (d, _) in qual {
                                 base.set(d, crate::codelist::TOTAL);
                             }
-                            let _ = code;
                             places.insert((o.area.as_str(), o.period.as_str(), base.key()));
                         }
                     }
                 }
                 for (area, period, base) in places {
                     let Some(base_cell) = crate::cell::Cell::from_key(&base) else { continue };
-                    // A term's key: the place's cell with the term's qualifiers set.
-                    let key_of = |term: &str| -> Option<(String, String)> {
-                        let (code, qual) = split_term(term)?;
-                        let mut c = base_cell.clone();
-                        for (d, v) in &qual {
-                            c.set(d, v);
-                        }
-                        Some((code, c.key()))
-                    };
+                    // Each term's key at this place: the place's cell with the term's qualifiers set.
+                    let keys: HashMap<&str, (&str, String)> = terms
+                        .iter()
+                        .map(|(t, code, qual)| {
+                            let mut c = base_cell.clone();
+                            for (d, v) in qual {
+                                c.set(d, v);
+                            }
+                            (t.as_str(), (code.as_str(), c.key()))
+                        })
+                        .collect();
                     let get = |term: &str| {
-                        let (code, key) = key_of(term)?;
-                        all.get(&(code.as_str(), area, period, key.as_str())).map(|o| o.value)
+                        let (code, key) = keys.get(term)?;
+                        all.get(&(*code, area, period, key.as_str())).map(|o| o.value)
                     };
                     let (Some(a), Some(b)) = (l.eval(&get), r.eval(&get)) else { continue };
                     if (a - b).abs() > *tolerance {
                         // The finding sits on a row of this submission holding one of the terms.
                         let at = terms.iter().find_map(|(t, _, _)| {
-                            let (code, key) = key_of(t)?;
-                            data.iter().find(|o| o.indicator == code && o.area == area && o.period == period && o.cell == key)
+                            let (code, key) = keys.get(t.as_str())?;
+                            data.iter().find(|o| o.indicator == *code && o.area == area && o.period == period && o.cell == *key)
                         });
                         if let Some(o) = at {
                             let figures: Vec<String> = terms

@@ -92,10 +92,7 @@ pub(crate) fn partial_note(r: &ObservationRow, lang: Lang) -> Option<String> {
         Some(AreaLevel::Township) => ("townships", "乡级地区"),
         _ => ("areas", "下级地区"),
     };
-    let area = match lang {
-        Lang::En => r.area_name_en.clone().unwrap_or_else(|| r.area_name_zh.clone()),
-        Lang::Zh => r.area_name_zh.clone(),
-    };
+    let area = Site::area_name(r, lang);
     Some(match lang {
         Lang::En => format!(
             "{area}, {}: provisional (p), the sum of the {reporting} of {expected} {en} that have reported; not yet a figure for the whole of {area}.",

@@ -124,22 +124,16 @@ pub async fn middleware(State(state): State<AppState>, req: Request, next: Next)
     match authorize(&state, req).await {
         Ok(req) => next.run(req).await,
         Err(ApiError::Unauthenticated) if page.is_some() => {
-            let back: String = url_encode(page.as_deref().unwrap_or("/"));
+            let back = percent_encoding::utf8_percent_encode(page.as_deref().unwrap_or("/"), PATH_IN_QUERY);
             (axum::http::StatusCode::SEE_OTHER, [(header::LOCATION, format!("/login?next={back}"))]).into_response()
         }
         Err(e) => e.into_response(),
     }
 }
 
-/// Percent-encodes everything but unreserved characters and `/` (for a path in a query value).
-fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            b => format!("%{b:02X}"),
-        })
-        .collect()
-}
+/// What a path keeps unencoded as a query value: unreserved characters and `/`.
+const PATH_IN_QUERY: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~').remove(b'/');
 
 async fn authorize(state: &AppState, req: Request) -> Result<Request, ApiError> {
     check_query(req.uri().query())?;

@@ -97,6 +97,16 @@ impl AreaIndex {
         self.parents.iter().map(|(c, p)| (c.as_str(), p.as_str()))
     }
 
+    /// Every area's children (by parent links; all ever in force: filter by period with
+    /// `in_force`).
+    pub fn children_by_parent(&self) -> HashMap<&str, Vec<&str>> {
+        let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (child, parent) in self.parent_links() {
+            children.entry(parent).or_default().push(child);
+        }
+        children
+    }
+
     /// The area's parent (none for the root or an unknown code).
     pub fn parent(&self, code: &str) -> Option<&str> {
         self.parents.get(code).map(String::as_str)

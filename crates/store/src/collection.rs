@@ -733,10 +733,7 @@ impl Store {
     ) -> Result<RollUp> {
         let cat = self.catalogue().await?;
         let idx = self.area_index().await?;
-        let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
-        for (child, parent) in idx.parent_links() {
-            children.entry(parent).or_default().push(child);
-        }
+        let children = idx.children_by_parent();
         // The indicators to compute (those changed and those computed from them), plus the
         // weights and ratio terms they read.
         let indicators = affected(indicators, cat.indicators.values().map(|x| &x.0));
@@ -751,8 +748,7 @@ impl Store {
         let mut report = RollUp::default();
         // Values computed in this roll-up, read by the level above before they are written:
         // one import (and one batch) for the whole roll-up.
-        let mut derived: Vec<(String, String, String, String, f64, String)> = Vec::new();
-        let mut coverage: Vec<(String, String, String, String, i64, i64)> = Vec::new();
+        let mut derived: Vec<DerivedValue> = Vec::new();
         let mut overlay: HashMap<(String, String, String, String), f64> = HashMap::new();
         // First the areas themselves: a total (or any margin) of an additive indicator that was not
         // reported is the sum of the cells reported for every code of one dimension.
@@ -827,7 +823,7 @@ impl Store {
                             continue;
                         }
                         overlay.insert(okey, v);
-                        derived.push((i.clone(), area.clone(), period.clone(), cell.clone(), v, note));
+                        derived.push(DerivedValue::own(&i, area, &period, &cell, v, note));
                         have.insert((i, period, cell), v);
                         changed = true;
                     }
@@ -849,7 +845,7 @@ impl Store {
                     let value = |i: &str| have.get(&(i.to_string(), period.clone(), cell.clone())).copied();
                     let Some((v, note)) = compute(ind, &value) else { continue };
                     overlay.insert((ind.code.clone(), area.clone(), period.clone(), cell.clone()), v);
-                    derived.push((ind.code.clone(), area.clone(), period.clone(), cell.clone(), v, note));
+                    derived.push(DerivedValue::own(&ind.code, area, period, cell, v, note));
                     have.insert(key, v);
                 }
             }
@@ -927,22 +923,10 @@ impl Store {
                             if let Some(d) = aggregate(ind, &kids, &child, &parent_val) {
                                 computed.insert(ind.code.clone(), d.value);
                                 overlay.insert((ind.code.clone(), parent.clone(), period.clone(), cell.clone()), d.value);
-                                coverage.push((
-                                    ind.code.clone(),
-                                    parent.clone(),
-                                    period.clone(),
-                                    cell.clone(),
-                                    d.used as i64,
-                                    d.expected as i64,
-                                ));
-                                derived.push((
-                                    ind.code.clone(),
-                                    parent.clone(),
-                                    period.clone(),
-                                    cell.clone(),
-                                    d.value,
-                                    d.note(level_name(level)),
-                                ));
+                                derived.push(DerivedValue {
+                                    children: Some((d.used as i64, d.expected as i64)),
+                                    ..DerivedValue::own(&ind.code, parent, period, cell, d.value, d.note(level_name(level)))
+                                });
                             }
                         }
                     }
@@ -951,13 +935,19 @@ impl Store {
             frontier = parents;
         }
         if !derived.is_empty() {
-            let csv = derived_csv(&derived, &coverage, &cat)?;
+            let csv = derived_csv(&derived, &cat)?;
             let mut opts = ImportOptions::new(format!("roll-up from {} areas", areas.len()), crate::formats::Format::Csv);
             opts.kind = ProvenanceKind::Computation;
             opts.actor = actor.clone();
             opts.reason = "automatic aggregation after approval".into();
             opts.round_id = round;
-            opts.coverage = coverage;
+            opts.coverage = derived
+                .iter()
+                .filter_map(|d| {
+                    let (reporting, expected) = d.children?;
+                    Some((d.indicator.clone(), d.area.clone(), d.period.clone(), d.cell.clone(), reporting, expected))
+                })
+                .collect();
             let r = self.import_observations(std::io::Cursor::new(csv.into_bytes()), opts).await?;
             if !r.is_ok() {
                 return Err(StoreError::Invalid(format!(
@@ -1002,17 +992,38 @@ fn outside_round(
     errors
 }
 
+/// A value the roll-up derived: where, how much, how (its footnote) and, for a parent computed
+/// from its children, how many of them reported of those expected.
+struct DerivedValue {
+    indicator: String,
+    area: String,
+    period: String,
+    cell: String,
+    value: f64,
+    note: String,
+    children: Option<(i64, i64)>,
+}
+
+impl DerivedValue {
+    /// A value derived from an area's own figures (a margin or a computed indicator).
+    fn own(indicator: &str, area: &str, period: &str, cell: &str, value: f64, note: String) -> Self {
+        DerivedValue {
+            indicator: indicator.into(),
+            area: area.into(),
+            period: period.into(),
+            cell: cell.into(),
+            value,
+            note,
+            children: None,
+        }
+    }
+}
+
 /// Derived values as an import file: one column per dimension used (`_T` where the indicator
 /// has the dimension but the cell is its total, empty where it does not have it).
 /// A figure from fewer children than expected is provisional (OBS_STATUS P) until the rest report.
-fn derived_csv(
-    rows: &[(String, String, String, String, f64, String)],
-    coverage: &[(String, String, String, String, i64, i64)],
-    cat: &rightstat_core::ingest::Catalogue,
-) -> Result<String> {
-    let partial: BTreeSet<(&str, &str, &str, &str)> =
-        coverage.iter().filter(|c| c.4 < c.5).map(|c| (c.0.as_str(), c.1.as_str(), c.2.as_str(), c.3.as_str())).collect();
-    let cells: Vec<Option<rightstat_core::cell::Cell>> = rows.iter().map(|r| rightstat_core::cell::Cell::from_key(&r.3)).collect();
+fn derived_csv(rows: &[DerivedValue], cat: &rightstat_core::ingest::Catalogue) -> Result<String> {
+    let cells: Vec<Option<rightstat_core::cell::Cell>> = rows.iter().map(|r| rightstat_core::cell::Cell::from_key(&r.cell)).collect();
     let dims: BTreeSet<String> = cells.iter().flatten().flat_map(|c| c.iter().map(|(d, _)| d.to_string()).collect::<Vec<_>>()).collect();
     let mut w = csv::Writer::from_writer(Vec::new());
     let io = |e: csv::Error| StoreError::Invalid(e.to_string());
@@ -1021,8 +1032,8 @@ fn derived_csv(
     header.extend(["value", "status", "source", "footnote"].map(String::from));
     w.write_record(&header).map_err(io)?;
     for (r, cell) in rows.iter().zip(&cells) {
-        let ind = cat.indicators.get(&r.0).map(|x| &x.0);
-        let mut rec = vec![r.0.clone(), r.1.clone(), r.2.clone()];
+        let ind = cat.indicators.get(&r.indicator).map(|x| &x.0);
+        let mut rec = vec![r.indicator.clone(), r.area.clone(), r.period.clone()];
         for d in &dims {
             let code = cell.as_ref().map(|c| c.get(d).to_string()).filter(|c| !c.is_empty() && c != rightstat_core::codelist::TOTAL);
             rec.push(match code {
@@ -1031,8 +1042,8 @@ fn derived_csv(
                 None => String::new(),
             });
         }
-        let status = if partial.contains(&(r.0.as_str(), r.1.as_str(), r.2.as_str(), r.3.as_str())) { "P" } else { "A" };
-        rec.extend([r.4.to_string(), status.into(), "RightStat roll-up".into(), r.5.clone()]);
+        let partial = r.children.is_some_and(|(reporting, expected)| reporting < expected);
+        rec.extend([r.value.to_string(), if partial { "P" } else { "A" }.into(), "RightStat roll-up".into(), r.note.clone()]);
         w.write_record(&rec).map_err(io)?;
     }
     crate::formats::csv_into_string(w)

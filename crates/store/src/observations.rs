@@ -49,18 +49,31 @@ pub enum Visibility {
     Accepted,
 }
 
-/// SQL: the vintage `o` (of batch `b`) is public at `$now`.
-pub(crate) const RELEASED: &str = "COALESCE(o.released_at, b.published_at) <= ?";
-/// SQL: no later vintage of `o`'s key is public at `$now`.
-/// (The current vintage has no later one: the subquery runs only for superseded rows.)
-pub(crate) const NO_LATER_RELEASED: &str = "(o.superseded_at IS NULL OR NOT EXISTS (SELECT 1 FROM observation n JOIN batch nb ON nb.id = n.batch_id \
-     WHERE n.indicator_code = o.indicator_code AND n.area_code = o.area_code AND n.period = o.period AND n.cell_key = o.cell_key \
-     AND n.id > o.id AND COALESCE(n.released_at, nb.published_at) <= ?))";
-/// SQL: the vintage `o` is accepted (approved, derived from approved figures, or released).
-const ACCEPTED: &str = "(b.approved_at IS NOT NULL OR o.released_at IS NOT NULL OR b.published_at IS NOT NULL)";
-const NO_LATER_ACCEPTED: &str = "(o.superseded_at IS NULL OR NOT EXISTS (SELECT 1 FROM observation n JOIN batch nb ON nb.id = n.batch_id \
-     WHERE n.indicator_code = o.indicator_code AND n.area_code = o.area_code AND n.period = o.period AND n.cell_key = o.cell_key \
-     AND n.id > o.id AND (nb.approved_at IS NOT NULL OR n.released_at IS NOT NULL OR nb.published_at IS NOT NULL)))";
+/// SQL: the vintage `{o}` (of batch `{b}`) is public at the bound instant (`?`).
+fn released(o: &str, b: &str) -> String {
+    format!("COALESCE({o}.released_at, {b}.published_at) <= ?")
+}
+
+/// SQL: the vintage `{o}` (of batch `{b}`) is accepted: approved, computed from approved
+/// figures, or released.
+fn accepted(o: &str, b: &str) -> String {
+    format!("({b}.approved_at IS NOT NULL OR {o}.released_at IS NOT NULL OR {b}.published_at IS NOT NULL)")
+}
+
+/// SQL: no later vintage of `o`'s key satisfies `condition` (written over `n` and its batch
+/// `nb`). The current vintage has no later one, so the subquery runs only for superseded rows.
+fn no_later(condition: &str) -> String {
+    format!(
+        "(o.superseded_at IS NULL OR NOT EXISTS (SELECT 1 FROM observation n JOIN batch nb ON nb.id = n.batch_id \
+         WHERE n.indicator_code = o.indicator_code AND n.area_code = o.area_code AND n.period = o.period AND n.cell_key = o.cell_key \
+         AND n.id > o.id AND {condition}))"
+    )
+}
+
+/// SQL: `o` is the public vintage of its key at the instant bound to both `?`.
+pub(crate) fn public_vintage() -> String {
+    format!("{} AND {}", released("o", "b"), no_later(&released("n", "nb")))
+}
 
 /// One observation with everything needed to read it correctly.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -225,15 +238,15 @@ impl Store {
         match &f.visibility {
             Visibility::All => {}
             Visibility::Published => {
-                push(&mut params, &mut sql, &format!(" AND {RELEASED}"), Param::Text(now.clone()));
+                push(&mut params, &mut sql, &format!(" AND {}", released("o", "b")), Param::Text(now.clone()));
                 if !vintage_given {
-                    push(&mut params, &mut sql, &format!(" AND {NO_LATER_RELEASED}"), Param::Text(now.clone()));
+                    push(&mut params, &mut sql, &format!(" AND {}", no_later(&released("n", "nb"))), Param::Text(now.clone()));
                 }
             }
             Visibility::Accepted => {
-                sql.push_str(&format!(" AND {ACCEPTED}"));
+                sql.push_str(&format!(" AND {}", accepted("o", "b")));
                 if !vintage_given {
-                    sql.push_str(&format!(" AND {NO_LATER_ACCEPTED}"));
+                    sql.push_str(&format!(" AND {}", no_later(&accepted("n", "nb"))));
                 }
             }
             Visibility::PublishedOrWithin(roots) => {
@@ -249,9 +262,9 @@ impl Store {
                 }
                 within.push_str(") UNION ALL SELECT a.code FROM area a JOIN vis ON a.parent_code = vis.code) SELECT code FROM vis)");
                 sql.push_str(&format!(" AND ({within} OR ("));
-                push(&mut params, &mut sql, RELEASED, Param::Text(now.clone()));
+                push(&mut params, &mut sql, &released("o", "b"), Param::Text(now.clone()));
                 if !vintage_given {
-                    push(&mut params, &mut sql, &format!(" AND {NO_LATER_RELEASED}"), Param::Text(now.clone()));
+                    push(&mut params, &mut sql, &format!(" AND {}", no_later(&released("n", "nb"))), Param::Text(now.clone()));
                 }
                 sql.push_str("))");
                 if !vintage_given {

@@ -62,8 +62,7 @@ impl Store {
     /// release and how many of the expected tasks are approved.
     pub async fn release_queue(&self, round_id: i64) -> Result<Vec<ReleaseItem>> {
         let round = self.round(&round_id.to_string()).await?.ok_or_else(|| StoreError::NotFound(format!("round {round_id}")))?;
-        let items: Vec<String> = self.round_guidance(round_id).await?.into_keys().collect();
-        let mut items = items;
+        let mut items: Vec<String> = self.round_guidance(round_id).await?.into_keys().collect();
         items.sort();
         let tasks = self.tasks(round_id, None, None).await?;
         let counts: Vec<(String, String, i64, i64)> = on_pool!(self, p => sqlx::query_as(

@@ -27,9 +27,8 @@ impl Store {
         let now = crate::now_rfc3339();
         let sql = format!(
             "SELECT DISTINCT o.indicator_code, o.period, o.cell_key FROM observation o JOIN batch b ON b.id = o.batch_id \
-             WHERE {} AND {} AND o.value IS NOT NULL",
-            crate::observations::RELEASED.replace('?', "$1"),
-            crate::observations::NO_LATER_RELEASED.replace('?', "$1"),
+             WHERE {} AND o.value IS NOT NULL",
+            crate::observations::public_vintage().replace('?', "$1"),
         );
         let rows: Vec<(String, String, String)> = on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(&now).fetch_all(p).await?);

@@ -165,10 +165,7 @@ impl Store {
         let parent = |a: &str| areas.parent(a).map(String::from);
         let codes = |d: &str| cat.codelists.get(d).map(|l| l.codes.iter().map(|c| c.code.clone()).collect()).unwrap_or_default();
         let previous = |p: &str| p.parse::<Period>().ok().map(|p| p.previous().to_string());
-        let mut kids: HashMap<&str, Vec<&str>> = HashMap::new();
-        for (child, parent) in areas.parent_links() {
-            kids.entry(parent).or_default().push(child);
-        }
+        let kids = areas.children_by_parent();
         // Child areas in force in the period: a partial set of children is not held to add up.
         let children = |a: &str, period: &str| {
             let p = period.parse::<Period>().ok();
