@@ -37,6 +37,8 @@ pub struct Article {
     pub title_en: String,
     pub title_zh: String,
     pub summary_en: String,
+    #[serde(default)]
+    pub summary_zh: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -44,6 +46,8 @@ pub struct Article {
 pub struct SdgIndicator {
     pub code: String,
     pub text_en: String,
+    #[serde(default)]
+    pub text_zh: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -51,6 +55,8 @@ pub struct SdgIndicator {
 pub struct SdgTarget {
     pub code: String,
     pub text_en: String,
+    #[serde(default)]
+    pub text_zh: String,
     #[serde(default)]
     pub indicators: Vec<SdgIndicator>,
 }
@@ -352,5 +358,91 @@ mod tests {
         }
         let bj = areas.iter().find(|a| a.code.as_str() == "11").unwrap();
         assert_eq!(bj.name_en.as_deref(), Some("Beijing"));
+    }
+
+    /// Every shipped text a user reads is in both languages: each `X_en` of the reference files
+    /// has its `X_zh` and the other way round, neither empty; and the Chinese texts use Chinese
+    /// punctuation (，；：（）), not the half-width marks of English.
+    #[test]
+    fn every_shipped_text_has_both_languages_with_chinese_punctuation() {
+        fn has_cjk(s: &str) -> bool {
+            s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+        }
+        fn half_width(s: &str) -> Option<char> {
+            let c: Vec<char> = s.chars().collect();
+            (0..c.len()).find_map(|i| {
+                let digit = |j: Option<usize>| j.and_then(|j| c.get(j)).is_some_and(|c| c.is_ascii_digit());
+                match c[i] {
+                    ',' if !(digit(i.checked_sub(1)) && digit(Some(i + 1))) => Some(','),
+                    ':' if c.get(i + 1) != Some(&'/') => Some(':'),
+                    ';' | '(' | ')' => Some(c[i]),
+                    _ => None,
+                }
+            })
+        }
+        fn walk(file: &str, path: &str, v: &toml::Value, missing: &mut Vec<String>) {
+            match v {
+                toml::Value::Table(t) => {
+                    for (k, x) in t {
+                        let here = format!("{path}.{k}");
+                        if let Some(stem) = k.strip_suffix("_en").filter(|_| x.is_str()) {
+                            // Monolingual on purpose: how English-language sources render a term.
+                            if !matches!(k.as_str(), "local_en" | "literal_en" | "preferred_en")
+                                && t.get(&format!("{stem}_zh")).and_then(|z| z.as_str()).is_none_or(str::is_empty)
+                            {
+                                missing.push(format!("{file}: {here} has no {stem}_zh"));
+                            }
+                        }
+                        if let Some(stem) = k.strip_suffix("_zh") {
+                            let z = x.as_str().unwrap_or_default();
+                            if z.is_empty() || t.get(&format!("{stem}_en")).and_then(|e| e.as_str()).is_none_or(str::is_empty) {
+                                missing.push(format!("{file}: {here} lacks a language"));
+                            }
+                            if has_cjk(z)
+                                && let Some(c) = half_width(z)
+                            {
+                                missing.push(format!("{file}: {here} has the half-width '{c}' in \"{z}\""));
+                            }
+                        }
+                        walk(file, &here, x, missing);
+                    }
+                }
+                toml::Value::Array(a) => a.iter().enumerate().for_each(|(i, x)| walk(file, &format!("{path}[{i}]"), x, missing)),
+                _ => {}
+            }
+        }
+        let mut missing = Vec::new();
+        for (file, text) in [
+            ("codelists.toml", CODELISTS),
+            ("units.toml", UNITS),
+            ("indicators.toml", INDICATORS),
+            ("icescr.toml", ICESCR),
+            ("sdg.toml", SDG),
+            ("departments.toml", DEPARTMENTS),
+            ("clusters.toml", CLUSTERS),
+            ("measures.toml", MEASURES),
+            ("demo-round.toml", DEMO_ROUND),
+            ("glossary.toml", GLOSSARY),
+            ("validation-rules.toml", VALIDATION_RULES),
+        ] {
+            walk(file, "", &toml::Value::Table(toml::from_str::<toml::Table>(text).unwrap()), &mut missing);
+        }
+        // The catalogue's readers' texts, field by field (a missing key is no pair at all).
+        for i in indicators() {
+            for (what, en, zh) in [
+                ("definition", &i.definition_en, &i.definition_zh),
+                ("purpose", &i.purpose_en, &i.purpose_zh),
+                ("guidance", &i.guidance_en, &i.guidance_zh),
+            ] {
+                if en.is_empty() || zh.is_empty() {
+                    missing.push(format!(
+                        "indicators.toml: {} has no {what} in {}",
+                        i.code,
+                        if zh.is_empty() { "Chinese" } else { "English" }
+                    ));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "{} texts:\n{}", missing.len(), missing.join("\n"));
     }
 }

@@ -176,21 +176,20 @@ impl Store {
     }
 
     pub async fn icescr_articles(&self) -> Result<Vec<Article>> {
-        let rows: Vec<(i64, String, String, String)> = on_pool!(self, p => sqlx::query_as(
-            "SELECT number, title_en, title_zh, summary_en FROM icescr_article ORDER BY number").fetch_all(p).await?);
+        let rows: Vec<(i64, String, String, String, String)> = on_pool!(self, p => sqlx::query_as(
+            "SELECT number, title_en, title_zh, summary_en, summary_zh FROM icescr_article ORDER BY number").fetch_all(p).await?);
         Ok(rows
             .into_iter()
-            .map(|(n, title_en, title_zh, summary_en)| Article { number: n as u8, title_en, title_zh, summary_en })
+            .map(|(n, title_en, title_zh, summary_en, summary_zh)| Article { number: n as u8, title_en, title_zh, summary_en, summary_zh })
             .collect())
     }
 
     pub async fn sdg_goals(&self) -> Result<Vec<SdgGoal>> {
         let goals: Vec<(i64, String, String)> =
             on_pool!(self, p => sqlx::query_as("SELECT goal, title_en, title_zh FROM sdg_goal ORDER BY goal").fetch_all(p).await?);
-        let targets: Vec<(String, i64, String)> =
-            on_pool!(self, p => sqlx::query_as("SELECT code, goal, text_en FROM sdg_target ORDER BY code").fetch_all(p).await?);
-        let inds: Vec<(String, String, String)> =
-            on_pool!(self, p => sqlx::query_as("SELECT code, target, text_en FROM sdg_indicator ORDER BY code").fetch_all(p).await?);
+        let targets: Vec<(String, i64, String, String)> =
+            on_pool!(self, p => sqlx::query_as("SELECT code, goal, text_en, text_zh FROM sdg_target ORDER BY code").fetch_all(p).await?);
+        let inds: Vec<(String, String, String, String)> = on_pool!(self, p => sqlx::query_as("SELECT code, target, text_en, text_zh FROM sdg_indicator ORDER BY code").fetch_all(p).await?);
         Ok(goals
             .into_iter()
             .map(|(goal, title_en, title_zh)| SdgGoal {
@@ -200,14 +199,15 @@ impl Store {
                 targets: targets
                     .iter()
                     .filter(|t| t.1 == goal)
-                    .map(|(code, _, text_en)| SdgTarget {
+                    .map(|(code, _, text_en, text_zh)| SdgTarget {
                         indicators: inds
                             .iter()
                             .filter(|i| &i.1 == code)
-                            .map(|(c, _, t)| SdgIndicator { code: c.clone(), text_en: t.clone() })
+                            .map(|(c, _, t, z)| SdgIndicator { code: c.clone(), text_en: t.clone(), text_zh: z.clone() })
                             .collect(),
                         code: code.clone(),
                         text_en: text_en.clone(),
+                        text_zh: text_zh.clone(),
                     })
                     .collect(),
             })

@@ -49,8 +49,10 @@ impl Store {
                     .execute(&mut *tx).await?;
             }
             for a in &articles {
-                sqlx::query("INSERT INTO icescr_article (number, title_en, title_zh, summary_en) VALUES ($1, $2, $3, $4) ON CONFLICT (number) DO NOTHING")
-                    .bind(a.number as i64).bind(&a.title_en).bind(&a.title_zh).bind(&a.summary_en)
+                // The Chinese summary reaches databases seeded before it was shipped.
+                sqlx::query("INSERT INTO icescr_article (number, title_en, title_zh, summary_en, summary_zh) VALUES ($1, $2, $3, $4, $5) \
+                             ON CONFLICT (number) DO UPDATE SET summary_zh = excluded.summary_zh WHERE icescr_article.summary_zh = ''")
+                    .bind(a.number as i64).bind(&a.title_en).bind(&a.title_zh).bind(&a.summary_en).bind(&a.summary_zh)
                     .execute(&mut *tx).await?;
             }
             for g in &goals {
@@ -58,12 +60,14 @@ impl Store {
                     .bind(g.goal as i64).bind(&g.title_en).bind(&g.title_zh)
                     .execute(&mut *tx).await?;
                 for t in &g.targets {
-                    sqlx::query("INSERT INTO sdg_target (code, goal, text_en) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING")
-                        .bind(&t.code).bind(g.goal as i64).bind(&t.text_en)
+                    sqlx::query("INSERT INTO sdg_target (code, goal, text_en, text_zh) VALUES ($1, $2, $3, $4) \
+                                 ON CONFLICT (code) DO UPDATE SET text_zh = excluded.text_zh WHERE sdg_target.text_zh = ''")
+                        .bind(&t.code).bind(g.goal as i64).bind(&t.text_en).bind(&t.text_zh)
                         .execute(&mut *tx).await?;
                     for i in &t.indicators {
-                        sqlx::query("INSERT INTO sdg_indicator (code, target, text_en) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING")
-                            .bind(&i.code).bind(&t.code).bind(&i.text_en)
+                        sqlx::query("INSERT INTO sdg_indicator (code, target, text_en, text_zh) VALUES ($1, $2, $3, $4) \
+                                     ON CONFLICT (code) DO UPDATE SET text_zh = excluded.text_zh WHERE sdg_indicator.text_zh = ''")
+                            .bind(&i.code).bind(&t.code).bind(&i.text_en).bind(&i.text_zh)
                             .execute(&mut *tx).await?;
                     }
                 }
