@@ -103,7 +103,7 @@ enum Command {
     /// when there are errors.
     Validate(validate_cmd::ValidateArgs),
     /// Draft a report from the data and registers (gaps: the breakdowns the committees ask for
-    /// and which are missing), in English or Chinese, as HTML or Markdown.
+    /// and which are missing), in English or Chinese, as HTML, Markdown, Word (DOCX) or PDF.
     Report(report_cmd::ReportArgs),
     /// The glossary of local policy terms the reports explain in footnotes.
     #[command(subcommand)]

@@ -47,7 +47,7 @@ pub enum Format {
     Md,
     Html,
     Docx,
-    /// Needs a build with `--features pdf` and the Noto CJK fonts.
+    /// Needs the Noto CJK fonts (Debian's fonts-noto-cjk); a `--no-default-features` build has no PDF.
     Pdf,
 }
 

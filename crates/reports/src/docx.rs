@@ -92,7 +92,7 @@ fn picture(svg: &str) -> Option<docx_rs::Pic> {
 fn table(mut d: Docx, t: &Table, lang: Lang) -> Docx {
     d = d.add_paragraph(para(&t.caption).style("Caption"));
     if let Some(u) = &t.unit {
-        d = d.add_paragraph(para(&format!("{}{u}", lang.pick("Unit: ", "单位:"))).style("Note"));
+        d = d.add_paragraph(para(&format!("{}{u}", lang.pick("Unit: ", "单位："))).style("Note"));
     }
     let cell = |s: &str, bold: bool| {
         let r = if bold { text_run(s).bold() } else { text_run(s) };
@@ -102,7 +102,7 @@ fn table(mut d: Docx, t: &Table, lang: Lang) -> Docx {
     rows.extend(t.rows.iter().map(|r| TableRow::new(r.iter().map(|c| cell(c, false)).collect())));
     d = d.add_table(DTable::new(rows).width(5000, WidthType::Pct));
     if let Some(s) = &t.source {
-        d = d.add_paragraph(para(&format!("{}{s}", lang.pick("Source: ", "资料来源:"))).style("Note"));
+        d = d.add_paragraph(para(&format!("{}{s}", lang.pick("Source: ", "资料来源："))).style("Note"));
     }
     for note in &t.notes {
         d = d.add_paragraph(para(note).style("Note"));
@@ -193,7 +193,7 @@ mod tests {
                     "Unit: 10,000 persons",
                     "identified every poor household",
                 ),
-                Lang::Zh => ("第11条", "农村贫困人口", "单位:万人", "逐户识别贫困户"),
+                Lang::Zh => ("第11条", "农村贫困人口", "单位：万人", "逐户识别贫困户"),
             };
             assert!(
                 body.contains(heading) && body.contains("w:val=\"Heading1\"") && styles.contains("w:styleId=\"Heading1\""),

@@ -123,7 +123,7 @@ pub fn to_pdf(doc: &doc::Document) -> Result<Vec<u8>, String> {
     #[cfg(not(feature = "pdf"))]
     {
         let _ = doc;
-        Err("this build has no PDF support: build with `--features pdf` (and install Debian's fonts-noto-cjk)".into())
+        Err("this build has no PDF support: build without `--no-default-features` (and install Debian's fonts-noto-cjk)".into())
     }
 }
 

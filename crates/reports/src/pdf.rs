@@ -137,7 +137,7 @@ pub fn typst_source(doc: &Document) -> String {
 fn table(s: &mut String, t: &Table, lang: Lang) {
     let _ = writeln!(s, "#block(breakable: true)[#text(weight: \"bold\", {})]", lit(&t.caption));
     if let Some(u) = &t.unit {
-        let _ = writeln!(s, "#text(9pt, {})\n", lit(&format!("{}{u}", lang.pick("Unit: ", "单位:"))));
+        let _ = writeln!(s, "#text(9pt, {})\n", lit(&format!("{}{u}", lang.pick("Unit: ", "单位："))));
     }
     let cols = t.header.len().max(1);
     let _ = write!(s, "#table(columns: {cols}, stroke: 0.5pt + gray, inset: 4pt, table.header(");
@@ -150,7 +150,7 @@ fn table(s: &mut String, t: &Table, lang: Lang) {
     }
     s.push_str(")\n");
     if let Some(src) = &t.source {
-        let _ = writeln!(s, "#text(9pt, {})\n", lit(&format!("{}{src}", lang.pick("Source: ", "资料来源:"))));
+        let _ = writeln!(s, "#text(9pt, {})\n", lit(&format!("{}{src}", lang.pick("Source: ", "资料来源："))));
     }
     for note in &t.notes {
         let _ = writeln!(s, "#text(9pt, {})\n", lit(note));
