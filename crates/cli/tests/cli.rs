@@ -641,7 +641,8 @@ async fn publish_writes_the_portal_as_a_static_site() {
     let o = rightstat(&db, &["publish", "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("2 figures withheld by disclosure control"), "{}", text(&o.stdout));
-    for f in ["index.html", "portal.css", "en/index.html", "zh/status.html", "en/indicators/CN_POOR_DROPOUTS.html", "data/all.sdmx.json"] {
+    for f in ["index.html", "rightstat.css", "en/index.html", "zh/status.html", "en/indicators/CN_POOR_DROPOUTS.html", "data/all.sdmx.json"]
+    {
         assert!(out.join(f).is_file(), "{f}");
     }
     let csv = std::fs::read_to_string(out.join("data/CN_POOR_DROPOUTS.csv")).unwrap();
@@ -652,6 +653,40 @@ async fn publish_writes_the_portal_as_a_static_site() {
     assert!(std::fs::read_to_string(out.join("data/CN_POOR_DROPOUTS.csv")).unwrap().contains("4317"));
     // Neither a batch nor --out: a usage error.
     assert_eq!(rightstat(&db, &["publish"]).status.code(), Some(2));
+}
+
+/// The static copy of the demo is the whole public site: a styled entry page in both
+/// languages, the recommendations with their follow-up and the State's measures, and every
+/// relative link of those pages leads to a file of the copy.
+#[test]
+fn the_static_copy_holds_recommendations_and_measures() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = testing::fresh_sqlite_url(dir.path());
+    assert!(rightstat(&db, &["init", "--demo"]).status.success());
+    let out = dir.path().join("site");
+    let o = rightstat(&db, &["publish", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let entry = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(entry.contains("rightstat.css") && entry.contains("zh/recommendations.html") && entry.contains("人权与减贫统计"), "{entry}");
+    let recs = std::fs::read_to_string(out.join("en/recommendations.html")).unwrap();
+    assert!(
+        recs.contains("UPR cycle 2 (2013)") && recs.contains("supported") && recs.contains("measures.html#"),
+        "{}",
+        &recs[..2000.min(recs.len())]
+    );
+    let zh = std::fs::read_to_string(out.join("zh/measures.html")).unwrap();
+    assert!(zh.contains("国家采取的措施") && zh.contains("民政部"), "measures in Chinese, departments by name");
+    for page in ["en/recommendations.html", "zh/recommendations.html", "en/measures.html", "zh/measures.html"] {
+        let html = std::fs::read_to_string(out.join(page)).unwrap();
+        let base = out.join(page).parent().unwrap().to_path_buf();
+        for link in html.split("href=\"").skip(1).map(|s| &s[..s.find('"').unwrap()]) {
+            let file = link.split('#').next().unwrap();
+            if file.is_empty() || link.starts_with("http") || link.starts_with('/') {
+                continue;
+            }
+            assert!(base.join(file).is_file(), "{page}: the link {link} leads nowhere");
+        }
+    }
 }
 
 /// `validate`, `import --dry-run` and `import` tell one story: the product's own export of the

@@ -44,7 +44,8 @@ impl File {
     }
 }
 
-pub const CSS: &str = include_str!("../templates/portal.css");
+/// The one stylesheet of every RightStat page (the design system's).
+pub const CSS: &str = rightstat_design::STYLESHEET;
 /// The one script: the static copy's search (pages read and work without it).
 pub const JS: &str = include_str!("../templates/portal.js");
 
@@ -69,7 +70,7 @@ impl Site {
         if path.is_empty() || path == "index.html" {
             return Some(File::html(self.root_page()));
         }
-        if path == "portal.css" {
+        if path == rightstat_design::STYLESHEET_FILE {
             return Some(File { content_type: "text/css; charset=utf-8", body: CSS.as_bytes().to_vec() });
         }
         if path == "portal.js" {
@@ -83,6 +84,8 @@ impl Site {
         let page = match rest {
             "" | "index.html" => self.home_page(lang),
             "status.html" => self.status_page(lang),
+            "recommendations.html" if !self.follow_up.recommendations.is_empty() => self.recommendations_page(lang),
+            "measures.html" if !self.follow_up.measures.is_empty() => self.measures_page(lang),
             "search.html" => self.search_page(lang, query.unwrap_or("")),
             _ => {
                 let code = rest.strip_prefix("indicators/")?.strip_suffix(".html")?;
@@ -108,10 +111,16 @@ impl Site {
 
     /// Every path of the portal, in a stable order.
     pub fn paths(&self) -> Vec<String> {
-        let mut paths = vec!["index.html".to_string(), "portal.css".to_string(), "portal.js".to_string()];
+        let mut paths = vec!["index.html".to_string(), rightstat_design::STYLESHEET_FILE.to_string(), "portal.js".to_string()];
         for lang in [Lang::En, Lang::Zh] {
             let l = lang.code();
             paths.extend([format!("{l}/index.html"), format!("{l}/status.html"), format!("{l}/search.html")]);
+            if !self.follow_up.recommendations.is_empty() {
+                paths.push(format!("{l}/recommendations.html"));
+            }
+            if !self.follow_up.measures.is_empty() {
+                paths.push(format!("{l}/measures.html"));
+            }
             paths.extend(self.published_indicators().map(|d| format!("{l}/indicators/{}.html", d.code)));
         }
         for code in self.figures.keys().map(String::as_str).chain(["all"]) {
@@ -130,7 +139,9 @@ impl Site {
             let path = path.display().to_string();
             move |source: std::io::Error| PortalError::Write { path, source }
         };
-        let earlier = dir.join("portal.css").is_file() && dir.join("index.html").is_file() && dir.join("data").is_dir();
+        let earlier = (dir.join(rightstat_design::STYLESHEET_FILE).is_file() || dir.join("portal.css").is_file())
+            && dir.join("index.html").is_file()
+            && dir.join("data").is_dir();
         let empty = std::fs::read_dir(dir).map(|mut d| d.next().is_none()).unwrap_or(true);
         if dir.exists() && !empty && !earlier {
             return Err(PortalError::NotAnExport(shown));
@@ -156,47 +167,5 @@ impl Site {
         std::fs::rename(&fresh, dir).map_err(io(dir))?;
         let _ = std::fs::remove_dir_all(&old);
         Ok((paths.len(), bytes))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    /// WCAG 2 relative luminance of `#rrggbb`.
-    fn luminance(hex: &str) -> f64 {
-        let c = |i: usize| {
-            let v = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).expect("hex colour")) / 255.0;
-            if v <= 0.03928 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) }
-        };
-        0.2126 * c(1) + 0.7152 * c(3) + 0.0722 * c(5)
-    }
-
-    fn contrast(a: &str, b: &str) -> f64 {
-        let (x, y) = (luminance(a), luminance(b));
-        (x.max(y) + 0.05) / (x.min(y) + 0.05)
-    }
-
-    /// The stylesheet's text colours on its backgrounds meet WCAG AA for body text (4.5:1).
-    #[test]
-    fn text_colours_have_sufficient_contrast() {
-        let var = |name: &str| -> String {
-            let at = super::CSS.find(&format!("--{name}: ")).unwrap_or_else(|| panic!("--{name} defined")) + name.len() + 4;
-            super::CSS[at..at + 7].to_string()
-        };
-        let (ink, muted, accent, bg, soft) = (var("ink"), var("muted"), var("accent"), var("bg"), var("soft"));
-        let missing = "#8a1c1c";
-        assert!(super::CSS.contains(missing), "the colour of missing breakdowns is the one checked here");
-        for (fg, back) in [
-            (&ink, &bg),
-            (&muted, &bg),
-            (&accent, &bg),
-            (&ink, &soft),
-            (&muted, &soft),
-            (&accent, &soft),
-            (&"#ffffff".to_string(), &accent),
-            (&missing.to_string(), &bg),
-        ] {
-            let r = contrast(fg, back);
-            assert!(r >= 4.5, "{fg} on {back}: {r:.2}:1");
-        }
     }
 }

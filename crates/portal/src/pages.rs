@@ -20,7 +20,9 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;
 
-const TEMPLATES: [(&str, &str); 6] = [
+const TEMPLATES: [(&str, &str); 8] = [
+    ("recommendations.html", include_str!("../templates/recommendations.html")),
+    ("measures.html", include_str!("../templates/measures.html")),
     ("base.html", include_str!("../templates/base.html")),
     ("root.html", include_str!("../templates/root.html")),
     ("home.html", include_str!("../templates/home.html")),
@@ -55,6 +57,8 @@ fn render(site: &Site, name: &str, lang: Lang, page: &str, ctx: Value) -> String
         as_of => site.as_of.get(..10).unwrap_or(""),
         min_count => format_number(site.rules.min_count),
         live => site.live,
+        has_recommendations => !site.follow_up.recommendations.is_empty(),
+        has_measures => !site.follow_up.measures.is_empty(),
     };
     env().get_template(name).and_then(|t| t.render(context! { ..ctx, ..common })).unwrap_or_else(|e| format!("template {name}: {e}"))
 }
@@ -164,7 +168,7 @@ impl Site {
         let published = self.published_indicators().count();
         env()
             .get_template("root.html")
-            .and_then(|t| t.render(context! { published => published, as_of => self.as_of.get(..10).unwrap_or(""), live => self.live }))
+            .and_then(|t| t.render(context! { published => published, as_of => self.as_of.get(..10).unwrap_or(""), live => self.live, has_recommendations => !self.follow_up.recommendations.is_empty() }))
             .unwrap_or_else(|e| format!("template root.html: {e}"))
     }
 
@@ -354,6 +358,72 @@ impl Site {
         )
     }
 
+    /// Every recommendation, grouped by source, with the State's response, the indicators that
+    /// follow it up (linked to their pages when published) and the measures taken.
+    pub(crate) fn recommendations_page(&self, lang: Lang) -> String {
+        let published: BTreeSet<&str> = self.published_indicators().map(|d| d.code.as_str()).collect();
+        let name = |code: &str| self.indicator(code).map_or(code.to_string(), |d| lang.pick(&d.name_en, &d.name_zh).to_string());
+        let measure_name = |code: &str| {
+            self.follow_up
+                .measures
+                .iter()
+                .find(|m| m.measure.code == code)
+                .map_or(code.to_string(), |m| lang.pick(&m.measure.name_en, &m.measure.name_zh).to_string())
+        };
+        let mut groups: Vec<(String, Vec<serde_json::Value>)> = Vec::new();
+        for r in &self.follow_up.recommendations {
+            let item = serde_json::json!({
+                "r": r,
+                "indicators": r.indicators.iter().map(|c| serde_json::json!({ "code": c, "name": name(c), "published": published.contains(c.as_str()) })).collect::<Vec<_>>(),
+                "measures": r.measures.iter().map(|c| serde_json::json!({ "code": c, "name": measure_name(c) })).collect::<Vec<_>>(),
+            });
+            match groups.last_mut() {
+                Some((source, items)) if *source == r.source => items.push(item),
+                _ => groups.push((r.source.clone(), vec![item])),
+            }
+        }
+        let followed = self.follow_up.recommendations.iter().filter(|r| !r.indicators.is_empty() || !r.measures.is_empty()).count();
+        render(
+            self,
+            "recommendations.html",
+            lang,
+            "recommendations.html",
+            context! {
+                groups => s(&groups), total => self.follow_up.recommendations.len(), followed => followed,
+            },
+        )
+    }
+
+    /// The State's measures: what each is, its legal basis, the department responsible, the
+    /// indicators that show its effect and the recommendations it answers.
+    pub(crate) fn measures_page(&self, lang: Lang) -> String {
+        let published: BTreeSet<&str> = self.published_indicators().map(|d| d.code.as_str()).collect();
+        let departments = rightstat_core::reference::departments();
+        let department = |code: &Option<String>| {
+            code.as_ref()
+                .map(|c| departments.iter().find(|d| &d.code == c).map_or(c.clone(), |d| lang.pick(&d.name_en, &d.name_zh).to_string()))
+        };
+        let list: Vec<serde_json::Value> = self
+            .follow_up
+            .measures
+            .iter()
+            .map(|m| {
+                let x = &m.measure;
+                serde_json::json!({
+                    "code": x.code, "name": lang.pick(&x.name_en, &x.name_zh), "local_term": x.local_term,
+                    "description": if lang == Lang::Zh && !x.description_zh.is_empty() { &x.description_zh } else { &x.description_en },
+                    "legal_basis": x.legal_basis, "department": department(&x.department), "start": x.start_date, "end": x.end_date,
+                    "indicators": x.indicators.iter().map(|c| serde_json::json!({
+                        "code": c, "published": published.contains(c.as_str()),
+                        "name": self.indicator(c).map_or(c.to_string(), |d| lang.pick(&d.name_en, &d.name_zh).to_string()),
+                    })).collect::<Vec<_>>(),
+                    "recommendations": m.recommendations.len(),
+                })
+            })
+            .collect();
+        render(self, "measures.html", lang, "measures.html", context! { list => s(&list) })
+    }
+
     pub(crate) fn status_page(&self, lang: Lang) -> String {
         #[derive(Serialize)]
         struct Status {
@@ -439,10 +509,11 @@ mod tests {
                 let key = &part[..part.find('"').expect("closing quote")];
                 // A prefix completed at run time (`t("ohchr_" ~ type)`): every variant is defined.
                 if let Some(prefix) = key.strip_suffix('_') {
-                    assert!(
-                        ["structural", "process", "outcome"].iter().all(|v| messages().contains_key(&format!("{prefix}_{v}"))),
-                        "{key}"
-                    );
+                    let variants: &[&str] = match prefix {
+                        "response" => &["supported", "supported_in_part", "noted"],
+                        _ => &["structural", "process", "outcome"],
+                    };
+                    assert!(variants.iter().all(|v| messages().contains_key(&format!("{prefix}_{v}"))), "{key}");
                     continue;
                 }
                 assert!(messages().contains_key(key), "{name} uses undefined message {key}");

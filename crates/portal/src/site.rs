@@ -44,6 +44,9 @@ pub struct Site {
     pub(crate) as_of: String,
     /// The recommendations (UPR, concluding observations) each indicator helps to follow up.
     pub(crate) recommendations: HashMap<String, Vec<Recommendation>>,
+    /// Every recommendation and measure, for the public pages that list them (both public
+    /// documents: the recommendations are the UN's, the measures the State's own account).
+    pub(crate) follow_up: FollowUp,
     /// Files already made from this snapshot (each is a pure function of it).
     pub(crate) made: std::sync::Mutex<HashMap<String, crate::File>>,
     /// Served by the running server (pages link to sign-in and the API), not a static copy.
@@ -59,6 +62,33 @@ pub struct Recommendation {
     /// Supported / noted (UPR), empty for treaty bodies.
     pub response: String,
     pub by: String,
+}
+
+/// The recommendations and the State's measures, as the public pages list them.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FollowUp {
+    pub(crate) recommendations: Vec<PublicRecommendation>,
+    pub(crate) measures: Vec<PublicMeasure>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct PublicRecommendation {
+    pub(crate) uid: String,
+    /// "UPR 2 (2013)" or "CESCR, E/C.12/CHN/CO/2": how the list groups them.
+    pub(crate) source: String,
+    pub(crate) citation: String,
+    pub(crate) text: String,
+    pub(crate) response: String,
+    pub(crate) by: String,
+    pub(crate) indicators: Vec<String>,
+    pub(crate) measures: Vec<String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct PublicMeasure {
+    #[serde(flatten)]
+    pub(crate) measure: rightstat_core::measure::Measure,
+    pub(crate) recommendations: Vec<String>,
 }
 
 impl Site {
@@ -124,6 +154,7 @@ impl Site {
         let units = store.units().await?.0.into_iter().map(|u| (u.code, Names { en: u.name_en, zh: u.name_zh })).collect();
         let articles = store.icescr_articles().await?.into_iter().map(|a| (a.number, a)).collect();
         let recommendations = recommendations(store).await?;
+        let follow_up = follow_up(store).await?;
         Ok(Site {
             rules,
             indicators,
@@ -138,6 +169,7 @@ impl Site {
             key_dimensions,
             as_of,
             recommendations,
+            follow_up,
             made: Default::default(),
             live: false,
         })
@@ -214,6 +246,55 @@ async fn recommendations(store: &Store) -> Result<HashMap<String, Vec<Recommenda
         });
     }
     Ok(out)
+}
+
+/// Every recommendation with the indicators and measures linked to it, grouped by source in
+/// the order of the register; every measure with its recommendations.
+async fn follow_up(store: &Store) -> Result<FollowUp, PortalError> {
+    let links = store.recommendation_indicator_links().await?;
+    let measures = store.measures().await?;
+    let mut by_rec: HashMap<String, Vec<String>> = HashMap::new();
+    for (uid, indicator) in links {
+        by_rec.entry(uid).or_default().push(indicator);
+    }
+    let mut measures_of: HashMap<String, Vec<String>> = HashMap::new();
+    for m in &measures {
+        for uid in &m.recommendations {
+            measures_of.entry(uid.clone()).or_default().push(m.measure.code.clone());
+        }
+    }
+    let mut recs: Vec<PublicRecommendation> = store
+        .find_recommendations(&Default::default())
+        .await?
+        .into_iter()
+        .map(|r| {
+            let source = match &r.document_symbol {
+                Some(doc) if r.mechanism != "UPR" => format!("{}, {doc}", r.mechanism),
+                _ => format!(
+                    "UPR {}{}",
+                    r.cycle.map(|c| format!("cycle {c}")).unwrap_or_else(|| r.session.clone()),
+                    r.year.map(|y| format!(" ({y})")).unwrap_or_default()
+                ),
+            };
+            let citation = match (&r.document_symbol, &r.paragraph) {
+                (Some(doc), Some(para)) => format!("{doc}, para. {para}"),
+                _ => format!("{} {}", r.mechanism, r.session),
+            };
+            PublicRecommendation {
+                indicators: by_rec.remove(&r.uid).unwrap_or_default(),
+                measures: measures_of.remove(&r.uid).unwrap_or_default(),
+                uid: r.uid,
+                source,
+                citation,
+                text: r.text,
+                response: r.response.unwrap_or_default(),
+                by: r.recommending_states.join(", "),
+            }
+        })
+        .collect();
+    recs.sort_by(|a, b| (&a.source, &a.citation, &a.uid).cmp(&(&b.source, &b.citation, &b.uid)));
+    let measures = measures.into_iter().map(|m| PublicMeasure { recommendations: m.recommendations, measure: m.measure }).collect();
+    Ok(FollowUp { recommendations: recs, measures })
 }
 
 /// The footnote a withheld figure carries instead of its own (which might state the value).

@@ -58,7 +58,7 @@ fn md_escape(s: &str) -> String {
 fn md_table(out: &mut String, t: &Table, lang: crate::Lang) {
     let _ = writeln!(out, "**{}**\n", md_escape(&t.caption));
     if let Some(u) = &t.unit {
-        let _ = writeln!(out, "{}{}\n", lang.pick("Unit: ", "单位:"), md_escape(u));
+        let _ = writeln!(out, "{}{}\n", lang.pick("Unit: ", "单位："), md_escape(u));
     }
     let cells = |r: &[String]| r.iter().map(|c| md_escape(c)).collect::<Vec<_>>().join(" | ");
     let _ = writeln!(out, "| {} |", cells(&t.header));
@@ -68,20 +68,41 @@ fn md_table(out: &mut String, t: &Table, lang: crate::Lang) {
     }
     out.push('\n');
     if let Some(s) = &t.source {
-        let _ = writeln!(out, "{}{}\n", lang.pick("Source: ", "资料来源:"), md_escape(s));
+        let _ = writeln!(out, "{}{}\n", lang.pick("Source: ", "资料来源："), md_escape(s));
     }
     for n in &t.notes {
         let _ = writeln!(out, "{}\n", md_escape(n));
     }
 }
 
-/// A standalone HTML page (escaped; no scripts), readable and printable as it is.
+/// A standalone HTML file (escaped; no scripts), readable and printable as it is: the design
+/// system's stylesheet is embedded, since a file has no server beside it.
 pub fn html(doc: &Document) -> String {
+    html_with(doc, &format!("<style>{}</style>", rightstat_design::STYLESHEET))
+}
+
+/// The same document as a page of the site, linking the site's one stylesheet (the server's
+/// content security policy forbids inline styles).
+pub fn html_page(doc: &Document) -> String {
+    html_with(doc, &format!("<link rel=\"stylesheet\" href=\"/{}\">", rightstat_design::STYLESHEET_FILE))
+}
+
+/// Whether a table cell holds a figure (aligned right): a number with its grouping, sign,
+/// decimals and a trailing flag or per cent, or the marks of a missing figure.
+fn is_figure(c: &str) -> bool {
+    let c = c.trim();
+    !c.is_empty()
+        && c.chars().any(|ch| ch.is_ascii_digit() || matches!(ch, '…' | '—' | '–'))
+        && c.chars().all(|ch| {
+            ch.is_ascii_digit() || matches!(ch, ',' | '.' | '-' | '−' | '+' | '%' | ' ' | 'p' | 'e' | '…' | '—' | '–' | '(' | ')')
+        })
+}
+
+fn html_with(doc: &Document, style: &str) -> String {
     let lang = if doc.lang == crate::Lang::Zh { "zh-CN" } else { "en" };
     let mut out = format!(
-        "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{}</title>\n<style>{}</style></head><body><main>\n<h1>{}</h1>\n",
+        "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title>\n{style}</head><body><main class=\"doc\">\n<h1>{}</h1>\n",
         esc(&doc.title),
-        CSS,
         esc(&doc.title)
     );
     let mut notes: Vec<String> = Vec::new();
@@ -126,7 +147,7 @@ pub fn html(doc: &Document) -> String {
             Block::Table(t) => {
                 let _ = write!(out, "<table><caption>{}", esc(&t.caption));
                 if let Some(u) = &t.unit {
-                    let _ = write!(out, "<br><span class=\"unit\">{}{}</span>", doc.lang.pick("Unit: ", "单位:"), esc(u));
+                    let _ = write!(out, "<br><span class=\"unit\">{}{}</span>", doc.lang.pick("Unit: ", "单位："), esc(u));
                 }
                 out.push_str("</caption>\n<thead><tr>");
                 for h in &t.header {
@@ -136,14 +157,20 @@ pub fn html(doc: &Document) -> String {
                 for r in &t.rows {
                     out.push_str("<tr>");
                     for (i, c) in r.iter().enumerate() {
-                        let tag = if i == 0 { "th scope=\"row\"" } else { "td" };
+                        let tag = if i == 0 {
+                            "th scope=\"row\""
+                        } else if is_figure(c) {
+                            "td class=\"num\""
+                        } else {
+                            "td"
+                        };
                         let _ = write!(out, "<{tag}>{}</{}>", esc(c), if i == 0 { "th" } else { "td" });
                     }
                     out.push_str("</tr>\n");
                 }
                 out.push_str("</tbody></table>\n");
                 if let Some(s) = &t.source {
-                    let _ = writeln!(out, "<p class=\"source\">{}{}</p>", doc.lang.pick("Source: ", "资料来源:"), esc(s));
+                    let _ = writeln!(out, "<p class=\"source\">{}{}</p>", doc.lang.pick("Source: ", "资料来源："), esc(s));
                 }
                 for note in &t.notes {
                     let _ = writeln!(out, "<p class=\"note\">{}</p>", esc(note));
@@ -162,10 +189,6 @@ pub fn html(doc: &Document) -> String {
     out.push_str("</main></body></html>\n");
     out
 }
-
-const CSS: &str = "body{font:16px/1.5 \"Noto Serif CJK SC\",\"Noto Serif\",serif;max-width:50rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}\
-table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #999;padding:.25rem .5rem;text-align:left}\
-caption{text-align:left;font-weight:600}.unit,.source,.note{font-size:.9rem;color:#444}p.num .n{display:inline-block;min-width:2rem}";
 
 /// Escapes text for HTML and XML (SVG).
 pub fn esc(s: &str) -> String {
@@ -212,6 +235,6 @@ mod tests {
         let h = html(&d);
         assert!(h.contains("<title>Gaps &lt;draft&gt;</title>") && h.contains("<h2>Article 11</h2>"), "{h}");
         assert!(h.contains("<sup><a href=\"#fn-1\" id=\"ref-1\">1</a></sup>") && h.contains("<li id=\"fn-1\">minimum income"), "{h}");
-        assert!(h.contains("<th scope=\"row\">2019</th><td>551</td>"));
+        assert!(h.contains("<th scope=\"row\">2019</th><td class=\"num\">551</td>"));
     }
 }

@@ -107,12 +107,14 @@ pub fn app(store: Store, config: Config) -> Router {
         .merge(routes::task_pages::router())
         .merge(routes::round_form::router())
         .merge(routes::reports::router())
+        .merge(routes::admin::router())
         .merge(routes::portal::router())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::middleware))
         .with_state(state.clone())
         .split_for_parts();
     let _ = state.openapi.set(api);
     router
+        .layer(axum::middleware::from_fn(error_pages))
         .layer(axum::extract::DefaultBodyLimit::max(config.max_body_bytes))
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
@@ -123,6 +125,55 @@ pub fn app(store: Store, config: Config) -> Router {
         ))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
         .layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+/// Every page answers as a page: a browser (it asks for `text/html`) that gets an error from a
+/// route outside the API — a JSON error, or the router's empty 404 — sees it as a page of the
+/// site, in the design every page has, with the message in both languages. API clients, and
+/// anything under `/api/` or `/sdmx/`, keep the JSON error format.
+async fn error_pages(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let wants_page = req.headers().get(header::ACCEPT).and_then(|a| a.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+    let path = req.uri().path().to_string();
+    let machine = path.starts_with("/api/") || path.starts_with("/sdmx/") || path.contains("/data/");
+    let res = next.run(req).await;
+    let status = res.status();
+    if !wants_page || machine || !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let is_json = res.headers().get(header::CONTENT_TYPE).and_then(|c| c.to_str().ok()).is_some_and(|c| c.starts_with("application/json"));
+    let is_empty = res.headers().get(header::CONTENT_TYPE).is_none();
+    if !is_json && !is_empty {
+        return res;
+    }
+    let (parts, body) = res.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    let message = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_string))
+        .unwrap_or_default();
+    let (zh, en) = match status.as_u16() {
+        400 => ("请求有误", "The request cannot be handled"),
+        401 => ("请先登录", "Sign in first"),
+        403 => ("无权访问", "Not allowed"),
+        404 => ("未找到页面", "Page not found"),
+        405 => ("不支持此操作", "Method not allowed"),
+        413 => ("文件过大", "Too large"),
+        _ if status.is_server_error() => ("服务器出错", "Something went wrong on the server"),
+        _ => ("无法完成请求", "The request could not be completed"),
+    };
+    let body = format!(
+        "<h1>{zh} <span lang=\"en\">{en}</span></h1>{}<p class=\"meta\">HTTP {}</p><p class=\"actions\"><a class=\"button\" href=\"/\">首页 <span lang=\"en\">Home</span></a> <a class=\"button secondary\" href=\"/tasks\">我的任务 <span lang=\"en\">My tasks</span></a></p>",
+        if message.is_empty() { String::new() } else { format!("<p class=\"notice bad\">{}</p>", rightstat_design::escape(&message)) },
+        status.as_u16()
+    );
+    let mut page = (status, axum::response::Html(rightstat_design::page("zh", &format!("{zh} {en}"), "narrow", &body))).into_response();
+    for (k, v) in parts.headers.iter() {
+        if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
+            page.headers_mut().insert(k.clone(), v.clone());
+        }
+    }
+    page
 }
 
 /// Serves until Ctrl-C. `on_ready` receives the bound address (port 0 picks one).

@@ -23,6 +23,9 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("rounds.html", include_str!("../templates/rounds.html")),
     ("round_new.html", include_str!("../templates/round_new.html")),
     ("reports.html", include_str!("../templates/reports.html")),
+    ("report_checks.html", include_str!("../templates/report_checks.html")),
+    ("admin.html", include_str!("../templates/admin.html")),
+    ("admin_audit.html", include_str!("../templates/admin_audit.html")),
 ];
 
 /// The interface language.
@@ -64,11 +67,17 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PageLang {
 pub struct SignedIn {
     pub name: String,
     pub csrf: String,
+    /// An administrator: the navigation offers administration.
+    pub admin: bool,
 }
 
 /// The signed-in user for the page header (none when signed out), as a template value.
 pub fn signed_in(caller: &crate::auth::Caller) -> Value {
-    v(&caller.principal.as_ref().map(|p| SignedIn { name: p.username.clone(), csrf: crate::routes::task_pages::csrf(caller) }))
+    v(&caller.principal.as_ref().map(|p| SignedIn {
+        name: p.username.clone(),
+        csrf: crate::routes::task_pages::csrf(caller),
+        admin: p.grants.iter().any(|g| g.role == rightstat_core::policy::Role::Administrator),
+    }))
 }
 
 use rightstat_portal::i18n::Messages;
@@ -87,11 +96,27 @@ fn env() -> &'static Environment<'static> {
         env.add_filter("num", |v: f64| format_number(v));
         // Stored UTC instants as officials read them: Beijing time.
         env.add_filter("local_time", |v: String| local_time(&v));
+        // A department's name in the page's language (民政部, Ministry of Civil Affairs), not its
+        // code; the code itself for a department the shipped list does not know.
+        env.add_filter("department", |state: &minijinja::State, code: String| {
+            let zh = state.lookup("lang").is_some_and(|l| l.as_str() == Some("zh"));
+            department_name(&code, if zh { Lang::Zh } else { Lang::En })
+        });
         env
     })
 }
 
 pub use rightstat_core::unit::format_number;
+
+/// A department's name from the shipped reference list, in `lang`; the code when unknown.
+pub fn department_name(code: &str, lang: Lang) -> String {
+    static DEPTS: OnceLock<Vec<rightstat_core::reference::Department>> = OnceLock::new();
+    DEPTS
+        .get_or_init(rightstat_core::reference::departments)
+        .iter()
+        .find(|d| d.code == code)
+        .map_or(code.to_string(), |d| lang.pick(&d.name_en, &d.name_zh).to_string())
+}
 
 /// A figure that may be missing, as a table shows it ("—" when there is none).
 pub fn format_figure(x: Option<f64>) -> String {
@@ -183,8 +208,6 @@ pub fn message(lang: Lang, title_key: &str, text: &str, status: axum::http::Stat
     r
 }
 
-pub const CSS: &str = include_str!("../templates/app.css");
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,6 +216,18 @@ mod tests {
     fn every_message_has_both_languages_and_templates_compile() {
         for (k, m) in messages() {
             assert!(m.get("en").is_some_and(|s| !s.is_empty()) && m.get("zh").is_some_and(|s| !s.is_empty()), "{k}");
+            // Chinese text takes Chinese punctuation (，；：（）), not English half-width marks.
+            let zh = m.get("zh").unwrap();
+            if zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) {
+                let c: Vec<char> = zh.chars().collect();
+                let bad = (0..c.len()).find(|&i| match c[i] {
+                    ',' => !(i > 0 && c[i - 1].is_ascii_digit() && c.get(i + 1).is_some_and(char::is_ascii_digit)),
+                    ':' => c.get(i + 1) != Some(&'/'),
+                    ';' | '(' | ')' => true,
+                    _ => false,
+                });
+                assert!(bad.is_none(), "{k}: half-width punctuation in \"{zh}\"");
+            }
         }
         let env = env();
         for (name, src) in TEMPLATES {

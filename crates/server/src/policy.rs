@@ -72,6 +72,7 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     // Drafts of the State's reports, from published figures: signed-in users.
     ("GET", "/reports", Action::ReadTasks),
     ("GET", "/reports/{kind}", Action::ReadTasks),
+    ("GET", "/reports/{kind}/checks", Action::ReadTasks),
     ("GET", "/api/v1/reports/{kind}/checks", Action::ReadTasks),
     ("GET", "/rounds/new", Action::Administer),
     ("POST", "/rounds/new", Action::Administer),
@@ -88,8 +89,16 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/recommendations/{uid}", Action::ReadPublic),
     ("GET", "/measures", Action::ReadPublic),
     ("GET", "/measures/{code}", Action::ReadPublic),
-    ("GET", "/static/app.css", Action::ReadPublic),
-    ("GET", "/portal.css", Action::ReadPublic),
+    ("GET", "/rightstat.css", Action::ReadPublic),
+    // Administration pages: users, grants, tokens (administrators, inside their own grants) and
+    // the audit trail.
+    ("GET", "/admin", Action::Administer),
+    ("POST", "/admin/users", Action::Administer),
+    ("POST", "/admin/grants", Action::Administer),
+    ("POST", "/admin/users/{username}/disabled", Action::Administer),
+    ("POST", "/admin/tokens", Action::Administer),
+    ("POST", "/admin/tokens/{id}/revoke", Action::Administer),
+    ("GET", "/admin/audit", Action::ReadAudit),
     ("GET", "/portal.js", Action::ReadPublic),
     ("GET", "/en/{page}", Action::ReadPublic),
     ("GET", "/zh/{page}", Action::ReadPublic),

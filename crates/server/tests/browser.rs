@@ -4,36 +4,10 @@
 //! Skips where Chromium is absent, unless `RIGHTSTAT_REQUIRE_BROWSER=1` (set by `.ci/run`),
 //! which turns a missing browser into a failure.
 
+#[path = "common/driver.rs"]
+mod driver;
+use driver::{BROWSER, Driver, chromium, serve_app};
 use rightstat_store::{Store, testing};
-use std::path::PathBuf;
-
-/// One browser at a time: two Chromiums and the rest of the test suite on two cores time out.
-static BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-fn chromium() -> Option<PathBuf> {
-    let candidates =
-        [std::env::var("RIGHTSTAT_CHROMIUM").unwrap_or_default(), "/usr/bin/chromium".into(), "/usr/bin/chromium-browser".into()];
-    let found = candidates.iter().filter(|c| !c.is_empty()).map(PathBuf::from).find(|p| p.exists());
-    if found.is_none() {
-        assert!(
-            std::env::var("RIGHTSTAT_REQUIRE_BROWSER").as_deref() != Ok("1"),
-            "Chromium is required (apt-get install chromium) but missing"
-        );
-        eprintln!("skipped: no Chromium (install Debian's chromium package)");
-    }
-    found
-}
-
-/// Runs the application on a free loopback port; returns its base URL.
-async fn serve_app(store: Store) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = rightstat_server::app(store, Default::default());
-    tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
-    });
-    base
-}
 
 /// The DOM after the browser has loaded and rendered `url`.
 async fn dump_dom(browser: &std::path::Path, url: &str) -> String {
@@ -98,161 +72,6 @@ async fn recommendations_page_in_chromium_shows_what_the_api_returns() {
     let page = dump_dom(&browser, &format!("{base}/recommendations/{uid}?lang=en")).await;
     let row = page.split("data-indicator=\"CN_RURAL_POOR_POP\"").nth(1).unwrap().split("</tr>").next().unwrap();
     assert!(row.contains("improving") && row.contains("<svg") && row.contains("persons × 10,000"), "{row}");
-}
-
-/// A minimal WebDriver client (W3C protocol over HTTP) for chromedriver.
-struct Driver {
-    base: String,
-    session: String,
-    _child: ChildGuard,
-}
-
-struct ChildGuard(std::process::Child);
-
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
-
-impl Driver {
-    fn start(browser: &std::path::Path) -> Option<Driver> {
-        Driver::start_with_downloads(browser, None)
-    }
-
-    /// A browser whose downloads land in `downloads`.
-    fn start_with_downloads(browser: &std::path::Path, downloads: Option<&std::path::Path>) -> Option<Driver> {
-        let chromedriver =
-            ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].into_iter().find(|p| std::path::Path::new(p).exists());
-        let Some(chromedriver) = chromedriver else {
-            assert!(
-                std::env::var("RIGHTSTAT_REQUIRE_BROWSER").as_deref() != Ok("1"),
-                "chromedriver is required (apt-get install chromium-driver)"
-            );
-            eprintln!("skipped: no chromedriver");
-            return None;
-        };
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = std::process::Command::new(chromedriver)
-            .arg(format!("--port={port}"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("start chromedriver");
-        let guard = ChildGuard(child);
-        let base = format!("http://127.0.0.1:{port}");
-        for _ in 0..100 {
-            if ureq::get(&format!("{base}/status")).call().is_ok() {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        let prefs = downloads.map_or(
-            serde_json::json!({}),
-            |d| serde_json::json!({ "download.default_directory": d.to_string_lossy(), "download.prompt_for_download": false }),
-        );
-        let caps = serde_json::json!({ "capabilities": { "alwaysMatch": { "goog:chromeOptions": {
-            "binary": browser.to_string_lossy(),
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1200,1600",
-                     "--disable-background-networking", "--no-first-run"],
-            "prefs": prefs
-        }}}});
-        let v: serde_json::Value = ureq::post(&format!("{base}/session")).send_json(&caps).unwrap().body_mut().read_json().unwrap();
-        let session = v["value"]["sessionId"].as_str().unwrap().to_string();
-        let d = Driver { base, session, _child: guard };
-        // Wait up to 20 s for elements (pages load slowly when the machine is busy with other tests).
-        d.cmd("POST", "/timeouts", serde_json::json!({ "implicit": 20000 }));
-        Some(d)
-    }
-
-    fn cmd(&self, method: &str, path: &str, body: serde_json::Value) -> serde_json::Value {
-        let url = format!("{}/session/{}{path}", self.base, self.session);
-        let mut r = match method {
-            "GET" => ureq::get(&url).call(),
-            "DELETE" => ureq::delete(&url).call(),
-            _ => ureq::post(&url).send_json(&body),
-        }
-        .unwrap_or_else(|e| panic!("webdriver {method} {path}: {e}"));
-        r.body_mut().read_json::<serde_json::Value>().unwrap()["value"].clone()
-    }
-
-    fn go(&self, url: &str) {
-        self.cmd("POST", "/url", serde_json::json!({ "url": url }));
-    }
-
-    /// The address of the page shown.
-    fn url(&self) -> String {
-        self.cmd("GET", "/url", serde_json::Value::Null).as_str().unwrap_or_default().to_string()
-    }
-
-    fn find(&self, css: &str) -> String {
-        let v = self.cmd("POST", "/element", serde_json::json!({ "using": "css selector", "value": css }));
-        v[ELEMENT].as_str().unwrap_or_else(|| panic!("no element {css}: {v}")).to_string()
-    }
-
-    fn fill(&self, css: &str, text: &str) {
-        let e = self.find(css);
-        self.cmd("POST", &format!("/element/{e}/clear"), serde_json::json!({}));
-        self.cmd("POST", &format!("/element/{e}/value"), serde_json::json!({ "text": text }));
-    }
-
-    /// Clicks a link or a submit button and waits until the old page is gone, so the next lookup
-    /// cannot find an element of the page being left (every click in these tests leaves the page).
-    fn click(&self, css: &str) {
-        let page = self.find("html");
-        let e = self.find(css);
-        self.cmd("POST", &format!("/element/{e}/click"), serde_json::json!({}));
-        let url = format!("{}/session/{}/element/{page}/name", self.base, self.session);
-        for _ in 0..200 {
-            // The old page's element goes stale (an error) once the new page has replaced it.
-            if ureq::get(&url).call().is_err() {
-                return;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-    }
-
-    fn text(&self, css: &str) -> String {
-        let e = self.find(css);
-        self.cmd("GET", &format!("/element/{e}/text"), serde_json::Value::Null).as_str().unwrap_or_default().to_string()
-    }
-
-    fn source(&self) -> String {
-        self.cmd("GET", "/source", serde_json::Value::Null).as_str().unwrap_or_default().to_string()
-    }
-
-    /// Resizes the window (a phone is 390 × 844 CSS pixels).
-    fn window(&self, width: u32, height: u32) {
-        self.cmd("POST", "/window/rect", serde_json::json!({ "width": width, "height": height }));
-    }
-
-    /// The elements that stick out of the window's right edge (the page would scroll sideways);
-    /// empty when the page fits the width.
-    fn too_wide(&self) -> Vec<String> {
-        let script = "if (document.documentElement.scrollWidth <= window.innerWidth) return [];
-            return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
-              .map(e => e.tagName + (e.id ? '#' + e.id : '') + (e.className ? '.' + e.className : '') + ' ' + Math.round(e.getBoundingClientRect().right));";
-        let v = self.cmd("POST", "/execute/sync", serde_json::json!({ "script": script, "args": [] }));
-        v.as_array().unwrap_or_else(|| panic!("{v}")).iter().map(|e| e.as_str().unwrap_or_default().to_string()).collect()
-    }
-
-    fn sign_in(&self, base: &str, user: &str) {
-        self.go(&format!("{base}/login"));
-        self.cmd("DELETE", "/cookie", serde_json::Value::Null);
-        self.go(&format!("{base}/login"));
-        self.fill("input[name=username]", user);
-        self.fill("input[name=password]", rightstat_store::DEMO_PASSWORD);
-        self.click("button[type=submit]");
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = ureq::delete(&format!("{}/session/{}", self.base, self.session)).call();
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -325,17 +144,28 @@ async fn an_assignee_fills_the_form_and_the_national_total_changes_after_approva
             let wide = d.too_wide();
             assert!(wide.is_empty(), "{page} scrolls sideways on a phone: {wide:?}");
         }
+        // The clerk counts persons; the catalogue stores ten thousands, and the page shows the
+        // conversion as it is typed.
+        d.fill("input[name=\"v:CN_DIBAO_RECIPIENTS|2023|\"]", "12,500");
+        let total_id = d.script("return document.querySelector('input[name=\"v:CN_DIBAO_RECIPIENTS|2023|\"]').id;");
+        let converted = d.text(&format!("[data-converted-for=\"{}\"]", total_id.as_str().unwrap()));
+        assert!(converted.contains("1.25") && converted.contains("10,000 persons"), "{converted}");
         // Rural and urban do not add up to the total: a blocking finding, nothing saved.
-        d.fill("input[name=\"v:CN_DIBAO_RECIPIENTS|2023|\"]", "1.25");
-        d.fill("input[name=\"v:CN_DIBAO_RECIPIENTS|2023||URBANISATION=R|\"]", "1");
-        d.fill("input[name=\"v:CN_DIBAO_RECIPIENTS|2023||URBANISATION=U|\"]", "0.5");
-        assert!(d.text("output").contains("URBANISATION = 1.5"), "the sum is shown as you type: {}", d.text("output"));
+        d.fill("input[name=\"v:CN_DIBAO_RECIPIENTS|2023||URBANISATION=R|\"]", "10000");
+        d.fill("input[name=\"v:CN_DIBAO_RECIPIENTS|2023||URBANISATION=U|\"]", "5000");
+        assert!(d.text("output").contains("URBANISATION = 15000"), "the sum is shown as you type: {}", d.text("output"));
         d.click("#submit");
         assert!(d.text("#message").contains("Refused"), "{}", d.source());
         assert!(d.source().contains("does not add up"));
         assert_eq!(d.text("#task-status"), "not started");
+        // The finding stands beside the field it concerns, with everything typed kept.
+        let beside = d
+            .script("return [...document.querySelectorAll('.field-finding.error')].map(e => e.closest('tr').querySelector('input').name);");
+        assert!(beside.to_string().contains("CN_DIBAO_RECIPIENTS|2023|"), "no finding beside a field: {beside}");
+        assert!(d.source().contains("aria-invalid=\"true\""));
+        assert!(d.source().contains("value=\"12,500\"") && d.source().contains("value=\"5000\""), "typed values lost");
         // Corrected: submitted.
-        d.fill("input[name=\"v:CN_DIBAO_RECIPIENTS|2023||URBANISATION=U|\"]", "0.25");
+        d.fill("input[name=\"v:CN_DIBAO_RECIPIENTS|2023||URBANISATION=U|\"]", "2500");
         d.click("#submit");
         assert!(d.text("#message").contains("Submitted"), "{}", d.source());
         assert_eq!(d.text("#task-status"), "submitted");
@@ -388,8 +218,8 @@ async fn an_assignee_fills_the_form_and_the_national_total_changes_after_approva
         // A later correction, pending review, never hides it.
         d.sign_in(&base, "reporter");
         d.go(&format!("{base}/tasks/{task}?lang=en"));
-        d.fill("input[name=\"v:CN_DIBAO_RECIPIENTS|2023|\"]", "1.3");
-        d.fill("input[name=\"v:CN_DIBAO_RECIPIENTS|2023||URBANISATION=U|\"]", "0.3");
+        d.fill("input[name=\"v:CN_DIBAO_RECIPIENTS|2023|\"]", "13000");
+        d.fill("input[name=\"v:CN_DIBAO_RECIPIENTS|2023||URBANISATION=U|\"]", "3000");
         d.fill("textarea[name=\"comment\"]", "recount of urban recipients");
         d.click("#submit");
         assert!(d.text("#message").contains("Submitted"), "{}", d.source());

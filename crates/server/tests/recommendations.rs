@@ -73,7 +73,7 @@ async fn pages_in_english_and_chinese() {
         let m = env.call("GET", "/measures/RELOCATION_FOR_POVERTY_ALLEVIATION?lang=en", None, None).await;
         assert!(m.text.contains("易地扶贫搬迁") && m.text.contains("General Comment No. 7"));
         assert_eq!(env.call("GET", "/recommendations/NOPE", None, None).await.status, StatusCode::NOT_FOUND);
-        let css = env.call("GET", "/static/app.css", None, None).await;
+        let css = env.call("GET", "/rightstat.css", None, None).await;
         assert!(css.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/css"));
         // Text is escaped, never interpreted.
         let xss = env.call("GET", "/recommendations?q=%3Cscript%3E", None, None).await;

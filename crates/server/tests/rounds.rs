@@ -135,18 +135,19 @@ async fn a_round_over_http_with_scoped_tasks() {
         let fields = |total: &'static str, urban: &'static str, action: &'static str| {
             vec![
                 ("v:CN_DIBAO_RECIPIENTS|2023|", total),
-                ("v:CN_DIBAO_RECIPIENTS|2023||URBANISATION=R|", "1"),
+                ("v:CN_DIBAO_RECIPIENTS|2023||URBANISATION=R|", "10000"),
                 ("v:CN_DIBAO_RECIPIENTS|2023||URBANISATION=U|", urban),
                 ("action", action),
             ]
         };
-        let mut check = fields("1.3", "0.3", "check");
+        // Typed in persons, as the clerk counts; stored in ten thousands.
+        let mut check = fields("13000", "3000", "check");
         check.push(("comment", "recount of urban recipients"));
         let r = env.form(&format!("/tasks/{id}/form?lang=en"), "reporter", &check).await;
         assert!(r.text.contains("no problems found"), "{}", r.text);
-        let r = env.form(&format!("/tasks/{id}/form?lang=en"), "reporter", &fields("1.3", "0.3", "submit")).await;
+        let r = env.form(&format!("/tasks/{id}/form?lang=en"), "reporter", &fields("13,000", "3000", "submit")).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
-        assert!(r.text.contains("id=\"refusal\"") && r.text.contains("value=\"1.3\""), "{}", r.text);
+        assert!(r.text.contains("id=\"refusal\"") && r.text.contains("value=\"13,000\""), "{}", r.text);
         assert!(r.text.contains("id=\"sign-out\""), "the page knows who is signed in");
         assert!(r.text.contains("Urban or rural residence: Rural"), "cells in words, not keys: {}", r.text);
         // A question to the lead department from the task page, and its answer there.
@@ -207,7 +208,7 @@ async fn a_round_over_http_with_scoped_tasks() {
         let (st, _, page) = env.call("GET", "/rounds/DIBAO-2023?lang=en", Some("coordinator"), None).await.parts();
         assert_eq!(st, StatusCode::OK);
         assert!(page.contains("Persons receiving dibao at year end.") && page.contains("Count persons or households?"), "{page}");
-        assert!(page.contains("<th scope=\"row\">MCA</th>"), "{page}");
+        assert!(page.contains("<th scope=\"row\">Ministry of Civil Affairs</th>"), "departments by name, not code: {page}");
         // By area: each prefecture's counties (the level above the tasks) unless asked otherwise.
         let by = |page: &str, area: &str| -> String {
             let row =
@@ -215,8 +216,11 @@ async fn a_round_over_http_with_scoped_tasks() {
             row[..row.find("</tr>").unwrap()].to_string()
         };
         let row = by(&page, "1301");
-        assert!(row.contains("石家庄市 (1301)") && row.contains("<td>1</td><td>1</td><td>1</td>"), "received, on time, approved: {row}");
-        assert!(by(&page, "1302").contains("<td>0</td><td>0</td><td>0</td>"));
+        assert!(
+            row.contains("石家庄市 (1301)") && row.contains("<td class=\"num\">1</td><td class=\"num\">1</td><td class=\"num\">1</td>"),
+            "received, on time, approved: {row}"
+        );
+        assert!(by(&page, "1302").contains("<td class=\"num\">0</td><td class=\"num\">0</td><td class=\"num\">0</td>"));
         let (_, _, page) = env.call("GET", "/rounds/DIBAO-2023?lang=en&by=province", Some("coordinator"), None).await.parts();
         assert!(by(&page, "13").contains("河北省 (13)") && page.contains("<option value=\"province\" selected>"), "{page}");
         let (_, c, _) = env.call("GET", "/api/v1/rounds/DIBAO-2023/completeness?by=prefecture", Some("admin"), None).await.parts();

@@ -32,7 +32,14 @@ const IN_BEIJING: &str = "indicator,area,period,value\nCN_DIBAO_RECIPIENTS,11010
 /// P public (anonymous), A administrator, C coordinator, R reporter, V reviewer, N analyst.
 const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/", "PACRVN"),
-    ("GET", "/portal.css", "PACRVN"),
+    ("GET", "/rightstat.css", "PACRVN"),
+    ("GET", "/admin", "A"),
+    ("POST", "/admin/users", "A"),
+    ("POST", "/admin/grants", "A"),
+    ("POST", "/admin/users/{username}/disabled", "A"),
+    ("POST", "/admin/tokens", "A"),
+    ("POST", "/admin/tokens/{id}/revoke", "A"),
+    ("GET", "/admin/audit", "A"),
     ("GET", "/portal.js", "PACRVN"),
     ("GET", "/en/{page}", "PACRVN"),
     ("GET", "/zh/{page}", "PACRVN"),
@@ -96,6 +103,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/rounds", "ACRVN"),
     ("GET", "/reports", "ACRVN"),
     ("GET", "/reports/{kind}", "ACRVN"),
+    ("GET", "/reports/{kind}/checks", "ACRVN"),
     ("GET", "/api/v1/reports/{kind}/checks", "ACRVN"),
     ("GET", "/rounds/new", "A"),
     ("POST", "/rounds/new", "A"),
@@ -113,7 +121,6 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/recommendations/{uid}", "PACRVN"),
     ("GET", "/measures", "PACRVN"),
     ("GET", "/measures/{code}", "PACRVN"),
-    ("GET", "/static/app.css", "PACRVN"),
     // Last: it ends the session used for the rows above.
     ("POST", "/logout", "ACRVN"),
 ];
@@ -131,6 +138,7 @@ fn concrete(path: &str) -> String {
     path.replace("{code}", if path.contains("indicators") { "SI_POV_NAHC" } else { "13" })
         .replace("{id}", if path.contains("codelists") { "SEX" } else { "1" })
         .replace("{uid}", "UPR-17-000000000000")
+        .replace("{username}", "nobody")
         .replace("{round}", "NOPE")
         .replace("{page}", "index.html")
         .replace("{file}", if path.starts_with("/data") { "all.csv" } else { "SI_POV_NAHC.html" })

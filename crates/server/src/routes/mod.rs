@@ -1,5 +1,6 @@
 //! One module per resource. Each exposes `router()` built from documented handlers.
 
+pub mod admin;
 pub mod areas;
 pub mod audit;
 pub mod catalogue;

@@ -93,9 +93,11 @@ async fn root(State(s): State<AppState>) -> Result<Response, ApiError> {
     serve(&s, "index.html", None).await
 }
 
-#[utoipa::path(get, path = "/portal.css", tag = "portal", responses((status = 200, description = "CSS")))]
-async fn css(State(s): State<AppState>) -> Result<Response, ApiError> {
-    serve(&s, "portal.css", None).await
+/// The one stylesheet of every page (served as a file: the content security policy forbids
+/// inline styles).
+#[utoipa::path(get, path = "/rightstat.css", tag = "portal", responses((status = 200, description = "CSS")))]
+async fn css() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], rightstat_design::STYLESHEET)
 }
 
 /// The static copy's search filter (the live pages need no script).

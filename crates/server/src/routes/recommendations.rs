@@ -39,7 +39,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(detail_page))
         .routes(routes!(measures_page))
         .routes(routes!(measure_page))
-        .routes(routes!(stylesheet))
 }
 
 /// Filters shared by the API and the page. Empty values do not restrict.
@@ -538,10 +537,4 @@ async fn measure_page(
     }
     .await;
     result.unwrap_or_else(IntoResponse::into_response)
-}
-
-/// The pages' stylesheet (served as a file: the content security policy forbids inline styles).
-#[utoipa::path(get, path = "/static/app.css", tag = "pages", responses((status = 200, description = "CSS")))]
-async fn stylesheet() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], pages::CSS)
 }

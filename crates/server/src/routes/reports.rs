@@ -15,7 +15,11 @@ use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(reports_page)).routes(routes!(report_file)).routes(routes!(report_checks))
+    OpenApiRouter::new()
+        .routes(routes!(reports_page))
+        .routes(routes!(report_file))
+        .routes(routes!(report_checks))
+        .routes(routes!(checks_page))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -68,7 +72,7 @@ async fn report_file(State(s): State<AppState>, Path(kind): Path<String>, Query(
     let name = format!("rightstat-{}-{}", kind.as_str(), opts.lang.code());
     Ok(match q.format.as_deref() {
         None | Some("html") => {
-            ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], rightstat_reports::render::html(&built.doc)).into_response()
+            ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], rightstat_reports::render::html_page(&built.doc)).into_response()
         }
         Some("md") => (
             [
@@ -96,6 +100,36 @@ async fn report_file(State(s): State<AppState>, Path(kind): Path<String>, Query(
             .into_response(),
         Some(f) => return Err(ApiError::BadRequest(format!("format '{f}': expected html, md, docx or pdf"))),
     })
+}
+
+/// The checks of a draft as a page: its length and each thing to look at, with a link to the
+/// draft and its Word file.
+#[utoipa::path(get, path = "/reports/{kind}/checks", tag = "pages", params(("kind" = String, Path, description = "cescr, upr, upr-midterm, annex or gaps")),
+    responses((status = 200, description = "HTML"), (status = 404, description = "Unknown report")))]
+async fn checks_page(
+    State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    PageLang(lang): PageLang,
+    Path(kind): Path<String>,
+) -> ApiResult<Response> {
+    let Some(k) = ReportKind::parse(&kind) else {
+        return Ok(pages::message(lang, "not_found", &format!("report {kind}"), axum::http::StatusCode::NOT_FOUND));
+    };
+    let opts = ReportOptions { lang, articles: rightstat_reports::gaps::DEFAULT_ARTICLES.to_vec() };
+    let built = build(&s, k, &opts).await?;
+    let findings: Vec<serde_json::Value> = built
+        .findings
+        .iter()
+        .map(|f| serde_json::json!({ "check": f.check, "message": lang.pick(&f.message_en, &f.message_zh), "block": f.block }))
+        .collect();
+    Ok(pages::render(
+        "report_checks.html",
+        lang,
+        minijinja::context! {
+            code => k.as_str(), title => lang.pick(k.title().0, k.title().1), words => built.words, findings => v(&findings),
+            here => format!("/reports/{}/checks", k.as_str()), signed_in => signed_in(&caller)
+        },
+    ))
 }
 
 /// What the author must check in a report: words against the limit, tables without a source,

@@ -16,19 +16,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(login_form, login)).routes(routes!(logout)).routes(routes!(me))
 }
 
-/// Escapes text for HTML element content and attribute values.
-pub fn escape(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '&' => "&amp;".to_string(),
-            '<' => "&lt;".to_string(),
-            '>' => "&gt;".to_string(),
-            '"' => "&quot;".to_string(),
-            '\'' => "&#39;".to_string(),
-            c => c.to_string(),
-        })
-        .collect()
-}
+pub use rightstat_design::escape;
 
 /// Where a sign-in goes on: `next` when it is a path of this site, else the work of the user's
 /// role (reporters, coordinators and reviewers: their tasks; the lead department and
@@ -50,24 +38,29 @@ fn landing(next: Option<&str>, grants: &[Grant]) -> String {
     }
 }
 
+/// The sign-in page, in both languages (the user's language is not known before signing in),
+/// in the frame every page has.
 fn page(csrf: &str, username: &str, message: Option<&str>, next: &str) -> String {
-    format!(
+    let body = format!(
         concat!(
-            "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">",
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>RightStat — sign in / 登录</title></head>",
-            "<body><main><h1>RightStat</h1><h2>Sign in / 登录</h2>{}",
+            "<h1>登录 <span lang=\"en\">Sign in</span></h1>",
+            "<p class=\"lead\">填报、审核与发布人权统计数据。<span lang=\"en\">Report, review and release human-rights statistics.</span></p>{}",
             "<form method=\"post\" action=\"/login\">",
             "<input type=\"hidden\" name=\"{}\" value=\"{}\"><input type=\"hidden\" name=\"next\" value=\"{}\">",
-            "<p><label>User name / 用户名 <input name=\"username\" autocomplete=\"username\" required value=\"{}\"></label></p>",
-            "<p><label>Password / 密码 <input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label></p>",
-            "<p><button type=\"submit\">Sign in / 登录</button></p></form></main></body></html>"
+            "<p class=\"field\"><label for=\"username\">用户名 <span lang=\"en\">User name</span></label>",
+            "<input id=\"username\" name=\"username\" autocomplete=\"username\" required value=\"{}\"></p>",
+            "<p class=\"field\"><label for=\"password\">密码 <span lang=\"en\">Password</span></label>",
+            "<input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required></p>",
+            "<p class=\"actions\"><button type=\"submit\">登录 <span lang=\"en\">Sign in</span></button></p></form>",
+            "<p class=\"meta\"><a href=\"/\">公开数据 <span lang=\"en\">Public figures</span></a></p>"
         ),
-        message.map(|m| format!("<p role=\"alert\">{}</p>", escape(m))).unwrap_or_default(),
+        message.map(|m| format!("<p role=\"alert\" class=\"notice bad\">{}</p>", escape(m))).unwrap_or_default(),
         CSRF_FIELD,
         escape(csrf),
         escape(next),
         escape(username)
-    )
+    );
+    rightstat_design::page("zh", "登录 Sign in", "narrow", &body)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -273,6 +273,36 @@ struct View {
     submission: Option<Submission>,
     comment: String,
     values: std::collections::HashMap<String, String>,
+    /// The form field each data row of the submitted file came from (row 2 is the first), so a
+    /// finding about a row is shown beside its field.
+    rows: Vec<String>,
+}
+
+/// A stored value in the units a clerk counts in: `0.52` (10,000 persons) is `5200` (persons).
+fn to_entry_units(value: f64, mult: i32) -> String {
+    let v = value * 10f64.powi(mult);
+    let rounded = (v * 1e6).round() / 1e6;
+    format!("{rounded}")
+}
+
+/// A typed value in the catalogue's unit: `5200` or `5,200` (persons) is `0.52` (10,000
+/// persons). Text that is not a number is left as typed, for the checks to name it.
+fn to_stored_units(typed: &str, mult: i32) -> String {
+    let t = typed.trim();
+    let grouped = t.contains(',') && {
+        let int = t.split('.').next().unwrap_or_default().trim_start_matches('-');
+        let groups: Vec<&str> = int.split(',').collect();
+        !groups[0].is_empty()
+            && groups[0].len() <= 3
+            && groups[1..].iter().all(|g| g.len() == 3)
+            && int.chars().all(|c| c.is_ascii_digit() || c == ',')
+    };
+    let plain = if grouped { t.replace(',', "") } else { t.to_string() };
+    match plain.parse::<f64>() {
+        Ok(v) if mult != 0 && v.is_finite() => format!("{}", v / 10f64.powi(mult)),
+        Ok(_) if grouped => plain,
+        _ => typed.to_string(),
+    }
 }
 
 async fn render_task(s: &AppState, caller: &Caller, id: i64, lang: Lang, view: View) -> ApiResult<Response> {
@@ -292,9 +322,33 @@ async fn render_task(s: &AppState, caller: &Caller, id: i64, lang: Lang, view: V
         (Some(d), true) => (d.values.iter().map(|(k, v)| (format!("v:{k}"), v.clone())).collect(), d.comment.clone()),
         _ => (view.values.clone(), view.comment.clone()),
     };
+    // Findings beside the fields they concern: by the row of the form's file, else by the cell.
+    let mut beside: std::collections::HashMap<String, Vec<serde_json::Value>> = Default::default();
+    if let Some(sub) = &view.submission {
+        for e in &sub.validation.row_errors {
+            if let Some(field) = view.rows.get((e.row as usize).wrapping_sub(2)) {
+                let what = format!("“{}” — {}", e.value, e.expected);
+                beside.entry(field.clone()).or_default().push(serde_json::json!({ "severity": "error", "message": what }));
+            }
+        }
+        for f in &sub.validation.findings {
+            let field = f
+                .row
+                .and_then(|r| view.rows.get((r as usize).wrapping_sub(2)).cloned())
+                .or_else(|| (f.area == t.area_code).then(|| format!("v:{}|{}|{}", f.indicator, f.period, f.cell)));
+            if let Some(field) = field {
+                let severity = if f.severity == rightstat_core::validation::Severity::Error { "error" } else { "warning" };
+                beside
+                    .entry(field)
+                    .or_default()
+                    .push(serde_json::json!({ "severity": severity, "message": lang.pick(&f.message_en, &f.message_zh) }));
+            }
+        }
+    }
     let mut groups = Vec::new();
     for code in t.indicator_list() {
         let Some((ind, _)) = cat.indicators.get(&code) else { continue };
+        let mult = ind.unit_mult;
         for period in round.periods.split('|') {
             let key = format!("{code}|{period}");
             let mut cells = vec![(String::new(), String::new(), String::new())];
@@ -303,13 +357,18 @@ async fn render_task(s: &AppState, caller: &Caller, id: i64, lang: Lang, view: V
                 for c in list.map(|l| l.codes.clone()).unwrap_or_default() {
                     let dim_name = list.map_or(d.clone(), |l| lang.pick(&l.name_en, &l.name_zh).to_string());
                     let code_name = lang.pick(&c.name_en, &c.name_zh).to_string();
-                    cells.push((d.clone(), c.code.clone(), format!("{dim_name}: {code_name}")));
+                    let colon = if lang == Lang::Zh { "：" } else { ": " };
+                    cells.push((d.clone(), c.code.clone(), format!("{dim_name}{colon}{code_name}")));
                 }
             }
-            // "10,000 persons" / 万人, as the unit is spoken.
-            let unit = match units.iter().find(|u| u.code == ind.unit) {
-                Some(u) => rightstat_reports::annex::unit_label(&u.name_en, &u.name_zh, i64::from(ind.unit_mult), lang),
-                None => ind.unit.clone(),
+            // "10,000 persons" / 万人, as the unit is spoken; the clerk types in the unit counted
+            // (persons), and the page converts.
+            let (unit, entry_unit) = match units.iter().find(|u| u.code == ind.unit) {
+                Some(u) => (
+                    rightstat_reports::annex::unit_label(&u.name_en, &u.name_zh, i64::from(mult), lang),
+                    rightstat_reports::annex::unit_label(&u.name_en, &u.name_zh, 0, lang),
+                ),
+                None => (ind.unit.clone(), ind.unit.clone()),
             };
             let cells: Vec<serde_json::Value> = cells
                 .into_iter()
@@ -317,10 +376,15 @@ async fn render_task(s: &AppState, caller: &Caller, id: i64, lang: Lang, view: V
                 .map(|(i, (dim, c, label))| {
                     let cell_key = if dim.is_empty() { String::new() } else { format!("|{dim}={c}|") };
                     let name = format!("v:{code}|{period}|{cell_key}");
-                    let value = shown.get(&name).cloned().or_else(|| current.get(&(code.clone(), period.to_string(), cell_key.clone())).map(|v| v.to_string())).unwrap_or_default();
+                    let value = shown
+                        .get(&name)
+                        .cloned()
+                        .or_else(|| current.get(&(code.clone(), period.to_string(), cell_key.clone())).map(|v| to_entry_units(*v, mult)))
+                        .unwrap_or_default();
+                    let findings = beside.remove(&name).unwrap_or_default();
                     serde_json::json!({
                         "name": name, "field_id": format!("f-{}-{}-{i}", code, period), "label": if dim.is_empty() { pages_total(lang) } else { label },
-                        "dimension": dim, "is_total": dim.is_empty(), "value": value,
+                        "dimension": dim, "is_total": dim.is_empty(), "value": value, "findings": findings,
                     })
                 })
                 .collect();
@@ -330,6 +394,7 @@ async fn render_task(s: &AppState, caller: &Caller, id: i64, lang: Lang, view: V
                 .unwrap_or_default();
             groups.push(serde_json::json!({
                 "indicator": code, "key": key.replace('|', "-"), "period": period, "unit": unit, "guidance": g,
+                "entry_unit": entry_unit, "mult": mult,
                 "name": if lang == Lang::Zh { &ind.name_zh } else { &ind.name_en }, "cells": cells,
                 // Only cells of an additive indicator add up to its total (no Σ of an average).
                 "additive": matches!(ind.aggregation, rightstat_core::indicator::Aggregation::Sum),
@@ -390,7 +455,15 @@ fn pages_total(lang: Lang) -> String {
 }
 
 fn empty_view() -> View {
-    View { message_key: None, refused: false, refusal: None, submission: None, comment: String::new(), values: Default::default() }
+    View {
+        message_key: None,
+        refused: false,
+        refusal: None,
+        submission: None,
+        comment: String::new(),
+        values: Default::default(),
+        rows: Vec::new(),
+    }
 }
 
 /// A task: guidance, the form, the upload, the review and the history.
@@ -404,9 +477,12 @@ async fn task_page(
     render_task(&s, &caller, id, lang, empty_view()).await
 }
 
-/// The form's cells as an import file.
-fn form_csv(t: &TaskRow, fields: &[(String, String)]) -> String {
+/// The form's cells as an import file, and the field each of its data rows came from. Values
+/// are typed in the units a clerk counts and written in the catalogue's (`mult` of each
+/// indicator: 4 for 10,000 persons).
+fn form_csv(t: &TaskRow, fields: &[(String, String)], mult: &dyn Fn(&str) -> i32) -> (String, Vec<String>) {
     let mut rows: Vec<(String, String, String, String)> = Vec::new();
+    let mut names = Vec::new();
     let mut dims = BTreeSet::new();
     for (k, val) in fields {
         let Some(rest) = k.strip_prefix("v:") else { continue };
@@ -421,7 +497,8 @@ fn form_csv(t: &TaskRow, fields: &[(String, String)]) -> String {
                 dims.insert(d.to_string());
             }
         }
-        rows.push((ind.to_string(), period.to_string(), cell, val.trim().to_string()));
+        rows.push((ind.to_string(), period.to_string(), cell, to_stored_units(val, mult(ind))));
+        names.push(k.clone());
     }
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["indicator".to_string(), "area".into(), "period".into()];
@@ -437,7 +514,7 @@ fn form_csv(t: &TaskRow, fields: &[(String, String)]) -> String {
         r.push(val);
         let _ = w.write_record(&r);
     }
-    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+    (String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default(), names)
 }
 
 /// What a page sends: the file (or the form as a file), its name, the comment, whether to only
@@ -448,10 +525,11 @@ struct Upload {
     comment: String,
     dry_run: bool,
     values: std::collections::HashMap<String, String>,
+    rows: Vec<String>,
 }
 
 async fn do_submit(s: &AppState, caller: &Caller, id: i64, lang: Lang, u: Upload) -> ApiResult<Response> {
-    let Upload { bytes, name, comment, dry_run, values } = u;
+    let Upload { bytes, name, comment, dry_run, values, rows } = u;
     if let Some(refusal) = refuse_writer(s, caller, id, lang).await? {
         return Ok(refusal);
     }
@@ -467,7 +545,7 @@ async fn do_submit(s: &AppState, caller: &Caller, id: i64, lang: Lang, u: Upload
         Err(rightstat_store::StoreError::Invalid(m)) => ("refused", true, None, Some(m)),
         Err(e) => return Err(e.into()),
     };
-    let view = View { message_key: Some(message_key), refused, refusal, submission, comment, values };
+    let view = View { message_key: Some(message_key), refused, refusal, submission, comment, values, rows };
     let mut r = render_task(s, caller, id, lang, view).await?;
     if refused {
         *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -498,7 +576,8 @@ async fn form_submit(
 ) -> ApiResult<Response> {
     let t = s.store.task(id).await?.ok_or_else(|| ApiError::NotFound(format!("task {id}")))?;
     let field = |k: &str| fields.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
-    let csv = form_csv(&t, &fields);
+    let cat = s.store.catalogue().await?;
+    let (csv, rows) = form_csv(&t, &fields, &|code| cat.indicators.get(code).map_or(0, |(i, _)| i.unit_mult));
     let values: std::collections::HashMap<String, String> = fields.iter().filter(|(k, _)| k.starts_with("v:")).cloned().collect();
     if field("action") == "draft" {
         if let Some(refusal) = refuse_writer(&s, &caller, id, lang).await? {
@@ -521,6 +600,7 @@ async fn form_submit(
         comment: field("comment"),
         dry_run: field("action") == "check",
         values,
+        rows,
     };
     do_submit(&s, &caller, id, lang, u).await
 }
@@ -545,7 +625,7 @@ async fn upload(
             _ => {}
         }
     }
-    do_submit(&s, &caller, id, lang, Upload { bytes, name, comment, dry_run: false, values: Default::default() }).await
+    do_submit(&s, &caller, id, lang, Upload { bytes, name, comment, dry_run: false, values: Default::default(), rows: Vec::new() }).await
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
@@ -610,4 +690,24 @@ async fn review_form(
 #[utoipa::path(get, path = "/static/form.js", tag = "pages", responses((status = 200, description = "JavaScript")))]
 async fn form_script() -> impl IntoResponse {
     ([(axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8")], include_str!("../../templates/form.js"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_clerk_types_persons_and_ten_thousands_are_stored() {
+        assert_eq!(to_stored_units("5200", 4), "0.52");
+        assert_eq!(to_stored_units(" 5,200 ", 4), "0.52");
+        assert_eq!(to_stored_units("12,345,678", 4), "1234.5678");
+        assert_eq!(to_stored_units("1.25", 0), "1.25");
+        assert_eq!(to_stored_units("1,234", 0), "1234");
+        // Not a number, or a decimal comma: left as typed for the checks to name.
+        assert_eq!(to_stored_units("abc", 4), "abc");
+        assert_eq!(to_stored_units("1,5", 4), "1,5");
+        assert_eq!(to_entry_units(0.52, 4), "5200");
+        assert_eq!(to_entry_units(1234.5678, 4), "12345678");
+        assert_eq!(to_entry_units(1660.0, 0), "1660");
+    }
 }

@@ -1,0 +1,99 @@
+//! The administration pages on SQLite and PostgreSQL: users, grants and tokens managed from
+//! the browser as with the CLI, inside the administrator's own grants, every change audited.
+
+use axum::http::StatusCode;
+use rightstat_core::policy::{Grant, Role};
+use rightstat_store::Actor;
+
+mod common;
+use common::{Load, envs};
+
+#[tokio::test]
+async fn an_administrator_manages_users_grants_and_tokens_from_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    for mut env in envs(&dir, Load::Users).await {
+        // A provincial administrator (Hebei, civil affairs), signed in.
+        let hebei = Grant { role: Role::Administrator, department: Some("MCA".into()), area: "13".into() };
+        env.store.create_user("hebei-admin", "河北省民政厅管理员", "a long password 1", &Actor::system()).await.unwrap();
+        env.store.grant("hebei-admin", &hebei, &Actor::system()).await.unwrap();
+        let id = env.store.users().await.unwrap().into_iter().find(|u| u.username == "hebei-admin").unwrap().id;
+        let (cookie, csrf) = env.store.create_session(id, None).await.unwrap();
+        env.sessions.push(("hebei-admin".into(), cookie, csrf));
+
+        let (st, _, page) = env.call("GET", "/admin?lang=zh", Some("admin"), None).await.parts();
+        assert_eq!(st, StatusCode::OK, "{page}");
+        assert!(page.contains("系统管理") && page.contains("data-user=\"reporter\"") && page.contains("审计链完整"), "{page}");
+        assert!(page.contains("填报人"), "roles in Chinese: {page}");
+
+        // A new county clerk: created, then granted; a short password is refused with the reason.
+        let short = [("username", "clerk"), ("display_name", "长安区民政局"), ("password", "short")];
+        let r = env.form("/admin/users?lang=en", "admin", &short).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text.contains("at least 12 characters"), "{}", r.text);
+        let user = [("username", "clerk"), ("display_name", "长安区民政局"), ("password", "twelve chars at least")];
+        let r = env.form("/admin/users?lang=en", "hebei-admin", &user).await;
+        assert!(r.text.contains("User created"), "{}", r.text);
+        let grant = [("username", "clerk"), ("role", "reporter"), ("department", "MCA"), ("area", "130102")];
+        let r = env.form("/admin/grants?lang=en", "hebei-admin", &grant).await;
+        assert!(r.text.contains("Role granted"), "{}", r.text);
+        let clerk = env.store.users().await.unwrap().into_iter().find(|u| u.username == "clerk").unwrap();
+        assert_eq!(clerk.grants, vec![Grant { role: Role::Reporter, department: Some("MCA".into()), area: "130102".into() }]);
+
+        // Least privilege: Hebei's civil-affairs administrator cannot grant beyond Hebei, nor for
+        // another department, nor disable a national user.
+        for (area, dept) in [("CN", "MCA"), ("110101", "MCA"), ("130102", "NBS")] {
+            let wide = [("username", "clerk"), ("role", "administrator"), ("department", dept), ("area", area)];
+            let r = env.form("/admin/grants?lang=en", "hebei-admin", &wide).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{area} {dept}: {}", r.text);
+            assert!(r.text.contains("outside your own grants"), "{}", r.text);
+        }
+        let r = env.form("/admin/users/admin/disabled?lang=en", "hebei-admin", &[("disabled", "true")]).await;
+        assert!(r.text.contains("outside yours"), "{}", r.text);
+        assert!(!env.store.users().await.unwrap().iter().find(|u| u.username == "admin").unwrap().disabled);
+        // Not an administrator at all: refused by the policy before the page.
+        let r = env.form("/admin/grants?lang=en", "reporter", &grant).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+        // A token for the county's own system: the secret is shown once and works on the API.
+        let token = [
+            ("username", "clerk"),
+            ("name", "county-system"),
+            ("role", "reporter"),
+            ("department", "MCA"),
+            ("area", "130102"),
+            ("days", "30"),
+        ];
+        let r = env.form("/admin/tokens?lang=en", "hebei-admin", &token).await;
+        assert!(r.text.contains("Token issued"), "{}", r.text);
+        let secret = r.text.split("id=\"token-secret\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+        let me = |secret: String| {
+            let app = env.app.clone();
+            async move {
+                use tower::ServiceExt;
+                let req = axum::http::Request::get("/api/v1/me")
+                    .header("authorization", format!("Bearer {secret}"))
+                    .body(axum::body::Body::empty())
+                    .unwrap();
+                app.oneshot(req).await.unwrap().status()
+            }
+        };
+        assert_eq!(me(secret.clone()).await, StatusCode::OK);
+        let (_, _, page) = env.call("GET", "/admin?lang=en", Some("admin"), None).await.parts();
+        assert!(page.contains("county-system") && !page.contains(&secret), "the secret is shown once only");
+        let tid = env.store.tokens().await.unwrap().into_iter().find(|t| t.name == "county-system").unwrap().id;
+        let r = env.form(&format!("/admin/tokens/{tid}/revoke?lang=en"), "hebei-admin", &[]).await;
+        assert!(r.text.contains("Token revoked"), "{}", r.text);
+        assert_eq!(me(secret).await, StatusCode::UNAUTHORIZED);
+
+        // Disabling the clerk, then the audit trail shows who did each of these, and when.
+        let r = env.form("/admin/users/clerk/disabled?lang=en", "hebei-admin", &[("disabled", "true")]).await;
+        assert!(r.text.contains("User disabled"), "{}", r.text);
+        let (st, _, audit) = env.call("GET", "/admin/audit?lang=en&actor=hebei-admin", Some("admin"), None).await.parts();
+        assert_eq!(st, StatusCode::OK);
+        for action in ["user.create", "user.grant", "token.create", "token.revoke"] {
+            assert!(audit.contains(action), "{action} not on the audit page: {audit}");
+        }
+        assert!(audit.contains("audit chain intact"), "{audit}");
+        assert_eq!(env.call("GET", "/admin/audit", Some("reviewer"), None).await.status, StatusCode::FORBIDDEN);
+    }
+}
