@@ -32,13 +32,16 @@ fn default_z() -> f64 {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Check {
     /// The value lies within [min, max] (only in `areas`, when given: a national plausible range
-    /// says nothing of a county).
+    /// says nothing of a county; only at `levels`, when given: what is plausible for a county is
+    /// not for a province).
     Bounds {
         indicator: String,
         min: Option<f64>,
         max: Option<f64>,
         #[serde(default)]
         areas: Option<Vec<String>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        levels: Option<Vec<crate::area::AreaLevel>>,
     },
     /// Every code of each required dimension is reported wherever the indicator is.
     RequiredCells { indicator: String },
@@ -169,6 +172,7 @@ impl RuleSet {
                         min: Some(min),
                         max: Some(max),
                         areas: Some(vec![national.to_string()]),
+                        levels: None,
                     },
                     severity: Severity::Warning,
                     message_en: format!("{} is outside its plausible national range {min} to {max}: check it or explain it", i.name_en),
@@ -289,8 +293,14 @@ pub fn evaluate(rules: &RuleSet, data: &[Obs], ctx: &Context<'_>) -> Vec<RuleFin
             })
         };
         match &rule.check {
-            Check::Bounds { indicator, min, max, areas } => {
-                for o in data.iter().filter(|o| &o.indicator == indicator && areas.as_ref().is_none_or(|a| a.contains(&o.area))) {
+            Check::Bounds { indicator, min, max, areas, levels } => {
+                let at_level = |area: &str| {
+                    levels.as_ref().is_none_or(|l| area.parse::<crate::area::AreaCode>().is_ok_and(|c| l.contains(&c.level())))
+                };
+                for o in data
+                    .iter()
+                    .filter(|o| &o.indicator == indicator && areas.as_ref().is_none_or(|a| a.contains(&o.area)) && at_level(&o.area))
+                {
                     if min.is_some_and(|m| o.value < m) || max.is_some_and(|m| o.value > m) {
                         let range =
                             format!("{} to {}", min.map_or("-∞".into(), |m| m.to_string()), max.map_or("∞".into(), |m| m.to_string()));
@@ -812,6 +822,43 @@ message_zh = "与同级县差异较大"
         assert_eq!(f.iter().filter(|x| x.rule == "incidence-agrees").count(), 1, "{f:#?}");
         assert!(Expr::parse("SI_POV_NAHC[URBANISATION]").is_err());
         assert!(Expr::parse("SI_POV_NAHC[URBANISATION=R").is_err());
+    }
+
+    /// What is plausible depends on the level: five thousand ten-thousands of recipients (fifty
+    /// million persons) is a warning in a county, not in the country.
+    #[test]
+    fn bounds_that_know_the_level() {
+        let rules = RuleSet::parse(
+            r#"
+[[rule]]
+id = "local-size"
+kind = "bounds"
+indicator = "CN_RURAL_POOR_POP"
+min = 0
+max = 100
+levels = ["county", "township", "village"]
+severity = "warning"
+message_en = "too many for a county"
+message_zh = "一个县不可能有这么多"
+"#,
+        )
+        .unwrap();
+        rules.check(&catalogue()).unwrap();
+        let data = [
+            obs("CN_RURAL_POOR_POP", "130102", "2023", "", 5000.0, 2),
+            obs("CN_RURAL_POOR_POP", "CN", "2023", "", 5000.0, 3),
+            obs("CN_RURAL_POOR_POP", "130104", "2023", "", 0.52, 4),
+        ];
+        let f = run(&rules, &data, &[]);
+        assert_eq!(f.iter().map(|x| (x.area.as_str(), x.row)).collect::<Vec<_>>(), [("130102", Some(2))], "{f:#?}");
+        // The shipped rules say so for the minimum living guarantee and the poor population.
+        let shipped = RuleSet::parse(crate::reference::VALIDATION_RULES).unwrap();
+        assert!(
+            shipped
+                .rules
+                .iter()
+                .any(|r| matches!(&r.check, Check::Bounds { indicator, levels: Some(_), .. } if indicator == "CN_DIBAO_RECIPIENTS"))
+        );
     }
 
     #[test]

@@ -83,6 +83,7 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("POST", "/tasks/{id}/form", Action::WriteObservations),
     ("POST", "/tasks/{id}/upload", Action::WriteObservations),
     ("POST", "/tasks/{id}/review", Action::Review),
+    ("POST", "/tasks/review", Action::Review),
     ("POST", "/tasks/{id}/question", Action::ReadTasks),
     ("GET", "/static/form.js", Action::ReadPublic),
     ("GET", "/recommendations", Action::ReadPublic),

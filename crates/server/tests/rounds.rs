@@ -379,3 +379,74 @@ async fn overdue_tasks_are_named_on_the_round_page_as_far_as_the_caller_may_see(
         assert!(list.contains("长安区 (130102)"), "{list}");
     }
 }
+
+/// The reviewer decides with comparisons in front of it: each figure beside last period's and
+/// among the sibling counties', a unit mistake flagged; then approves several submissions at
+/// once from its queue, and a return without a comment is refused for each, with the reason.
+#[tokio::test]
+async fn a_reviewer_compares_and_approves_several_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    for env in envs(&dir, Load::Users).await {
+        let spec = json!({
+            "code": "DIBAO-2023", "title_en": "Minimum living guarantee 2023", "title_zh": "2023年最低生活保障",
+            "periods": ["2023"], "deadline": "2099-01-31", "lead_department": "MCA",
+            "item": [{ "indicator": "CN_DIBAO_RECIPIENTS" }],
+            "assignment": [{ "department": "MCA", "area": "13", "level": "county" }]
+        });
+        assert_eq!(env.call("POST", "/api/v1/rounds", Some("admin"), Some(spec)).await.parts().0, StatusCode::CREATED);
+        env.call("POST", "/api/v1/rounds/DIBAO-2023/open", Some("admin"), None).await;
+        // Last year's figure for Chang'an, loaded directly.
+        let last = "indicator,area,period,URBANISATION,value\nCN_DIBAO_RECIPIENTS,130102,2022,_T,1.0\n";
+        assert_eq!(
+            env.call("POST", "/api/v1/imports?name=2022.csv", Some("admin"), Some(Value::String(last.into()))).await.parts().0,
+            StatusCode::CREATED
+        );
+        let (_, tasks, _) = env.call("GET", "/api/v1/rounds/DIBAO-2023/tasks", Some("coordinator"), None).await.parts();
+        let id = |area: &str| tasks.as_array().unwrap().iter().find(|t| t["area_code"] == area).unwrap()["id"].as_i64().unwrap();
+        // Five of Shijiazhuang's districts; 130108 typed persons where ten thousands are expected.
+        for (area, v) in [("130102", "1.25"), ("130104", "1.1"), ("130105", "0.9"), ("130107", "1.2"), ("130108", "5000")] {
+            let body = format!(
+                "indicator,area,period,URBANISATION,value\nCN_DIBAO_RECIPIENTS,{area},2023,_T,{v}\nCN_DIBAO_RECIPIENTS,{area},2023,R,{v}\nCN_DIBAO_RECIPIENTS,{area},2023,U,0\n"
+            );
+            let uri = format!("/api/v1/tasks/{}/submissions?comment=checked", id(area));
+            let (st, out, text) = env.call("POST", &uri, Some("coordinator"), Some(Value::String(body))).await.parts();
+            assert_eq!(st, StatusCode::OK, "{area}: {text}");
+            if area == "130108" {
+                let rules: Vec<&str> =
+                    out["validation"]["findings"].as_array().unwrap().iter().filter_map(|f| f["rule"].as_str()).collect();
+                assert!(rules.contains(&"dibao-recipients-local-size"), "the level knows a district cannot hold fifty million: {out}");
+            }
+        }
+        // Chang'an beside its last value and its siblings; the unit mistake flagged.
+        let (_, _, page) = env.call("GET", &format!("/tasks/{}?lang=en", id("130102")), Some("reviewer"), None).await.parts();
+        let row = page.split("id=\"comparisons\"").nth(1).unwrap_or_else(|| panic!("no comparisons: {page}"));
+        assert!(row.contains("12,500") && row.contains("10,000") && row.contains("(2022)") && row.contains("+25.0%"), "{row}");
+        assert!(row.contains("n = 4") && row.contains(">2 / 5<"), "median of the siblings and the rank: {row}");
+        let (_, _, page) = env.call("GET", &format!("/tasks/{}?lang=zh", id("130108")), Some("reviewer"), None).await.parts();
+        assert!(page.contains("超过同级中位数3倍"), "{page}");
+        // Several at once from the queue.
+        let (_, _, queue) = env.call("GET", "/tasks?lang=en", Some("reviewer"), None).await.parts();
+        assert!(queue.contains("id=\"review-many\"") && queue.contains(&format!("value=\"{}\"", id("130104"))), "{queue}");
+        let (a, b, c) = (id("130104").to_string(), id("130105").to_string(), id("130107").to_string());
+        let r = env
+            .form(
+                "/tasks/review?lang=en",
+                "reviewer",
+                &[("task", &a), ("task", &b), ("task", &c), ("decision", "approve"), ("comment", "")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert!(r.text.contains("Submissions approved: 3"), "{}", r.text);
+        for area in ["130104", "130105", "130107"] {
+            let (_, t, _) = env.call("GET", &format!("/api/v1/tasks/{}", id(area)), Some("reviewer"), None).await.parts();
+            assert_eq!(t["task"]["status"].as_str().or(t["status"].as_str()), Some("approved"), "{area}: {t}");
+        }
+        // A return needs a comment: refused for each ticked, with the reason; nothing changes.
+        let d = id("130108").to_string();
+        let r = env.form("/tasks/review?lang=en", "reviewer", &[("task", &d), ("decision", "return"), ("comment", "")]).await;
+        assert!(r.text.contains("Submissions returned: 0") && r.text.contains("130108: "), "{}", r.text);
+        // The reporter may not review at all.
+        let r = env.form("/tasks/review?lang=en", "reporter", &[("task", &d), ("decision", "approve")]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+    }
+}

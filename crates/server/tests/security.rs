@@ -115,6 +115,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/tasks/{id}/form", "ACR"),
     ("POST", "/tasks/{id}/upload", "ACR"),
     ("POST", "/tasks/{id}/review", "AV"),
+    ("POST", "/tasks/review", "AV"),
     ("POST", "/tasks/{id}/question", "ACRVN"),
     ("GET", "/static/form.js", "PACRVN"),
     ("GET", "/recommendations", "PACRVN"),

@@ -27,6 +27,7 @@ mod observations;
 pub mod recommendations;
 pub mod release;
 pub mod reporting;
+pub mod review;
 mod seed;
 pub mod sources;
 pub mod spreadsheet;

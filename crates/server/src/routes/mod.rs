@@ -11,6 +11,7 @@ pub mod portal;
 pub mod recommendations;
 pub mod reference;
 pub mod reports;
+pub mod review_pages;
 pub mod round_form;
 pub mod rounds;
 pub mod session;

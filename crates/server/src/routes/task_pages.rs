@@ -219,7 +219,7 @@ async fn release_form(
 }
 
 /// A submitted task the caller may review: the policy allows reviewing at the level above.
-fn awaits_review_by(grants: &[rightstat_core::policy::Grant], t: &TaskRow, chain: &[String]) -> bool {
+pub(crate) fn awaits_review_by(grants: &[rightstat_core::policy::Grant], t: &TaskRow, chain: &[String]) -> bool {
     let above: Vec<&str> = chain.iter().skip(1).map(String::as_str).collect();
     t.status == "submitted"
         && !above.is_empty()
@@ -236,6 +236,20 @@ pub(crate) fn csrf(caller: &Caller) -> String {
 /// The caller's tasks in open rounds.
 #[utoipa::path(get, path = "/tasks", tag = "pages", responses((status = 200, description = "HTML")))]
 async fn tasks_page(State(s): State<AppState>, Extension(caller): Extension<Caller>, PageLang(lang): PageLang) -> ApiResult<Response> {
+    render_tasks(&s, &caller, lang, None).await
+}
+
+/// What a page says after an action on several tasks: the message key, whether it is bad news,
+/// and the details (one line per task not done).
+pub(crate) struct Notice {
+    pub key: &'static str,
+    pub count: usize,
+    pub bad: bool,
+    pub details: Vec<String>,
+}
+
+/// The tasks page: the review queue first (with approval of several at once), then my tasks.
+pub(crate) async fn render_tasks(s: &AppState, caller: &Caller, lang: Lang, notice: Option<Notice>) -> ApiResult<Response> {
     let idx = s.store.area_index().await?;
     let mut rows = Vec::new();
     for r in s.store.rounds().await?.into_iter().filter(|r| r.status == "open") {
@@ -260,8 +274,17 @@ async fn tasks_page(State(s): State<AppState>, Extension(caller): Extension<Call
             }
         }
     }
-    let who = signed_in(&caller);
-    Ok(pages::render("tasks.html", lang, minijinja::context! { tasks => v(&rows), here => "/tasks", signed_in => who }))
+    let who = signed_in(caller);
+    let (notice_key, notice_count, notice_bad, notice_details) =
+        notice.map_or((None, 0, false, Vec::new()), |n| (Some(n.key), n.count, n.bad, n.details));
+    Ok(pages::render(
+        "tasks.html",
+        lang,
+        minijinja::context! {
+            tasks => v(&rows), here => "/tasks", signed_in => who, csrf => csrf(caller),
+            notice_key => notice_key, notice_count => notice_count, notice_bad => notice_bad, notice_details => notice_details,
+        },
+    ))
 }
 
 struct View {
@@ -425,10 +448,12 @@ async fn render_task(s: &AppState, caller: &Caller, id: i64, lang: Lang, view: V
             serde_json::json!({ "code": code, "name": name })
         })
         .collect();
-    let values: Vec<serde_json::Value> = s
-        .store
-        .task_value_history(&t, &history)
-        .await?
+    let changes = s.store.task_value_history(&t, &history).await?;
+    // After an approval: how many values were recorded since (a correction awaiting review).
+    let last_approval = history.iter().filter(|e| e.action == "approve").map(|e| e.at.as_str()).max();
+    let changed_since_approval = last_approval.map(|at| changes.iter().filter(|c| c.recorded_at.as_str() > at).count());
+    let comparisons = crate::routes::review_pages::comparisons(s, &t, &cat, lang).await?;
+    let values: Vec<serde_json::Value> = changes
         .into_iter()
         .map(|c| {
             serde_json::json!({
@@ -445,6 +470,7 @@ async fn render_task(s: &AppState, caller: &Caller, id: i64, lang: Lang, view: V
             can_submit => can_submit, can_review => can_review, message_key => view.message_key, refused => view.refused,
             findings => findings, row_errors => row_errors, refusal => view.refusal, comment => comment, history => v(&history), values => v(&values), draft => v(&draft),
             questions => v(&questions), items => v(&items),
+            comparisons => v(&comparisons), changed_since_approval => changed_since_approval,
             here => format!("/tasks/{}", t.id), signed_in => signed_in(caller),
         },
     ))
