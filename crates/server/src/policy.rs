@@ -56,6 +56,7 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/api/v1/rounds/{round}/releases", Action::ReadTasks),
     ("POST", "/api/v1/rounds/{round}/releases", Action::Publish),
     ("POST", "/rounds/{round}/release", Action::Publish),
+    ("POST", "/rounds/{round}/questions/{id}/answer", Action::Administer),
     ("GET", "/api/v1/rounds/{round}/tasks", Action::ReadTasks),
     ("GET", "/api/v1/rounds/{round}/completeness", Action::ReadTasks),
     ("GET", "/api/v1/rounds/{round}/discrepancies", Action::ReadTasks),

@@ -158,9 +158,23 @@ async fn a_round_over_http_with_scoped_tasks() {
         let (_, qs, _) = env.call("GET", "/api/v1/rounds/DIBAO-2023/questions", Some("reporter"), None).await.parts();
         let qid =
             qs.as_array().unwrap().iter().find(|q| q["question"] == "Do temporary recipients count?").unwrap()["id"].as_i64().unwrap();
-        env.call("POST", &format!("/api/v1/questions/{qid}/answer"), Some("admin"), Some(json!({ "answer": "Only at year end." }))).await;
+        // The lead department answers on the round page and adds the answer to the guidance.
+        let (_, _, round_page) = env.call("GET", "/rounds/DIBAO-2023?lang=zh", Some("admin"), None).await.parts();
+        assert!(round_page.contains(&format!("/rounds/DIBAO-2023/questions/{qid}/answer")), "an answer form: {round_page}");
+        let r = env.form(&format!("/rounds/DIBAO-2023/questions/{qid}/answer?lang=zh"), "reporter", &[("answer", "x")]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "a reporter does not answer");
+        let r = env
+            .form(
+                &format!("/rounds/DIBAO-2023/questions/{qid}/answer?lang=zh"),
+                "admin",
+                &[("answer", "Only at year end."), ("promote", "on")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
         let (_, _, page) = env.call("GET", &format!("/tasks/{id}?lang=en"), Some("reporter"), None).await.parts();
         assert!(page.contains("Only at year end."), "{page}");
+        let (_, _, round_page) = env.call("GET", "/rounds/DIBAO-2023?lang=zh", Some("admin"), None).await.parts();
+        assert!(round_page.contains("已补充到填报说明"), "{round_page}");
         let bad = [("indicator", "SI_POV_NAHC"), ("question", "?")];
         let r = env.form(&format!("/tasks/{id}/question?lang=en"), "reporter", &bad).await;
         assert!(r.text.contains("id=\"refusal\"") && r.text.contains("not an item"), "{}", r.text);

@@ -110,6 +110,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/rounds/{round}", "ACRVN"),
     ("POST", "/rounds/{round}/close", "A"),
     ("POST", "/rounds/{round}/release", "A"),
+    ("POST", "/rounds/{round}/questions/{id}/answer", "A"),
     ("GET", "/tasks", "ACRVN"),
     ("GET", "/tasks/{id}", "ACRVN"),
     ("POST", "/tasks/{id}/form", "ACR"),

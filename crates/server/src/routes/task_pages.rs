@@ -34,6 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(close_round_form))
         .routes(routes!(release_form))
         .routes(routes!(question_form))
+        .routes(routes!(answer_form))
 }
 
 /// The rounds.
@@ -216,6 +217,43 @@ async fn release_form(
         _ => Some(format!("{at}+08:00")),
     };
     back_to_round(s.store.release(round.id, &f.indicator, &f.period, at.as_deref(), &caller.actor()).await, &round.code, "#h-release", lang)
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+struct AnswerForm {
+    answer: String,
+    /// A ticked box (`on`): the answer is added to the item's guidance for every assignee.
+    #[serde(default)]
+    promote: Option<String>,
+}
+
+/// The lead department answers a question from the round page, and may promote the answer into
+/// the item's guidance; the page again, at its questions.
+#[utoipa::path(post, path = "/rounds/{round}/questions/{id}/answer", tag = "pages",
+    params(("round" = String, Path, description = "Id or code"), ("id" = i64, Path, description = "Question id")),
+    request_body(content = AnswerForm, content_type = "application/x-www-form-urlencoded"), responses((status = 303, description = "Back to the round page")))]
+async fn answer_form(
+    State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    PageLang(lang): PageLang,
+    Path((code, id)): Path<(String, i64)>,
+    Form(f): Form<AnswerForm>,
+) -> ApiResult<Response> {
+    let Some(round) = s.store.round(&code).await? else {
+        return Ok(pages::message(lang, "not_found", &format!("round {code}"), StatusCode::NOT_FOUND));
+    };
+    if !crate::routes::rounds::may_release(&caller, &round) {
+        return Err(ApiError::Forbidden(format!(
+            "only the lead department ({}) answers the questions of round {}",
+            round.lead_department, round.code
+        )));
+    }
+    let q = s.store.round_questions(round.id).await?.into_iter().find(|q| q.id == id);
+    if q.is_none() {
+        return Ok(pages::message(lang, "not_found", &format!("question {id}"), StatusCode::NOT_FOUND));
+    }
+    let promote = f.promote.is_some_and(|p| !p.is_empty());
+    back_to_round(s.store.answer_question(id, &f.answer, promote, &caller.actor()).await, &round.code, "#h-q", lang)
 }
 
 /// A submitted task the caller may review: the policy allows reviewing at the level above.
