@@ -108,6 +108,7 @@ pub fn app(store: Store, config: Config) -> Router {
         .merge(routes::round_form::router())
         .merge(routes::reports::router())
         .merge(routes::admin::router())
+        .merge(routes::catalogue_pages::router())
         .merge(routes::review_pages::router())
         .merge(routes::portal::router())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::middleware))

@@ -26,6 +26,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("report_checks.html", include_str!("../templates/report_checks.html")),
     ("admin.html", include_str!("../templates/admin.html")),
     ("admin_audit.html", include_str!("../templates/admin_audit.html")),
+    ("admin_catalogue.html", include_str!("../templates/admin_catalogue.html")),
+    ("admin_indicator.html", include_str!("../templates/admin_indicator.html")),
 ];
 
 /// The interface language.

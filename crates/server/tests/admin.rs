@@ -95,5 +95,40 @@ async fn an_administrator_manages_users_grants_and_tokens_from_pages() {
         }
         assert!(audit.contains("audit chain intact"), "{audit}");
         assert_eq!(env.call("GET", "/admin/audit", Some("reviewer"), None).await.status, StatusCode::FORBIDDEN);
+
+        // The catalogue: every indicator has its texts in both languages; the civil-affairs
+        // administrator edits its department's indicator, with a reason, as a new version.
+        let (_, _, cat) = env.call("GET", "/admin/catalogue?lang=zh", Some("admin"), None).await.parts();
+        assert!(cat.contains("所有指标的各项文字均有中英文") && cat.contains("data-indicator=\"CN_DIBAO_RECIPIENTS\""), "{cat}");
+        let (_, _, page) = env.call("GET", "/admin/catalogue/CN_DIBAO_RECIPIENTS?lang=zh", Some("hebei-admin"), None).await.parts();
+        assert!(page.contains("id=\"texts\"") && page.contains("年末享受最低生活保障"), "{page}");
+        let current = env.store.indicator("CN_DIBAO_RECIPIENTS", None).await.unwrap().unwrap();
+        let i = &current.indicator;
+        let mut texts = vec![
+            ("name_en", i.name_en.as_str()),
+            ("name_zh", i.name_zh.as_str()),
+            ("definition_en", i.definition_en.as_str()),
+            ("definition_zh", i.definition_zh.as_str()),
+            ("purpose_en", i.purpose_en.as_str()),
+            ("purpose_zh", i.purpose_zh.as_str()),
+            ("guidance_en", i.guidance_en.as_str()),
+            ("guidance_zh", "填报人数而非户数；年末数；临时救助对象不计入。"),
+        ];
+        let r = env.form("/admin/catalogue/CN_DIBAO_RECIPIENTS?lang=en", "hebei-admin", &texts).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "a reason is needed");
+        texts.push(("reason", "temporary assistance is not counted"));
+        let r = env.form("/admin/catalogue/CN_DIBAO_RECIPIENTS?lang=en", "hebei-admin", &texts).await;
+        assert!(r.text.contains("Saved as a new version") && r.text.contains("temporary assistance is not counted"), "{}", r.text);
+        let now = env.store.indicator("CN_DIBAO_RECIPIENTS", None).await.unwrap().unwrap();
+        assert_eq!(
+            (now.version, now.indicator.guidance_zh.as_str()),
+            (current.version + 1, "填报人数而非户数；年末数；临时救助对象不计入。")
+        );
+        assert_eq!(now.indicator.unit_mult, i.unit_mult, "only the texts change");
+        // Another department's indicator: read, not edited.
+        let r = env.form("/admin/catalogue/SI_POV_NAHC?lang=en", "hebei-admin", &texts).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+        let (_, _, page) = env.call("GET", "/admin/catalogue/SI_POV_NAHC?lang=en", Some("hebei-admin"), None).await.parts();
+        assert!(!page.contains("id=\"texts\"") && page.contains("Another department"), "{page}");
     }
 }

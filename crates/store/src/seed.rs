@@ -94,6 +94,30 @@ impl Store {
             });
             tx.commit().await?;
         });
+        self.fill_missing_texts(&indicators).await
+    }
+
+    /// A catalogue seeded before a shipped text existed (the Chinese definitions, say) gets it as
+    /// a new version of each definition concerned — only texts that are empty are filled, so a
+    /// text the lead department wrote is never replaced.
+    async fn fill_missing_texts(&self, shipped: &[rightstat_core::indicator::Indicator]) -> Result<()> {
+        for row in self.indicators().await? {
+            let Some(s) = shipped.iter().find(|s| s.code == row.indicator.code) else { continue };
+            let mut ind = row.indicator.clone();
+            for (mine, theirs) in [
+                (&mut ind.definition_zh, &s.definition_zh),
+                (&mut ind.purpose_zh, &s.purpose_zh),
+                (&mut ind.guidance_zh, &s.guidance_zh),
+                (&mut ind.guidance_en, &s.guidance_en),
+            ] {
+                if mine.trim().is_empty() && !theirs.is_empty() {
+                    mine.clone_from(theirs);
+                }
+            }
+            if ind != row.indicator {
+                self.put_indicator(&ind, "texts shipped with the reference catalogue, filled where empty", &crate::Actor::system()).await?;
+            }
+        }
         Ok(())
     }
 }

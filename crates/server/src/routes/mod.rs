@@ -4,6 +4,7 @@ pub mod admin;
 pub mod areas;
 pub mod audit;
 pub mod catalogue;
+pub mod catalogue_pages;
 pub mod health;
 pub mod imports;
 pub mod observations;

@@ -1,0 +1,188 @@
+//! The catalogue as pages for the lead department: every indicator with the texts its readers
+//! see (name, definition, purpose, guidance) in both languages, which are missing, and a form to
+//! edit them. Each save is a new version of the definition, with its reason, audited; figures
+//! keep the version they were recorded under.
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::pages::{self, Lang, PageLang, signed_in, v};
+use axum::Extension;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use rightstat_core::indicator::Indicator;
+use rightstat_core::policy::Role;
+use rightstat_store::StoreError;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(catalogue_page)).routes(routes!(indicator_page, save_indicator))
+}
+
+/// The texts a reader sees, as (field, English, Chinese).
+fn texts(i: &Indicator) -> [(&'static str, &str, &str); 4] {
+    [
+        ("name", &i.name_en, &i.name_zh),
+        ("definition", &i.definition_en, &i.definition_zh),
+        ("purpose", &i.purpose_en, &i.purpose_zh),
+        ("guidance", &i.guidance_en, &i.guidance_zh),
+    ]
+}
+
+/// An administrator with no department, or with the indicator's, edits its texts.
+fn may_edit(caller: &Caller, i: &Indicator) -> bool {
+    caller
+        .grants()
+        .unwrap_or_default()
+        .iter()
+        .any(|g| g.role == Role::Administrator && g.department.as_ref().is_none_or(|d| *d == i.department))
+}
+
+/// Every indicator with its version and the texts missing in either language.
+#[utoipa::path(get, path = "/admin/catalogue", tag = "pages", responses((status = 200, description = "HTML")))]
+async fn catalogue_page(State(s): State<AppState>, Extension(caller): Extension<Caller>, PageLang(lang): PageLang) -> ApiResult<Response> {
+    let rows: Vec<serde_json::Value> = s
+        .store
+        .indicators()
+        .await?
+        .into_iter()
+        .map(|r| {
+            let i = &r.indicator;
+            let missing: Vec<String> = texts(i)
+                .iter()
+                .flat_map(|(f, en, zh)| [(*f, "en", en.trim().is_empty()), (*f, "zh", zh.trim().is_empty())])
+                .filter(|(_, _, gone)| *gone)
+                .map(|(f, l, _)| format!("{f}_{l}"))
+                .collect();
+            serde_json::json!({
+                "code": i.code, "name": lang.pick(&i.name_en, &i.name_zh), "department": i.department,
+                "version": r.version, "updated": r.version_created_at, "missing": missing, "editable": may_edit(&caller, i),
+            })
+        })
+        .collect();
+    let incomplete = rows.iter().filter(|r| r["missing"].as_array().is_some_and(|m| !m.is_empty())).count();
+    Ok(pages::render(
+        "admin_catalogue.html",
+        lang,
+        minijinja::context! { rows => v(&rows), incomplete => incomplete, here => "/admin/catalogue", signed_in => signed_in(&caller) },
+    ))
+}
+
+async fn render_indicator(
+    s: &AppState,
+    caller: &Caller,
+    lang: Lang,
+    code: &str,
+    outcome: Option<Result<&'static str, String>>,
+) -> ApiResult<Response> {
+    let Some(row) = s.store.indicator(code, None).await? else {
+        return Ok(pages::message(lang, "not_found", &format!("indicator {code}"), StatusCode::NOT_FOUND));
+    };
+    let versions: Vec<serde_json::Value> = s
+        .store
+        .indicator_versions(code)
+        .await?
+        .into_iter()
+        .rev()
+        .map(|r| serde_json::json!({ "version": r.version, "at": r.version_created_at, "reason": r.version_reason }))
+        .collect();
+    let fields: Vec<serde_json::Value> = texts(&row.indicator)
+        .iter()
+        .map(|(f, en, zh)| serde_json::json!({ "field": f, "en": en, "zh": zh, "long": *f != "name" }))
+        .collect();
+    let (done, refusal) = match outcome {
+        Some(Ok(k)) => (Some(k), None),
+        Some(Err(m)) => (None, Some(m)),
+        None => (None, None),
+    };
+    let mut r = pages::render(
+        "admin_indicator.html",
+        lang,
+        minijinja::context! {
+            i => v(&row.indicator), version => row.version, fields => v(&fields), versions => v(&versions),
+            editable => may_edit(caller, &row.indicator), done => done, refusal => refusal.clone(),
+            csrf => crate::routes::task_pages::csrf(caller), here => format!("/admin/catalogue/{code}"), signed_in => signed_in(caller),
+        },
+    );
+    if refusal.is_some() {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(r)
+}
+
+/// One indicator's texts in both languages, a form to edit them, and its versions.
+#[utoipa::path(get, path = "/admin/catalogue/{code}", tag = "pages", params(("code" = String, Path)), responses((status = 200, description = "HTML"), (status = 404)))]
+async fn indicator_page(
+    State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    PageLang(lang): PageLang,
+    Path(code): Path<String>,
+) -> ApiResult<Response> {
+    render_indicator(&s, &caller, lang, &code, None).await
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+struct TextsForm {
+    name_en: String,
+    name_zh: String,
+    definition_en: String,
+    definition_zh: String,
+    purpose_en: String,
+    purpose_zh: String,
+    #[serde(default)]
+    guidance_en: String,
+    #[serde(default)]
+    guidance_zh: String,
+    /// Why the texts change (kept with the version).
+    reason: String,
+}
+
+/// Saves the texts as a new version of the definition (nothing when they are unchanged).
+#[utoipa::path(post, path = "/admin/catalogue/{code}", tag = "pages", params(("code" = String, Path)),
+    request_body(content = TextsForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, description = "HTML"), (status = 422, description = "Refused, with the reason")))]
+async fn save_indicator(
+    State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    PageLang(lang): PageLang,
+    Path(code): Path<String>,
+    Form(f): Form<TextsForm>,
+) -> ApiResult<Response> {
+    let Some(row) = s.store.indicator(&code, None).await? else {
+        return Ok(pages::message(lang, "not_found", &format!("indicator {code}"), StatusCode::NOT_FOUND));
+    };
+    if !may_edit(&caller, &row.indicator) {
+        return Err(ApiError::Forbidden(format!("{code} belongs to {}: its administrators edit it", row.indicator.department)));
+    }
+    let mut ind = row.indicator.clone();
+    for (to, from) in [
+        (&mut ind.name_en, &f.name_en),
+        (&mut ind.name_zh, &f.name_zh),
+        (&mut ind.definition_en, &f.definition_en),
+        (&mut ind.definition_zh, &f.definition_zh),
+        (&mut ind.purpose_en, &f.purpose_en),
+        (&mut ind.purpose_zh, &f.purpose_zh),
+        (&mut ind.guidance_en, &f.guidance_en),
+        (&mut ind.guidance_zh, &f.guidance_zh),
+    ] {
+        *to = from.trim().to_string();
+    }
+    let outcome = if ind == row.indicator {
+        Ok("catalogue_unchanged")
+    } else if [&ind.name_en, &ind.name_zh, &ind.definition_en, &ind.definition_zh, &ind.purpose_en, &ind.purpose_zh]
+        .iter()
+        .any(|t| t.is_empty())
+    {
+        Err(lang.pick("the name, definition and purpose are needed in both languages", "名称、定义和目的须有中英文两种语言").to_string())
+    } else if f.reason.trim().is_empty() {
+        Err(lang.pick("say why the texts change: the reason is kept with the version", "请说明修改原因：原因随版本保存").to_string())
+    } else {
+        match s.store.put_indicator(&ind, f.reason.trim(), &caller.actor()).await {
+            Ok(_) => Ok("catalogue_saved"),
+            Err(StoreError::Invalid(m)) => Err(m),
+            Err(e) => return Err(e.into()),
+        }
+    };
+    render_indicator(&s, &caller, lang, &code, Some(outcome)).await
+}
