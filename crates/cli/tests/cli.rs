@@ -90,7 +90,7 @@ async fn a_malformed_file_changes_nothing_and_every_bad_row_is_reported() {
         for expected in [
             "bad.csv: row 3, column SEX: found \"W\", expected one of F, M, _T",
             "bad.csv: row 4, column period: found \"twenty\"",
-            "bad.csv: row 5, column value: found \"-3\", expected a percent value between 0 and 100",
+            "bad.csv: row 5, column value: found \"-3\", expected a percent value from 0 to 100",
             "3 error(s) in 4 rows; nothing was imported",
         ] {
             assert!(err.contains(expected), "missing {expected:?} in\n{err}");
@@ -748,4 +748,52 @@ fn validate_dry_run_and_import_tell_one_story() {
             && err.contains("SI_POV_NAHC[URBANISATION=R] = 8.5"),
         "{err}"
     );
+}
+
+/// Small things a clerk meets at the command line: an empty file is called empty; a file with
+/// only its header, or the same figures again, records no batch and no audit entry; the audit
+/// names the operating-system user even when `USER` is not set; a log to a file has no colour
+/// codes; a row repeated is reported without a column.
+#[test]
+fn the_command_line_says_what_happened_and_records_only_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = testing::fresh_sqlite_url(dir.path());
+    assert!(rightstat(&db, &["init"]).status.success());
+    let empty = write(dir.path(), "empty.csv", "");
+    let o = rightstat(&db, &["import", "observations", &empty]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("the file is empty") && !text(&o.stderr).contains("a column named"), "{}", text(&o.stderr));
+    let audit_count = || text(&rightstat(&db, &["audit", "list", "--csv", "--limit", "10000"]).stdout).lines().count();
+    let before = audit_count();
+    let header = write(dir.path(), "header.csv", "indicator,area,period,value\n");
+    let o = rightstat(&db, &["import", "observations", &header]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(!text(&o.stdout).contains("batch"), "{}", text(&o.stdout));
+    assert_eq!(audit_count(), before, "a header-only file changed nothing and is not audited");
+    let figures = write(dir.path(), "line.csv", "indicator,area,period,value\nCN_POVERTY_LINE_RURAL,CN,2012,2625\n");
+    let o = Command::new(env!("CARGO_BIN_EXE_rightstat"))
+        .args(["--db", &db, "import", "observations", &figures])
+        .env_remove("USER")
+        .env_remove("LOGNAME")
+        .env_remove("USERNAME")
+        .env("RUST_LOG", "info")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(!text(&o.stderr).contains('\u{1b}'), "colour codes in a log that is not a terminal: {:?}", text(&o.stderr));
+    let log = text(&rightstat(&db, &["audit", "list", "--csv", "--limit", "10000"]).stdout);
+    let import = log.lines().find(|l| l.contains("observations.import")).unwrap_or_else(|| panic!("{log}"));
+    assert!(!import.contains("cli:unknown") && import.contains("cli:"), "{import}");
+    let after = audit_count();
+    let o = rightstat(&db, &["import", "observations", &figures]);
+    assert!(o.status.success() && text(&o.stdout).contains("0 new values") && !text(&o.stdout).contains("batch"), "{}", text(&o.stdout));
+    assert_eq!(audit_count(), after, "the same figures again: no batch, no audit record");
+    let twice = write(
+        dir.path(),
+        "twice.csv",
+        "indicator,area,period,value\nCN_POVERTY_LINE_RURAL,CN,2013,2736\nCN_POVERTY_LINE_RURAL,CN,2013,2736\n",
+    );
+    let o = rightstat(&db, &["import", "observations", &twice]);
+    let err = text(&o.stderr);
+    assert!(err.contains("row 3: expected one value per indicator") && !err.contains("column -"), "{err}");
 }

@@ -61,7 +61,7 @@ pub struct Finding {
 
 impl Finding {
     fn new(column: &str, value: &str, expected: impl Into<String>) -> Self {
-        Finding { column: column.to_string(), value: value.to_string(), expected: expected.into() }
+        Finding { column: column.to_string(), value: crate::text::shown(value).into_owned(), expected: expected.into() }
     }
 }
 
@@ -105,7 +105,18 @@ impl Catalogue {
         let ind = match self.indicators.get(row.indicator.trim()) {
             Some(x) => Some(x),
             None => {
-                f.push(Finding::new("indicator", row.indicator, "an indicator code from the catalogue (rightstat catalog list)"));
+                let code = row.indicator.trim();
+                let near = self
+                    .indicators
+                    .keys()
+                    .map(|k| (strsim::levenshtein(&k.to_uppercase(), &code.to_uppercase()), k))
+                    .filter(|(d, _)| *d <= 3)
+                    .min();
+                let expected = match near {
+                    Some((_, k)) => format!("an indicator code from the catalogue: did you mean {k}? (rightstat catalog list)"),
+                    None => "an indicator code from the catalogue (rightstat catalog list)".to_string(),
+                };
+                f.push(Finding::new("indicator", row.indicator, expected));
                 None
             }
         };
@@ -115,7 +126,7 @@ impl Catalogue {
                 f.push(Finding::new(
                     "period",
                     row.period,
-                    e.to_string().split(": ").nth(1).unwrap_or("YYYY, YYYY-Qn or YYYY-MM").to_string(),
+                    e.to_string().split(": expected ").nth(1).unwrap_or("YYYY, YYYY-Qn or YYYY-MM").to_string(),
                 ));
                 None
             }
@@ -126,13 +137,23 @@ impl Catalogue {
             f.push(Finding::new(
                 "period",
                 row.period,
-                format!("a period of frequency {} as {} is reported", ind.periodicity.code(), ind.code),
+                match ind.periodicity {
+                    crate::period::Periodicity::Annual => format!("a year (YYYY): {} is reported yearly", ind.code),
+                    crate::period::Periodicity::Quarterly => format!("a quarter (YYYY-Qn): {} is reported quarterly", ind.code),
+                    crate::period::Periodicity::Monthly => format!("a month (YYYY-MM): {} is reported monthly", ind.code),
+                },
             ));
         }
         let area = match row.area.parse::<AreaCode>() {
             Ok(a) => match areas.in_force(&a, period) {
                 None => {
-                    f.push(Finding::new("area", row.area, "a known area code (load townships with `rightstat areas import`)"));
+                    let expected = match a.level() {
+                        crate::area::AreaLevel::Township | crate::area::AreaLevel::Village => {
+                            "a known area code: townships and villages are loaded by `rightstat areas import FILE --level township|village`"
+                        }
+                        _ => "a known area code of the national division codes (rightstat areas show CODE)",
+                    };
+                    f.push(Finding::new("area", row.area, expected));
                     None
                 }
                 Some(false) => {
@@ -142,7 +163,7 @@ impl Catalogue {
                 Some(true) => Some(a),
             },
             Err(e) => {
-                f.push(Finding::new("area", row.area, e.to_string().split(": ").nth(1).unwrap_or_default().to_string()));
+                f.push(Finding::new("area", row.area, e.to_string().split(": expected ").nth(1).unwrap_or_default().to_string()));
                 None
             }
         };
@@ -273,7 +294,14 @@ impl Catalogue {
         let (lo, hi) = ind.value_type.hard_bounds();
         let lo = if ind.code.ends_with("_GROWTH") { f64::NEG_INFINITY } else { lo };
         if v < lo || v > hi {
-            f.push(Finding::new("value", raw, format!("a {:?} value between {lo} and {hi}", ind.value_type).to_lowercase()));
+            let kind = format!("{:?}", ind.value_type).to_lowercase();
+            let range = match (lo.is_finite(), hi.is_finite()) {
+                (true, true) => format!("a {kind} value from {lo} to {hi}"),
+                (true, false) => format!("a {kind} value of {lo} or more"),
+                (false, true) => format!("a {kind} value of {hi} or less"),
+                (false, false) => format!("a {kind} value"),
+            };
+            f.push(Finding::new("value", raw, range));
             return Err(());
         }
         if ind.value_type.integral() && v.fract() != 0.0 {
@@ -383,7 +411,26 @@ mod tests {
         let r = row("SI_POV_NAHC", "CN", "2012", "110");
         let f = cat().check_row(&r, &AllAreas).unwrap_err();
         assert_eq!(f[0].column, "value");
-        assert!(f[0].expected.contains("between 0 and 100"), "{}", f[0].expected);
+        assert!(f[0].expected.contains("from 0 to 100"), "{}", f[0].expected);
+        // The period's message says "expected" once, and the frequency in words.
+        let f = cat().check_row(&row("SI_POV_NAHC", "CN", "2012-13", "1"), &AllAreas).unwrap_err();
+        assert!(f[0].expected.starts_with("YYYY") && !f[0].expected.contains("expected"), "{}", f[0].expected);
+        let f = cat().check_row(&row("SI_POV_NAHC", "CN", "2012-Q1", "1"), &AllAreas).unwrap_err();
+        assert_eq!(f[0].expected, "a year (YYYY): SI_POV_NAHC is reported yearly");
+        // A count has no upper bound to state.
+        let f = cat().check_row(&row("CN_RURAL_POOR_POP", "CN", "2012", "-1"), &AllAreas).unwrap_err();
+        assert!(f[0].expected.ends_with("value of 0 or more"), "{}", f[0].expected);
+    }
+
+    #[test]
+    fn a_misspelt_code_gets_a_suggestion_and_a_huge_value_is_not_echoed_whole() {
+        let f = cat().check_row(&row("SI_POV_NAH", "CN", "2012", "1"), &AllAreas).unwrap_err();
+        assert!(f[0].expected.contains("did you mean SI_POV_NAHC?"), "{}", f[0].expected);
+        let f = cat().check_row(&row("NOTHING_LIKE_IT_AT_ALL", "CN", "2012", "1"), &AllAreas).unwrap_err();
+        assert!(!f[0].expected.contains("did you mean"), "{}", f[0].expected);
+        let huge = "9".repeat(10_000_000);
+        let f = cat().check_row(&row("SI_POV_NAHC", "CN", "2012", &huge), &AllAreas).unwrap_err();
+        assert!(f[0].value.len() < 200 && f[0].value.contains("(10000000 characters)"), "{}", &f[0].value[..200.min(f[0].value.len())]);
     }
 
     #[test]

@@ -35,6 +35,16 @@ pub fn check_clean(column: &str, text: &str, line_breaks: bool) -> Option<Findin
 
 /// Text made safe for XML whatever was stored: every character XML 1.0 forbids is dropped.
 /// The last line of defence of every writer of XML-based files (DOCX, XLSX, SDMX-ML).
+/// A value as a message shows it: whole when short, else its first 80 characters and how long
+/// it was (a 10 MB cell is not echoed back whole).
+pub fn shown(value: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 80;
+    match value.char_indices().nth(MAX) {
+        None => value.into(),
+        Some((cut, _)) => format!("{}… ({} characters)", &value[..cut], value.chars().count()).into(),
+    }
+}
+
 pub fn xml_safe(text: &str) -> std::borrow::Cow<'_, str> {
     if first_unclean(text, true).is_none() {
         return std::borrow::Cow::Borrowed(text);

@@ -32,8 +32,32 @@ impl Actor {
 
     /// The operating-system user running the CLI.
     pub fn cli() -> Self {
-        let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into());
+        let user = ["USER", "LOGNAME", "USERNAME"]
+            .iter()
+            .find_map(|k| std::env::var(k).ok().filter(|u| !u.trim().is_empty()))
+            .or_else(os_user)
+            .unwrap_or_else(|| "unknown".into());
         Actor::new(format!("cli:{user}"), None)
+    }
+}
+
+/// The name of the user running this process when the environment does not say (a cron job or
+/// a container often sets no `USER`): its uid looked up in `/etc/passwd`, else `uid N`.
+fn os_user() -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let uid = std::fs::metadata("/proc/self").ok()?.uid();
+        let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+        let name = passwd.lines().find_map(|l| {
+            let f: Vec<&str> = l.split(':').collect();
+            (f.len() > 2 && f[2] == uid.to_string()).then(|| f[0].to_string())
+        });
+        Some(name.unwrap_or_else(|| format!("uid {uid}")))
+    }
+    #[cfg(not(unix))]
+    {
+        None
     }
 }
 

@@ -85,7 +85,18 @@ pub struct RowError {
 
 impl std::fmt::Display for RowError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: row {}, column {}: found {:?}, expected {}", self.file, self.row, self.column, self.value, self.expected)
+        if self.column == "-" {
+            return write!(f, "{}: row {}: expected {}", self.file, self.row, self.expected);
+        }
+        write!(
+            f,
+            "{}: row {}, column {}: found {:?}, expected {}",
+            self.file,
+            self.row,
+            self.column,
+            rightstat_core::text::shown(&self.value),
+            self.expected
+        )
     }
 }
 
@@ -196,6 +207,10 @@ fn parse<R: Read>(
             return Ok(Parsed { rows: 0, indicators: HashSet::new(), scope_area: None, lines: HashMap::new() });
         }
     };
+    if header.iter().all(|h| h.trim().is_empty()) {
+        err(1, "-", "", "a header row naming the columns (indicator, area, period, value …): the file is empty".into())?;
+        return Ok(Parsed { rows: 0, indicators: HashSet::new(), scope_area: None, lines: HashMap::new() });
+    }
     let mut dims: Vec<String> = catalogue.codelists.keys().cloned().collect();
     dims.sort();
     let fields = match map_header(opts.format, &header, &dims) {
@@ -662,6 +677,12 @@ impl Store {
             });
         }
         if opts.dry_run {
+            on_tx!(tx, t => t.rollback().await?);
+            return Ok(report);
+        }
+        // Nothing new (a header-only file, or the same figures again): no batch and no audit
+        // record of a change that did not happen.
+        if report.inserted == 0 && report.revised == 0 {
             on_tx!(tx, t => t.rollback().await?);
             return Ok(report);
         }
