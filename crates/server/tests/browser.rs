@@ -177,9 +177,28 @@ async fn an_assignee_fills_the_form_and_the_national_total_changes_after_approva
         // The reviewer lands on its queue: the county's submission awaits it there.
         assert!(d.url().ends_with("/tasks"), "{}", d.url());
         assert!(d.text("#review-queue").contains("130102"), "not in the review queue: {}", d.source());
+        // In Chinese, it compares the figures and returns the submission with what to fix.
+        d.go(&format!("{base}/tasks/{task}?lang=zh"));
+        assert!(d.text("#comparisons").contains("12,500"), "the figure, in the form's units: {}", d.text("#comparisons"));
+        d.fill("form[action*=\"/review\"] textarea[name=\"comment\"]", "城镇人数请与民政台账核对");
+        d.click("#return");
+        assert_eq!(d.text("#task-status"), "已退回");
+        // The reporter, in Chinese, sees why, and submits again.
+        d.sign_in(&base, "reporter");
+        d.go(&format!("{base}/tasks/{task}?lang=zh"));
+        assert_eq!(d.text("#task-status"), "已退回");
+        assert!(d.source().contains("城镇人数请与民政台账核对"), "the reviewer's comment is on the task page");
+        d.fill("textarea[name=\"comment\"]", "已与台账核对无误");
+        d.click("#submit");
+        assert_eq!(d.text("#task-status"), "已提交", "{}", d.source());
+        // The reviewer approves it from its queue, ticked among others.
+        d.sign_in(&base, "reviewer");
+        d.go(&format!("{base}/tasks?lang=zh"));
+        d.tick(&format!("#pick-{task}"));
+        d.click("#approve-many");
+        assert!(d.text("#message").contains("已批准的报送：1"), "{}", d.text("#message"));
         d.go(&format!("{base}/tasks/{task}?lang=en"));
-        d.click("#approve");
-        assert!(d.text("#message").contains("Approved"), "{}", d.source());
+        assert_eq!(d.text("#task-status"), "approved");
         assert_eq!(national(), None, "an approval published a national figure");
         // A page or file the public may read (a 404 shows nothing either).
         let public = |path: &str| match ureq::get(&format!("{base}{path}")).call() {

@@ -168,6 +168,12 @@ impl Driver {
         }
     }
 
+    /// Clicks something that does not leave the page (a checkbox).
+    pub fn tick(&self, css: &str) {
+        let e = self.find(css);
+        self.cmd("POST", &format!("/element/{e}/click"), serde_json::json!({}));
+    }
+
     pub fn text(&self, css: &str) -> String {
         let e = self.find(css);
         self.cmd("GET", &format!("/element/{e}/text"), serde_json::Value::Null).as_str().unwrap_or_default().to_string()
