@@ -28,6 +28,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("admin_audit.html", include_str!("../templates/admin_audit.html")),
     ("admin_catalogue.html", include_str!("../templates/admin_catalogue.html")),
     ("admin_indicator.html", include_str!("../templates/admin_indicator.html")),
+    ("admin_glossary.html", include_str!("../templates/admin_glossary.html")),
+    ("admin_codelists.html", include_str!("../templates/admin_codelists.html")),
 ];
 
 /// The interface language.

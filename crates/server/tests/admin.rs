@@ -130,5 +130,36 @@ async fn an_administrator_manages_users_grants_and_tokens_from_pages() {
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
         let (_, _, page) = env.call("GET", "/admin/catalogue/SI_POV_NAHC?lang=en", Some("hebei-admin"), None).await.parts();
         assert!(!page.contains("id=\"texts\"") && page.contains("Another department"), "{page}");
+
+        // The glossary: a term's explanation edited from its page, audited; bad articles refused.
+        let (_, _, page) = env.call("GET", "/admin/glossary?lang=zh", Some("admin"), None).await.parts();
+        assert!(page.contains("地方性用语词汇表") && page.contains("精准扶贫"), "{page}");
+        let term = env.store.glossary().await.unwrap().into_iter().find(|t| t.zh == "精准扶贫").unwrap();
+        let articles = term.articles.iter().map(u8::to_string).collect::<Vec<_>>().join(", ");
+        let local = term.local_en.join("; ");
+        let mut form = vec![
+            ("zh", term.zh.as_str()),
+            ("literal_en", term.literal_en.as_str()),
+            ("preferred_en", term.preferred_en.as_str()),
+            ("explanation_en", "Household-by-household targeting of anti-poverty measures (2013-2020)."),
+            ("explanation_zh", term.explanation_zh.as_str()),
+            ("local_en", local.as_str()),
+            ("articles", "eleven"),
+        ];
+        let r = env.form("/admin/glossary?lang=en", "admin", &form).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        form.pop();
+        form.push(("articles", articles.as_str()));
+        let r = env.form("/admin/glossary?lang=en", "admin", &form).await;
+        assert!(r.text.contains("Term saved"), "{}", r.text);
+        let saved = env.store.glossary().await.unwrap().into_iter().find(|t| t.zh == "精准扶贫").unwrap();
+        assert_eq!(
+            (saved.explanation_en.as_str(), &saved.local_en, &saved.articles),
+            ("Household-by-household targeting of anti-poverty measures (2013-2020).", &term.local_en, &term.articles)
+        );
+        let (_, _, audit) = env.call("GET", "/admin/audit?lang=en&action=glossary.update", Some("admin"), None).await.parts();
+        assert!(audit.contains("精准扶贫"), "{audit}");
+        let (_, _, lists) = env.call("GET", "/admin/codelists?lang=zh", Some("admin"), None).await.parts();
+        assert!(lists.contains("城乡") && !lists.contains("Urban or rural residence") && lists.contains("Rural"), "{lists}");
     }
 }

@@ -17,7 +17,11 @@ use rightstat_store::StoreError;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(catalogue_page)).routes(routes!(indicator_page, save_indicator))
+    OpenApiRouter::new()
+        .routes(routes!(catalogue_page))
+        .routes(routes!(indicator_page, save_indicator))
+        .routes(routes!(glossary_page, save_term))
+        .routes(routes!(codelists_page))
 }
 
 /// The texts a reader sees, as (field, English, Chinese).
@@ -185,4 +189,105 @@ async fn save_indicator(
         }
     };
     render_indicator(&s, &caller, lang, &code, Some(outcome)).await
+}
+
+async fn render_glossary(s: &AppState, caller: &Caller, lang: Lang, outcome: Option<Result<&'static str, String>>) -> ApiResult<Response> {
+    let terms = s.store.glossary().await?;
+    let (done, refusal) = match outcome {
+        Some(Ok(k)) => (Some(k), None),
+        Some(Err(m)) => (None, Some(m)),
+        None => (None, None),
+    };
+    let mut r = pages::render(
+        "admin_glossary.html",
+        lang,
+        minijinja::context! {
+            terms => v(&terms), done => done, refusal => refusal.clone(),
+            csrf => crate::routes::task_pages::csrf(caller), here => "/admin/glossary", signed_in => signed_in(caller),
+        },
+    );
+    if refusal.is_some() {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(r)
+}
+
+/// The glossary the drafts explain local terms with: each term with its literal rendering, the
+/// wording of international human-rights law to prefer and its explanation in both languages,
+/// each editable; and a form to add a term.
+#[utoipa::path(get, path = "/admin/glossary", tag = "pages", responses((status = 200, description = "HTML")))]
+async fn glossary_page(State(s): State<AppState>, Extension(caller): Extension<Caller>, PageLang(lang): PageLang) -> ApiResult<Response> {
+    render_glossary(&s, &caller, lang, None).await
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+struct TermForm {
+    zh: String,
+    literal_en: String,
+    preferred_en: String,
+    explanation_en: String,
+    explanation_zh: String,
+    /// Other English renderings, separated by semicolons.
+    #[serde(default)]
+    local_en: String,
+    /// ICESCR article numbers, separated by commas.
+    #[serde(default)]
+    articles: String,
+}
+
+/// Adds a term or replaces one (keyed by its Chinese form), audited.
+#[utoipa::path(post, path = "/admin/glossary", tag = "pages", request_body(content = TermForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, description = "HTML"), (status = 422, description = "Refused, with the reason")))]
+async fn save_term(
+    State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    PageLang(lang): PageLang,
+    Form(f): Form<TermForm>,
+) -> ApiResult<Response> {
+    let articles: Result<Vec<u8>, _> =
+        f.articles.split([',', '，', ' ']).filter(|a| !a.trim().is_empty()).map(|a| a.trim().parse::<u8>()).collect();
+    let Ok(articles) = articles else {
+        return render_glossary(
+            &s,
+            &caller,
+            lang,
+            Some(Err(format!(
+                "articles '{}': {}",
+                f.articles,
+                lang.pick("expected article numbers separated by commas", "应为以逗号分隔的条款号")
+            ))),
+        )
+        .await;
+    };
+    let old = s.store.glossary().await?.into_iter().find(|t| t.zh == f.zh.trim());
+    let term = rightstat_core::glossary::Term {
+        zh: f.zh.trim().to_string(),
+        literal_en: f.literal_en.trim().to_string(),
+        local_en: f.local_en.split([';', '；']).map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect(),
+        preferred_en: f.preferred_en.trim().to_string(),
+        explanation_en: f.explanation_en.trim().to_string(),
+        explanation_zh: f.explanation_zh.trim().to_string(),
+        articles,
+        general_comments: old.map(|t| t.general_comments).unwrap_or_default(),
+    };
+    let outcome = match s.store.put_glossary(std::slice::from_ref(&term), &caller.actor()).await {
+        Ok(u) if u.added > 0 => Ok("glossary_added"),
+        Ok(u) if u.changed > 0 => Ok("glossary_changed"),
+        Ok(_) => Ok("catalogue_unchanged"),
+        Err(StoreError::Invalid(m)) => Err(m),
+        Err(e) => return Err(e.into()),
+    };
+    render_glossary(&s, &caller, lang, Some(outcome)).await
+}
+
+/// The codelists: every dimension a figure may be broken down by, with its codes in both
+/// languages.
+#[utoipa::path(get, path = "/admin/codelists", tag = "pages", responses((status = 200, description = "HTML")))]
+async fn codelists_page(State(s): State<AppState>, Extension(caller): Extension<Caller>, PageLang(lang): PageLang) -> ApiResult<Response> {
+    let lists = s.store.codelists().await?;
+    Ok(pages::render(
+        "admin_codelists.html",
+        lang,
+        minijinja::context! { lists => v(&lists), here => "/admin/codelists", signed_in => signed_in(&caller) },
+    ))
 }
