@@ -294,6 +294,19 @@ async fn load_demo(store: &Store) -> Result<()> {
     Ok(())
 }
 
+/// For commands that only read (the catalogue, the audit trail): works on a read-only file
+/// system and never changes the database.
+/// A database that does not exist yet, or is older than this program, is opened as by any
+/// other command (created and seeded, or upgraded), which needs it writable.
+async fn open_read(db: &str) -> Result<Store> {
+    use rightstat_store::StoreError;
+    match Store::connect_read_only(db).await {
+        Ok(s) if !s.indicators().await?.is_empty() => Ok(s),
+        Ok(_) | Err(StoreError::NotFound(_) | StoreError::Invalid(_)) => open(db).await,
+        Err(e) => Err(e).with_context(|| format!("cannot open database {db} to read it")),
+    }
+}
+
 async fn open(db: &str) -> Result<Store> {
     let store = Store::connect(db).await.with_context(|| format!("cannot open database {db}"))?;
     if store.indicators().await?.is_empty() {
@@ -430,11 +443,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Catalog(CatalogCmd::List { json }) => {
-            let store = open(&cli.db).await?;
+            let store = open_read(&cli.db).await?;
             catalog_cmd::list(&store.indicators().await?, json)?;
         }
         Command::Catalog(CatalogCmd::Show { code, version, json }) => {
-            let store = open(&cli.db).await?;
+            let store = open_read(&cli.db).await?;
             let Some(row) = store.indicator(&code, version).await? else {
                 bail!("unknown indicator {code} (see `rightstat catalog list`)");
             };
@@ -487,7 +500,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Mpi(a) => return poverty_cmd::mpi(&cli.db, a).await,
         Command::User(cmd) => return account_cmd::user(&open(&cli.db).await?, cmd).await,
         Command::Token(cmd) => return account_cmd::token(&open(&cli.db).await?, cmd).await,
-        Command::Audit(cmd) => return account_cmd::audit(&open(&cli.db).await?, cmd).await,
+        Command::Audit(cmd) => return account_cmd::audit(&open_read(&cli.db).await?, cmd).await,
         Command::Recommendations(cmd) => return recommendation_cmd::recommendations(&open(&cli.db).await?, cmd).await,
         Command::Validate(a) => return validate_cmd::validate(&open(&cli.db).await?, a).await,
         Command::Report(a) => report_cmd::report(&open(&cli.db).await?, a).await?,

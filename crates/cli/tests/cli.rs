@@ -797,3 +797,23 @@ fn the_command_line_says_what_happened_and_records_only_changes() {
     let err = text(&o.stderr);
     assert!(err.contains("row 3: expected one value per indicator") && !err.contains("column -"), "{err}");
 }
+
+/// Commands that only read leave the database file untouched, byte for byte (they open it
+/// read-only, so they also work on a read-only file system or a copy on a CD).
+#[test]
+fn reading_commands_do_not_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("read.db");
+    let db = format!("sqlite://{}", path.display());
+    assert!(rightstat(&db, &["init"]).status.success());
+    let wal = dir.path().join("read.db-wal");
+    let before = (std::fs::read(&path).unwrap(), std::fs::read(&wal).ok());
+    let mut perms = std::fs::metadata(&path).unwrap().permissions();
+    perms.set_readonly(true);
+    std::fs::set_permissions(&path, perms).unwrap();
+    for args in [vec!["catalog", "list"], vec!["catalog", "show", "SI_POV_NAHC"], vec!["audit", "verify"], vec!["audit", "list"]] {
+        let o = rightstat(&db, &args);
+        assert!(o.status.success(), "{args:?}: {}", text(&o.stderr));
+    }
+    assert!((std::fs::read(&path).unwrap(), std::fs::read(&wal).ok()) == before, "a reading command changed the database files");
+}

@@ -37,6 +37,14 @@ impl IntoResponse for ApiError {
                 let body = serde_json::json!({ "error": "invalid_data", "message": self.to_string(), "report": report });
                 return (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response();
             }
+            ApiError::Store(e) if e.is_disk_full() => {
+                tracing::error!(error = %self, "the disk is full");
+                let body = serde_json::json!({
+                    "error": "insufficient_storage",
+                    "message": "the server's disk is full: nothing was saved; try again once its administrators have made room",
+                });
+                return (StatusCode::INSUFFICIENT_STORAGE, Json(body)).into_response();
+            }
             ApiError::Store(_) | ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };
         let message = if status == StatusCode::INTERNAL_SERVER_ERROR {

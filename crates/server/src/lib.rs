@@ -161,6 +161,7 @@ async fn error_pages(req: axum::extract::Request, next: axum::middleware::Next) 
         404 => ("未找到页面", "Page not found"),
         405 => ("不支持此操作", "Method not allowed"),
         413 => ("文件过大", "Too large"),
+        507 => ("服务器磁盘已满，未保存任何数据", "The server's disk is full: nothing was saved"),
         _ if status.is_server_error() => ("服务器出错", "Something went wrong on the server"),
         _ => ("无法完成请求", "The request could not be completed"),
     };

@@ -65,6 +65,22 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+impl StoreError {
+    /// The database could not write for want of room (SQLite's SQLITE_FULL, PostgreSQL's
+    /// disk_full 53100, or the operating system's ENOSPC): nothing was saved, and it is not the
+    /// caller's fault.
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            StoreError::Db(sqlx::Error::Database(e)) => {
+                e.code().is_some_and(|c| c == "13" || c == "53100") || e.message().contains("disk is full")
+            }
+            StoreError::Io(e) => e.raw_os_error() == Some(28),
+            StoreError::Db(sqlx::Error::Io(e)) => e.raw_os_error() == Some(28),
+            _ => false,
+        }
+    }
+}
+
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 #[derive(Debug, Clone)]
@@ -129,6 +145,45 @@ impl Store {
         Ok(store)
     }
 
+    /// Opens a database only to read it: nothing is created, migrated or written, so it works on
+    /// a read-only file system or a copy of the file (a SQLite file is opened immutable). A
+    /// database older than this program is refused with what to do, not read half-understood.
+    pub async fn connect_read_only(url: &str) -> Result<Store> {
+        let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new().max_connections(2).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
+            Store { pool: Pool::Postgres(pool) }
+        } else {
+            let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+            if path.contains("://") || path == ":memory:" {
+                return Err(StoreError::BadUrl(url.to_string()));
+            }
+            if !std::path::Path::new(path).is_file() {
+                return Err(StoreError::NotFound(format!("database file {path}")));
+            }
+            // Read-only first (it sees what a writer has committed to the write-ahead log); where
+            // even that cannot open (a read-only file system, no room for the shared-memory
+            // file), as an immutable file, which nobody can be writing to there.
+            let ro = SqliteConnectOptions::from_str(&format!("sqlite:{path}"))?.read_only(true);
+            let pool = match SqlitePoolOptions::new().max_connections(2).connect_with(ro.clone()).await {
+                Ok(p) if sqlx::query("SELECT 1 FROM sqlite_master LIMIT 1").fetch_optional(&p).await.is_ok() => p,
+                _ => SqlitePoolOptions::new().max_connections(2).connect_with(ro.immutable(true)).await?,
+            };
+            Store { pool: Pool::Sqlite(pool) }
+        };
+        let shipped = match &store.pool {
+            Pool::Sqlite(_) => sqlx::migrate!("migrations/sqlite").iter().count(),
+            Pool::Postgres(_) => sqlx::migrate!("migrations/postgres").iter().count(),
+        } as i64;
+        let applied: i64 = on_pool!(&store, p => sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
+            .fetch_one(p).await.unwrap_or(0));
+        if applied < shipped {
+            return Err(StoreError::Invalid(format!(
+                "the database is older than this program ({applied} of {shipped} schema steps): open it once where it can be written (any command that writes, e.g. `rightstat init`) to upgrade it"
+            )));
+        }
+        Ok(store)
+    }
+
     pub fn backend(&self) -> Backend {
         match self.pool {
             Pool::Sqlite(_) => Backend::Sqlite,
@@ -152,5 +207,15 @@ impl Store {
 
     pub async fn close(&self) {
         on_pool!(self, p => p.close().await)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_full_disk_is_told_apart() {
+        assert!(super::StoreError::Io(std::io::Error::from_raw_os_error(28)).is_disk_full());
+        assert!(!super::StoreError::Io(std::io::Error::from_raw_os_error(2)).is_disk_full());
+        assert!(!super::StoreError::Invalid("x".into()).is_disk_full());
     }
 }
