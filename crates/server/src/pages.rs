@@ -30,6 +30,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("admin_indicator.html", include_str!("../templates/admin_indicator.html")),
     ("admin_glossary.html", include_str!("../templates/admin_glossary.html")),
     ("admin_codelists.html", include_str!("../templates/admin_codelists.html")),
+    ("admin_publishing.html", include_str!("../templates/admin_publishing.html")),
 ];
 
 /// The interface language.

@@ -107,6 +107,8 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/admin/glossary", Action::Administer),
     ("POST", "/admin/glossary", Action::Administer),
     ("GET", "/admin/codelists", Action::Administer),
+    ("GET", "/admin/publishing", Action::Publish),
+    ("POST", "/admin/batches/{id}/publish", Action::Publish),
     ("GET", "/portal.js", Action::ReadPublic),
     ("GET", "/en/{page}", Action::ReadPublic),
     ("GET", "/zh/{page}", Action::ReadPublic),

@@ -159,6 +159,24 @@ async fn an_administrator_manages_users_grants_and_tokens_from_pages() {
         );
         let (_, _, audit) = env.call("GET", "/admin/audit?lang=en&action=glossary.update", Some("admin"), None).await.parts();
         assert!(audit.contains("精准扶贫"), "{audit}");
+        // An import outside a round waits on the publishing page until the administrator publishes it.
+        let csv = "indicator,area,period,value\nCN_POVERTY_LINE_RURAL,CN,2024,2800\n";
+        let (st, out, text) = env
+            .call("POST", "/api/v1/imports?name=line-2024.csv", Some("admin"), Some(serde_json::Value::String(csv.into())))
+            .await
+            .parts();
+        assert_eq!(st, StatusCode::CREATED, "{text}");
+        let batch = out["batch_id"].as_i64().unwrap();
+        let (_, _, page) = env.call("GET", "/admin/publishing?lang=en", Some("admin"), None).await.parts();
+        assert!(page.contains(&format!("data-batch=\"{batch}\"")) && page.contains("line-2024.csv"), "{page}");
+        assert_eq!(env.call("GET", "/admin/publishing", Some("reviewer"), None).await.status, StatusCode::FORBIDDEN);
+        let r = env.form(&format!("/admin/batches/{batch}/publish?lang=en"), "admin", &[]).await;
+        assert!(
+            r.text.contains(&format!("Published: batch #{batch}")) && !r.text.contains(&format!("data-batch=\"{batch}\"")),
+            "{}",
+            r.text
+        );
+        assert!(env.store.batch(batch).await.unwrap().unwrap().published_at.is_some());
         let (_, _, lists) = env.call("GET", "/admin/codelists?lang=zh", Some("admin"), None).await.parts();
         assert!(lists.contains("城乡") && !lists.contains("Urban or rural residence") && lists.contains("Rural"), "{lists}");
     }

@@ -46,6 +46,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/admin/glossary", "A"),
     ("POST", "/admin/glossary", "A"),
     ("GET", "/admin/codelists", "A"),
+    ("GET", "/admin/publishing", "A"),
+    ("POST", "/admin/batches/{id}/publish", "A"),
     ("GET", "/portal.js", "PACRVN"),
     ("GET", "/en/{page}", "PACRVN"),
     ("GET", "/zh/{page}", "PACRVN"),

@@ -372,6 +372,28 @@ impl Store {
         }))
     }
 
+    /// Imported batches not yet public and not part of a collection round (a round's figures
+    /// are released from the round's queue instead), newest first, at most 200.
+    pub async fn unpublished_batches(&self) -> Result<Vec<BatchRow>> {
+        let rows: Vec<(i64, String, String, i64, String, String, Option<String>, Option<String>)> = on_pool!(self, p => sqlx::query_as(
+            "SELECT id, kind, source_name, rows, created_at, actor, scope_area, published_at FROM batch \
+             WHERE published_at IS NULL AND round_id IS NULL AND rows > 0 AND kind <> 'computation' ORDER BY id DESC LIMIT 200")
+            .fetch_all(p).await?);
+        Ok(rows
+            .into_iter()
+            .map(|(id, kind, source_name, rows, created_at, actor, scope_area, published_at)| BatchRow {
+                id,
+                kind,
+                source_name,
+                rows,
+                created_at,
+                actor,
+                scope_area,
+                published_at,
+            })
+            .collect())
+    }
+
     /// Makes a batch's figures public (idempotent; recorded in the audit trail).
     pub async fn publish_batch(&self, id: i64, actor: &crate::Actor) -> Result<BatchRow> {
         let batch = self.batch(id).await?.ok_or_else(|| StoreError::NotFound(format!("batch {id}")))?;

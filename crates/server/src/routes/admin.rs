@@ -28,6 +28,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_token))
         .routes(routes!(revoke_token))
         .routes(routes!(audit_page))
+        .routes(routes!(publishing_page))
+        .routes(routes!(publish_batch))
 }
 
 /// What an administration page says after an action: a message, and a token's secret once.
@@ -329,4 +331,43 @@ async fn audit_page(
             here => "/admin/audit", signed_in => signed_in(&caller),
         },
     ))
+}
+
+async fn render_publishing(s: &AppState, caller: &Caller, lang: Lang, done: Option<i64>) -> ApiResult<Response> {
+    let batches = s.store.unpublished_batches().await?;
+    let mut rows = Vec::new();
+    for b in &batches {
+        let area = match &b.scope_area {
+            Some(code) => s.store.area(code).await?.map(|a| if lang == Lang::Zh { a.name_zh } else { a.name_en.unwrap_or(a.name_zh) }),
+            None => None,
+        };
+        rows.push(serde_json::json!({ "b": b, "area": area }));
+    }
+    Ok(pages::render(
+        "admin_publishing.html",
+        lang,
+        minijinja::context! {
+            rows => v(&rows), done => done, csrf => crate::routes::task_pages::csrf(caller),
+            here => "/admin/publishing", signed_in => signed_in(caller),
+        },
+    ))
+}
+
+/// Imports waiting to be made public (outside collection rounds, whose figures are released
+/// from each round's queue): source, rows, who loaded them and where, with a button each.
+#[utoipa::path(get, path = "/admin/publishing", tag = "pages", responses((status = 200, description = "HTML")))]
+async fn publishing_page(State(s): State<AppState>, Extension(caller): Extension<Caller>, PageLang(lang): PageLang) -> ApiResult<Response> {
+    render_publishing(&s, &caller, lang, None).await
+}
+
+/// Publishes one imported batch (as `POST /api/v1/batches/{id}/publish`); the page again.
+#[utoipa::path(post, path = "/admin/batches/{id}/publish", tag = "pages", params(("id" = i64, Path)), responses((status = 200, description = "HTML")))]
+async fn publish_batch(
+    State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    PageLang(lang): PageLang,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    s.store.publish_batch(id, &caller.actor()).await?;
+    render_publishing(&s, &caller, lang, Some(id)).await
 }
