@@ -55,6 +55,36 @@ impl Document {
         Document { title: title.into(), lang, blocks: Vec::new() }
     }
 
+    /// Every text of the document through `f` (titles, paragraphs, footnotes, tables, captions).
+    pub fn map_text(&mut self, f: impl Fn(&str) -> String) {
+        self.title = f(&self.title);
+        for b in &mut self.blocks {
+            match b {
+                Block::Heading { text, .. } => *text = f(text),
+                Block::Para { inlines, .. } => {
+                    for i in inlines {
+                        match i {
+                            Inline::Text(t) | Inline::Strong(t) | Inline::Footnote(t) => *t = f(t),
+                        }
+                    }
+                }
+                Block::Table(t) => {
+                    t.caption = f(&t.caption);
+                    for cell in t.header.iter_mut().chain(t.rows.iter_mut().flatten()).chain(t.notes.iter_mut()) {
+                        *cell = f(cell);
+                    }
+                    for x in t.unit.iter_mut().chain(t.source.iter_mut()) {
+                        *x = f(x);
+                    }
+                }
+                Block::Chart { caption, alt, .. } => {
+                    *caption = f(caption);
+                    *alt = f(alt);
+                }
+            }
+        }
+    }
+
     pub fn heading(&mut self, level: u8, text: impl Into<String>) {
         self.blocks.push(Block::Heading { level, text: text.into() });
     }

@@ -109,6 +109,10 @@ pub async fn build(store: &rightstat_store::Store, kind: ReportKind, opts: &Repo
         .flat_map(|n| [n, n.split(['(', '（']).next().unwrap_or(n).trim_end()])
         .collect();
     let terms = terms::explain(&mut doc, &store.glossary().await?, &names);
+    // Chinese documents take Chinese punctuation, whatever the sources they quote wrote.
+    if opts.lang == Lang::Zh {
+        doc.map_text(rightstat_core::text::zh_punctuation);
+    }
     let (words, mut findings) = checks::check(&doc, limit, &terms);
     findings.extend(extra);
     Ok(Built { doc, words, findings })
@@ -150,7 +154,18 @@ mod tests {
                 let b = build(&s, kind, &ReportOptions { lang, articles: gaps::DEFAULT_ARTICLES.to_vec() }).await.unwrap();
                 assert!(b.words > 100, "{kind:?} {lang:?}: {} words", b.words);
                 assert!(render::html(&b.doc).contains("</main>"));
-                assert!(render::markdown(&b.doc).starts_with("# "));
+                let md = render::markdown(&b.doc);
+                assert!(md.starts_with("# "));
+                if lang == Lang::Zh {
+                    // Chinese punctuation beside Chinese text, wherever the words came from.
+                    let c: Vec<char> = md.chars().collect();
+                    let cjk = |x: char| ('\u{4e00}'..='\u{9fff}').contains(&x);
+                    let bad: Vec<String> = (1..c.len().saturating_sub(1))
+                        .filter(|&i| matches!(c[i], ',' | ';' | ':' | '(' | ')') && (cjk(c[i - 1]) || cjk(c[i + 1])))
+                        .map(|i| c[i.saturating_sub(10)..(i + 10).min(c.len())].iter().collect())
+                        .collect();
+                    assert!(bad.is_empty(), "{kind:?}: half-width punctuation beside Chinese: {bad:?}");
+                }
                 assert!(docx::docx(&b.doc).unwrap().starts_with(b"PK"));
                 if cfg!(feature = "pdf") && std::path::Path::new(&format!("{}/NotoSerifCJK-Regular.ttc", pdf_fonts_dir())).exists() {
                     assert!(to_pdf(&b.doc).unwrap().starts_with(b"%PDF"), "{kind:?} {lang:?}");
