@@ -19,6 +19,9 @@ pub struct Measure {
     pub description_zh: String,
     #[serde(default)]
     pub legal_basis: String,
+    /// The legal basis as Chinese texts cite it (《社会救助暂行办法》…).
+    #[serde(default)]
+    pub legal_basis_zh: String,
     /// Responsible department (code from the departments list).
     #[serde(default)]
     pub department: Option<String>,
@@ -96,6 +99,7 @@ impl Measure {
             ("description_en", &self.description_en, true),
             ("description_zh", &self.description_zh, true),
             ("legal_basis", &self.legal_basis, true),
+            ("legal_basis_zh", &self.legal_basis_zh, true),
         ] {
             if let Some((at, c)) = crate::text::first_unclean(v, breaks) {
                 return Err(MeasureError::ControlCharacter { code: code(), field, char_code: c as u32, at });

@@ -412,7 +412,7 @@ impl Site {
                 serde_json::json!({
                     "code": x.code, "name": lang.pick(&x.name_en, &x.name_zh), "local_term": x.local_term,
                     "description": if lang == Lang::Zh && !x.description_zh.is_empty() { &x.description_zh } else { &x.description_en },
-                    "legal_basis": x.legal_basis, "department": department(&x.department), "start": x.start_date, "end": x.end_date,
+                    "legal_basis": if lang == Lang::Zh && !x.legal_basis_zh.is_empty() { &x.legal_basis_zh } else { &x.legal_basis }, "department": department(&x.department), "start": x.start_date, "end": x.end_date,
                     "indicators": x.indicators.iter().map(|c| serde_json::json!({
                         "code": c, "published": published.contains(c.as_str()),
                         "name": self.indicator(c).map_or(c.to_string(), |d| lang.pick(&d.name_en, &d.name_zh).to_string()),

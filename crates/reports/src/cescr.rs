@@ -129,7 +129,8 @@ pub async fn document(store: &Store, articles: &[u8], lang: Lang) -> Result<(Doc
                 Lang::Zh => format!("{}{when}。{}", m.name_zh, lang.pick(&m.description_en, &m.description_zh)),
             };
             if !m.legal_basis.is_empty() {
-                text.push_str(&t(&format!(" Legal basis: {}.", m.legal_basis), &format!("法律依据:{}。", m.legal_basis)));
+                let zh = if m.legal_basis_zh.is_empty() { &m.legal_basis } else { &m.legal_basis_zh };
+                text.push_str(&t(&format!(" Legal basis: {}.", m.legal_basis), &format!("法律依据：{zh}。")));
             }
             if let Some(dept) = dept {
                 text.push_str(&t(&format!(" Responsible: {dept}."), &format!("责任部门:{dept}。")));

@@ -165,6 +165,9 @@ mod tests {
                         .map(|i| c[i.saturating_sub(10)..(i + 10).min(c.len())].iter().collect())
                         .collect();
                     assert!(bad.is_empty(), "{kind:?}: half-width punctuation beside Chinese: {bad:?}");
+                    if kind == ReportKind::Cescr {
+                        assert!(md.contains("法律依据：《社会救助暂行办法》"), "legal bases as Chinese texts cite them");
+                    }
                 }
                 assert!(docx::docx(&b.doc).unwrap().starts_with(b"PK"));
                 if cfg!(feature = "pdf") && std::path::Path::new(&format!("{}/NotoSerifCJK-Regular.ttc", pdf_fonts_dir())).exists() {

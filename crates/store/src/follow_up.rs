@@ -151,6 +151,7 @@ struct RawMeasure {
     description_en: String,
     description_zh: String,
     legal_basis: String,
+    legal_basis_zh: String,
     department_code: Option<String>,
     start_date: Option<String>,
     end_date: Option<String>,
@@ -162,7 +163,7 @@ struct RawMeasure {
     updated_by: String,
 }
 
-const MEASURE_COLUMNS: &str = "code, name_zh, name_en, local_term, description_en, description_zh, legal_basis, department_code, \
+const MEASURE_COLUMNS: &str = "code, name_zh, name_en, local_term, description_en, description_zh, legal_basis, legal_basis_zh, department_code, \
      start_date, end_date, budget, budget_unit, icescr_articles, sdg_targets, updated_at, updated_by";
 
 fn year_of(period: &str) -> Option<i32> {
@@ -199,16 +200,17 @@ impl Store {
         on_pool!(self, p => {
             let mut tx = p.begin().await?;
             sqlx::query("INSERT INTO measure (code, name_zh, name_en, local_term, description_en, description_zh, legal_basis, department_code, \
-                         start_date, end_date, budget, budget_unit, icescr_articles, sdg_targets, updated_at, updated_by) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+                         start_date, end_date, budget, budget_unit, icescr_articles, sdg_targets, updated_at, updated_by, legal_basis_zh) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
                          ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh, name_en = excluded.name_en, local_term = excluded.local_term, \
-                         description_en = excluded.description_en, description_zh = excluded.description_zh, legal_basis = excluded.legal_basis, \
+                         description_en = excluded.description_en, description_zh = excluded.description_zh, legal_basis = excluded.legal_basis, legal_basis_zh = excluded.legal_basis_zh, \
                          department_code = excluded.department_code, start_date = excluded.start_date, end_date = excluded.end_date, \
                          budget = excluded.budget, budget_unit = excluded.budget_unit, icescr_articles = excluded.icescr_articles, \
                          sdg_targets = excluded.sdg_targets, updated_at = excluded.updated_at, updated_by = excluded.updated_by")
                 .bind(&m.code).bind(&m.name_zh).bind(&m.name_en).bind(&m.local_term).bind(&m.description_en).bind(&m.description_zh)
                 .bind(&m.legal_basis).bind(m.department.as_deref()).bind(m.start_date.as_deref()).bind(m.end_date.as_deref())
                 .bind(m.budget).bind(&m.budget_unit).bind(join(&articles)).bind(join(&m.sdg_targets)).bind(&now).bind(&actor.name)
+                .bind(&m.legal_basis_zh)
                 .execute(&mut *tx).await?;
             sqlx::query("DELETE FROM measure_indicator WHERE measure_code = $1").bind(&m.code).execute(&mut *tx).await?;
             for i in &m.indicators {
@@ -247,6 +249,7 @@ impl Store {
                         description_en: r.description_en,
                         description_zh: r.description_zh,
                         legal_basis: r.legal_basis,
+                        legal_basis_zh: r.legal_basis_zh,
                         department: r.department_code,
                         start_date: r.start_date,
                         end_date: r.end_date,

@@ -19,8 +19,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub use rightstat_design::escape;
 
 /// Where a sign-in goes on: `next` when it is a path of this site, else the work of the user's
-/// role (reporters, coordinators and reviewers: their tasks; the lead department and
-/// administrators: the rounds with their release queues; analysts: the report drafts).
+/// role (reporters, coordinators and reviewers: their tasks; the lead department — an
+/// administrator of a department — the rounds with their release queues; an administrator of no
+/// department: administration; analysts: the report drafts).
 fn landing(next: Option<&str>, grants: &[Grant]) -> String {
     if let Some(n) = next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.starts_with("/login")) {
         return n.to_string();
@@ -29,8 +30,10 @@ fn landing(next: Option<&str>, grants: &[Grant]) -> String {
     let has = |r: Role| grants.iter().any(|g| g.role == r);
     if has(Role::Reporter) || has(Role::Coordinator) || has(Role::Reviewer) {
         "/tasks".into()
-    } else if has(Role::Administrator) {
+    } else if grants.iter().any(|g| g.role == Role::Administrator && g.department.is_some()) {
         "/rounds".into()
+    } else if has(Role::Administrator) {
+        "/admin".into()
     } else if has(Role::Analyst) {
         "/reports".into()
     } else {
@@ -155,4 +158,27 @@ async fn me(Extension(caller): Extension<Caller>) -> ApiResult<Json<Me>> {
         rightstat_store::Credential::Token { .. } => None,
     };
     Ok(Json(Me { username: p.username, display_name: p.display_name, grants: p.grants, csrf_token }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::landing;
+    use rightstat_core::policy::{Grant, Role};
+
+    fn g(role: Role, department: Option<&str>) -> Grant {
+        Grant { role, department: department.map(String::from), area: "CN".into() }
+    }
+
+    #[test]
+    fn each_role_lands_on_its_work() {
+        assert_eq!(landing(None, &[g(Role::Reporter, Some("MCA"))]), "/tasks");
+        assert_eq!(landing(None, &[g(Role::Reviewer, None)]), "/tasks");
+        assert_eq!(landing(None, &[g(Role::Administrator, Some("NBS"))]), "/rounds", "the lead department: its rounds");
+        assert_eq!(landing(None, &[g(Role::Administrator, None)]), "/admin", "an administrator of no department: administration");
+        assert_eq!(landing(None, &[g(Role::Analyst, None)]), "/reports");
+        assert_eq!(landing(Some("/tasks/3?lang=zh"), &[g(Role::Analyst, None)]), "/tasks/3?lang=zh");
+        for bad in ["//evil.example/", "https://evil.example/", "/login?next=/x", "/\\evil"] {
+            assert_ne!(landing(Some(bad), &[g(Role::Analyst, None)]), bad, "{bad}");
+        }
+    }
 }
