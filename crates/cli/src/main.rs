@@ -269,7 +269,17 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    let outcome = runtime.block_on(async {
+        let outcome = run(cli).await;
+        // Every database this command opened is closed before the process ends, so SQLite
+        // checkpoints its log: a file left needing recovery cannot be opened read-only.
+        let opened: Vec<Store> = OPENED.lock().map(|mut o| std::mem::take(&mut *o)).unwrap_or_default();
+        for s in opened {
+            s.close().await;
+        }
+        outcome
+    });
+    match outcome {
         Ok(code) => code,
         // `rightstat export ... | head` closes the pipe early: that is not a failure.
         Err(e) if e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) => {
@@ -294,13 +304,23 @@ async fn load_demo(store: &Store) -> Result<()> {
     Ok(())
 }
 
+/// The stores this process opened, closed at its end.
+static OPENED: std::sync::Mutex<Vec<Store>> = std::sync::Mutex::new(Vec::new());
+
+pub(crate) fn remember(store: Store) -> Store {
+    if let Ok(mut o) = OPENED.lock() {
+        o.push(store.clone());
+    }
+    store
+}
+
 /// For commands that only read (the catalogue, the audit trail): works on a read-only file
 /// system and never changes the database.
 /// A database that does not exist yet, or is older than this program, is opened as by any
 /// other command (created and seeded, or upgraded), which needs it writable.
 async fn open_read(db: &str) -> Result<Store> {
     use rightstat_store::StoreError;
-    match Store::connect_read_only(db).await {
+    match Store::connect_read_only(db).await.map(remember) {
         Ok(s) if !s.indicators().await?.is_empty() => Ok(s),
         Ok(_) | Err(StoreError::NotFound(_) | StoreError::Invalid(_)) => open(db).await,
         Err(e) => Err(e).with_context(|| format!("cannot open database {db} to read it")),
@@ -308,7 +328,7 @@ async fn open_read(db: &str) -> Result<Store> {
 }
 
 async fn open(db: &str) -> Result<Store> {
-    let store = Store::connect(db).await.with_context(|| format!("cannot open database {db}"))?;
+    let store = remember(Store::connect(db).await.with_context(|| format!("cannot open database {db}"))?);
     if store.indicators().await?.is_empty() {
         store.seed_reference().await.context("loading reference content")?;
     }
@@ -318,7 +338,7 @@ async fn open(db: &str) -> Result<Store> {
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Init { demo } => {
-            let store = Store::connect(&cli.db).await.with_context(|| format!("cannot open database {}", cli.db))?;
+            let store = remember(Store::connect(&cli.db).await.with_context(|| format!("cannot open database {}", cli.db))?);
             store.seed_reference().await?;
             if demo {
                 load_demo(&store).await?;

@@ -285,7 +285,7 @@ async fn publish(db: &str, c: &Common, rows: &[ResultRow], indicator: &str, meth
     }
     let measure = rows[0].measure.clone();
     let Some(period) = &c.period else { bail!("--publish-as needs --period") };
-    let store = rightstat_store::Store::connect(db).await?;
+    let store = crate::remember(rightstat_store::Store::connect(db).await?);
     if store.indicators().await?.is_empty() {
         store.seed_reference().await?;
     }

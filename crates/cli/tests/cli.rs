@@ -807,7 +807,7 @@ fn reading_commands_do_not_write() {
     let db = format!("sqlite://{}", path.display());
     assert!(rightstat(&db, &["init"]).status.success());
     let wal = dir.path().join("read.db-wal");
-    let before = (std::fs::read(&path).unwrap(), std::fs::read(&wal).ok());
+    let before = (std::fs::read(&path).unwrap(), std::fs::read(&wal).unwrap_or_default());
     let mut perms = std::fs::metadata(&path).unwrap().permissions();
     perms.set_readonly(true);
     std::fs::set_permissions(&path, perms).unwrap();
@@ -815,5 +815,8 @@ fn reading_commands_do_not_write() {
         let o = rightstat(&db, &args);
         assert!(o.status.success(), "{args:?}: {}", text(&o.stderr));
     }
-    assert!((std::fs::read(&path).unwrap(), std::fs::read(&wal).ok()) == before, "a reading command changed the database files");
+    assert!(
+        (std::fs::read(&path).unwrap(), std::fs::read(&wal).unwrap_or_default()) == before,
+        "a reading command changed the database files"
+    );
 }

@@ -166,6 +166,12 @@ impl Store {
             let ro = SqliteConnectOptions::from_str(&format!("sqlite:{path}"))?.read_only(true);
             let pool = match SqlitePoolOptions::new().max_connections(2).connect_with(ro.clone()).await {
                 Ok(p) if sqlx::query("SELECT 1 FROM sqlite_master LIMIT 1").fetch_optional(&p).await.is_ok() => p,
+                // Immutable ignores the write-ahead log: only safe when it holds nothing.
+                _ if std::fs::metadata(format!("{path}-wal")).is_ok_and(|m| m.len() > 0) => {
+                    return Err(StoreError::Invalid(
+                        "the database's write-ahead log needs recovering, which needs write access: open it once with a command that writes".into(),
+                    ));
+                }
                 _ => SqlitePoolOptions::new().max_connections(2).connect_with(ro.immutable(true)).await?,
             };
             Store { pool: Pool::Sqlite(pool) }
@@ -205,6 +211,8 @@ impl Store {
         Ok(())
     }
 
+    /// Closes the connections, waiting for them: SQLite then folds its write-ahead log into the
+    /// database file and removes it, so the next reader (even a read-only one) finds a clean file.
     pub async fn close(&self) {
         on_pool!(self, p => p.close().await)
     }
