@@ -117,6 +117,20 @@ fn is_safe(m: &Method) -> bool {
 }
 
 pub async fn middleware(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    // A method the route does not declare: 405 with `Allow` (OPTIONS: 204 with `Allow`), not
+    // an internal error.
+    let matched = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_default();
+    if crate::policy::action_for(req.method(), &matched).is_none() {
+        let allow = crate::policy::allowed_methods(&matched).join(", ");
+        if req.method() == axum::http::Method::OPTIONS {
+            return (axum::http::StatusCode::NO_CONTENT, [(header::ALLOW, allow)]).into_response();
+        }
+        let body = serde_json::json!({
+            "error": "method_not_allowed",
+            "message": format!("{} is not a method of {matched}: use {allow}", req.method()),
+        });
+        return (axum::http::StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, allow)], axum::Json(body)).into_response();
+    }
     // A signed-out visit to a working page goes to sign-in, and back there afterwards; the API
     // answers 401 as before.
     let page = (req.method() == axum::http::Method::GET && !req.uri().path().starts_with("/api/"))

@@ -120,5 +120,19 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
 ];
 
 pub fn action_for(method: &Method, path: &str) -> Option<Action> {
-    ROUTES.iter().find(|(m, p, _)| *m == method.as_str() && *p == path).map(|(_, _, a)| *a)
+    // HEAD is GET without the body.
+    let method = if method == Method::HEAD { "GET" } else { method.as_str() };
+    ROUTES.iter().find(|(m, p, _)| *m == method && *p == path).map(|(_, _, a)| *a)
+}
+
+/// The methods a route answers (for `Allow`): its declared ones, HEAD beside GET, and OPTIONS.
+pub fn allowed_methods(path: &str) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = ROUTES.iter().filter(|(_, p, _)| *p == path).map(|(m, _, _)| *m).collect();
+    if out.contains(&"GET") {
+        out.push("HEAD");
+    }
+    if !out.is_empty() {
+        out.push("OPTIONS");
+    }
+    out
 }

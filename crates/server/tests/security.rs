@@ -430,3 +430,28 @@ async fn uploads_are_limited_in_bytes_and_rows() {
     assert_eq!(env.count().await, before);
     assert_eq!(app.clone().oneshot(post(rows(3))).await.unwrap().status(), StatusCode::CREATED);
 }
+
+/// A method a route does not declare is answered 405 with `Allow` (OPTIONS: 204 with `Allow`,
+/// as a CORS preflight expects; HEAD as GET), in the JSON error format — never 500.
+#[tokio::test]
+async fn undeclared_methods_are_405_with_allow() {
+    let dir = tempfile::tempdir().unwrap();
+    for env in envs(&dir, Load::Users).await {
+        for (method, uri, want, allow) in [
+            ("PUT", "/api/v1/indicators", StatusCode::METHOD_NOT_ALLOWED, "GET, HEAD, OPTIONS"),
+            ("DELETE", "/api/v1/rounds", StatusCode::METHOD_NOT_ALLOWED, "GET, POST, HEAD, OPTIONS"),
+            ("PATCH", "/tasks/1", StatusCode::METHOD_NOT_ALLOWED, "GET, HEAD, OPTIONS"),
+            ("TRACE", "/", StatusCode::METHOD_NOT_ALLOWED, "GET, HEAD, OPTIONS"),
+            ("OPTIONS", "/api/v1/indicators", StatusCode::NO_CONTENT, "GET, HEAD, OPTIONS"),
+        ] {
+            let r = env.request(method, uri, Some("admin"), None, None, Vec::new()).await;
+            assert_eq!(r.status, want, "{method} {uri}: {}", r.text);
+            assert_eq!(r.headers.get("allow").and_then(|a| a.to_str().ok()), Some(allow), "{method} {uri}");
+            if want == StatusCode::METHOD_NOT_ALLOWED {
+                assert_eq!(r.json["error"], "method_not_allowed", "{method} {uri}: {}", r.text);
+            }
+        }
+        let r = env.request("HEAD", "/api/v1/indicators", None, None, None, Vec::new()).await;
+        assert_eq!(r.status, StatusCode::OK, "HEAD is GET without the body");
+    }
+}
