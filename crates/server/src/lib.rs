@@ -132,7 +132,8 @@ pub fn app(store: Store, config: Config) -> Router {
 /// Every page answers as a page: a browser (it asks for `text/html`) that gets an error from a
 /// route outside the API — a JSON error, or the router's empty 404 — sees it as a page of the
 /// site, in the design every page has, with the message in both languages. API clients, and
-/// anything under `/api/` or `/sdmx/`, keep the JSON error format.
+/// anything under `/api/` or `/sdmx/`, keep the JSON error format, which the framework's own
+/// text/plain refusals (a query that does not parse) are turned into.
 async fn error_pages(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
     use axum::response::IntoResponse;
     let wants_page = req.headers().get(header::ACCEPT).and_then(|a| a.to_str().ok()).is_some_and(|a| a.contains("text/html"));
@@ -140,6 +141,29 @@ async fn error_pages(req: axum::extract::Request, next: axum::middleware::Next) 
     let machine = path.starts_with("/api/") || path.starts_with("/sdmx/") || path.contains("/data/");
     let res = next.run(req).await;
     let status = res.status();
+    let plain = res.headers().get(header::CONTENT_TYPE).and_then(|c| c.to_str().ok()).is_some_and(|c| c.starts_with("text/plain"));
+    // The framework's own refusals (a query or path that does not parse) come as text/plain:
+    // outside a browser's page they take the JSON error format every other error has.
+    if plain && status.is_client_error() && (machine || !wants_page) {
+        let (parts, body) = res.into_parts();
+        let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+        let code = match status.as_u16() {
+            404 => "not_found",
+            405 => "method_not_allowed",
+            413 => "too_large",
+            415 => "unsupported_media_type",
+            422 => "invalid_data",
+            _ => "bad_request",
+        };
+        let body = serde_json::json!({ "error": code, "message": String::from_utf8_lossy(&bytes).trim() });
+        let mut out = (status, axum::Json(body)).into_response();
+        for (k, v) in parts.headers.iter() {
+            if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
+                out.headers_mut().insert(k.clone(), v.clone());
+            }
+        }
+        return out;
+    }
     if !wants_page || machine || !(status.is_client_error() || status.is_server_error()) {
         return res;
     }

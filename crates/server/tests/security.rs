@@ -455,3 +455,21 @@ async fn undeclared_methods_are_405_with_allow() {
         assert_eq!(r.status, StatusCode::OK, "HEAD is GET without the body");
     }
 }
+
+/// The framework's own refusals (a query or a path that does not parse) come in the JSON error
+/// format like every other error; a bad filter on a page is a page titled as such, not "Not found".
+#[tokio::test]
+async fn malformed_requests_get_the_json_error_format() {
+    let dir = tempfile::tempdir().unwrap();
+    for env in envs(&dir, Load::Users).await {
+        for uri in ["/api/v1/areas/CN/tree?depth=true", "/api/v1/batches/99999999999999999999999"] {
+            let r = env.request("GET", uri, None, None, None, Vec::new()).await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri}: {}", r.text);
+            assert_eq!(r.json["error"], "bad_request", "{uri}: {}", r.text);
+            assert!(r.json["message"].as_str().is_some_and(|m| !m.is_empty()), "{uri}: {}", r.text);
+        }
+        let r = env.request("GET", "/recommendations?status=E&lang=en", None, None, None, Vec::new()).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(!r.text.contains("Not found") && r.text.contains("The request cannot be handled"), "{}", r.text);
+    }
+}

@@ -382,7 +382,7 @@ async fn list_page(
     let lang = crate::pages::lang_from(q.lang.as_deref(), &headers);
     let rows = match find(&s, &caller, &q).await {
         Ok(r) => r,
-        Err(ApiError::BadRequest(m)) => return pages::message(lang, "not_found", &m, StatusCode::BAD_REQUEST),
+        Err(ApiError::BadRequest(m)) => return pages::message(lang, "bad_request", &m, StatusCode::BAD_REQUEST),
         Err(e) => return e.into_response(),
     };
     let options = match page_options(&s).await {
