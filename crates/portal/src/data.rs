@@ -134,8 +134,10 @@ impl Site {
     }
 
     /// SDMX-CSV 2.0 (the same layout `rightstat import --format sdmx-csv` reads).
+    /// Every dimension of the data structure is a column, whichever the rows use (`_T` where
+    /// a figure is not broken down by it): a client reads the key the DSD declares.
     pub fn sdmx_csv(&self, rows: &[&ObservationRow]) -> Vec<u8> {
-        let dims = self.used_dimensions(rows);
+        let dims = self.key_dimensions.clone();
         let owned: Vec<ObservationRow> = rows.iter().map(|r| (*r).clone()).collect();
         let mut out = Vec::new();
         write_observations(&mut out, Format::SdmxCsv, &owned, &dims).expect("writing to memory");

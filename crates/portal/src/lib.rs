@@ -15,6 +15,7 @@ pub mod i18n;
 pub mod map;
 mod pages;
 pub mod site;
+pub mod structure;
 
 pub use site::Site;
 

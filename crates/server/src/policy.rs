@@ -117,6 +117,8 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/data/{file}", Action::ReadPublic),
     ("GET", "/sdmx/2.1/data/{flow}", Action::ReadPublic),
     ("GET", "/sdmx/2.1/data/{flow}/{key}", Action::ReadPublic),
+    ("GET", "/sdmx/2.1/{resource}/{agency}/{id}/{version}", Action::ReadPublic),
+    ("GET", "/sdmx/2.1/{resource}/{agency}/{id}", Action::ReadPublic),
 ];
 
 pub fn action_for(method: &Method, path: &str) -> Option<Action> {

@@ -112,3 +112,46 @@ async fn the_evidence_beside_a_recommendation_is_under_the_same_control() {
         assert!(!body.contains("4321") && !body.contains("4,321"), "{page}");
     }
 }
+
+/// SDMX structure queries: a client discovers the dataflow, follows it to the data structure
+/// definition and its codelists, and the DSD's key is the one the data and the REST key use.
+#[tokio::test]
+async fn sdmx_structures_describe_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in testing::fresh_urls(dir.path()).await {
+        let store = Store::connect(&url).await.unwrap();
+        testing::load_disclosure_fixture(&store).await;
+        let app = rightstat_server::app(store.clone(), Default::default());
+        let (st, ct, xml) = get(&app, "/sdmx/2.1/dataflow/RIGHTSTAT/all/latest?references=all", "*/*").await;
+        assert_eq!(st, StatusCode::OK, "{url}: {xml}");
+        assert!(ct.starts_with("application/vnd.sdmx.structure+xml"), "{ct}");
+        for part in [
+            "<str:Dataflow id=\"DF_RIGHTSTAT\"",
+            "<str:DataStructure id=\"DSD_RIGHTSTAT\"",
+            "<str:Codelist id=\"CL_SEX\"",
+            "<str:ConceptScheme id=\"CS_RIGHTSTAT\"",
+            "xml:lang=\"zh\"",
+        ] {
+            assert!(xml.contains(part), "{url}: {part} missing");
+        }
+        // The DSD's dimensions, in order, are the data's key.
+        let dims: Vec<&str> = xml.split("<str:Dimension id=\"").skip(1).map(|s| &s[..s.find('"').unwrap()]).collect();
+        let (_, _, csv) = get(&app, "/sdmx/2.1/data/DF_RIGHTSTAT/CN_POOR_DROPOUTS", "text/csv").await;
+        let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+        let csv_dims: Vec<&str> = header.iter().copied().filter(|h| dims.contains(h)).collect();
+        assert_eq!(csv_dims, dims, "{url}: the SDMX-CSV columns follow the DSD whatever the query");
+        assert_eq!(dims.len() + 1, xml.matches("position=\"").count(), "one time dimension after the key");
+        // A datastructure with its children; a codelist alone; unknown ids are 404; bad references 400.
+        let (st, _, dsd) = get(&app, "/sdmx/2.1/datastructure/RIGHTSTAT/DSD_RIGHTSTAT/1.0?references=children", "*/*").await;
+        assert!(st == StatusCode::OK && dsd.contains("<str:Codelists>") && !dsd.contains("<str:Dataflows>"), "{dsd}");
+        let (st, _, cl) = get(&app, "/sdmx/2.1/codelist/RIGHTSTAT/CL_URBANISATION", "*/*").await;
+        assert!(st == StatusCode::OK && cl.contains("<str:Code id=\"R\">") && cl.matches("<str:Codelist ").count() == 1, "{cl}");
+        assert_eq!(get(&app, "/sdmx/2.1/codelist/RIGHTSTAT/CL_NOPE", "*/*").await.0, StatusCode::NOT_FOUND);
+        assert_eq!(get(&app, "/sdmx/2.1/dataflow/OTHER/DF_RIGHTSTAT/latest", "*/*").await.0, StatusCode::NOT_FOUND);
+        assert_eq!(
+            get(&app, "/sdmx/2.1/dataflow/RIGHTSTAT/DF_RIGHTSTAT/latest?references=cousins", "*/*").await.0,
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(get(&app, "/sdmx/2.1/categoryscheme/RIGHTSTAT/all/latest", "*/*").await.0, StatusCode::NOT_FOUND);
+    }
+}

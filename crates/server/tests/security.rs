@@ -56,6 +56,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/data/{file}", "PACRVN"),
     ("GET", "/sdmx/2.1/data/{flow}", "PACRVN"),
     ("GET", "/sdmx/2.1/data/{flow}/{key}", "PACRVN"),
+    ("GET", "/sdmx/2.1/{resource}/{agency}/{id}/{version}", "PACRVN"),
+    ("GET", "/sdmx/2.1/{resource}/{agency}/{id}", "PACRVN"),
     ("GET", "/healthz", "PACRVN"),
     ("GET", "/login", "PACRVN"),
     ("POST", "/login", "PACRVN"),
@@ -154,6 +156,9 @@ fn concrete(path: &str) -> String {
         .replace("{file}", if path.starts_with("/data") { "all.csv" } else { "SI_POV_NAHC.html" })
         .replace("{flow}", "DF_RIGHTSTAT")
         .replace("{key}", "all")
+        .replace("{resource}", "dataflow")
+        .replace("{agency}", "RIGHTSTAT")
+        .replace("{version}", "latest")
         + if path.ends_with("/descendants") { "?level=county" } else { "" }
 }
 

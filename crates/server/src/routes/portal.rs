@@ -67,6 +67,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(download))
         .routes(routes!(sdmx_all))
         .routes(routes!(sdmx_data))
+        .routes(routes!(sdmx_structure))
+        .routes(routes!(sdmx_structure_latest))
 }
 
 fn respond(file: File) -> Response {
@@ -162,6 +164,55 @@ async fn sdmx_data(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     sdmx(&s, &flow, &key, q.as_deref(), &headers).await
+}
+
+/// SDMX 2.1 REST structure query, answered with an SDMX-ML 2.1 structure message: `resource`
+/// is `dataflow` (`DF_RIGHTSTAT`), `datastructure` (`DSD_RIGHTSTAT`), `conceptscheme`
+/// (`CS_RIGHTSTAT`) or `codelist` (`CL_INDICATOR`, `CL_REF_AREA`, `CL_SEX` …); `agency`
+/// `RIGHTSTAT` or `all`; `id` or `all`; `version` `1.0`, `latest` or `all`; `references`
+/// `none`, `parents`, `children`, `descendants` or `all`.
+#[utoipa::path(get, path = "/sdmx/2.1/{resource}/{agency}/{id}/{version}", tag = "portal",
+    params(("resource" = String, Path), ("agency" = String, Path), ("id" = String, Path), ("version" = String, Path), ("references" = Option<String>, Query)),
+    responses((status = 200, description = "SDMX-ML 2.1 structure message"), (status = 404, description = "No such structure")))]
+async fn sdmx_structure(
+    State(s): State<AppState>,
+    Path((resource, agency, id, version)): Path<(String, String, String, String)>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    structure(&s, &resource, &agency, &id, &version, q.as_deref()).await
+}
+
+/// The same, for the latest version (`/sdmx/2.1/{resource}/{agency}/{id}`).
+#[utoipa::path(get, path = "/sdmx/2.1/{resource}/{agency}/{id}", tag = "portal",
+    params(("resource" = String, Path), ("agency" = String, Path), ("id" = String, Path), ("references" = Option<String>, Query)),
+    responses((status = 200, description = "SDMX-ML 2.1 structure message"), (status = 404, description = "No such structure")))]
+async fn sdmx_structure_latest(
+    State(s): State<AppState>,
+    Path((resource, agency, id)): Path<(String, String, String)>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    structure(&s, &resource, &agency, &id, "latest", q.as_deref()).await
+}
+
+async fn structure(s: &AppState, resource: &str, agency: &str, id: &str, version: &str, raw: Option<&str>) -> Result<Response, ApiError> {
+    use rightstat_portal::structure::{Resource, StructureError};
+    let Some(resource) = Resource::parse(resource) else {
+        return Err(ApiError::NotFound(format!(
+            "SDMX resource {resource} (this service has dataflow, datastructure, conceptscheme and codelist)"
+        )));
+    };
+    let params: HashMap<String, String> =
+        serde_urlencoded::from_str(raw.unwrap_or("")).map_err(|e| ApiError::BadRequest(format!("query string: {e}")))?;
+    if let Some(other) = params.keys().find(|k| !matches!(k.as_str(), "references" | "detail")) {
+        return Err(ApiError::BadRequest(format!("unknown parameter {other:?}: expected references or detail")));
+    }
+    let site = s.portal.site(&s.store).await?;
+    let references = params.get("references").map_or("none", String::as_str);
+    match site.structure(resource, agency, id, version, references) {
+        Ok(xml) => Ok(([(header::CONTENT_TYPE, "application/vnd.sdmx.structure+xml; version=2.1; charset=utf-8")], xml).into_response()),
+        Err(e @ StructureError::NotFound(..)) => Err(ApiError::NotFound(e.to_string())),
+        Err(e) => Err(ApiError::BadRequest(e.to_string())),
+    }
 }
 
 async fn sdmx(s: &AppState, flow: &str, key: &str, raw: Option<&str>, headers: &HeaderMap) -> Result<Response, ApiError> {

@@ -1,0 +1,293 @@
+//! SDMX 2.1 structure messages (SDMX-ML), so that standard clients (sdmx1, rsdmx, .Stat Suite)
+//! can discover the data: the dataflow `RIGHTSTAT:DF_RIGHTSTAT(1.0)`, its data structure
+//! definition `DSD_RIGHTSTAT`, the concept scheme `CS_RIGHTSTAT` and the codelists its
+//! dimensions and attributes take their codes from — in English and Chinese. The DSD's key is
+//! the one the data messages and the REST key use ([`Site::key`]): INDICATOR, REF_AREA, every
+//! disaggregation dimension in alphabetical order, then TIME_PERIOD.
+
+use crate::site::Site;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+pub const AGENCY: &str = "RIGHTSTAT";
+pub const VERSION: &str = "1.0";
+pub const DSD: &str = "DSD_RIGHTSTAT";
+pub const CONCEPTS: &str = "CS_RIGHTSTAT";
+
+/// Which structures a query asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    Dataflow,
+    DataStructure,
+    ConceptScheme,
+    Codelist,
+}
+
+impl Resource {
+    pub fn parse(s: &str) -> Option<Resource> {
+        Some(match s {
+            "dataflow" => Resource::Dataflow,
+            "datastructure" => Resource::DataStructure,
+            "conceptscheme" => Resource::ConceptScheme,
+            "codelist" => Resource::Codelist,
+            _ => return None,
+        })
+    }
+}
+
+/// A structure query that matched nothing, or that this service cannot answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StructureError {
+    #[error("no {0} '{1}' here: this service has agency RIGHTSTAT, version 1.0 ({2})")]
+    NotFound(&'static str, String, String),
+    #[error("references={0}: expected none, parents, parentsandsiblings, children, descendants or all")]
+    References(String),
+}
+
+fn esc(s: &str) -> String {
+    rightstat_core::text::xml_safe(s).replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn names(out: &mut String, en: &str, zh: &str) {
+    let _ = write!(out, "<com:Name xml:lang=\"en\">{}</com:Name>", esc(en));
+    if !zh.is_empty() {
+        let _ = write!(out, "<com:Name xml:lang=\"zh\">{}</com:Name>", esc(zh));
+    }
+}
+
+/// A codelist's id for a dimension or attribute.
+pub fn codelist_id(concept: &str) -> String {
+    format!("CL_{concept}")
+}
+
+impl Site {
+    /// Every codelist: (id, English name, Chinese name, codes with their names).
+    fn codelists(&self) -> Vec<(String, String, String, Vec<(String, String, String)>)> {
+        let mut out = Vec::new();
+        let indicators = self.published_indicators().map(|d| (d.code.clone(), d.name_en.clone(), d.name_zh.clone())).collect();
+        out.push((codelist_id("INDICATOR"), "Indicator".into(), "指标".into(), indicators));
+        let mut areas: BTreeMap<String, (String, String)> = BTreeMap::new();
+        for r in self.all_figures() {
+            areas
+                .entry(r.area.clone())
+                .or_insert_with(|| (r.area_name_en.clone().unwrap_or_else(|| r.area_name_zh.clone()), r.area_name_zh.clone()));
+        }
+        let areas = areas.into_iter().map(|(c, (en, zh))| (c, en, zh)).collect();
+        out.push((codelist_id("REF_AREA"), "Reference area".into(), "地区".into(), areas));
+        for dim in &self.key_dimensions {
+            let n = self.dimensions.get(dim);
+            let mut codes: Vec<(String, String, String)> =
+                vec![("_T".into(), "Total".into(), "合计".into()), ("_Z".into(), "Not applicable".into(), "不适用".into())];
+            for c in self.code_order.get(dim).into_iter().flatten() {
+                let cn = self.codes.get(&(dim.clone(), c.clone()));
+                codes.push((c.clone(), cn.map_or(c.clone(), |x| x.en.clone()), cn.map_or(String::new(), |x| x.zh.clone())));
+            }
+            out.push((codelist_id(dim), n.map_or(dim.clone(), |x| x.en.clone()), n.map_or(String::new(), |x| x.zh.clone()), codes));
+        }
+        let mut units: Vec<(String, String, String)> = self.units.iter().map(|(c, n)| (c.clone(), n.en.clone(), n.zh.clone())).collect();
+        units.sort();
+        out.push((codelist_id("UNIT_MEASURE"), "Unit of measure".into(), "计量单位".into(), units));
+        let mults = [
+            ("0", "Units", "个"),
+            ("2", "Hundreds", "百"),
+            ("3", "Thousands", "千"),
+            ("4", "Tens of thousands", "万"),
+            ("6", "Millions", "百万"),
+            ("8", "Hundreds of millions", "亿"),
+        ];
+        out.push((
+            codelist_id("UNIT_MULT"),
+            "Unit multiplier".into(),
+            "倍数".into(),
+            mults.iter().map(|(c, e, z)| (c.to_string(), e.to_string(), z.to_string())).collect(),
+        ));
+        let status = [
+            ("A", "Normal value", "正常值"),
+            ("E", "Estimated value", "估计值"),
+            ("P", "Provisional value", "初步值"),
+            ("O", "Missing value", "缺失值"),
+            ("Q", "Missing value; suppressed", "缺失值（不予公布）"),
+        ];
+        out.push((
+            codelist_id("OBS_STATUS"),
+            "Observation status".into(),
+            "观测值状态".into(),
+            status.iter().map(|(c, e, z)| (c.to_string(), e.to_string(), z.to_string())).collect(),
+        ));
+        out
+    }
+
+    /// The concepts: every dimension, TIME_PERIOD, OBS_VALUE and the attributes.
+    fn concepts(&self) -> Vec<(String, String, String)> {
+        let mut out = vec![
+            ("INDICATOR".to_string(), "Indicator".to_string(), "指标".to_string()),
+            ("REF_AREA".into(), "Reference area".into(), "地区".into()),
+        ];
+        for d in &self.key_dimensions {
+            let n = self.dimensions.get(d);
+            out.push((d.clone(), n.map_or(d.clone(), |x| x.en.clone()), n.map_or(String::new(), |x| x.zh.clone())));
+        }
+        for (c, en, zh) in [
+            ("TIME_PERIOD", "Time period", "时期"),
+            ("OBS_VALUE", "Observation value", "观测值"),
+            ("UNIT_MEASURE", "Unit of measure", "计量单位"),
+            ("UNIT_MULT", "Unit multiplier", "倍数"),
+            ("OBS_STATUS", "Observation status", "观测值状态"),
+            ("SOURCE_DETAIL", "Source", "来源"),
+            ("COMMENT_OBS", "Footnote", "注释"),
+        ] {
+            out.push((c.into(), en.into(), zh.into()));
+        }
+        out
+    }
+
+    /// The structure message for `resource` and `id` (`all` or an id), with the structures its
+    /// `references` add (`children`/`descendants`/`all` for a dataflow or DSD: the DSD, concepts
+    /// and codelists; `parents` for a DSD: the dataflow).
+    pub fn structure(&self, resource: Resource, agency: &str, id: &str, version: &str, references: &str) -> Result<String, StructureError> {
+        let any = |x: &str| matches!(x, "all" | "*" | "");
+        if !(any(agency) || agency == AGENCY) || !(any(version) || matches!(version, "latest" | "~" | VERSION)) {
+            return Err(StructureError::NotFound("structure", format!("{agency},{id},{version}"), "RIGHTSTAT,…,1.0".into()));
+        }
+        let children = match references {
+            "" | "none" => false,
+            "children" | "descendants" | "all" => true,
+            "parents" | "parentsandsiblings" => false,
+            other => return Err(StructureError::References(other.into())),
+        };
+        let parents = matches!(references, "parents" | "parentsandsiblings" | "all");
+        let codelists = self.codelists();
+        let (mut flow, mut dsd, mut concepts, mut lists): (bool, bool, bool, Vec<&str>) = (false, false, false, Vec::new());
+        match resource {
+            Resource::Dataflow => {
+                if !(any(id) || id == crate::data::DATAFLOW) {
+                    return Err(StructureError::NotFound("dataflow", id.into(), crate::data::DATAFLOW.into()));
+                }
+                flow = true;
+                dsd = children;
+                concepts = references == "descendants" || references == "all";
+                if concepts {
+                    lists = codelists.iter().map(|c| c.0.as_str()).collect();
+                }
+            }
+            Resource::DataStructure => {
+                if !(any(id) || id == DSD) {
+                    return Err(StructureError::NotFound("datastructure", id.into(), DSD.into()));
+                }
+                dsd = true;
+                flow = parents;
+                concepts = children;
+                if children {
+                    lists = codelists.iter().map(|c| c.0.as_str()).collect();
+                }
+            }
+            Resource::ConceptScheme => {
+                if !(any(id) || id == CONCEPTS) {
+                    return Err(StructureError::NotFound("conceptscheme", id.into(), CONCEPTS.into()));
+                }
+                concepts = true;
+            }
+            Resource::Codelist => {
+                lists = codelists.iter().map(|c| c.0.as_str()).filter(|c| any(id) || *c == id).collect();
+                if lists.is_empty() {
+                    let known = codelists.iter().map(|c| c.0.as_str()).collect::<Vec<_>>().join(", ");
+                    return Err(StructureError::NotFound("codelist", id.into(), known));
+                }
+            }
+        }
+        let mut s = String::from(concat!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
+            "<mes:Structure xmlns:mes=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message\" ",
+            "xmlns:str=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/structure\" ",
+            "xmlns:com=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common\">\n"
+        ));
+        let prepared = if self.as_of.len() >= 19 { self.as_of[..19].to_string() } else { "2000-01-01T00:00:00".into() };
+        let _ = write!(
+            s,
+            "<mes:Header><mes:ID>RIGHTSTAT_STRUCTURE</mes:ID><mes:Test>false</mes:Test><mes:Prepared>{prepared}</mes:Prepared><mes:Sender id=\"{AGENCY}\"/></mes:Header>\n<mes:Structures>\n"
+        );
+        let attrs = format!("agencyID=\"{AGENCY}\" version=\"{VERSION}\" isFinal=\"true\"");
+        if flow {
+            let _ = write!(s, "<str:Dataflows><str:Dataflow id=\"{}\" {attrs}>", crate::data::DATAFLOW);
+            names(&mut s, "Human-rights statistics: poverty and an adequate standard of living", "人权统计：减贫与适足生活水准");
+            let _ = write!(
+                s,
+                "<str:Structure><Ref id=\"{DSD}\" version=\"{VERSION}\" agencyID=\"{AGENCY}\" package=\"datastructure\" class=\"DataStructure\"/></str:Structure></str:Dataflow></str:Dataflows>\n"
+            );
+        }
+        if !lists.is_empty() {
+            s.push_str("<str:Codelists>");
+            for (cid, en, zh, codes) in codelists.iter().filter(|c| lists.contains(&c.0.as_str())) {
+                let _ = write!(s, "<str:Codelist id=\"{cid}\" {attrs}>");
+                names(&mut s, en, zh);
+                for (code, cen, czh) in codes {
+                    let _ = write!(s, "<str:Code id=\"{}\">", esc(code));
+                    names(&mut s, cen, czh);
+                    s.push_str("</str:Code>");
+                }
+                s.push_str("</str:Codelist>");
+            }
+            s.push_str("</str:Codelists>\n");
+        }
+        if concepts {
+            let _ = write!(s, "<str:Concepts><str:ConceptScheme id=\"{CONCEPTS}\" {attrs}>");
+            names(&mut s, "RightStat concepts", "RightStat概念");
+            for (c, en, zh) in self.concepts() {
+                let _ = write!(s, "<str:Concept id=\"{c}\">");
+                names(&mut s, &en, &zh);
+                s.push_str("</str:Concept>");
+            }
+            s.push_str("</str:ConceptScheme></str:Concepts>\n");
+        }
+        if dsd {
+            let concept = |c: &str| {
+                format!(
+                    "<str:ConceptIdentity><Ref id=\"{c}\" maintainableParentID=\"{CONCEPTS}\" maintainableParentVersion=\"{VERSION}\" agencyID=\"{AGENCY}\" package=\"conceptscheme\" class=\"Concept\"/></str:ConceptIdentity>"
+                )
+            };
+            let enumeration = |c: &str| {
+                format!(
+                    "<str:LocalRepresentation><str:Enumeration><Ref id=\"{}\" version=\"{VERSION}\" agencyID=\"{AGENCY}\" package=\"codelist\" class=\"Codelist\"/></str:Enumeration></str:LocalRepresentation>",
+                    codelist_id(c)
+                )
+            };
+            let _ = write!(s, "<str:DataStructures><str:DataStructure id=\"{DSD}\" {attrs}>");
+            names(&mut s, "RightStat data structure", "RightStat数据结构");
+            s.push_str("<str:DataStructureComponents><str:DimensionList id=\"DimensionDescriptor\">");
+            let key = self.key();
+            for (i, d) in key.iter().enumerate() {
+                let _ = write!(s, "<str:Dimension id=\"{d}\" position=\"{}\">{}{}</str:Dimension>", i + 1, concept(d), enumeration(d));
+            }
+            let _ = write!(
+                s,
+                "<str:TimeDimension id=\"TIME_PERIOD\" position=\"{}\">{}<str:LocalRepresentation><str:TextFormat textType=\"ObservationalTimePeriod\"/></str:LocalRepresentation></str:TimeDimension>",
+                key.len() + 1,
+                concept("TIME_PERIOD")
+            );
+            s.push_str("</str:DimensionList><str:AttributeList id=\"AttributeDescriptor\">");
+            for a in ["UNIT_MEASURE", "UNIT_MULT", "OBS_STATUS"] {
+                let _ = write!(
+                    s,
+                    "<str:Attribute id=\"{a}\" assignmentStatus=\"Mandatory\">{}{}<str:AttributeRelationship><str:PrimaryMeasure><Ref id=\"OBS_VALUE\"/></str:PrimaryMeasure></str:AttributeRelationship></str:Attribute>",
+                    concept(a),
+                    enumeration(a)
+                );
+            }
+            for a in ["SOURCE_DETAIL", "COMMENT_OBS"] {
+                let _ = write!(
+                    s,
+                    "<str:Attribute id=\"{a}\" assignmentStatus=\"Conditional\">{}<str:AttributeRelationship><str:PrimaryMeasure><Ref id=\"OBS_VALUE\"/></str:PrimaryMeasure></str:AttributeRelationship></str:Attribute>",
+                    concept(a)
+                );
+            }
+            let _ = write!(
+                s,
+                "</str:AttributeList><str:MeasureList id=\"MeasureDescriptor\"><str:PrimaryMeasure id=\"OBS_VALUE\">{}</str:PrimaryMeasure></str:MeasureList>",
+                concept("OBS_VALUE")
+            );
+            s.push_str("</str:DataStructureComponents></str:DataStructure></str:DataStructures>\n");
+        }
+        s.push_str("</mes:Structures>\n</mes:Structure>\n");
+        Ok(s)
+    }
+}
