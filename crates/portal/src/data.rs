@@ -71,6 +71,26 @@ impl Site {
         Ok(Query { parts, start: period(start)?, end: period(end)? })
     }
 
+    /// Of each series (indicator, area and cell), only its first `first` and last `last`
+    /// observations by period (SDMX `firstNObservations` / `lastNObservations`).
+    pub fn limit_per_series<'a>(rows: Vec<&'a ObservationRow>, first: Option<usize>, last: Option<usize>) -> Vec<&'a ObservationRow> {
+        if first.is_none() && last.is_none() {
+            return rows;
+        }
+        let mut series: BTreeMap<(&str, &str, &str), Vec<&'a ObservationRow>> = BTreeMap::new();
+        for r in rows {
+            series.entry((r.indicator.as_str(), r.area.as_str(), r.cell_key.as_str())).or_default().push(r);
+        }
+        let mut out = Vec::new();
+        for (_, mut obs) in series {
+            obs.sort_by_key(|r| r.period.parse::<Period>().ok());
+            let n = obs.len();
+            let keep = |i: usize| first.is_some_and(|f| i < f) || last.is_some_and(|l| i + l >= n);
+            out.extend(obs.into_iter().enumerate().filter(|(i, _)| keep(*i)).map(|(_, r)| r));
+        }
+        out
+    }
+
     /// The figures a query selects, in indicator, area, period and cell order.
     pub fn select(&self, q: &Query) -> Vec<&ObservationRow> {
         let dims = self.key();

@@ -153,5 +153,27 @@ async fn sdmx_structures_describe_the_data() {
             StatusCode::BAD_REQUEST
         );
         assert_eq!(get(&app, "/sdmx/2.1/categoryscheme/RIGHTSTAT/all/latest", "*/*").await.0, StatusCode::NOT_FOUND);
+        // lastNObservations: the newest observation of each series; firstNObservations the oldest.
+        let (_, _, all) = get(&app, "/sdmx/2.1/data/DF_RIGHTSTAT/all", "text/csv").await;
+        let (st, _, last) = get(&app, "/sdmx/2.1/data/DF_RIGHTSTAT/all?lastNObservations=1", "text/csv").await;
+        assert_eq!(st, StatusCode::OK, "{last}");
+        // A series: the key columns between STRUCTURE_ID/ACTION and TIME_PERIOD.
+        let series = |text: &str| -> (usize, std::collections::BTreeSet<String>) {
+            let mut r = csv::Reader::from_reader(text.as_bytes());
+            let h = r.headers().unwrap().clone();
+            let time = h.iter().position(|c| c == "TIME_PERIOD").unwrap();
+            let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+            (rows.len(), rows.iter().map(|x| x.iter().take(time).skip(3).collect::<Vec<_>>().join("|")).collect())
+        };
+        let ((n_all, s_all), (n_last, s_last)) = (series(&all), series(&last));
+        assert_eq!(s_last, s_all, "every series keeps an observation");
+        assert_eq!(n_last, s_all.len(), "one per series");
+        assert!(n_all > n_last);
+        assert_eq!(get(&app, "/sdmx/2.1/data/DF_RIGHTSTAT/all?lastNObservations=0", "*/*").await.0, StatusCode::BAD_REQUEST);
+        // What is not offered is said, not silently replaced.
+        assert_eq!(get(&app, "/sdmx/2.1/data/DF_RIGHTSTAT/all?detail=serieskeysonly", "*/*").await.0, StatusCode::NOT_IMPLEMENTED);
+        let (st, _, why) = get(&app, "/sdmx/2.1/data/DF_RIGHTSTAT/all", "application/vnd.sdmx.genericdata+xml;version=2.1").await;
+        assert_eq!(st, StatusCode::NOT_ACCEPTABLE, "{why}");
+        assert!(why.contains("SDMX-CSV") && why.contains("SDMX-JSON"), "{why}");
     }
 }

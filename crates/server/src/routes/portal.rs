@@ -215,19 +215,58 @@ async fn structure(s: &AppState, resource: &str, agency: &str, id: &str, version
     }
 }
 
+/// A refusal in the JSON error format with its own status (406 Not Acceptable, 501).
+fn not_acceptable(status: axum::http::StatusCode, message: &str) -> Response {
+    let code = if status == axum::http::StatusCode::NOT_ACCEPTABLE { "not_acceptable" } else { "not_implemented" };
+    (status, axum::Json(serde_json::json!({ "error": code, "message": message }))).into_response()
+}
+
 async fn sdmx(s: &AppState, flow: &str, key: &str, raw: Option<&str>, headers: &HeaderMap) -> Result<Response, ApiError> {
     let params: HashMap<String, String> =
         serde_urlencoded::from_str(raw.unwrap_or("")).map_err(|e| ApiError::BadRequest(format!("query string: {e}")))?;
-    if let Some(other) =
-        params.keys().find(|k| !matches!(k.as_str(), "startPeriod" | "endPeriod" | "format" | "dimensionAtObservation" | "detail"))
-    {
-        return Err(ApiError::BadRequest(format!("unknown parameter {other:?}: expected startPeriod, endPeriod or format")));
+    const PARAMS: &[&str] =
+        &["startPeriod", "endPeriod", "format", "dimensionAtObservation", "detail", "firstNObservations", "lastNObservations"];
+    if let Some(other) = params.keys().find(|k| !PARAMS.contains(&k.as_str())) {
+        return Err(ApiError::BadRequest(format!("unknown parameter {other:?}: expected one of {}", PARAMS.join(", "))));
     }
+    // Only full data is served: a narrower detail is refused rather than silently ignored.
+    match params.get("detail").map(String::as_str) {
+        None | Some("full") => {}
+        Some(d @ ("dataonly" | "serieskeysonly" | "nodata")) => {
+            return Ok(not_acceptable(
+                axum::http::StatusCode::NOT_IMPLEMENTED,
+                &format!("detail={d} is not offered: this service answers detail=full"),
+            ));
+        }
+        Some(other) => return Err(ApiError::BadRequest(format!("detail {other:?}: expected full, dataonly, serieskeysonly or nodata"))),
+    }
+    let count = |name: &str| -> Result<Option<usize>, ApiError> {
+        params
+            .get(name)
+            .map(|v| {
+                v.parse::<usize>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| ApiError::BadRequest(format!("{name} {v:?}: expected a positive whole number")))
+            })
+            .transpose()
+    };
+    let (first, last) = (count("firstNObservations")?, count("lastNObservations")?);
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
     let json = match params.get("format").map(String::as_str) {
         Some("json" | "jsondata" | "sdmx-json") => true,
         Some("csv" | "csvfile" | "sdmx-csv") => false,
-        None => accept.contains("json"),
+        None if accept.contains("json") => true,
+        // An SDMX-ML data message asked for, and nothing this service writes: 406, not CSV.
+        None if !accept.is_empty() && !accept.contains("csv") && !accept.contains("*/*") && !accept.contains("text/") => {
+            return Ok(not_acceptable(
+                axum::http::StatusCode::NOT_ACCEPTABLE,
+                &format!(
+                    "Accept: {accept}: this service writes SDMX-CSV 2.0 (application/vnd.sdmx.data+csv) and SDMX-JSON 1.0 (application/vnd.sdmx.data+json)"
+                ),
+            ));
+        }
+        None => false,
         Some(other) => return Err(ApiError::BadRequest(format!("format {other:?}: expected csv or json"))),
     };
     let site = s.portal.site(&s.store).await?;
@@ -238,7 +277,7 @@ async fn sdmx(s: &AppState, flow: &str, key: &str, raw: Option<&str>, headers: &
                 _ => ApiError::BadRequest(e.to_string()),
             }
         })?;
-    let rows = site.select(&query);
+    let rows = rightstat_portal::Site::limit_per_series(site.select(&query), first, last);
     if rows.is_empty() {
         // SDMX REST answers 404 "No results" when nothing matches.
         return Err(ApiError::NotFound(format!("observations for {flow}/{key}")));
