@@ -35,8 +35,16 @@ assert [d.id for d in again.structure["DSD_RIGHTSTAT"].dimensions.components] ==
 one = client.codelist("CL_OBS_STATUS")
 assert set(one.codelist["CL_OBS_STATUS"].items) >= {"A", "E", "P", "O", "Q"}
 
+with urllib.request.urlopen(base + "/sdmx/2.1/availableconstraint/DF_RIGHTSTAT/all") as r:
+    avail = sdmx.read_sdmx(io.BytesIO(r.read()))
+cc = list(avail.constraint.values())[0]
+assert cc.data_content_region, "a cube region"
+region = cc.data_content_region[0]
+assert {d.id for d in region.member} >= {"INDICATOR", "REF_AREA"}, region
+
 with urllib.request.urlopen(base + "/sdmx/2.1/data/DF_RIGHTSTAT/all?format=csv") as r:
     header = next(csv.reader(io.StringIO(r.read().decode("utf-8"))))
 in_data = [h for h in header if h in dims]
 assert in_data == dims, f"SDMX-CSV key {in_data} differs from the DSD's {dims}"
-print(f"ok: sdmx1 {sdmx.__version__} discovered DF_RIGHTSTAT -> DSD_RIGHTSTAT ({len(dims)} dimensions) and {len(msg.codelist)} codelists; the data carry the same key")
+print(f"ok: sdmx1 {sdmx.__version__} discovered DF_RIGHTSTAT -> DSD_RIGHTSTAT ({len(dims)} dimensions) and {len(msg.codelist)} codelists, "
+      f"read the availability of {len(region.member)} dimensions; the data carry the same key")

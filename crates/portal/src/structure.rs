@@ -290,4 +290,66 @@ impl Site {
         s.push_str("</mes:Structures>\n</mes:Structure>\n");
         Ok(s)
     }
+
+    /// An SDMX-ML 2.1 structure message holding the actual content constraint of a data query:
+    /// for each dimension, the codes that have public observations among the series the
+    /// (partial) key selects — what a data explorer offers in its filters. `None` when nothing
+    /// matches.
+    pub fn available(&self, q: &crate::data::Query) -> Option<String> {
+        let rows = self.select(q);
+        if rows.is_empty() {
+            return None;
+        }
+        let key = self.key();
+        let mut codes: BTreeMap<&str, std::collections::BTreeSet<String>> = BTreeMap::new();
+        for r in &rows {
+            for d in &key {
+                let code = match *d {
+                    "INDICATOR" => r.indicator.clone(),
+                    "REF_AREA" => r.area.clone(),
+                    d => r.cell.get(d).cloned().unwrap_or_else(|| rightstat_core::codelist::TOTAL.to_string()),
+                };
+                codes.entry(d).or_default().insert(code);
+            }
+        }
+        let periods: Vec<&str> = rows.iter().map(|r| r.period.as_str()).collect();
+        let (start, end) = (periods.iter().min().copied().unwrap_or(""), periods.iter().max().copied().unwrap_or(""));
+        let mut s = String::from(concat!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
+            "<mes:Structure xmlns:mes=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message\" ",
+            "xmlns:str=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/structure\" ",
+            "xmlns:com=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common\">\n"
+        ));
+        let prepared = if self.as_of.len() >= 19 { self.as_of[..19].to_string() } else { "2000-01-01T00:00:00".into() };
+        let _ = write!(
+            s,
+            "<mes:Header><mes:ID>RIGHTSTAT_AVAILABILITY</mes:ID><mes:Test>false</mes:Test><mes:Prepared>{prepared}</mes:Prepared><mes:Sender id=\"{AGENCY}\"/></mes:Header>\n<mes:Structures>\n"
+        );
+        let _ = write!(
+            s,
+            "<str:Constraints><str:ContentConstraint id=\"CC_AVAILABLE\" agencyID=\"{AGENCY}\" version=\"{VERSION}\" isFinal=\"false\" type=\"Actual\">"
+        );
+        names(&mut s, "Codes with public observations for the query", "查询所涉有公开数据的代码");
+        let _ = write!(
+            s,
+            "<str:ConstraintAttachment><str:Dataflow><Ref id=\"{}\" version=\"{VERSION}\" agencyID=\"{AGENCY}\" package=\"datastructure\" class=\"Dataflow\"/></str:Dataflow></str:ConstraintAttachment>",
+            crate::data::DATAFLOW
+        );
+        let _ = write!(s, "<str:CubeRegion include=\"true\">");
+        for d in &key {
+            let _ = write!(s, "<com:KeyValue id=\"{d}\">");
+            for c in codes.get(d).into_iter().flatten() {
+                let _ = write!(s, "<com:Value>{}</com:Value>", esc(c));
+            }
+            s.push_str("</com:KeyValue>");
+        }
+        let _ = write!(
+            s,
+            "<com:KeyValue id=\"TIME_PERIOD\"><com:TimeRange><com:StartPeriod isInclusive=\"true\">{}</com:StartPeriod><com:EndPeriod isInclusive=\"true\">{}</com:EndPeriod></com:TimeRange></com:KeyValue>",
+            esc(start),
+            esc(end)
+        );
+        s.push_str("</str:CubeRegion></str:ContentConstraint></str:Constraints>\n</mes:Structures>\n</mes:Structure>\n");
+        Some(s)
+    }
 }

@@ -119,6 +119,7 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/sdmx/2.1/data/{flow}/{key}", Action::ReadPublic),
     ("GET", "/sdmx/2.1/{resource}/{agency}/{id}/{version}", Action::ReadPublic),
     ("GET", "/sdmx/2.1/{resource}/{agency}/{id}", Action::ReadPublic),
+    ("GET", "/sdmx/2.1/availableconstraint/{flow}/{key}", Action::ReadPublic),
 ];
 
 pub fn action_for(method: &Method, path: &str) -> Option<Action> {

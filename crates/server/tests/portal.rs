@@ -153,6 +153,17 @@ async fn sdmx_structures_describe_the_data() {
             StatusCode::BAD_REQUEST
         );
         assert_eq!(get(&app, "/sdmx/2.1/categoryscheme/RIGHTSTAT/all/latest", "*/*").await.0, StatusCode::NOT_FOUND);
+        // Availability: the codes that have data for a partial key, for a data explorer's filters.
+        let (st, _, av) = get(&app, "/sdmx/2.1/availableconstraint/DF_RIGHTSTAT/CN_POOR_DROPOUTS", "*/*").await;
+        assert_eq!(st, StatusCode::OK, "{av}");
+        assert!(
+            av.contains("type=\"Actual\"")
+                && av.contains("<com:KeyValue id=\"REF_AREA\">")
+                && av.contains("<com:Value>CN_POOR_DROPOUTS</com:Value>"),
+            "{av}"
+        );
+        assert!(!av.contains("<com:Value>SI_POV_NAHC</com:Value>"), "only what the key selects");
+        assert_eq!(get(&app, "/sdmx/2.1/availableconstraint/DF_RIGHTSTAT/NOPE", "*/*").await.0, StatusCode::NOT_FOUND);
         // lastNObservations: the newest observation of each series; firstNObservations the oldest.
         let (_, _, all) = get(&app, "/sdmx/2.1/data/DF_RIGHTSTAT/all", "text/csv").await;
         let (st, _, last) = get(&app, "/sdmx/2.1/data/DF_RIGHTSTAT/all?lastNObservations=1", "text/csv").await;

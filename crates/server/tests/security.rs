@@ -58,6 +58,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/sdmx/2.1/data/{flow}/{key}", "PACRVN"),
     ("GET", "/sdmx/2.1/{resource}/{agency}/{id}/{version}", "PACRVN"),
     ("GET", "/sdmx/2.1/{resource}/{agency}/{id}", "PACRVN"),
+    ("GET", "/sdmx/2.1/availableconstraint/{flow}/{key}", "PACRVN"),
     ("GET", "/healthz", "PACRVN"),
     ("GET", "/login", "PACRVN"),
     ("POST", "/login", "PACRVN"),

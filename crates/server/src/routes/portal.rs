@@ -69,6 +69,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(sdmx_data))
         .routes(routes!(sdmx_structure))
         .routes(routes!(sdmx_structure_latest))
+        .routes(routes!(sdmx_available))
 }
 
 fn respond(file: File) -> Response {
@@ -212,6 +213,35 @@ async fn structure(s: &AppState, resource: &str, agency: &str, id: &str, version
         Ok(xml) => Ok(([(header::CONTENT_TYPE, "application/vnd.sdmx.structure+xml; version=2.1; charset=utf-8")], xml).into_response()),
         Err(e @ StructureError::NotFound(..)) => Err(ApiError::NotFound(e.to_string())),
         Err(e) => Err(ApiError::BadRequest(e.to_string())),
+    }
+}
+
+/// SDMX 2.1 availability query: which codes of each dimension, and which period range, have
+/// public observations among the series a (partial) key selects — as data explorers ask to
+/// build their filters. An SDMX-ML 2.1 structure message with an actual content constraint.
+#[utoipa::path(get, path = "/sdmx/2.1/availableconstraint/{flow}/{key}", tag = "portal",
+    params(("flow" = String, Path), ("key" = String, Path), ("startPeriod" = Option<String>, Query), ("endPeriod" = Option<String>, Query)),
+    responses((status = 200, description = "SDMX-ML 2.1 structure message with a ContentConstraint"), (status = 404, description = "No observation matches")))]
+async fn sdmx_available(
+    State(s): State<AppState>,
+    Path((flow, key)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let params: HashMap<String, String> =
+        serde_urlencoded::from_str(q.as_deref().unwrap_or("")).map_err(|e| ApiError::BadRequest(format!("query string: {e}")))?;
+    if let Some(other) = params.keys().find(|k| !matches!(k.as_str(), "startPeriod" | "endPeriod" | "mode" | "references")) {
+        return Err(ApiError::BadRequest(format!("unknown parameter {other:?}: expected startPeriod or endPeriod")));
+    }
+    let site = s.portal.site(&s.store).await?;
+    let query = site
+        .query(&flow, &key, params.get("startPeriod").map(String::as_str), params.get("endPeriod").map(String::as_str))
+        .map_err(|e| match e {
+            rightstat_portal::data::QueryError::UnknownFlow(_) => ApiError::NotFound(e.to_string()),
+            _ => ApiError::BadRequest(e.to_string()),
+        })?;
+    match site.available(&query) {
+        Some(xml) => Ok(([(header::CONTENT_TYPE, "application/vnd.sdmx.structure+xml; version=2.1; charset=utf-8")], xml).into_response()),
+        None => Err(ApiError::NotFound(format!("observations for {flow}/{key}"))),
     }
 }
 
