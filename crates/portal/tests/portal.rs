@@ -51,7 +51,10 @@ async fn the_portal_shows_published_figures_and_withholds_the_rest() {
             sdmx.starts_with("STRUCTURE,STRUCTURE_ID,ACTION,INDICATOR,REF_AREA,AGE,CN_REGION,DISABILITY_STATUS,ETHNICITY,HOUSEHOLD_HEAD_SEX,INCOME_QUINTILE,SEX,URBANISATION,TIME_PERIOD,OBS_VALUE"),
             "{sdmx}"
         );
-        assert!(sdmx.contains("dataflow,RIGHTSTAT:DF_RIGHTSTAT(1.0),I,CN_POOR_DROPOUTS,11,_T,_T,_T,_T,_T,_T,_T,_T,2023,,PERSONS,0,Q,"), "{sdmx}");
+        assert!(
+            sdmx.contains("dataflow,RIGHTSTAT:DF_RIGHTSTAT(1.0),I,CN_POOR_DROPOUTS,11,_T,_T,_T,_T,_T,_T,_T,_T,2023,,PERSONS,0,Q,"),
+            "{sdmx}"
+        );
 
         // SDMX-JSON: the withheld observation has a null value.
         let json: serde_json::Value = serde_json::from_str(&text(&site, "data/CN_POOR_DROPOUTS.sdmx.json")).unwrap();

@@ -114,7 +114,7 @@ pub fn app(store: Store, config: Config) -> Router {
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::middleware))
         .with_state(state.clone())
         .split_for_parts();
-    let _ = state.openapi.set(api);
+    let _ = state.openapi.set(open_composed_schemas(api));
     router
         .layer(axum::middleware::from_fn(error_pages))
         .layer(axum::extract::DefaultBodyLimit::max(config.max_body_bytes))
@@ -201,6 +201,22 @@ async fn error_pages(req: axum::extract::Request, next: axum::middleware::Next) 
         }
     }
     page
+}
+
+/// A definition that refuses unknown fields when read (`deny_unknown_fields`: a misspelt key in
+/// the catalogue file is an error) is also a part of larger responses (an `IndicatorRow` is the
+/// definition with its version): its schema must not forbid the fields it is composed with, or
+/// every response would break the contract it documents.
+fn open_composed_schemas(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::{RefOr, schema::Schema};
+    if let Some(components) = api.components.as_mut() {
+        for name in ["Indicator"] {
+            if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(name) {
+                o.additional_properties = None;
+            }
+        }
+    }
+    api
 }
 
 /// Serves until Ctrl-C. `on_ready` receives the bound address (port 0 picks one).

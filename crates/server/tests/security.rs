@@ -479,3 +479,23 @@ async fn malformed_requests_get_the_json_error_format() {
         assert!(!r.text.contains("Not found") && r.text.contains("The request cannot be handled"), "{}", r.text);
     }
 }
+
+/// What the OpenAPI document promises, the answers keep: an indicator's response may carry its
+/// version beside the definition; a boolean parameter is true or false, nothing else.
+#[tokio::test]
+async fn the_api_keeps_to_its_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    for env in envs(&dir, Load::Users).await {
+        let doc = env.request("GET", "/api/v1/openapi.json", None, None, None, Vec::new()).await.json;
+        let indicator = &doc["components"]["schemas"]["Indicator"];
+        assert!(indicator["additionalProperties"] != serde_json::json!(false), "IndicatorRow adds version fields to it: {indicator}");
+        for v in ["TRUE", "yes", "on", "NaN"] {
+            let r = env
+                .request("GET", &format!("/api/v1/observations?indicator=SI_POV_NAHC&history={v}"), Some("admin"), None, None, Vec::new())
+                .await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "history={v}: {}", r.text);
+        }
+        let r = env.request("GET", "/api/v1/observations?indicator=SI_POV_NAHC&history=true", Some("admin"), None, None, Vec::new()).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+}

@@ -83,7 +83,15 @@ async fn list(
             "from" => f.period_from = Some(period(v)?),
             "to" => f.period_to = Some(period(v)?),
             "as_of" => f.as_of = Some(v.clone()),
-            "history" => f.all_vintages = v == "true" || v == "1",
+            // true or false, as the OpenAPI document declares: "yes", "TRUE" or "NaN" are not
+            // silently read as false.
+            "history" => {
+                f.all_vintages = match v.as_str() {
+                    "true" | "1" => true,
+                    "false" | "0" => false,
+                    other => return Err(ApiError::BadRequest(format!("history {other:?}: expected true or false"))),
+                }
+            }
             "limit" => {
                 limit = v.parse().map_err(|_| ApiError::BadRequest(format!("limit must be a number, not {v:?}")))?;
                 if !(1..=MAX_LIMIT).contains(&limit) {
