@@ -114,7 +114,7 @@ pub fn app(store: Store, config: Config) -> Router {
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::middleware))
         .with_state(state.clone())
         .split_for_parts();
-    let _ = state.openapi.set(open_composed_schemas(api));
+    let _ = state.openapi.set(document_common_responses(open_composed_schemas(api)));
     router
         .layer(axum::middleware::from_fn(error_pages))
         .layer(axum::extract::DefaultBodyLimit::max(config.max_body_bytes))
@@ -213,6 +213,55 @@ fn open_composed_schemas(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::
         for name in ["Indicator"] {
             if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(name) {
                 o.additional_properties = None;
+            }
+        }
+    }
+    api
+}
+
+/// The answers every route can give besides its own, because the layers every request passes
+/// give them (the policy, the CSRF check, the query check, the body limit, the method check, a
+/// full disk), documented on every operation so a client — or a contract tester — knows them:
+/// each in the JSON error format `{"error": code, "message": text}`. A signed-out GET of a page
+/// outside the API is a 303 to the sign-in page.
+fn document_common_responses(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, RefOr, ResponseBuilder, Type, schema::Schema};
+    let error_body = ObjectBuilder::new()
+        .property("error", ObjectBuilder::new().schema_type(Type::String))
+        .property("message", ObjectBuilder::new().schema_type(Type::String))
+        .required("error")
+        .required("message")
+        .description(Some("An error: a code (bad_request, unauthenticated, forbidden, not_found, method_not_allowed, invalid_data, insufficient_storage …) and a message for people"))
+        .build();
+    if let Some(c) = api.components.as_mut() {
+        c.schemas.insert("ErrorBody".into(), RefOr::T(Schema::Object(error_body)));
+    }
+    let common: [(&str, &str); 7] = [
+        ("400", "The request does not parse or is refused: the message says why"),
+        ("401", "Not signed in, or an invalid, expired or revoked token"),
+        ("403", "Signed in, but this role or area may not do it (or the CSRF token is missing)"),
+        ("405", "A method this route does not declare (see Allow)"),
+        ("413", "The body is larger than the server accepts"),
+        ("500", "An internal error (the details are in the server's log)"),
+        ("507", "The server's disk is full: nothing was saved"),
+    ];
+    for (path, item) in api.paths.paths.iter_mut() {
+        let page = !path.starts_with("/api/") && !path.starts_with("/sdmx/");
+        for op in [&mut item.get, &mut item.post, &mut item.put, &mut item.delete, &mut item.patch].into_iter().flatten() {
+            for (code, what) in common {
+                op.responses.responses.entry(code.to_string()).or_insert_with(|| {
+                    let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
+                    RefOr::T(ResponseBuilder::new().description(what).content("application/json", content).build())
+                });
+            }
+            if page {
+                op.responses.responses.entry("303".to_string()).or_insert_with(|| {
+                    RefOr::T(
+                        ResponseBuilder::new()
+                            .description("Signed out: to the sign-in page, and back afterwards; or after a form, to the page again")
+                            .build(),
+                    )
+                });
             }
         }
     }

@@ -489,6 +489,14 @@ async fn the_api_keeps_to_its_contract() {
         let doc = env.request("GET", "/api/v1/openapi.json", None, None, None, Vec::new()).await.json;
         let indicator = &doc["components"]["schemas"]["Indicator"];
         assert!(indicator["additionalProperties"] != serde_json::json!(false), "IndicatorRow adds version fields to it: {indicator}");
+        // Every operation documents the answers the common layers can give.
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                for code in ["400", "401", "403", "405", "413", "500", "507"] {
+                    assert!(op["responses"].get(code).is_some(), "{method} {path}: {code} not documented");
+                }
+            }
+        }
         for v in ["TRUE", "yes", "on", "NaN"] {
             let r = env
                 .request("GET", &format!("/api/v1/observations?indicator=SI_POV_NAHC&history={v}"), Some("admin"), None, None, Vec::new())
