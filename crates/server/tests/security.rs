@@ -495,6 +495,13 @@ async fn the_api_keeps_to_its_contract() {
                 for code in ["400", "401", "403", "405", "413", "500", "507"] {
                     assert!(op["responses"].get(code).is_some(), "{method} {path}: {code} not documented");
                 }
+                // A query parameter is declared in the query, not as a path parameter the path lacks.
+                for p in op["parameters"].as_array().into_iter().flatten() {
+                    let name = p["name"].as_str().unwrap();
+                    if p["in"] == "path" {
+                        assert!(path.contains(&format!("{{{name}}}")), "{method} {path}: {name} declared in the path");
+                    }
+                }
             }
         }
         for v in ["TRUE", "yes", "on", "NaN"] {

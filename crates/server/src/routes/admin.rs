@@ -294,6 +294,7 @@ async fn revoke_token(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct AuditQuery {
     actor: Option<String>,
     /// e.g. observations.import, user.grant, round.release

@@ -15,12 +15,14 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct AtQuery {
     /// Only areas in force during this period (`2018`, `2018-Q1`, `2018-03`).
     period: Option<String>,
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct DescendantsQuery {
     /// country, province, prefecture, county, township or village.
     level: String,
@@ -29,6 +31,7 @@ struct DescendantsQuery {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct TreeQuery {
     /// Levels below the root to include (1-3, default 1).
     depth: Option<u8>,

@@ -15,6 +15,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct AuditQuery {
     actor: Option<String>,
     /// e.g. observations.import, user.grant, session.failed

@@ -13,6 +13,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
     /// Only indicators linked to this ICESCR article.
     article: Option<u8>,
@@ -50,6 +51,7 @@ async fn list(State(s): State<AppState>, Query(q): Query<ListQuery>) -> ApiResul
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct VersionQuery {
     /// A past version of the definition (default: current).
     version: Option<i64>,

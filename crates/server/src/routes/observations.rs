@@ -26,6 +26,7 @@ const MAX_LIMIT: i64 = 100_000;
 /// accepted as a parameter, with a code or `_T` for the total).
 #[allow(dead_code)]
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ObsQuery {
     /// Indicator code(s), comma-separated.
     indicator: Option<String>,
@@ -42,6 +43,7 @@ struct ObsQuery {
     /// `true` to include every vintage (revision history).
     history: Option<bool>,
     /// Maximum number of observations (default 10,000, at most 100,000).
+    #[param(minimum = 1, maximum = 100_000)]
     limit: Option<i64>,
 }
 

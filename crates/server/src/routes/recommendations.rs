@@ -221,6 +221,7 @@ async fn detail(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ImportQuery {
     /// upr-info, uhri or co.
     format: String,

@@ -189,6 +189,7 @@ async fn release(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct TaskQuery {
     /// Only this status.
     status: Option<String>,
@@ -222,6 +223,7 @@ async fn round_tasks(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct CompletenessQuery {
     /// Also by area at this level (province, prefecture, county …): each area's tasks below it.
     by: Option<AreaLevel>,
@@ -337,6 +339,7 @@ async fn task(State(s): State<AppState>, Extension(caller): Extension<Caller>, P
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct TemplateQuery {
     /// csv (default) or xlsx.
     format: Option<String>,
@@ -375,6 +378,7 @@ async fn template(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct SubmitQuery {
     /// Check and report without saving.
     #[serde(default)]

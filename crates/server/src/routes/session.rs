@@ -67,6 +67,7 @@ fn page(csrf: &str, username: &str, message: Option<&str>, next: &str) -> String
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Next {
     /// Where to go after signing in (a path of this site).
     next: Option<String>,
