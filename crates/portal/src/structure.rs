@@ -44,8 +44,9 @@ pub enum StructureError {
     References(String),
 }
 
+/// Text as XML holds it: without the control characters XML forbids, and escaped.
 fn esc(s: &str) -> String {
-    rightstat_core::text::xml_safe(s).replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    rightstat_design::escape(&rightstat_core::text::xml_safe(s))
 }
 
 fn names(out: &mut String, en: &str, zh: &str) {
@@ -61,6 +62,25 @@ pub fn codelist_id(concept: &str) -> String {
 }
 
 impl Site {
+    /// An SDMX-ML 2.1 structure message up to its `<mes:Structures>`: the namespaces and a header
+    /// naming the message `id`, prepared when the newest public figure was recorded.
+    fn message_start(&self, id: &str) -> String {
+        let prepared = if self.as_of.len() >= 19 { &self.as_of[..19] } else { "2000-01-01T00:00:00" };
+        format!(
+            concat!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
+                "<mes:Structure xmlns:mes=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message\" ",
+                "xmlns:str=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/structure\" ",
+                "xmlns:com=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common\">\n",
+                "<mes:Header><mes:ID>{id}</mes:ID><mes:Test>false</mes:Test><mes:Prepared>{prepared}</mes:Prepared>",
+                "<mes:Sender id=\"{agency}\"/></mes:Header>\n<mes:Structures>\n"
+            ),
+            id = id,
+            prepared = prepared,
+            agency = AGENCY
+        )
+    }
+
     /// Every codelist: (id, English name, Chinese name, codes with their names).
     fn codelists(&self) -> Vec<(String, String, String, Vec<(String, String, String)>)> {
         let mut out = Vec::new();
@@ -195,17 +215,7 @@ impl Site {
                 }
             }
         }
-        let mut s = String::from(concat!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
-            "<mes:Structure xmlns:mes=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message\" ",
-            "xmlns:str=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/structure\" ",
-            "xmlns:com=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common\">\n"
-        ));
-        let prepared = if self.as_of.len() >= 19 { self.as_of[..19].to_string() } else { "2000-01-01T00:00:00".into() };
-        let _ = write!(
-            s,
-            "<mes:Header><mes:ID>RIGHTSTAT_STRUCTURE</mes:ID><mes:Test>false</mes:Test><mes:Prepared>{prepared}</mes:Prepared><mes:Sender id=\"{AGENCY}\"/></mes:Header>\n<mes:Structures>\n"
-        );
+        let mut s = self.message_start("RIGHTSTAT_STRUCTURE");
         let attrs = format!("agencyID=\"{AGENCY}\" version=\"{VERSION}\" isFinal=\"true\"");
         if flow {
             let _ = write!(s, "<str:Dataflows><str:Dataflow id=\"{}\" {attrs}>", crate::data::DATAFLOW);
@@ -314,17 +324,7 @@ impl Site {
         }
         let periods: Vec<&str> = rows.iter().map(|r| r.period.as_str()).collect();
         let (start, end) = (periods.iter().min().copied().unwrap_or(""), periods.iter().max().copied().unwrap_or(""));
-        let mut s = String::from(concat!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
-            "<mes:Structure xmlns:mes=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message\" ",
-            "xmlns:str=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/structure\" ",
-            "xmlns:com=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common\">\n"
-        ));
-        let prepared = if self.as_of.len() >= 19 { self.as_of[..19].to_string() } else { "2000-01-01T00:00:00".into() };
-        let _ = write!(
-            s,
-            "<mes:Header><mes:ID>RIGHTSTAT_AVAILABILITY</mes:ID><mes:Test>false</mes:Test><mes:Prepared>{prepared}</mes:Prepared><mes:Sender id=\"{AGENCY}\"/></mes:Header>\n<mes:Structures>\n"
-        );
+        let mut s = self.message_start("RIGHTSTAT_AVAILABILITY");
         let _ = write!(
             s,
             "<str:Constraints><str:ContentConstraint id=\"CC_AVAILABLE\" agencyID=\"{AGENCY}\" version=\"{VERSION}\" isFinal=\"false\" type=\"Actual\">"

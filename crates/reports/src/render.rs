@@ -190,21 +190,8 @@ fn html_with(doc: &Document, style: &str) -> String {
     out
 }
 
-/// Escapes text for HTML and XML (SVG).
-pub fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
-}
+/// Escapes text for HTML and XML (SVG): the design system's escaping, which every page uses.
+pub use rightstat_design::escape as esc;
 
 #[cfg(test)]
 mod tests {

@@ -156,13 +156,7 @@ async fn error_pages(req: axum::extract::Request, next: axum::middleware::Next) 
             _ => "bad_request",
         };
         let body = serde_json::json!({ "error": code, "message": String::from_utf8_lossy(&bytes).trim() });
-        let mut out = (status, axum::Json(body)).into_response();
-        for (k, v) in parts.headers.iter() {
-            if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
-                out.headers_mut().insert(k.clone(), v.clone());
-            }
-        }
-        return out;
+        return with_headers((status, axum::Json(body)).into_response(), &parts.headers);
     }
     if !wants_page || machine || !(status.is_client_error() || status.is_server_error()) {
         return res;
@@ -194,13 +188,8 @@ async fn error_pages(req: axum::extract::Request, next: axum::middleware::Next) 
         if message.is_empty() { String::new() } else { format!("<p class=\"notice bad\">{}</p>", rightstat_design::escape(&message)) },
         status.as_u16()
     );
-    let mut page = (status, axum::response::Html(rightstat_design::page("zh", &format!("{zh} {en}"), "narrow", &body))).into_response();
-    for (k, v) in parts.headers.iter() {
-        if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
-            page.headers_mut().insert(k.clone(), v.clone());
-        }
-    }
-    page
+    let page = (status, axum::response::Html(rightstat_design::page("zh", &format!("{zh} {en}"), "narrow", &body))).into_response();
+    with_headers(page, &parts.headers)
 }
 
 /// A definition that refuses unknown fields when read (`deny_unknown_fields`: a misspelt key in
@@ -266,6 +255,17 @@ fn document_common_responses(mut api: utoipa::openapi::OpenApi) -> utoipa::opena
         }
     }
     api
+}
+
+/// A rewritten response keeps the original's headers (Allow, every Set-Cookie, security headers), all
+/// but those describing the body it replaced.
+fn with_headers(mut out: axum::response::Response, original: &axum::http::HeaderMap) -> axum::response::Response {
+    for (k, v) in original {
+        if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
+            out.headers_mut().append(k.clone(), v.clone());
+        }
+    }
+    out
 }
 
 /// Serves until Ctrl-C. `on_ready` receives the bound address (port 0 picks one).

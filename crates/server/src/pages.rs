@@ -196,7 +196,7 @@ pub fn sparkline(points: &[(i32, f64)], label: &str) -> String {
     format!(
         "<svg class=\"spark\" role=\"img\" aria-label=\"{a}\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" xmlns=\"http://www.w3.org/2000/svg\">\
          <title>{a}</title><polyline fill=\"none\" stroke=\"#1f5c99\" stroke-width=\"2\" points=\"{p}\"/>{dots}</svg>",
-        a = crate::routes::session::escape(&alt),
+        a = rightstat_design::escape(&alt),
         p = path.join(" ")
     )
 }
@@ -204,6 +204,34 @@ pub fn sparkline(points: &[(i32, f64)], label: &str) -> String {
 /// Any serialisable value for a template context.
 pub fn v<T: serde::Serialize>(x: &T) -> Value {
     Value::from(minijinja::value::Serde(x))
+}
+
+/// What a page says after an action: the message key when it was done, the reason when it was
+/// refused (`Ok` / `Err` of a result, the same).
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub done: Option<&'static str>,
+    pub refusal: Option<String>,
+}
+
+impl From<Result<&'static str, String>> for Outcome {
+    fn from(r: Result<&'static str, String>) -> Self {
+        match r {
+            Ok(k) => Outcome { done: Some(k), refusal: None },
+            Err(m) => Outcome { done: None, refusal: Some(m) },
+        }
+    }
+}
+
+/// Renders `name` after an action: `done` and `refusal` join its context, and a refusal
+/// answers 422 (the form again, with why).
+pub fn render_outcome(name: &str, lang: Lang, ctx: Value, out: Outcome) -> Response {
+    let refused = out.refusal.is_some();
+    let mut r = render(name, lang, minijinja::context! { done => out.done, refusal => out.refusal, ..ctx });
+    if refused {
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    r
 }
 
 /// A page for "not found" and similar, in the page language.

@@ -136,6 +136,13 @@ pub struct BatchRow {
     pub published_at: Option<String>,
 }
 
+const BATCH_COLS: &str = "id, kind, source_name, rows, created_at, actor, scope_area, published_at";
+type BatchTuple = (i64, String, String, i64, String, String, Option<String>, Option<String>);
+
+fn batch_row((id, kind, source_name, rows, created_at, actor, scope_area, published_at): BatchTuple) -> BatchRow {
+    BatchRow { id, kind, source_name, rows, created_at, actor, scope_area, published_at }
+}
+
 /// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
 fn like_escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
@@ -357,41 +364,21 @@ impl Store {
     }
 
     pub async fn batch(&self, id: i64) -> Result<Option<BatchRow>> {
-        let row: Option<(i64, String, String, i64, String, String, Option<String>, Option<String>)> = on_pool!(self, p => sqlx::query_as(
-            "SELECT id, kind, source_name, rows, created_at, actor, scope_area, published_at FROM batch WHERE id = $1")
-            .bind(id).fetch_optional(p).await?);
-        Ok(row.map(|(id, kind, source_name, rows, created_at, actor, scope_area, published_at)| BatchRow {
-            id,
-            kind,
-            source_name,
-            rows,
-            created_at,
-            actor,
-            scope_area,
-            published_at,
-        }))
+        let sql = format!("SELECT {BATCH_COLS} FROM batch WHERE id = $1");
+        let row: Option<BatchTuple> =
+            on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(id).fetch_optional(p).await?);
+        Ok(row.map(batch_row))
     }
 
     /// Imported batches not yet public and not part of a collection round (a round's figures
     /// are released from the round's queue instead), newest first, at most 200.
     pub async fn unpublished_batches(&self) -> Result<Vec<BatchRow>> {
-        let rows: Vec<(i64, String, String, i64, String, String, Option<String>, Option<String>)> = on_pool!(self, p => sqlx::query_as(
-            "SELECT id, kind, source_name, rows, created_at, actor, scope_area, published_at FROM batch \
-             WHERE published_at IS NULL AND round_id IS NULL AND rows > 0 AND kind <> 'computation' ORDER BY id DESC LIMIT 200")
-            .fetch_all(p).await?);
-        Ok(rows
-            .into_iter()
-            .map(|(id, kind, source_name, rows, created_at, actor, scope_area, published_at)| BatchRow {
-                id,
-                kind,
-                source_name,
-                rows,
-                created_at,
-                actor,
-                scope_area,
-                published_at,
-            })
-            .collect())
+        let sql = format!(
+            "SELECT {BATCH_COLS} FROM batch \
+             WHERE published_at IS NULL AND round_id IS NULL AND rows > 0 AND kind <> 'computation' ORDER BY id DESC LIMIT 200"
+        );
+        let rows: Vec<BatchTuple> = on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).fetch_all(p).await?);
+        Ok(rows.into_iter().map(batch_row).collect())
     }
 
     /// Makes a batch's figures public (idempotent; recorded in the audit trail).

@@ -85,10 +85,13 @@ impl Store {
             })
             .await?;
         let own: Vec<_> = own.into_iter().filter(|o| o.area == task.area_code && o.value.is_some()).collect();
-        let index = self.area_index().await?;
-        // The siblings: the other areas at this level under the same parent.
+        // The siblings: the other areas directly under the same parent (two small queries, not
+        // the whole area tree on every task page).
         let mut by_key: HashMap<(String, String, String), Vec<f64>> = HashMap::new();
-        if let (Some(parent), Ok(code)) = (index.parent(&task.area_code), task.area_code.parse::<rightstat_core::area::AreaCode>()) {
+        let parent = self.area(&task.area_code).await?.and_then(|a| a.parent);
+        if let (Some(parent), Ok(code)) = (parent, task.area_code.parse::<rightstat_core::area::AreaCode>()) {
+            let siblings: std::collections::HashSet<String> =
+                self.children(parent.as_str(), None).await?.into_iter().map(|a| a.code).collect();
             let rows = self
                 .observations(&ObservationFilter {
                     indicators,
@@ -98,7 +101,7 @@ impl Store {
                     ..Default::default()
                 })
                 .await?;
-            for r in rows.into_iter().filter(|r| r.area != task.area_code && index.parent(&r.area) == Some(parent)) {
+            for r in rows.into_iter().filter(|r| r.area != task.area_code && siblings.contains(&r.area)) {
                 if let Some(v) = r.value {
                     by_key.entry((r.indicator, r.period, r.cell_key)).or_default().push(v);
                 }

@@ -12,7 +12,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::pages::{self, Lang, PageLang, signed_in, v};
 use axum::Extension;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use rightstat_core::policy::{Grant, Role};
 use rightstat_store::{AuditFilter, StoreError};
@@ -112,20 +111,16 @@ async fn render_admin(s: &AppState, caller: &Caller, lang: Lang, out: Outcome) -
         })
         .collect();
     let roles: Vec<&str> = Role::ALL.iter().filter(|r| **r != Role::Public).map(|r| r.as_str()).collect();
-    let mut r = pages::render(
+    Ok(pages::render_outcome(
         "admin.html",
         lang,
         minijinja::context! {
             users => v(&users), tokens => v(&tokens), departments => v(&depts), roles => v(&roles),
-            audit_records => audit.records, audit_broken => v(&audit.broken),
-            done => out.done, refusal => out.refusal.clone(), secret => out.secret,
+            audit_records => audit.records, audit_broken => v(&audit.broken), secret => out.secret,
             csrf => crate::routes::task_pages::csrf(caller), here => "/admin", signed_in => signed_in(caller),
         },
-    );
-    if out.refusal.is_some() {
-        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(r)
+        pages::Outcome { done: out.done, refusal: out.refusal },
+    ))
 }
 
 /// The outcome of a store call: done, or refused with the store's reason (the page again).

@@ -73,13 +73,7 @@ async fn catalogue_page(State(s): State<AppState>, Extension(caller): Extension<
     ))
 }
 
-async fn render_indicator(
-    s: &AppState,
-    caller: &Caller,
-    lang: Lang,
-    code: &str,
-    outcome: Option<Result<&'static str, String>>,
-) -> ApiResult<Response> {
+async fn render_indicator(s: &AppState, caller: &Caller, lang: Lang, code: &str, outcome: pages::Outcome) -> ApiResult<Response> {
     let Some(row) = s.store.indicator(code, None).await? else {
         return Ok(pages::message(lang, "not_found", &format!("indicator {code}"), StatusCode::NOT_FOUND));
     };
@@ -95,24 +89,16 @@ async fn render_indicator(
         .iter()
         .map(|(f, en, zh)| serde_json::json!({ "field": f, "en": en, "zh": zh, "long": *f != "name" }))
         .collect();
-    let (done, refusal) = match outcome {
-        Some(Ok(k)) => (Some(k), None),
-        Some(Err(m)) => (None, Some(m)),
-        None => (None, None),
-    };
-    let mut r = pages::render(
+    Ok(pages::render_outcome(
         "admin_indicator.html",
         lang,
         minijinja::context! {
             i => v(&row.indicator), version => row.version, fields => v(&fields), versions => v(&versions),
-            editable => may_edit(caller, &row.indicator), done => done, refusal => refusal.clone(),
+            editable => may_edit(caller, &row.indicator),
             csrf => crate::routes::task_pages::csrf(caller), here => format!("/admin/catalogue/{code}"), signed_in => signed_in(caller),
         },
-    );
-    if refusal.is_some() {
-        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(r)
+        outcome,
+    ))
 }
 
 /// One indicator's texts in both languages, a form to edit them, and its versions.
@@ -123,7 +109,7 @@ async fn indicator_page(
     PageLang(lang): PageLang,
     Path(code): Path<String>,
 ) -> ApiResult<Response> {
-    render_indicator(&s, &caller, lang, &code, None).await
+    render_indicator(&s, &caller, lang, &code, pages::Outcome::default()).await
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
@@ -188,28 +174,20 @@ async fn save_indicator(
             Err(e) => return Err(e.into()),
         }
     };
-    render_indicator(&s, &caller, lang, &code, Some(outcome)).await
+    render_indicator(&s, &caller, lang, &code, outcome.into()).await
 }
 
-async fn render_glossary(s: &AppState, caller: &Caller, lang: Lang, outcome: Option<Result<&'static str, String>>) -> ApiResult<Response> {
+async fn render_glossary(s: &AppState, caller: &Caller, lang: Lang, outcome: pages::Outcome) -> ApiResult<Response> {
     let terms = s.store.glossary().await?;
-    let (done, refusal) = match outcome {
-        Some(Ok(k)) => (Some(k), None),
-        Some(Err(m)) => (None, Some(m)),
-        None => (None, None),
-    };
-    let mut r = pages::render(
+    Ok(pages::render_outcome(
         "admin_glossary.html",
         lang,
         minijinja::context! {
-            terms => v(&terms), done => done, refusal => refusal.clone(),
+            terms => v(&terms),
             csrf => crate::routes::task_pages::csrf(caller), here => "/admin/glossary", signed_in => signed_in(caller),
         },
-    );
-    if refusal.is_some() {
-        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(r)
+        outcome,
+    ))
 }
 
 /// The glossary the drafts explain local terms with: each term with its literal rendering, the
@@ -217,7 +195,7 @@ async fn render_glossary(s: &AppState, caller: &Caller, lang: Lang, outcome: Opt
 /// each editable; and a form to add a term.
 #[utoipa::path(get, path = "/admin/glossary", tag = "pages", responses((status = 200, description = "HTML")))]
 async fn glossary_page(State(s): State<AppState>, Extension(caller): Extension<Caller>, PageLang(lang): PageLang) -> ApiResult<Response> {
-    render_glossary(&s, &caller, lang, None).await
+    render_glossary(&s, &caller, lang, pages::Outcome::default()).await
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
@@ -251,11 +229,12 @@ async fn save_term(
             &s,
             &caller,
             lang,
-            Some(Err(format!(
+            Err(format!(
                 "articles '{}': {}",
                 f.articles,
                 lang.pick("expected article numbers separated by commas", "应为以逗号分隔的条款号")
-            ))),
+            ))
+            .into(),
         )
         .await;
     };
@@ -277,7 +256,7 @@ async fn save_term(
         Err(StoreError::Invalid(m)) => Err(m),
         Err(e) => return Err(e.into()),
     };
-    render_glossary(&s, &caller, lang, Some(outcome)).await
+    render_glossary(&s, &caller, lang, outcome.into()).await
 }
 
 /// The codelists: every dimension a figure may be broken down by, with its codes in both

@@ -16,7 +16,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(login_form, login)).routes(routes!(logout)).routes(routes!(me))
 }
 
-pub use rightstat_design::escape;
+use rightstat_design::escape;
 
 /// Where a sign-in goes on: `next` when it is a path of this site, else the work of the user's
 /// role (reporters, coordinators and reviewers: their tasks; the lead department — an

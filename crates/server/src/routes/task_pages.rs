@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use rightstat_core::area::{AreaCode, AreaLevel};
 use rightstat_core::policy::{Action, Role};
-use rightstat_store::collection::{Submission, TaskRow};
+use rightstat_store::collection::{RoundRow, Submission, TaskRow};
 use rightstat_store::formats::Format;
 use rightstat_store::{Credential, ImportOptions};
 use std::collections::BTreeSet;
@@ -185,6 +185,18 @@ fn back_to_round<T>(done: rightstat_store::Result<T>, code: &str, anchor: &str, 
     }
 }
 
+/// The round `code` for an act only its lead department does (`does`: "releases", …): the
+/// round, or the page saying there is no such round; anyone else is refused.
+async fn lead_round(s: &AppState, caller: &Caller, code: &str, lang: Lang, does: &str) -> ApiResult<Result<RoundRow, Response>> {
+    let Some(round) = s.store.round(code).await? else {
+        return Ok(Err(pages::message(lang, "not_found", &format!("round {code}"), StatusCode::NOT_FOUND)));
+    };
+    if !crate::routes::rounds::may_release(caller, &round) {
+        return Err(ApiError::Forbidden(format!("only the lead department ({}) {does} round {}", round.lead_department, round.code)));
+    }
+    Ok(Ok(round))
+}
+
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 struct ReleaseForm {
     indicator: String,
@@ -203,12 +215,10 @@ async fn release_form(
     Path(code): Path<String>,
     Form(f): Form<ReleaseForm>,
 ) -> ApiResult<Response> {
-    let Some(round) = s.store.round(&code).await? else {
-        return Ok(pages::message(lang, "not_found", &format!("round {code}"), StatusCode::NOT_FOUND));
+    let round = match lead_round(&s, &caller, &code, lang, "releases").await? {
+        Ok(round) => round,
+        Err(page) => return Ok(page),
     };
-    if !crate::routes::rounds::may_release(&caller, &round) {
-        return Err(ApiError::Forbidden(format!("only the lead department ({}) releases round {}", round.lead_department, round.code)));
-    }
     // A datetime-local value has no offset: the form states it is Beijing time.
     let at = f.at.trim();
     let at = match at.len() {
@@ -239,15 +249,10 @@ async fn answer_form(
     Path((code, id)): Path<(String, i64)>,
     Form(f): Form<AnswerForm>,
 ) -> ApiResult<Response> {
-    let Some(round) = s.store.round(&code).await? else {
-        return Ok(pages::message(lang, "not_found", &format!("round {code}"), StatusCode::NOT_FOUND));
+    let round = match lead_round(&s, &caller, &code, lang, "answers the questions of").await? {
+        Ok(round) => round,
+        Err(page) => return Ok(page),
     };
-    if !crate::routes::rounds::may_release(&caller, &round) {
-        return Err(ApiError::Forbidden(format!(
-            "only the lead department ({}) answers the questions of round {}",
-            round.lead_department, round.code
-        )));
-    }
     let q = s.store.round_questions(round.id).await?.into_iter().find(|q| q.id == id);
     if q.is_none() {
         return Ok(pages::message(lang, "not_found", &format!("question {id}"), StatusCode::NOT_FOUND));
