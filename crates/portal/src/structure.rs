@@ -56,6 +56,11 @@ fn names(out: &mut String, en: &str, zh: &str) {
     }
 }
 
+/// An id with its English and Chinese names.
+type Named = (String, String, String);
+/// A codelist: its id and names, and its codes with theirs.
+type Codelist = (String, String, String, Vec<Named>);
+
 /// A codelist's id for a dimension or attribute.
 pub fn codelist_id(concept: &str) -> String {
     format!("CL_{concept}")
@@ -82,7 +87,7 @@ impl Site {
     }
 
     /// Every codelist: (id, English name, Chinese name, codes with their names).
-    fn codelists(&self) -> Vec<(String, String, String, Vec<(String, String, String)>)> {
+    fn codelists(&self) -> Vec<Codelist> {
         let mut out = Vec::new();
         let indicators = self.published_indicators().map(|d| (d.code.clone(), d.name_en.clone(), d.name_zh.clone())).collect();
         out.push((codelist_id("INDICATOR"), "Indicator".into(), "指标".into(), indicators));
@@ -220,9 +225,9 @@ impl Site {
         if flow {
             let _ = write!(s, "<str:Dataflows><str:Dataflow id=\"{}\" {attrs}>", crate::data::DATAFLOW);
             names(&mut s, "Human-rights statistics: poverty and an adequate standard of living", "人权统计：减贫与适足生活水准");
-            let _ = write!(
+            let _ = writeln!(
                 s,
-                "<str:Structure><Ref id=\"{DSD}\" version=\"{VERSION}\" agencyID=\"{AGENCY}\" package=\"datastructure\" class=\"DataStructure\"/></str:Structure></str:Dataflow></str:Dataflows>\n"
+                "<str:Structure><Ref id=\"{DSD}\" version=\"{VERSION}\" agencyID=\"{AGENCY}\" package=\"datastructure\" class=\"DataStructure\"/></str:Structure></str:Dataflow></str:Dataflows>"
             );
         }
         if !lists.is_empty() {
