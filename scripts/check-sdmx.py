@@ -47,7 +47,7 @@ def main(root):
     got_csv = {}
     for df in frames:
         dims = [c for c in df.columns if c not in ("STRUCTURE", "STRUCTURE_ID", "ACTION", "INDICATOR", "REF_AREA", "TIME_PERIOD",
-                                                   "OBS_VALUE", "UNIT_MEASURE", "UNIT_MULT", "OBS_STATUS", "SOURCE_DETAIL", "COMMENT_OBS")]
+                                                   "OBS_VALUE", "UNIT_MEASURE", "UNIT_MULT", "OBS_STATUS", "SOURCE_DETAIL", "COMMENT_OBS", "COMPLETENESS")]
         for _, r in df.iterrows():
             cells = tuple(sorted((d, str(r[d])) for d in dims if str(r[d]) not in ("", "_T", "nan")))
             v = r["OBS_VALUE"]
@@ -60,7 +60,7 @@ def main(root):
     got_json = {}
     for ds in message.data:
         for obs in ds.obs:
-            key = {kv.id: str(kv.value) for kv in obs.dimension.values.values()}
+            key = {kv.id: str(kv.value) for kv in obs.key.values.values()}
             cells = tuple(sorted((d, c) for d, c in key.items() if d not in KEY + ("TIME_PERIOD",) and c != "_T"))
             status = obs.attached_attribute.get("OBS_STATUS")
             v = obs.value

@@ -1,6 +1,7 @@
-//! Open data: the public figures as CSV, SDMX-CSV 2.0 and SDMX-JSON 1.0 (the JSON form that
-//! goes with SDMX 2.1 REST), and the SDMX REST data query (`{flow}/{key}` with `+`, wildcards
-//! and a period range).
+//! Open data: the public figures as plain CSV, and the SDMX 2.1 REST data query (`{flow}/{key}`
+//! with `+`, wildcards, a period range, `updatedAfter`, first/last N observations, `detail` and
+//! `dimensionAtObservation`), answered in the format content negotiation picks
+//! ([`DataFormat`]; the messages are written by [`crate::messages`]).
 //!
 //! The data structure is one dataflow, `RIGHTSTAT:DF_RIGHTSTAT(1.0)`: the key is INDICATOR,
 //! REF_AREA and then every disaggregation dimension in alphabetical order (`_T` where a
@@ -10,8 +11,6 @@ use crate::site::Site;
 use rightstat_core::codelist::TOTAL;
 use rightstat_core::period::Period;
 use rightstat_store::ObservationRow;
-use rightstat_store::formats::{Format, SDMX_STRUCTURE_ID, write_observations};
-use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 
 /// The dataflow's id as REST paths name it.
@@ -28,12 +27,184 @@ pub enum QueryError {
     Period(String),
 }
 
+/// The format of a data message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataFormat {
+    /// SDMX-CSV 2.0 (`application/vnd.sdmx.data+csv; version=2.0.0`).
+    Csv,
+    /// SDMX-JSON 1.0 (`application/vnd.sdmx.data+json; version=1.0.0`).
+    Json,
+    /// SDMX-ML 2.1 structure-specific data (`application/vnd.sdmx.structurespecificdata+xml;
+    /// version=2.1`): the default, as SDMX REST's is SDMX-ML.
+    Ml,
+}
+
+impl DataFormat {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            DataFormat::Csv => "application/vnd.sdmx.data+csv; version=2.0.0; charset=utf-8",
+            DataFormat::Json => "application/vnd.sdmx.data+json; version=1.0.0; charset=utf-8",
+            DataFormat::Ml => "application/vnd.sdmx.structurespecificdata+xml; version=2.1; charset=utf-8",
+        }
+    }
+
+    /// The format a `format=` value names (the SDMX REST names and .Stat Suite's).
+    fn named(s: &str) -> Option<DataFormat> {
+        Some(match s {
+            "csv" | "csvfile" | "sdmx-csv" => DataFormat::Csv,
+            "json" | "jsondata" | "sdmx-json" => DataFormat::Json,
+            "xml" | "structurespecificdata" | "sdmx-ml" => DataFormat::Ml,
+            _ => return None,
+        })
+    }
+
+    /// The format an `Accept` header asks for, by its preference (q) and then its order;
+    /// `None` when it names only what this service does not write. An empty header, `*/*` and
+    /// `application/*` get SDMX-ML, as the standard's default is; `text/*` gets SDMX-CSV.
+    pub fn negotiate(accept: &str) -> Option<DataFormat> {
+        if accept.trim().is_empty() {
+            return Some(DataFormat::Ml);
+        }
+        let mut ranges: Vec<(f32, usize, DataFormat)> = Vec::new();
+        for (i, range) in accept.split(',').enumerate() {
+            let mut parts = range.split(';').map(str::trim);
+            let media = parts.next().unwrap_or("").to_ascii_lowercase();
+            let (mut q, mut version) = (1.0f32, None);
+            for p in parts {
+                match p.split_once('=').map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().trim_matches('"').to_string())) {
+                    Some((k, v)) if k == "q" => q = v.parse().unwrap_or(0.0),
+                    Some((k, v)) if k == "version" => version = Some(v),
+                    _ => {}
+                }
+            }
+            let v = version.as_deref();
+            let format = match media.as_str() {
+                "application/vnd.sdmx.data+csv" if v.is_none_or(|v| v.starts_with('2')) => DataFormat::Csv,
+                "text/csv" | "text/*" => DataFormat::Csv,
+                "application/vnd.sdmx.data+json" if v.is_none_or(|v| v.starts_with('1')) => DataFormat::Json,
+                "application/json" => DataFormat::Json,
+                "application/vnd.sdmx.structurespecificdata+xml" if v.is_none_or(|v| v == "2.1") => DataFormat::Ml,
+                "application/xml" | "text/xml" | "*/*" | "application/*" => DataFormat::Ml,
+                _ => continue,
+            };
+            if q > 0.0 {
+                ranges.push((q, i, format));
+            }
+        }
+        ranges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        ranges.first().map(|r| r.2)
+    }
+}
+
+/// Why a data query's parameters cannot be answered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequestError {
+    /// A malformed or unknown parameter (400).
+    #[error("{0}")]
+    BadRequest(String),
+    /// A format this service does not write (406).
+    #[error("{0}")]
+    NotAcceptable(String),
+}
+
+/// What a data query's parameters and `Accept` header ask for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataRequest {
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub first: Option<usize>,
+    pub last: Option<usize>,
+    /// `updatedAfter` in the stored form (UTC).
+    pub updated_after: Option<String>,
+    pub shape: crate::messages::Shape,
+    pub format: DataFormat,
+}
+
+/// The parameters of an SDMX 2.1 REST data query this service reads.
+pub const DATA_PARAMETERS: &[&str] =
+    &["startPeriod", "endPeriod", "updatedAfter", "firstNObservations", "lastNObservations", "dimensionAtObservation", "detail", "format"];
+
+impl DataRequest {
+    pub fn parse(params: &HashMap<String, String>, accept: &str) -> Result<DataRequest, RequestError> {
+        use crate::messages::{Detail, Layout, Shape};
+        let bad = RequestError::BadRequest;
+        if let Some(other) = params.keys().find(|k| !DATA_PARAMETERS.contains(&k.as_str())) {
+            return Err(bad(format!("unknown parameter {other:?}: expected one of {}", DATA_PARAMETERS.join(", "))));
+        }
+        let count = |name: &str| -> Result<Option<usize>, RequestError> {
+            params
+                .get(name)
+                .map(|v| {
+                    v.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| bad(format!("{name} {v:?}: expected a positive whole number")))
+                })
+                .transpose()
+        };
+        let detail = match params.get("detail") {
+            None => Detail::Full,
+            Some(d) => Detail::parse(d).ok_or_else(|| bad(format!("detail {d:?}: expected full, dataonly, serieskeysonly or nodata")))?,
+        };
+        let layout = match params.get("dimensionAtObservation").map(String::as_str) {
+            None | Some("TIME_PERIOD") => Layout::Series,
+            Some("AllDimensions") => Layout::Flat,
+            Some(other) => {
+                return Err(bad(format!("dimensionAtObservation {other:?}: expected TIME_PERIOD or AllDimensions")));
+            }
+        };
+        let shape = Shape::new(detail, layout);
+        let updated_after = params
+            .get("updatedAfter")
+            .map(|v| {
+                // A '+' of an offset arrives as a space when the client did not escape it.
+                let v = v.replace(' ', "+");
+                let instant = if v.len() == 10 { format!("{v}T00:00:00Z") } else { v.clone() };
+                rightstat_store::parse_instant(&instant)
+                    .ok_or_else(|| bad(format!("updatedAfter {v:?}: expected an instant such as 2026-12-01T09:00:00+08:00 or a date")))
+            })
+            .transpose()?;
+        let format = match params.get("format") {
+            Some(f) => DataFormat::named(f).ok_or_else(|| bad(format!("format {f:?}: expected csv, json or structurespecificdata")))?,
+            None => DataFormat::negotiate(accept).ok_or_else(|| {
+                RequestError::NotAcceptable(format!(
+                    "Accept: {accept}: this service writes SDMX-CSV 2.0 (application/vnd.sdmx.data+csv), SDMX-JSON 1.0 (application/vnd.sdmx.data+json) and SDMX-ML 2.1 structure-specific data (application/vnd.sdmx.structurespecificdata+xml)"
+                ))
+            })?,
+        };
+        for p in ["startPeriod", "endPeriod"] {
+            if let Some(v) = params.get(p)
+                && v.parse::<Period>().is_err()
+            {
+                return Err(bad(QueryError::Period(v.clone()).to_string()));
+            }
+        }
+        Ok(DataRequest {
+            start: params.get("startPeriod").cloned(),
+            end: params.get("endPeriod").cloned(),
+            first: count("firstNObservations")?,
+            last: count("lastNObservations")?,
+            updated_after,
+            shape,
+            format,
+        })
+    }
+}
+
 /// A parsed data query: for each key dimension, the codes asked (empty = any).
 #[derive(Debug, Clone)]
 pub struct Query {
     parts: Vec<Vec<String>>,
     start: Option<Period>,
     end: Option<Period>,
+    /// Only figures released after this instant (stored form, UTC).
+    updated_after: Option<String>,
+}
+
+impl Query {
+    /// Keeps only the figures released after `instant` (the stored form of
+    /// `rightstat_store::parse_instant`).
+    pub fn updated_after(mut self, instant: Option<String>) -> Query {
+        self.updated_after = instant;
+        self
+    }
 }
 
 impl Site {
@@ -68,7 +239,7 @@ impl Site {
             return Err(QueryError::KeyLength { found: parts.len(), expected: dims.len(), dimensions: dims.join(".") });
         }
         let period = |s: Option<&str>| s.map(|p| p.parse::<Period>().map_err(|_| QueryError::Period(p.into()))).transpose();
-        Ok(Query { parts, start: period(start)?, end: period(end)? })
+        Ok(Query { parts, start: period(start)?, end: period(end)?, updated_after: None })
     }
 
     /// Of each series (indicator, area and cell), only its first `first` and last `last`
@@ -108,6 +279,7 @@ impl Site {
                 .period
                 .parse::<Period>()
                 .is_ok_and(|p| q.start.is_none_or(|s| p.end() >= s.start()) && q.end.is_none_or(|e| p.start() <= e.end()))
+                && q.updated_after.as_ref().is_none_or(|after| r.released_at.as_ref().is_some_and(|at| at > after))
         };
         let indicators: Option<&Vec<String>> = q.parts.first().filter(|w| !w.is_empty());
         self.figures
@@ -121,6 +293,21 @@ impl Site {
     /// The dimensions the rows use, in key order (SDMX-CSV writes one column for each).
     fn used_dimensions(&self, rows: &[&ObservationRow]) -> Vec<String> {
         self.key_dimensions.iter().filter(|d| rows.iter().any(|r| r.cell.contains_key(*d))).cloned().collect()
+    }
+
+    /// The data message a request asks for, of the rows it selects; `None` when nothing matches
+    /// (SDMX REST answers 404 "No results").
+    pub fn data_message(&self, query: &Query, request: &DataRequest, id: &str) -> Option<crate::File> {
+        let rows = Site::limit_per_series(self.select(query), request.first, request.last);
+        if rows.is_empty() {
+            return None;
+        }
+        let body = match request.format {
+            DataFormat::Csv => self.sdmx_csv_shaped(&rows, request.shape.detail),
+            DataFormat::Json => self.sdmx_json(&rows, id, request.shape),
+            DataFormat::Ml => self.sdmx_ml(&rows, id, request.shape),
+        };
+        Some(crate::File { content_type: request.format.content_type(), body })
     }
 
     /// Plain CSV for spreadsheets: names in both languages beside the codes.
@@ -152,128 +339,66 @@ impl Site {
         }
         w.into_inner().expect("writing to memory")
     }
-
-    /// SDMX-CSV 2.0 (the same layout `rightstat import --format sdmx-csv` reads).
-    /// Every dimension of the data structure is a column, whichever the rows use (`_T` where
-    /// a figure is not broken down by it): a client reads the key the DSD declares.
-    pub fn sdmx_csv(&self, rows: &[&ObservationRow]) -> Vec<u8> {
-        let dims = self.key_dimensions.clone();
-        let owned: Vec<ObservationRow> = rows.iter().map(|r| (*r).clone()).collect();
-        let mut out = Vec::new();
-        write_observations(&mut out, Format::SdmxCsv, &owned, &dims).expect("writing to memory");
-        out
-    }
-
-    /// An SDMX-JSON 1.0 data message: every dimension at the observation level, the values
-    /// of each listed once and referred to by position.
-    pub fn sdmx_json(&self, rows: &[&ObservationRow], id: &str) -> Vec<u8> {
-        let mut dims: Vec<String> = self.key().into_iter().map(str::to_owned).collect();
-        dims.push("TIME_PERIOD".into());
-        let code_of = |r: &ObservationRow, d: &str| -> String {
-            match d {
-                "INDICATOR" => r.indicator.clone(),
-                "REF_AREA" => r.area.clone(),
-                "TIME_PERIOD" => r.period.clone(),
-                d => r.cell.get(d).cloned().unwrap_or_else(|| TOTAL.into()),
-            }
-        };
-        let attrs = ["OBS_STATUS", "UNIT_MEASURE", "UNIT_MULT"];
-        let attr_of = |r: &ObservationRow, a: &str| -> String {
-            match a {
-                "OBS_STATUS" => r.status.clone(),
-                "UNIT_MEASURE" => r.unit.clone(),
-                _ => r.unit_mult.to_string(),
-            }
-        };
-        // Values of each dimension and attribute, in first-seen order, and their positions.
-        let mut dim_values: Vec<Vec<String>> = vec![Vec::new(); dims.len()];
-        let mut attr_values: Vec<Vec<String>> = vec![Vec::new(); attrs.len()];
-        let position = |list: &mut Vec<String>, v: String| {
-            list.iter().position(|x| *x == v).unwrap_or_else(|| {
-                list.push(v);
-                list.len() - 1
-            })
-        };
-        let mut observations = serde_json::Map::new();
-        for r in rows {
-            let key: Vec<String> = dims.iter().enumerate().map(|(i, d)| position(&mut dim_values[i], code_of(r, d)).to_string()).collect();
-            let mut obs = vec![r.value.map_or(Value::Null, |v| json!(v))];
-            obs.extend(attrs.iter().enumerate().map(|(i, a)| json!(position(&mut attr_values[i], attr_of(r, a)))));
-            observations.insert(key.join(":"), Value::Array(obs));
-        }
-        let names: BTreeMap<&str, (String, String)> = rows
-            .iter()
-            .flat_map(|r| {
-                let ind = self.indicator(&r.indicator).map(|d| (d.name_en.clone(), d.name_zh.clone())).unwrap_or_default();
-                [(r.indicator.as_str(), ind), (r.area.as_str(), (r.area_name_en.clone().unwrap_or_default(), r.area_name_zh.clone()))]
-            })
-            .collect();
-        let value_name = |d: &str, code: &str| -> String {
-            match d {
-                "INDICATOR" | "REF_AREA" => names.get(code).map(|n| n.0.clone()).filter(|n| !n.is_empty()).unwrap_or_else(|| code.into()),
-                "TIME_PERIOD" => code.into(),
-                _ if code == TOTAL => "Total".into(),
-                _ => self.code_name(d, code).map_or_else(|| code.into(), |n| n.en.clone()),
-            }
-        };
-        let dim_name = |d: &str| -> String {
-            match d {
-                "INDICATOR" => "Indicator".into(),
-                "REF_AREA" => "Reference area".into(),
-                "TIME_PERIOD" => "Time period".into(),
-                d => self.dimensions.get(d).map_or_else(|| d.into(), |n| n.en.clone()),
-            }
-        };
-        let structure_dims: Vec<Value> = dims
-            .iter()
-            .zip(&dim_values)
-            .enumerate()
-            .map(|(i, (d, values))| {
-                json!({
-                    "id": d, "name": dim_name(d), "keyPosition": i,
-                    "values": values.iter().map(|v| json!({"id": v, "name": value_name(d, v)})).collect::<Vec<_>>(),
-                })
-            })
-            .collect();
-        let attr_name = |a: &str| match a {
-            "OBS_STATUS" => "Observation status",
-            "UNIT_MEASURE" => "Unit of measure",
-            _ => "Unit multiplier",
-        };
-        let unit_name = |u: &str| self.units.get(u).map_or_else(|| u.to_string(), |n| n.en.clone());
-        let structure_attrs: Vec<Value> = attrs
-            .iter()
-            .zip(&attr_values)
-            .map(|(a, values)| {
-                json!({
-                    "id": a, "name": attr_name(a),
-                    "values": values.iter().map(|v| json!({"id": v, "name": if *a == "UNIT_MEASURE" { unit_name(v) } else { v.clone() }})).collect::<Vec<_>>(),
-                })
-            })
-            .collect();
-        let message = json!({
-            "header": {
-                "id": id,
-                "test": false,
-                "prepared": if self.as_of.is_empty() { "1970-01-01T00:00:00Z" } else { self.as_of.as_str() },
-                "sender": {"id": "RIGHTSTAT", "name": "RightStat"},
-            },
-            "structure": {
-                "name": "RightStat public figures",
-                "links": [{"rel": "dataflow", "urn": format!("urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow={SDMX_STRUCTURE_ID}")}],
-                "dimensions": {"dataSet": [], "series": [], "observation": structure_dims},
-                "attributes": {"dataSet": [], "series": [], "observation": structure_attrs},
-            },
-            "dataSets": [{"action": "Information", "observations": observations}],
-        });
-        let mut out = serde_json::to_vec_pretty(&message).expect("JSON of plain values");
-        out.push(b'\n');
-        out
-    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::{DataFormat, DataRequest, RequestError};
+    use crate::messages::{Detail, Layout};
+    use std::collections::HashMap;
+
+    fn parse(query: &str, accept: &str) -> Result<DataRequest, RequestError> {
+        let params: HashMap<String, String> = serde_urlencoded::from_str(query).unwrap();
+        DataRequest::parse(&params, accept)
+    }
+
+    #[test]
+    fn the_accept_header_picks_the_format_by_preference() {
+        use DataFormat::*;
+        // No preference: SDMX-ML, the standard's default.
+        assert_eq!(DataFormat::negotiate(""), Some(Ml));
+        assert_eq!(DataFormat::negotiate("*/*"), Some(Ml));
+        assert_eq!(DataFormat::negotiate("text/csv"), Some(Csv));
+        assert_eq!(DataFormat::negotiate("application/vnd.sdmx.data+json;version=1.0.0"), Some(Json));
+        assert_eq!(DataFormat::negotiate("application/vnd.sdmx.structurespecificdata+xml;version=2.1"), Some(Ml));
+        // sdmx1's and a browser's lists: the most preferred offered type wins.
+        assert_eq!(DataFormat::negotiate("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"), Some(Ml));
+        assert_eq!(DataFormat::negotiate("application/vnd.sdmx.data+csv;q=0.5, application/json"), Some(Json));
+        // Offered only in versions this service does not write, or not at all: refused.
+        assert_eq!(DataFormat::negotiate("application/vnd.sdmx.genericdata+xml;version=2.1"), None);
+        assert_eq!(DataFormat::negotiate("application/vnd.sdmx.data+json;version=2.0.0"), None);
+        assert_eq!(DataFormat::negotiate("application/vnd.sdmx.data+csv;version=1.0.0"), None);
+        assert_eq!(DataFormat::negotiate("text/html;q=1, application/json;q=0"), None);
+    }
+
+    #[test]
+    fn a_data_request_reads_the_standard_parameters_and_refuses_the_rest() {
+        let r = parse("detail=dataonly&dimensionAtObservation=AllDimensions&lastNObservations=2&format=json", "").unwrap();
+        assert_eq!((r.shape.detail, r.shape.layout, r.last, r.format), (Detail::DataOnly, Layout::Flat, Some(2), DataFormat::Json));
+        let r = parse("updatedAfter=2026-12-01T09:00:00%2B08:00", "").unwrap();
+        assert_eq!(r.updated_after.as_deref(), Some("2026-12-01T01:00:00.000000Z"));
+        // An unescaped '+' arrives as a space; a date alone is its midnight, UTC.
+        assert_eq!(parse("updatedAfter=2026-12-01T09:00:00+08:00", "").unwrap().updated_after, r.updated_after);
+        assert_eq!(parse("updatedAfter=2026-12-01", "").unwrap().updated_after.as_deref(), Some("2026-12-01T00:00:00.000000Z"));
+        for bad in [
+            "detail=everything",
+            "dimensionAtObservation=SEX",
+            "lastNObservations=0",
+            "firstNObservations=-1",
+            "updatedAfter=yesterday",
+            "startPeriod=2020-13",
+            "format=xlsx",
+            "colour=red",
+        ] {
+            assert!(matches!(parse(bad, ""), Err(RequestError::BadRequest(_))), "{bad}");
+        }
+        assert!(matches!(parse("", "application/vnd.sdmx.genericdata+xml;version=2.1"), Err(RequestError::NotAcceptable(_))));
+        // Series keys are listed as series even when a flat list is asked for.
+        assert_eq!(parse("detail=serieskeysonly&dimensionAtObservation=AllDimensions", "").unwrap().shape.layout, Layout::Series);
+        // format= overrides what Accept says.
+        assert_eq!(parse("format=structurespecificdata", "text/csv").unwrap().format, DataFormat::Ml);
+    }
+
     #[test]
     fn the_dataflow_id_matches_the_structure_id() {
         assert!(rightstat_store::formats::SDMX_STRUCTURE_ID.contains(super::DATAFLOW));

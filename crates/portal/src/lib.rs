@@ -13,12 +13,15 @@
 pub mod data;
 pub mod i18n;
 pub mod map;
+pub mod messages;
 mod pages;
 pub mod site;
 pub mod structure;
 
 pub use site::Site;
 
+use data::DataFormat;
+use messages::Shape;
 use rightstat_reports::Lang;
 use std::path::Path;
 
@@ -96,16 +99,15 @@ impl Site {
         Some(File::html(page))
     }
 
-    /// `data/{code}.csv`, `.sdmx.csv`, `.sdmx.json`, and `data/all.*` for every indicator.
+    /// `data/{code}.csv`, `.sdmx.csv`, `.sdmx.json`, `.sdmx.xml` (SDMX-ML 2.1 structure-specific), and `data/all.*` for every indicator.
     fn download(&self, name: &str) -> Option<File> {
         let (code, kind) = name.split_once('.')?;
         let rows: Vec<_> = if code == "all" { self.all_figures().collect() } else { self.figures.get(code)?.iter().collect() };
         Some(match kind {
             "csv" => File { content_type: "text/csv; charset=utf-8", body: self.csv(&rows) },
-            "sdmx.csv" => File { content_type: "application/vnd.sdmx.data+csv; version=2.0.0; charset=utf-8", body: self.sdmx_csv(&rows) },
-            "sdmx.json" => {
-                File { content_type: "application/vnd.sdmx.data+json; version=1.0.0; charset=utf-8", body: self.sdmx_json(&rows, code) }
-            }
+            "sdmx.csv" => File { content_type: DataFormat::Csv.content_type(), body: self.sdmx_csv(&rows) },
+            "sdmx.json" => File { content_type: DataFormat::Json.content_type(), body: self.sdmx_json(&rows, code, Shape::default()) },
+            "sdmx.xml" => File { content_type: DataFormat::Ml.content_type(), body: self.sdmx_ml(&rows, code, Shape::default()) },
             _ => return None,
         })
     }
@@ -125,7 +127,7 @@ impl Site {
             paths.extend(self.published_indicators().map(|d| format!("{l}/indicators/{}.html", d.code)));
         }
         for code in self.figures.keys().map(String::as_str).chain(["all"]) {
-            paths.extend(["csv", "sdmx.csv", "sdmx.json"].map(|k| format!("data/{code}.{k}")));
+            paths.extend(["csv", "sdmx.csv", "sdmx.json", "sdmx.xml"].map(|k| format!("data/{code}.{k}")));
         }
         paths
     }

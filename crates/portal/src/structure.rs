@@ -160,6 +160,7 @@ impl Site {
             ("OBS_STATUS", "Observation status", "观测值状态"),
             ("SOURCE_DETAIL", "Source", "来源"),
             ("COMMENT_OBS", "Footnote", "注释"),
+            ("COMPLETENESS", "Reporting completeness (units reporting of those expected)", "报送完整性（已报送单位数／应报送单位数）"),
         ] {
             out.push((c.into(), en.into(), zh.into()));
         }
@@ -288,7 +289,7 @@ impl Site {
                     enumeration(a)
                 );
             }
-            for a in ["SOURCE_DETAIL", "COMMENT_OBS"] {
+            for a in ["SOURCE_DETAIL", "COMMENT_OBS", "COMPLETENESS"] {
                 let _ = write!(
                     s,
                     "<str:Attribute id=\"{a}\" assignmentStatus=\"Conditional\">{}<str:AttributeRelationship><str:PrimaryMeasure><Ref id=\"OBS_VALUE\"/></str:PrimaryMeasure></str:AttributeRelationship></str:Attribute>",

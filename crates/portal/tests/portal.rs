@@ -56,11 +56,20 @@ async fn the_portal_shows_published_figures_and_withholds_the_rest() {
             "{sdmx}"
         );
 
-        // SDMX-JSON: the withheld observation has a null value.
+        // SDMX-JSON (series, time at the observation): the withheld observation has a null value.
         let json: serde_json::Value = serde_json::from_str(&text(&site, "data/CN_POOR_DROPOUTS.sdmx.json")).unwrap();
-        let obs = json["dataSets"][0]["observations"].as_object().unwrap();
+        let obs: Vec<&serde_json::Value> = json["dataSets"][0]["series"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|s| s["observations"].as_object().unwrap().values())
+            .collect();
         assert_eq!(obs.len(), 6, "{url}");
-        assert_eq!(obs.values().filter(|o| o[0].is_null()).count(), 2, "{url}");
+        assert_eq!(obs.iter().filter(|o| o[0].is_null()).count(), 2, "{url}");
+        // SDMX-ML structure-specific: the same, the withheld without OBS_VALUE.
+        let ml = text(&site, "data/CN_POOR_DROPOUTS.sdmx.xml");
+        assert_eq!(ml.matches("<Obs ").count(), 6, "{url}");
+        assert_eq!(ml.lines().filter(|l| l.contains("OBS_STATUS=\"Q\"") && !l.contains("OBS_VALUE")).count(), 2, "{ml}");
 
         // The indicator page in both languages: metadata, chart, map, table, downloads.
         let en = text(&site, "en/indicators/CN_POOR_DROPOUTS.html");

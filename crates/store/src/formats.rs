@@ -77,6 +77,8 @@ const SDMX_FIELDS: &[(&str, Field)] = &[
     ("UNIT_MULT", Field::UnitMult),
     ("SOURCE_DETAIL", Field::Source),
     ("COMMENT_OBS", Field::Footnote),
+    // Derived from the reporting units when figures are aggregated: read, not imported.
+    ("COMPLETENESS", Field::Ignored),
 ];
 
 /// A header problem: the column and what was expected.
@@ -139,14 +141,14 @@ pub fn write_observations<W: Write>(out: W, format: Format, rows: &[ObservationR
     let dim_code = |r: &ObservationRow, d: &String| r.cell.get(d).cloned().unwrap_or_else(|| TOTAL.to_string());
     // The two layouts differ in names and in SDMX-CSV's three leading structure columns.
     let sdmx = format == Format::SdmxCsv;
-    let (lead, key, tail): (&[&str], [&str; 3], [&str; 6]) = if sdmx {
+    let (lead, key, tail): (&[&str], [&str; 3], &[&str]) = if sdmx {
         (
             &["STRUCTURE", "STRUCTURE_ID", "ACTION"],
             ["INDICATOR", "REF_AREA", "TIME_PERIOD"],
-            ["OBS_VALUE", "UNIT_MEASURE", "UNIT_MULT", "OBS_STATUS", "SOURCE_DETAIL", "COMMENT_OBS"],
+            &["OBS_VALUE", "UNIT_MEASURE", "UNIT_MULT", "OBS_STATUS", "SOURCE_DETAIL", "COMMENT_OBS", "COMPLETENESS"],
         )
     } else {
-        (&[], ["indicator", "area", "period"], ["value", "unit", "unit_mult", "status", "source", "footnote"])
+        (&[], ["indicator", "area", "period"], &["value", "unit", "unit_mult", "status", "source", "footnote"])
     };
     let mut h: Vec<&str> = lead.to_vec();
     h.extend(&key[..2]);
@@ -157,7 +159,7 @@ pub fn write_observations<W: Write>(out: W, format: Format, rows: &[ObservationR
     if sdmx {
         h.push(key[2]);
     }
-    h.extend(tail);
+    h.extend(tail.iter().copied());
     w.write_record(&h)?;
     for r in rows {
         let mut rec: Vec<String> = if sdmx { vec!["dataflow".into(), SDMX_STRUCTURE_ID.into(), "I".into()] } else { Vec::new() };
@@ -170,6 +172,9 @@ pub fn write_observations<W: Write>(out: W, format: Format, rows: &[ObservationR
             rec.push(r.period.clone());
         }
         rec.extend([value_text(r.value), r.unit.clone(), r.unit_mult.to_string(), r.status.clone(), r.source.clone(), r.footnote.clone()]);
+        if sdmx {
+            rec.push(r.completeness());
+        }
         w.write_record(&rec)?;
     }
     w.flush()

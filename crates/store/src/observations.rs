@@ -119,6 +119,15 @@ impl ObservationRow {
     pub fn is_partial(&self) -> bool {
         matches!((self.children_reporting, self.children_expected), (Some(r), Some(e)) if r < e)
     }
+
+    /// For a figure aggregated from lower levels, how many of the units expected to report
+    /// did, as SDMX's COMPLETENESS attribute writes it: `12/14`. Empty otherwise.
+    pub fn completeness(&self) -> String {
+        match (self.children_reporting, self.children_expected) {
+            (Some(n), Some(of)) => format!("{n}/{of}"),
+            _ => String::new(),
+        }
+    }
 }
 
 /// One import (or, later, submission or computation) and what it covers.
