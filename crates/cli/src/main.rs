@@ -57,6 +57,11 @@ enum Command {
         /// counts of people below this are withheld, and what would reveal them.
         #[arg(long, default_value_t = 10.0)]
         min_count: f64,
+        /// Web origins whose pages may read the public open data (SDMX, portal downloads,
+        /// public API reads) across origins (CORS), e.g. https://data.example.org; `*` for
+        /// any (the default: the data are public and no credentials are shared), `none` for none.
+        #[arg(long = "cors-origin", value_name = "ORIGIN", default_values_t = ["*".to_string()], env = "RIGHTSTAT_CORS_ORIGINS", value_delimiter = ',')]
+        cors_origins: Vec<String>,
     },
     /// Create the database (or bring it up to date) and load the reference content:
     /// codelists, units, areas down to counties, departments, ICESCR, SDG and the catalogue.
@@ -350,7 +355,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 counts.iter().map(|(l, n)| format!("{l} {n}")).collect::<Vec<_>>().join(", ")
             );
         }
-        Command::Serve { addr, demo, secure_cookies, min_count } => {
+        Command::Serve { addr, demo, secure_cookies, min_count, cors_origins } => {
             let store = open(&cli.db).await?;
             if demo {
                 load_demo(&store).await?;
@@ -360,6 +365,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 rightstat_server::Config {
                     secure_cookies,
                     disclosure: rightstat_core::disclosure::Rules { min_count, ..Default::default() },
+                    cors_origins: cors_origins.into_iter().filter(|o| o != "none").collect(),
                     ..Default::default()
                 },
                 addr,

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Term {
     /// The local term, in Chinese.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub zh: String,
     /// A word-for-word English rendering.
     pub literal_en: String,

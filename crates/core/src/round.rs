@@ -14,6 +14,7 @@ pub struct RoundSpec {
     pub title_en: String,
     pub title_zh: String,
     /// Periods to report, e.g. ["2023"].
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub periods: Vec<String>,
     /// YYYY-MM-DD: submissions after it are late.
     pub deadline: String,
@@ -23,8 +24,10 @@ pub struct RoundSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub release_when_pct: Option<f64>,
     #[serde(rename = "item")]
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub items: Vec<RoundItem>,
     #[serde(rename = "assignment")]
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub assignments: Vec<Assignment>,
 }
 

@@ -123,6 +123,11 @@ pub async fn middleware(State(state): State<AppState>, req: Request, next: Next)
     if crate::policy::action_for(req.method(), &matched).is_none() {
         let allow = crate::policy::allowed_methods(&matched).join(", ");
         if req.method() == axum::http::Method::OPTIONS {
+            let preflight = req.headers().contains_key(header::ORIGIN) && req.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+            if preflight {
+                // A browser asking whether another site's page may read this: CORS answers.
+                return next.run(req).await;
+            }
             return (axum::http::StatusCode::NO_CONTENT, [(header::ALLOW, allow)]).into_response();
         }
         let body = serde_json::json!({
@@ -130,6 +135,11 @@ pub async fn middleware(State(state): State<AppState>, req: Request, next: Next)
             "message": format!("{} is not a method of {matched}: use {allow}", req.method()),
         });
         return (axum::http::StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, allow)], axum::Json(body)).into_response();
+    }
+    // A path parameter the contract says is a whole number (an id) that is not one: 400 before
+    // anything else, signed in or not, rather than a detour through the sign-in page.
+    if let Some(message) = malformed_integer_parameter(&state, &req, &matched) {
+        return ApiError::BadRequest(message).into_response();
     }
     // A signed-out visit to a working page goes to sign-in, and back there afterwards; the API
     // answers 401 as before.
@@ -143,6 +153,40 @@ pub async fn middleware(State(state): State<AppState>, req: Request, next: Next)
         }
         Err(e) => e.into_response(),
     }
+}
+
+/// The first path parameter of `req` that the OpenAPI document types as an integer and that
+/// does not parse as one, described for the caller.
+fn malformed_integer_parameter(state: &AppState, req: &Request, matched: &str) -> Option<String> {
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::schema::{Schema, SchemaType};
+    use utoipa::openapi::{RefOr, Type};
+    let item = state.openapi.get()?.paths.paths.get(matched)?;
+    let op = match *req.method() {
+        axum::http::Method::POST => item.post.as_ref(),
+        _ => item.get.as_ref(),
+    }?;
+    let integers: Vec<&str> = op
+        .parameters
+        .iter()
+        .flatten()
+        .filter_map(|p| match p {
+            RefOr::T(p) => Some(p),
+            RefOr::Ref(_) => None,
+        })
+        .filter(|p| p.parameter_in == ParameterIn::Path)
+        .filter(|p| matches!(&p.schema, Some(RefOr::T(Schema::Object(o))) if matches!(&o.schema_type, SchemaType::Type(Type::Integer))))
+        .map(|p| p.name.as_str())
+        .collect();
+    if integers.is_empty() {
+        return None;
+    }
+    let names: Vec<&str> = matched.split('/').collect();
+    let values: Vec<&str> = req.uri().path().split('/').collect();
+    names.iter().zip(&values).find_map(|(name, value)| {
+        let name = name.strip_prefix('{')?.strip_suffix('}')?;
+        (integers.contains(&name) && value.parse::<i64>().is_err()).then(|| format!("{name} {value:?}: expected a whole number (an id)"))
+    })
 }
 
 /// What a path keeps unencoded as a query value: unreserved characters and `/`.

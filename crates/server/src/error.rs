@@ -14,16 +14,34 @@ pub enum ApiError {
     NotFound(String),
     #[error("sign in first")]
     Unauthenticated,
+    /// What the public may not ask, said why: sign in to ask it (401).
+    #[error("{0}")]
+    NeedsSignIn(String),
     #[error("invalid, expired or revoked API token")]
     BadToken,
     #[error("forbidden: {0}")]
     Forbidden(String),
     #[error("the file has errors; nothing was imported")]
     Unprocessable(serde_json::Value),
+    /// A body that parses but that the data refuse (a date that is no date, a code that
+    /// names nothing, an incomplete term): 422, the message says why, nothing changed.
+    #[error("{0}")]
+    Refused(String),
     #[error("{0}")]
     Internal(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl ApiError {
+    /// A store error on a request's body: what the store refuses as invalid is the body's
+    /// content refused (422), anything else as it is.
+    pub fn refused(e: StoreError) -> ApiError {
+        match e {
+            StoreError::Invalid(m) => ApiError::Refused(m),
+            other => ApiError::Store(other),
+        }
+    }
 }
 
 impl IntoResponse for ApiError {
@@ -31,8 +49,9 @@ impl IntoResponse for ApiError {
         let (status, code) = match &self {
             ApiError::BadRequest(_) | ApiError::Store(StoreError::Invalid(_)) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::NotFound(_) | ApiError::Store(StoreError::NotFound(_)) => (StatusCode::NOT_FOUND, "not_found"),
-            ApiError::Unauthenticated | ApiError::BadToken => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            ApiError::Unauthenticated | ApiError::BadToken | ApiError::NeedsSignIn(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::Refused(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_data"),
             ApiError::Unprocessable(report) => {
                 let body = serde_json::json!({ "error": "invalid_data", "message": self.to_string(), "report": report });
                 return (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response();

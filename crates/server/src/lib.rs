@@ -68,6 +68,9 @@ pub struct Config {
     pub max_upload_rows: u64,
     /// Disclosure control for everything the public sees.
     pub disclosure: rightstat_core::disclosure::Rules,
+    /// Origins whose pages may read the public routes across origins (CORS); `*` for any,
+    /// empty for none. Only GET/HEAD of public read-only routes, never with credentials.
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for Config {
@@ -77,8 +80,33 @@ impl Default for Config {
             max_body_bytes: MAX_BODY_BYTES,
             max_upload_rows: routes::imports::MAX_ROWS,
             disclosure: Default::default(),
+            cors_origins: vec!["*".into()],
         }
     }
+}
+
+/// Cross-origin reads of the public routes (open data, SDMX, public API reads) from the
+/// configured origins: a data explorer on another site can query the SDMX service from the
+/// browser. Nothing else — no route that needs a session, no method but GET and HEAD, no
+/// credentials — is opened to other origins.
+fn cors(origins: &[String]) -> tower_http::cors::CorsLayer {
+    use axum::extract::MatchedPath;
+    use axum::http::Method;
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let any = origins.iter().any(|o| o == "*");
+    let listed: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o.trim_end_matches('/')).ok()).collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::predicate(move |origin, parts| {
+            let public = parts
+                .extensions
+                .get::<MatchedPath>()
+                .is_some_and(|p| policy::action_for(&Method::GET, p.as_str()) == Some(rightstat_core::policy::Action::ReadPublic));
+            public && (any || listed.contains(origin))
+        }))
+        .allow_methods([Method::GET, Method::HEAD])
+        .allow_headers([header::ACCEPT, header::ACCEPT_LANGUAGE, header::IF_NONE_MATCH])
+        .expose_headers([header::CONTENT_TYPE, header::CONTENT_LENGTH, header::CONTENT_DISPOSITION])
+        .max_age(Duration::from_secs(3600))
 }
 
 /// The complete application: every route (each documented and each in the policy table),
@@ -95,6 +123,7 @@ pub fn app(store: Store, config: Config) -> Router {
     let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(routes::router())
         .merge(routes::health::router())
+        .merge(routes::api_docs::router())
         .merge(routes::session::router())
         .merge(routes::catalogue::router())
         .merge(routes::areas::router())
@@ -111,11 +140,14 @@ pub fn app(store: Store, config: Config) -> Router {
         .merge(routes::catalogue_pages::router())
         .merge(routes::review_pages::router())
         .merge(routes::portal::router())
+        // CORS inside the policy: the policy passes a browser's preflight on to it, and answers
+        // every other OPTIONS itself (204 with Allow).
+        .route_layer(cors(&config.cors_origins))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::middleware))
         .with_state(state.clone())
         .split_for_parts();
-    let _ = state.openapi.set(document_common_responses(open_composed_schemas(api)));
-    router
+    let _ = state.openapi.set(document_query_check(document_common_responses(open_composed_schemas(api))));
+    let router = router
         .layer(axum::middleware::from_fn(error_pages))
         .layer(axum::extract::DefaultBodyLimit::max(config.max_body_bytes))
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
@@ -126,7 +158,11 @@ pub fn app(store: Store, config: Config) -> Router {
             HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"),
         ))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(tower_http::trace::TraceLayer::new_for_http());
+    // `/sdmx/2.1/dataflow/all/all/latest/` is `/sdmx/2.1/dataflow/all/all/latest`: clients
+    // (rsdmx) end paths with a slash. The path is trimmed before routing, so every route
+    // answers both.
+    Router::new().fallback_service(tower::Layer::layer(&tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash(), router))
 }
 
 /// Every page answers as a page: a browser (it asks for `text/html`) that gets an error from a
@@ -237,11 +273,39 @@ fn document_common_responses(mut api: utoipa::openapi::OpenApi) -> utoipa::opena
     for (path, item) in api.paths.paths.iter_mut() {
         let page = !path.starts_with("/api/") && !path.starts_with("/sdmx/");
         for op in [&mut item.get, &mut item.post, &mut item.put, &mut item.delete, &mut item.patch].into_iter().flatten() {
-            for (code, what) in common {
+            let error_content = || ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
+            // What names a thing in its path may name nothing; what reads a body may be given
+            // the wrong kind, or one the data refuse.
+            let mut answers: Vec<(&str, &str)> = common.to_vec();
+            if path.contains('{') {
+                answers.push(("404", "Nothing has the identifier of the path"));
+            }
+            if op.request_body.is_some() {
+                answers.push(("415", "The body is not of a media type the operation reads"));
+                answers.push((
+                    "422",
+                    "The body is well formed but refused (rows with errors, a user, area or code that does not exist): the report or page says why, and nothing was changed",
+                ));
+            }
+            for (code, what) in answers {
                 op.responses.responses.entry(code.to_string()).or_insert_with(|| {
-                    let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
-                    RefOr::T(ResponseBuilder::new().description(what).content("application/json", content).build())
+                    RefOr::T(ResponseBuilder::new().description(what).content("application/json", error_content()).build())
                 });
+            }
+            // An error a route declares without a body has the JSON error body all errors have;
+            // a page's errors are also pages (HTML), as a browser gets them.
+            for (code, response) in op.responses.responses.iter_mut() {
+                if let RefOr::T(r) = response
+                    && (code.starts_with('4') || code.starts_with('5'))
+                {
+                    if r.content.is_empty() {
+                        r.content.insert("application/json".into(), RefOr::T(error_content()));
+                    }
+                    if page {
+                        let html = ContentBuilder::new().schema(Some(ObjectBuilder::new().schema_type(Type::String))).build();
+                        r.content.entry("text/html".into()).or_insert(RefOr::T(html));
+                    }
+                }
             }
             if page {
                 op.responses.responses.entry("303".to_string()).or_insert_with(|| {
@@ -251,6 +315,44 @@ fn document_common_responses(mut api: utoipa::openapi::OpenApi) -> utoipa::opena
                             .build(),
                     )
                 });
+            }
+        }
+    }
+    api
+}
+
+/// The query check every request passes (`auth::check_query`) stated in the document: a text
+/// query parameter is at most `MAX_QUERY_VALUE` characters, without quotes, semicolons, angle
+/// brackets, backslashes, backticks or control characters (free text, `q`, may hold quotes and
+/// semicolons), so a client knows before it asks what a 400 would refuse.
+fn document_query_check(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::{RefOr, schema::Schema};
+    for item in api.paths.paths.values_mut() {
+        for op in [&mut item.get, &mut item.post, &mut item.put, &mut item.delete, &mut item.patch].into_iter().flatten() {
+            for p in op.parameters.iter_mut().flatten() {
+                let RefOr::T(p) = p else { continue };
+                if p.parameter_in != ParameterIn::Query {
+                    continue;
+                }
+                let free_text = p.name == "q";
+                if let Some(RefOr::T(Schema::Object(o))) = p.schema.as_mut() {
+                    let text = matches!(&o.schema_type, utoipa::openapi::schema::SchemaType::Type(utoipa::openapi::Type::String))
+                        || matches!(&o.schema_type, utoipa::openapi::schema::SchemaType::Array(ts) if ts.contains(&utoipa::openapi::Type::String));
+                    if text && o.enum_values.is_none() {
+                        if o.pattern.is_none() {
+                            o.pattern = Some(
+                                if free_text {
+                                    r"^[^\\<>`\u0000-\u001f\u007f-\u009f]*$"
+                                } else {
+                                    r#"^[^'";\\<>`\u0000-\u001f\u007f-\u009f]*$"#
+                                }
+                                .to_string(),
+                            );
+                        }
+                        o.max_length.get_or_insert(auth::MAX_QUERY_VALUE);
+                    }
+                }
             }
         }
     }

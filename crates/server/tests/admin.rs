@@ -84,6 +84,15 @@ async fn an_administrator_manages_users_grants_and_tokens_from_pages() {
         let r = env.form(&format!("/admin/tokens/{tid}/revoke?lang=en"), "hebei-admin", &[]).await;
         assert!(r.text.contains("Token revoked"), "{}", r.text);
         assert_eq!(me(secret).await, StatusCode::UNAUTHORIZED);
+        // A program cannot revoke the token it runs on (it would lock itself out mid-task).
+        let (own, own_secret) = env.store.create_token("hebei-admin", "etl", &hebei, 30, &Actor::system()).await.unwrap();
+        let req = axum::http::Request::post(format!("/admin/tokens/{own}/revoke?lang=en"))
+            .header("authorization", format!("Bearer {own_secret}"))
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let res = tower::ServiceExt::oneshot(env.app.clone(), req).await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(me(own_secret).await, StatusCode::OK, "still valid");
 
         // Disabling the clerk, then the audit trail shows who did each of these, and when.
         let r = env.form("/admin/users/clerk/disabled?lang=en", "hebei-admin", &[("disabled", "true")]).await;

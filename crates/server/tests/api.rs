@@ -154,7 +154,7 @@ async fn control_characters_are_refused_with_their_place() {
         let mut terms = before.as_array().unwrap().clone();
         terms[0]["explanation_en"] = json!("poverty\u{0}line\u{8}");
         let (st, _, text) = env.call("PUT", "/api/v1/glossary", Some("admin"), Some(Value::Array(terms))).await.parts();
-        assert_eq!(st, StatusCode::BAD_REQUEST, "{text}");
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{text}");
         assert!(text.contains("explanation_en") && text.contains("U+0000"), "{text}");
         assert_eq!(env.call("GET", "/api/v1/glossary", None, None).await.json, before, "nothing changed");
         // A lone surrogate is not JSON.

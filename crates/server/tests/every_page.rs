@@ -82,6 +82,7 @@ async fn every_page_is_accessible_fits_a_phone_and_is_photographed() {
             ("recommendation", format!("/recommendations/{rec}")),
             ("measures", "/measures".into()),
             ("measure", format!("/measures/{measure}")),
+            ("api-docs", "/api/docs".into()),
             ("not-found", "/no-such-page".into()),
         ] {
             visit(&d, "public", name, &path);

@@ -57,7 +57,7 @@ async fn public_outputs_withhold_small_cells_and_unreleased_figures() {
         assert_eq!(v["observations"][0]["value"], serde_json::Value::Null, "{body}");
         assert_eq!(v["observations"][0]["status"], "Q");
         let (status, _, _) = get(&app, "/api/v1/observations?indicator=CN_POOR_DROPOUTS&history=true", "*/*").await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "history would show old vintages without disclosure control");
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "history would show old vintages without disclosure control: sign in");
 
         // SDMX REST: content negotiation, the period range, errors.
         let (_, ct, body) =
@@ -66,8 +66,12 @@ async fn public_outputs_withhold_small_cells_and_unreleased_figures() {
         let v: serde_json::Value = serde_json::from_str(&body).unwrap();
         let periods = &v["structure"]["dimensions"]["observation"].as_array().unwrap().last().unwrap()["values"];
         assert_eq!(periods, &serde_json::json!([{"id": "2023", "name": "2023"}]));
-        let (_, ct, body) = get(&app, &format!("/sdmx/2.1/data/DF_RIGHTSTAT/{key}.CN?endPeriod=2022"), "*/*").await;
+        let (_, ct, body) = get(&app, &format!("/sdmx/2.1/data/DF_RIGHTSTAT/{key}.CN?endPeriod=2022"), "text/csv").await;
         assert!(ct.starts_with("application/vnd.sdmx.data+csv") && body.contains(",2022,5012,"), "{ct} {body}");
+        // No preference: SDMX-ML, as the standard's default is.
+        let (_, ct, body) = get(&app, &format!("/sdmx/2.1/data/DF_RIGHTSTAT/{key}.CN?endPeriod=2022"), "*/*").await;
+        assert!(ct.starts_with("application/vnd.sdmx.structurespecificdata+xml"), "{ct}");
+        assert!(body.contains("<Obs TIME_PERIOD=\"2022\" OBS_VALUE=\"5012\""), "{body}");
         assert_eq!(get(&app, "/sdmx/2.1/data/DF_NOPE/all", "*/*").await.0, StatusCode::NOT_FOUND);
         assert_eq!(get(&app, &format!("/sdmx/2.1/data/DF_RIGHTSTAT/{key}?startPeriod=x"), "*/*").await.0, StatusCode::BAD_REQUEST);
         assert_eq!(get(&app, &format!("/sdmx/2.1/data/DF_RIGHTSTAT/{key}.XX"), "*/*").await.0, StatusCode::NOT_FOUND);
@@ -182,9 +186,96 @@ async fn sdmx_structures_describe_the_data() {
         assert!(n_all > n_last);
         assert_eq!(get(&app, "/sdmx/2.1/data/DF_RIGHTSTAT/all?lastNObservations=0", "*/*").await.0, StatusCode::BAD_REQUEST);
         // What is not offered is said, not silently replaced.
-        assert_eq!(get(&app, "/sdmx/2.1/data/DF_RIGHTSTAT/all?detail=serieskeysonly", "*/*").await.0, StatusCode::NOT_IMPLEMENTED);
         let (st, _, why) = get(&app, "/sdmx/2.1/data/DF_RIGHTSTAT/all", "application/vnd.sdmx.genericdata+xml;version=2.1").await;
         assert_eq!(st, StatusCode::NOT_ACCEPTABLE, "{why}");
-        assert!(why.contains("SDMX-CSV") && why.contains("SDMX-JSON"), "{why}");
+        assert!(why.contains("SDMX-CSV") && why.contains("SDMX-JSON") && why.contains("structure-specific"), "{why}");
+    }
+}
+
+/// The same query in the three formats, and the standard's `detail`, `dimensionAtObservation`,
+/// `updatedAfter` and the provider segment; CORS for the public routes only; paths with a
+/// trailing slash; the API reference page.
+#[tokio::test]
+async fn sdmx_data_messages_agree_and_take_the_standard_parameters() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in testing::fresh_urls(dir.path()).await {
+        let store = Store::connect(&url).await.unwrap();
+        testing::load_disclosure_fixture(&store).await;
+        let app = rightstat_server::app(store.clone(), Default::default());
+        let q = "/sdmx/2.1/data/DF_RIGHTSTAT/CN_POOR_DROPOUTS";
+        let (_, _, csv) = get(&app, q, "text/csv").await;
+        let (_, _, ml) = get(&app, q, "application/vnd.sdmx.structurespecificdata+xml;version=2.1").await;
+        let (_, _, json) = get(&app, q, "application/vnd.sdmx.data+json;version=1.0.0").await;
+        let n_csv = csv.lines().count() - 1;
+        assert_eq!(ml.matches("<Obs ").count(), n_csv, "{url}: {ml}");
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let n_json: usize =
+            v["dataSets"][0]["series"].as_object().unwrap().values().map(|s| s["observations"].as_object().unwrap().len()).sum();
+        assert_eq!(n_json, n_csv, "{url}");
+        // A withheld cell: no value, status Q, in all three.
+        assert!(csv.contains(",,") && csv.contains(",Q,"), "{csv}");
+        let withheld = ml.lines().find(|l| l.contains("OBS_STATUS=\"Q\"")).expect("a withheld observation");
+        assert!(!withheld.contains("OBS_VALUE"), "{withheld}");
+        assert!(json.contains("\"id\": \"Q\""), "{json}");
+        // The DSD's attributes are the messages' attributes, COMPLETENESS included.
+        assert!(csv.lines().next().unwrap().ends_with("SOURCE_DETAIL,COMMENT_OBS,COMPLETENESS"), "{csv}");
+        let (_, _, dsd) = get(&app, "/sdmx/2.1/datastructure/RIGHTSTAT/DSD_RIGHTSTAT", "*/*").await;
+        assert!(dsd.contains("<str:Attribute id=\"COMPLETENESS\""), "{dsd}");
+
+        // detail: dataonly drops the attributes; serieskeysonly lists each series once.
+        let (_, _, data_only) = get(&app, &format!("{q}?detail=dataonly"), "text/csv").await;
+        assert!(data_only.lines().next().unwrap().ends_with("TIME_PERIOD,OBS_VALUE"), "{data_only}");
+        let (_, _, keys) = get(&app, &format!("{q}?detail=serieskeysonly"), "*/*").await;
+        let series = ml.matches("<Series ").count();
+        assert!(series > 0 && keys.matches("<Series ").count() == series && !keys.contains("<Obs"), "{keys}");
+        let (_, _, keys_csv) = get(&app, &format!("{q}?detail=nodata"), "text/csv").await;
+        assert_eq!(keys_csv.lines().count() - 1, series);
+        // AllDimensions: a flat list, each observation with its whole key.
+        let (_, _, flat) = get(&app, &format!("{q}?dimensionAtObservation=AllDimensions"), "*/*").await;
+        assert!(!flat.contains("<Series") && flat.matches("<Obs INDICATOR=").count() == n_csv, "{flat}");
+        assert!(flat.contains("ObsLevelDim:AllDimensions"));
+        let (_, _, flat_json) = get(&app, &format!("{q}?dimensionAtObservation=AllDimensions&format=json"), "*/*").await;
+        let v: serde_json::Value = serde_json::from_str(&flat_json).unwrap();
+        assert_eq!(v["dataSets"][0]["observations"].as_object().unwrap().len(), n_csv);
+        // updatedAfter: released after the instant; nothing is newer than the future.
+        assert_eq!(get(&app, &format!("{q}?updatedAfter=2000-01-01"), "text/csv").await.2, csv);
+        assert_eq!(get(&app, &format!("{q}?updatedAfter=2999-01-01T00:00:00Z"), "*/*").await.0, StatusCode::NOT_FOUND);
+        assert_eq!(get(&app, &format!("{q}?updatedAfter=soon"), "*/*").await.0, StatusCode::BAD_REQUEST);
+        // The full path with the provider, and with the slash clients end it with.
+        assert_eq!(get(&app, &format!("{q}/all"), "text/csv").await.2, csv);
+        assert_eq!(get(&app, &format!("{q}/RIGHTSTAT/"), "text/csv").await.2, csv);
+        assert_eq!(get(&app, &format!("{q}/OTHER"), "*/*").await.0, StatusCode::NOT_FOUND);
+        assert_eq!(get(&app, "/sdmx/2.1/dataflow/all/all/latest/", "*/*").await.0, StatusCode::OK);
+
+        // CORS: another site's page may read public data, not what needs a sign-in.
+        let cors = |uri: &str| {
+            let req = Request::get(uri).header(header::ORIGIN, "https://explorer.example.org").body(Body::empty()).unwrap();
+            let app = app.clone();
+            async move { app.oneshot(req).await.unwrap().headers().get(header::ACCESS_CONTROL_ALLOW_ORIGIN).cloned() }
+        };
+        assert!(cors(q).await.is_some());
+        assert!(cors("/api/v1/indicators").await.is_some());
+        assert!(cors("/api/v1/rounds").await.is_none());
+        let preflight = Request::options(q)
+            .header(header::ORIGIN, "https://explorer.example.org")
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "GET")
+            .body(Body::empty())
+            .unwrap();
+        let res = app.clone().oneshot(preflight).await.unwrap();
+        assert!(res.status().is_success() && res.headers().contains_key(header::ACCESS_CONTROL_ALLOW_METHODS));
+        let only = rightstat_server::Config { cors_origins: vec!["https://data.example.org".into()], ..Default::default() };
+        let strict = rightstat_server::app(store.clone(), only);
+        let req = Request::get(q).header(header::ORIGIN, "https://explorer.example.org").body(Body::empty()).unwrap();
+        assert!(!strict.oneshot(req).await.unwrap().headers().contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN));
+
+        // The API reference: every operation of the document, as a page.
+        let (st, ct, page) = get(&app, "/api/docs", "text/html").await;
+        assert!(st == StatusCode::OK && ct.starts_with("text/html"), "{page}");
+        let (_, _, doc) = get(&app, "/api/v1/openapi.json", "*/*").await;
+        let doc: serde_json::Value = serde_json::from_str(&doc).unwrap();
+        for path in doc["paths"].as_object().unwrap().keys() {
+            assert!(page.contains(&format!("<code>{}</code>", path.replace('&', "&amp;"))), "{path} missing from /api/docs");
+        }
+        assert!(!page.contains("<script"), "no script");
     }
 }

@@ -136,7 +136,7 @@ async fn assessments_by_the_responsible_department_only() {
         let mut m = env.call("GET", "/api/v1/measures/DIBAO", None, None).await.json;
         m["end_date"] = "2001-01-01".into();
         let r = env.call("PUT", "/api/v1/measures/DIBAO", Some("admin"), Some(m)).await;
-        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
         assert!(r.json["message"].as_str().unwrap().contains("ends"), "{}", r.text);
 
         // Import over HTTP: all or nothing, with the place of each error.

@@ -125,7 +125,7 @@ async fn a_round_over_http_with_scoped_tasks() {
         env.store.grant("admin", &mca, &rightstat_store::Actor::system()).await.unwrap();
         let bad = json!({ "indicator": "CN_DIBAO_RECIPIENTS", "period": "2023", "at": "next week" });
         let (st, _, text) = env.call("POST", "/api/v1/rounds/DIBAO-2023/releases", Some("admin"), Some(bad)).await.parts();
-        assert_eq!(st, StatusCode::BAD_REQUEST, "{text}");
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{text}");
         assert!(text.contains("RFC 3339"), "{text}");
         let (st, r, text) = env.call("POST", "/api/v1/rounds/DIBAO-2023/releases", Some("admin"), Some(release)).await.parts();
         assert_eq!((st, r["values_released"].as_i64()), (StatusCode::CREATED, Some(12)), "{text}");
@@ -302,7 +302,7 @@ async fn a_round_from_the_web_page_with_two_sources_and_a_draft() {
         ];
         // Two departments for one figure and no preferred source: refused, the form kept as typed.
         let (st, _, page) = env.form("/rounds/new?lang=en", "admin", &fields).await.parts();
-        assert_eq!(st, StatusCode::BAD_REQUEST, "{page}");
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
         assert!(page.contains("preferred_department") && page.contains("value=\"Dibao 2023, two sources\""), "{page}");
         assert!(page.contains("Persons at year end.</textarea>"), "{page}");
         fields.push(("preferred:CN_DIBAO_RECIPIENTS", "MCA"));

@@ -55,6 +55,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/zh/indicators/{file}", "PACRVN"),
     ("GET", "/data/{file}", "PACRVN"),
     ("GET", "/sdmx/2.1/data/{flow}", "PACRVN"),
+    ("GET", "/sdmx/2.1/data/{flow}/{key}/{provider}", "PACRVN"),
     ("GET", "/sdmx/2.1/data/{flow}/{key}", "PACRVN"),
     ("GET", "/sdmx/2.1/{resource}/{agency}/{id}/{version}", "PACRVN"),
     ("GET", "/sdmx/2.1/{resource}/{agency}/{id}", "PACRVN"),
@@ -63,6 +64,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/login", "PACRVN"),
     ("POST", "/login", "PACRVN"),
     ("GET", "/api/v1/openapi.json", "PACRVN"),
+    ("GET", "/api/docs", "PACRVN"),
     ("GET", "/api/v1/me", "ACRVN"),
     ("GET", "/api/v1/indicators", "PACRVN"),
     ("GET", "/api/v1/indicators/{code}", "PACRVN"),
@@ -157,6 +159,7 @@ fn concrete(path: &str) -> String {
         .replace("{file}", if path.starts_with("/data") { "all.csv" } else { "SI_POV_NAHC.html" })
         .replace("{flow}", "DF_RIGHTSTAT")
         .replace("{key}", "all")
+        .replace("{provider}", "all")
         .replace("{resource}", "dataflow")
         .replace("{agency}", "RIGHTSTAT")
         .replace("{version}", "latest")

@@ -169,6 +169,8 @@ async fn create_user(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct GrantForm {
     username: String,
+    /// administrator, coordinator, reporter, reviewer or analyst.
+    #[schema(pattern = "^(administrator|coordinator|reporter|reviewer|analyst)$")]
     role: String,
     #[serde(default)]
     department: String,
@@ -238,12 +240,17 @@ async fn set_disabled(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct TokenForm {
     username: String,
+    /// What the token is for, e.g. "provincial ETL".
+    #[schema(min_length = 1)]
     name: String,
+    /// administrator, coordinator, reporter, reviewer or analyst.
+    #[schema(pattern = "^(administrator|coordinator|reporter|reviewer|analyst)$")]
     role: String,
     #[serde(default)]
     department: String,
     area: String,
     /// Days until it expires (1 to 366).
+    #[schema(minimum = 1, maximum = 366)]
     days: i64,
 }
 
@@ -280,7 +287,14 @@ async fn revoke_token(
     Path(id): Path<i64>,
 ) -> ApiResult<Response> {
     let token = s.store.tokens().await?.into_iter().find(|t| t.id == id).ok_or_else(|| ApiError::NotFound(format!("token {id}")))?;
-    let out = if may_manage(&s, &caller, &token.grant).await? {
+    let signed_with = caller.principal.as_ref().map(|p| &p.credential) == Some(&rightstat_store::Credential::Token { id });
+    let out = if signed_with {
+        // A program revoking the token it runs on would lock itself out mid-task: another
+        // session revokes it.
+        refused(
+            lang.pick("this request is signed with that token: revoke it from another session", "本次请求正使用该令牌：请在其他会话中撤销"),
+        )
+    } else if may_manage(&s, &caller, &token.grant).await? {
         outcome(s.store.revoke_token(id, &caller.actor()).await, "admin_token_revoked")?
     } else {
         refused(lang.pick("outside your own grants", "超出您的权限范围"))

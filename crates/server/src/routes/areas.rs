@@ -18,6 +18,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 struct AtQuery {
     /// Only areas in force during this period (`2018`, `2018-Q1`, `2018-03`).
+    #[param(pattern = "^(19[0-9]{2}|20[0-9]{2}|2100)(-Q[1-4]|-(0[1-9]|1[0-2]))?$")]
     period: Option<String>,
 }
 
@@ -27,6 +28,7 @@ struct DescendantsQuery {
     /// country, province, prefecture, county, township or village.
     level: String,
     /// Only areas in force during this period.
+    #[param(pattern = "^(19[0-9]{2}|20[0-9]{2}|2100)(-Q[1-4]|-(0[1-9]|1[0-2]))?$")]
     period: Option<String>,
 }
 
@@ -34,6 +36,7 @@ struct DescendantsQuery {
 #[into_params(parameter_in = Query)]
 struct TreeQuery {
     /// Levels below the root to include (1-3, default 1).
+    #[param(minimum = 1, maximum = 3)]
     depth: Option<u8>,
 }
 

@@ -24,20 +24,26 @@ struct AuditQuery {
     /// From this instant (RFC 3339 or a date).
     from: Option<String>,
     to: Option<String>,
+    /// At most this many records (default 1,000).
+    #[param(minimum = 1, maximum = 100_000)]
     limit: Option<i64>,
     /// `json` (default) or `csv`.
+    #[param(pattern = "^(json|csv)?$")]
     format: Option<String>,
 }
 
 /// Audit records, newest first.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "system", params(AuditQuery),
-    responses((status = 200, body = Vec<AuditRow>), (status = 403, description = "Administrators only")))]
+    responses((status = 200, description = "JSON, or CSV with format=csv", content((Vec<AuditRow> = "application/json"), (String = "text/csv"))), (status = 403, description = "Administrators only")))]
 async fn list(State(s): State<AppState>, Query(q): Query<AuditQuery>) -> ApiResult<Response> {
+    if let Some(n) = q.limit.filter(|n| !(1..=100_000).contains(n)) {
+        return Err(ApiError::BadRequest(format!("limit {n}: expected 1 to 100000")));
+    }
     let rows = s
         .store
         .audit_log(&AuditFilter { actor: q.actor, action: q.action, entity: q.entity, from: q.from, to: q.to, limit: q.limit })
         .await?;
-    match q.format.as_deref().unwrap_or("json") {
+    match q.format.as_deref().filter(|f| !f.is_empty()).unwrap_or("json") {
         "json" => Ok(Json(rows).into_response()),
         "csv" => {
             let mut w = csv::Writer::from_writer(Vec::new());

@@ -16,6 +16,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 struct ListQuery {
     /// Only indicators linked to this ICESCR article.
+    #[param(minimum = 1, maximum = 31)]
     article: Option<u8>,
     /// Only indicators linked to this SDG target (e.g. `1.2`).
     sdg: Option<String>,
@@ -32,6 +33,9 @@ struct ListQuery {
 #[utoipa::path(get, path = "/api/v1/indicators", tag = "catalogue", params(ListQuery),
     responses((status = 200, body = Vec<IndicatorRow>)))]
 async fn list(State(s): State<AppState>, Query(q): Query<ListQuery>) -> ApiResult<Json<Vec<IndicatorRow>>> {
+    if let Some(a) = q.article.filter(|a| !(1..=31).contains(a)) {
+        return Err(ApiError::BadRequest(format!("article {a}: the ICESCR has articles 1 to 31")));
+    }
     let needle = q.q.as_deref().map(str::to_lowercase);
     let rows = s.store.indicators().await?;
     Ok(Json(
@@ -54,6 +58,7 @@ async fn list(State(s): State<AppState>, Query(q): Query<ListQuery>) -> ApiResul
 #[into_params(parameter_in = Query)]
 struct VersionQuery {
     /// A past version of the definition (default: current).
+    #[param(minimum = 1)]
     version: Option<i64>,
 }
 

@@ -25,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 struct ImportQuery {
     /// `csv` (default) or `sdmx-csv`.
+    #[param(pattern = "^(csv|sdmx-csv)?$")]
     format: Option<String>,
     /// `true`: check and report, write nothing.
     dry_run: Option<bool>,
@@ -47,7 +48,7 @@ async fn import(
     Query(q): Query<ImportQuery>,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<ImportReport>)> {
-    let format = match q.format.as_deref().unwrap_or("csv") {
+    let format = match q.format.as_deref().filter(|f| !f.is_empty()).unwrap_or("csv") {
         "csv" => Format::Csv,
         "sdmx-csv" => Format::SdmxCsv,
         other => return Err(ApiError::BadRequest(format!("format {other:?}: expected csv or sdmx-csv"))),

@@ -1,6 +1,7 @@
 //! One module per resource. Each exposes `router()` built from documented handlers.
 
 pub mod admin;
+pub mod api_docs;
 pub mod areas;
 pub mod audit;
 pub mod catalogue;

@@ -33,12 +33,16 @@ struct ObsQuery {
     /// Area code; with `level`, the areas at that level below it.
     area: Option<String>,
     /// province, prefecture, county, township.
+    #[param(pattern = "^(country|province|prefecture|county|township|village)$")]
     level: Option<String>,
     /// First period (inclusive), e.g. `2012`.
+    #[param(pattern = "^(19[0-9]{2}|20[0-9]{2}|2100)(-Q[1-4]|-(0[1-9]|1[0-2]))?$")]
     from: Option<String>,
     /// Last period (inclusive).
+    #[param(pattern = "^(19[0-9]{2}|20[0-9]{2}|2100)(-Q[1-4]|-(0[1-9]|1[0-2]))?$")]
     to: Option<String>,
     /// Values as known at this instant (RFC 3339), instead of the current ones.
+    #[param(format = DateTime)]
     as_of: Option<String>,
     /// `true` to include every vintage (revision history).
     history: Option<bool>,
@@ -84,13 +88,20 @@ async fn list(
             "level" => f.level = Some(v.parse::<AreaLevel>().map_err(|e| ApiError::BadRequest(e.to_string()))?),
             "from" => f.period_from = Some(period(v)?),
             "to" => f.period_to = Some(period(v)?),
-            "as_of" => f.as_of = Some(v.clone()),
+            "as_of" => {
+                let instant = if v.len() == 10 { format!("{v}T00:00:00Z") } else { v.clone() };
+                f.as_of = Some(rightstat_store::parse_instant(&instant).ok_or_else(|| {
+                    ApiError::BadRequest(format!(
+                        "as_of {v:?}: expected an instant (RFC 3339) such as 2026-12-01T09:00:00+08:00, or a date"
+                    ))
+                })?)
+            }
             // true or false, as the OpenAPI document declares: "yes", "TRUE" or "NaN" are not
             // silently read as false.
             "history" => {
                 f.all_vintages = match v.as_str() {
-                    "true" | "1" => true,
-                    "false" | "0" => false,
+                    "true" => true,
+                    "false" => false,
                     other => return Err(ApiError::BadRequest(format!("history {other:?}: expected true or false"))),
                 }
             }
@@ -122,7 +133,7 @@ async fn list(
     f.visibility = caller.visibility();
     let public = f.visibility == rightstat_store::Visibility::Published;
     if public && (f.as_of.is_some() || f.all_vintages) {
-        return Err(ApiError::BadRequest(
+        return Err(ApiError::NeedsSignIn(
             "as_of and history need a sign-in: the public sees the current figures, under disclosure control".into(),
         ));
     }

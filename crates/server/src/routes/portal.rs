@@ -67,6 +67,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(download))
         .routes(routes!(sdmx_all))
         .routes(routes!(sdmx_data))
+        .routes(routes!(sdmx_data_provider))
         .routes(routes!(sdmx_structure))
         .routes(routes!(sdmx_structure_latest))
         .routes(routes!(sdmx_available))
@@ -140,8 +141,67 @@ async fn download(State(s): State<AppState>, Path(file): Path<String>) -> Result
     serve(&s, &format!("data/{file}"), None).await
 }
 
+/// How much of each series a data query returns.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum DetailParam {
+    Full,
+    DataOnly,
+    SeriesKeysOnly,
+    NoData,
+}
+
+/// Where the observation dimension sits: TIME_PERIOD (series) or AllDimensions (a flat list).
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[allow(dead_code, non_camel_case_types)]
+enum DimensionAtObservation {
+    TIME_PERIOD,
+    AllDimensions,
+}
+
+/// A data message's format by name, overriding the Accept header.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum FormatParam {
+    Csv,
+    Json,
+    StructureSpecificData,
+}
+
+/// The parameters of an SDMX 2.1 REST data query (documentation: the handler reads the query
+/// string itself, with `rightstat_portal::data::DataRequest`).
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code, non_snake_case)]
+struct DataParams {
+    /// The first period wanted: a year (2020), a quarter (2020-Q1) or a month (2020-03).
+    #[param(pattern = "^(19[0-9]{2}|20[0-9]{2}|2100)(-Q[1-4]|-(0[1-9]|1[0-2]))?$")]
+    startPeriod: Option<String>,
+    /// The last period wanted.
+    #[param(pattern = "^(19[0-9]{2}|20[0-9]{2}|2100)(-Q[1-4]|-(0[1-9]|1[0-2]))?$")]
+    endPeriod: Option<String>,
+    /// Only figures released after this instant (RFC 3339, e.g. 2026-12-01T09:00:00+08:00).
+    #[param(value_type = Option<String>, format = DateTime)]
+    updatedAfter: Option<String>,
+    /// Of each series, its first N observations.
+    #[param(minimum = 1)]
+    firstNObservations: Option<u32>,
+    /// Of each series, its last N observations.
+    #[param(minimum = 1)]
+    lastNObservations: Option<u32>,
+    #[param(inline)]
+    dimensionAtObservation: Option<DimensionAtObservation>,
+    #[param(inline)]
+    detail: Option<DetailParam>,
+    #[param(inline)]
+    format: Option<FormatParam>,
+}
+
 /// SDMX REST query for every series of a dataflow (as `/sdmx/2.1/data/{flow}/all`).
-#[utoipa::path(get, path = "/sdmx/2.1/data/{flow}", tag = "portal", params(("flow" = String, Path)), responses((status = 200, description = "SDMX-CSV or SDMX-JSON"), (status = 404)))]
+#[utoipa::path(get, path = "/sdmx/2.1/data/{flow}", tag = "portal", params(("flow" = String, Path), DataParams),
+    responses((status = 200, description = "SDMX-CSV 2.0, SDMX-JSON 1.0 or SDMX-ML 2.1 structure-specific data"), (status = 400), (status = 404, description = "No observation matches"), (status = 406, description = "A format this service does not write")))]
 async fn sdmx_all(
     State(s): State<AppState>,
     Path(flow): Path<String>,
@@ -151,19 +211,35 @@ async fn sdmx_all(
     sdmx(&s, &flow, "all", q.as_deref(), &headers).await
 }
 
-/// SDMX REST data query: `flow` is `DF_RIGHTSTAT` (or `RIGHTSTAT,DF_RIGHTSTAT,1.0`); `key` is
-/// INDICATOR.REF_AREA.<dimensions in alphabetical order>, with `+` for several codes and an
-/// empty part, `*` or `all` for any; `startPeriod`, `endPeriod`; the format by `format=csv|json`
-/// or the Accept header (SDMX-CSV 2.0 unless SDMX-JSON is asked for).
-#[utoipa::path(get, path = "/sdmx/2.1/data/{flow}/{key}", tag = "portal",
-    params(("flow" = String, Path), ("key" = String, Path), ("startPeriod" = Option<String>, Query), ("endPeriod" = Option<String>, Query), ("format" = Option<String>, Query)),
-    responses((status = 200, description = "SDMX-CSV 2.0 or SDMX-JSON 1.0"), (status = 400), (status = 404, description = "No observation matches")))]
+/// SDMX 2.1 REST data query: `flow` is `DF_RIGHTSTAT` (or `RIGHTSTAT,DF_RIGHTSTAT,1.0`); `key`
+/// is the DSD's key, INDICATOR.REF_AREA.<dimensions in alphabetical order>, with `+` for several
+/// codes and an empty part or `*` for any (`all` for every series). The format is chosen by the
+/// `Accept` header — SDMX-CSV 2.0 (the default), SDMX-JSON 1.0 or SDMX-ML 2.1 structure-specific
+/// data; anything else is refused with 406 — or by `format=csv|json|structurespecificdata`.
+#[utoipa::path(get, path = "/sdmx/2.1/data/{flow}/{key}", tag = "portal", params(("flow" = String, Path), ("key" = String, Path), DataParams),
+    responses((status = 200, description = "SDMX-CSV 2.0, SDMX-JSON 1.0 or SDMX-ML 2.1 structure-specific data"), (status = 400), (status = 404, description = "No observation matches"), (status = 406, description = "A format this service does not write")))]
 async fn sdmx_data(
     State(s): State<AppState>,
     Path((flow, key)): Path<(String, String)>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    sdmx(&s, &flow, &key, q.as_deref(), &headers).await
+}
+
+/// The same, with the data provider (`all` or `RIGHTSTAT`, the one provider): the full form of
+/// an SDMX 2.1 data query, as clients such as rsdmx write it.
+#[utoipa::path(get, path = "/sdmx/2.1/data/{flow}/{key}/{provider}", tag = "portal", params(("flow" = String, Path), ("key" = String, Path), ("provider" = String, Path), DataParams),
+    responses((status = 200, description = "SDMX-CSV 2.0, SDMX-JSON 1.0 or SDMX-ML 2.1 structure-specific data"), (status = 400), (status = 404, description = "No observation matches, or another provider"), (status = 406, description = "A format this service does not write")))]
+async fn sdmx_data_provider(
+    State(s): State<AppState>,
+    Path((flow, key, provider)): Path<(String, String, String)>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if !matches!(provider.as_str(), "all" | "RIGHTSTAT" | "RIGHTSTAT,RIGHTSTAT") {
+        return Err(ApiError::NotFound(format!("data provider {provider}: this service's one provider is RIGHTSTAT")));
+    }
     sdmx(&s, &flow, &key, q.as_deref(), &headers).await
 }
 
@@ -245,76 +321,37 @@ async fn sdmx_available(
     }
 }
 
-/// A refusal in the JSON error format with its own status (406 Not Acceptable, 501).
-fn not_acceptable(status: axum::http::StatusCode, message: &str) -> Response {
-    let code = if status == axum::http::StatusCode::NOT_ACCEPTABLE { "not_acceptable" } else { "not_implemented" };
-    (status, axum::Json(serde_json::json!({ "error": code, "message": message }))).into_response()
+/// A refusal in the JSON error format with its own status (406 Not Acceptable).
+fn not_acceptable(message: &str) -> Response {
+    (axum::http::StatusCode::NOT_ACCEPTABLE, axum::Json(serde_json::json!({ "error": "not_acceptable", "message": message })))
+        .into_response()
 }
 
 async fn sdmx(s: &AppState, flow: &str, key: &str, raw: Option<&str>, headers: &HeaderMap) -> Result<Response, ApiError> {
+    use rightstat_portal::data::{DataRequest, QueryError, RequestError};
     let params: HashMap<String, String> =
         serde_urlencoded::from_str(raw.unwrap_or("")).map_err(|e| ApiError::BadRequest(format!("query string: {e}")))?;
-    const PARAMS: &[&str] =
-        &["startPeriod", "endPeriod", "format", "dimensionAtObservation", "detail", "firstNObservations", "lastNObservations"];
-    if let Some(other) = params.keys().find(|k| !PARAMS.contains(&k.as_str())) {
-        return Err(ApiError::BadRequest(format!("unknown parameter {other:?}: expected one of {}", PARAMS.join(", "))));
-    }
-    // Only full data is served: a narrower detail is refused rather than silently ignored.
-    match params.get("detail").map(String::as_str) {
-        None | Some("full") => {}
-        Some(d @ ("dataonly" | "serieskeysonly" | "nodata")) => {
-            return Ok(not_acceptable(
-                axum::http::StatusCode::NOT_IMPLEMENTED,
-                &format!("detail={d} is not offered: this service answers detail=full"),
-            ));
-        }
-        Some(other) => return Err(ApiError::BadRequest(format!("detail {other:?}: expected full, dataonly, serieskeysonly or nodata"))),
-    }
-    let count = |name: &str| -> Result<Option<usize>, ApiError> {
-        params
-            .get(name)
-            .map(|v| {
-                v.parse::<usize>()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| ApiError::BadRequest(format!("{name} {v:?}: expected a positive whole number")))
-            })
-            .transpose()
-    };
-    let (first, last) = (count("firstNObservations")?, count("lastNObservations")?);
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let json = match params.get("format").map(String::as_str) {
-        Some("json" | "jsondata" | "sdmx-json") => true,
-        Some("csv" | "csvfile" | "sdmx-csv") => false,
-        None if accept.contains("json") => true,
-        // An SDMX-ML data message asked for, and nothing this service writes: 406, not CSV.
-        None if !accept.is_empty() && !accept.contains("csv") && !accept.contains("*/*") && !accept.contains("text/") => {
-            return Ok(not_acceptable(
-                axum::http::StatusCode::NOT_ACCEPTABLE,
-                &format!(
-                    "Accept: {accept}: this service writes SDMX-CSV 2.0 (application/vnd.sdmx.data+csv) and SDMX-JSON 1.0 (application/vnd.sdmx.data+json)"
-                ),
-            ));
-        }
-        None => false,
-        Some(other) => return Err(ApiError::BadRequest(format!("format {other:?}: expected csv or json"))),
+    let request = match DataRequest::parse(&params, accept) {
+        Ok(r) => r,
+        Err(RequestError::NotAcceptable(m)) => return Ok(not_acceptable(&m)),
+        Err(RequestError::BadRequest(m)) => return Err(ApiError::BadRequest(m)),
     };
     let site = s.portal.site(&s.store).await?;
-    let query =
-        site.query(flow, key, params.get("startPeriod").map(String::as_str), params.get("endPeriod").map(String::as_str)).map_err(|e| {
-            match e {
-                rightstat_portal::data::QueryError::UnknownFlow(_) => ApiError::NotFound(e.to_string()),
-                _ => ApiError::BadRequest(e.to_string()),
-            }
-        })?;
-    let rows = rightstat_portal::Site::limit_per_series(site.select(&query), first, last);
-    if rows.is_empty() {
+    let query = site
+        .query(flow, key, request.start.as_deref(), request.end.as_deref())
+        .map_err(|e| match e {
+            QueryError::UnknownFlow(_) => ApiError::NotFound(e.to_string()),
+            _ => ApiError::BadRequest(e.to_string()),
+        })?
+        .updated_after(request.updated_after.clone());
+    match site.data_message(&query, &request, key) {
+        Some(file) => {
+            let mut r = respond(file);
+            r.headers_mut().insert(header::VARY, HeaderValue::from_static("accept"));
+            Ok(r)
+        }
         // SDMX REST answers 404 "No results" when nothing matches.
-        return Err(ApiError::NotFound(format!("observations for {flow}/{key}")));
+        None => Err(ApiError::NotFound(format!("observations for {flow}/{key}"))),
     }
-    Ok(respond(if json {
-        File { content_type: "application/vnd.sdmx.data+json; version=1.0.0; charset=utf-8", body: site.sdmx_json(&rows, key) }
-    } else {
-        File { content_type: "application/vnd.sdmx.data+csv; version=2.0.0; charset=utf-8", body: site.sdmx_csv(&rows) }
-    }))
 }

@@ -54,7 +54,9 @@ pub struct RecQuery {
     /// UPR or a treaty body (CESCR, CEDAW, ...).
     #[serde(default)]
     mechanism: Option<String>,
+    /// A UPR cycle: 1, 2, 3 …
     #[serde(default)]
+    #[param(pattern = "^[0-9]{0,9}$")]
     cycle: Option<String>,
     /// UPR session number, or a treaty body's document symbol.
     #[serde(default)]
@@ -72,9 +74,11 @@ pub struct RecQuery {
     cluster: Option<String>,
     /// supported, supported_in_part or noted.
     #[serde(default)]
+    #[param(pattern = "^(supported|supported_in_part|noted)?$")]
     response: Option<String>,
     /// Latest government assessment: not_assessed, not_started, in_progress, partially_implemented, implemented, not_implemented.
     #[serde(default)]
+    #[param(pattern = "^(not_assessed|not_started|in_progress|partially_implemented|implemented|not_implemented)?$")]
     status: Option<String>,
     /// Lead or contributing department code.
     #[serde(default)]
@@ -82,10 +86,11 @@ pub struct RecQuery {
     /// Answered by this measure (code).
     #[serde(default)]
     measure: Option<String>,
-    /// json (default) or csv.
+    /// json (the API's default) or csv; the page also takes html, its default.
     #[serde(default)]
+    #[param(pattern = "^(json|csv|html)?$")]
     format: Option<String>,
-    /// Page language: en or zh.
+    /// Page language: en or zh (anything else: the language cookie, then Accept-Language).
     #[serde(default)]
     lang: Option<String>,
 }
@@ -192,13 +197,13 @@ fn csv_response(rows: &[RecommendationFollowUp]) -> ApiResult<Response> {
 /// computed from the figures the caller may see, and (signed in) assessments. `format=csv`
 /// gives the same list as a spreadsheet.
 #[utoipa::path(get, path = "/api/v1/recommendations", tag = "recommendations", params(RecQuery),
-    responses((status = 200, body = Vec<RecommendationFollowUp>, description = "JSON, or CSV with format=csv"), (status = 400, description = "Bad filter")))]
+    responses((status = 200, description = "JSON, or CSV with format=csv", content((Vec<RecommendationFollowUp> = "application/json"), (String = "text/csv"))), (status = 400, description = "Bad filter")))]
 async fn list(State(s): State<AppState>, Extension(caller): Extension<Caller>, Query(q): Query<RecQuery>) -> ApiResult<Response> {
     let rows = find(&s, &caller, &q).await?;
     match q.format.as_deref() {
         Some("csv") => csv_response(&rows),
         None | Some("json") | Some("") => Ok(Json(rows).into_response()),
-        Some(f) => Err(ApiError::BadRequest(format!("format '{f}': expected json or csv"))),
+        Some(f) => Err(ApiError::BadRequest(format!("format '{f}': expected json or csv (html is the page's, /recommendations)"))),
     }
 }
 
@@ -224,6 +229,7 @@ async fn detail(
 #[into_params(parameter_in = Query)]
 struct ImportQuery {
     /// upr-info, uhri or co.
+    #[param(pattern = "^(upr-info|uhri|co)$")]
     format: String,
 }
 
@@ -258,11 +264,14 @@ fn row_errors(errors: &[RowError]) -> serde_json::Value {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct AssessmentIn {
     /// government, nhri or civil_society.
+    #[schema(pattern = "^(government|nhri|civil_society)$")]
     assessor: String,
     assessor_name: String,
     /// YYYY-MM-DD.
+    #[schema(format = Date)]
     assessed_on: String,
     /// not_started, in_progress, partially_implemented, implemented, not_implemented.
+    #[schema(pattern = "^(not_started|in_progress|partially_implemented|implemented|not_implemented)$")]
     status: String,
     #[serde(default)]
     text: String,
@@ -272,7 +281,7 @@ struct AssessmentIn {
 /// government's assessment of recommendations assigned to its department.
 #[utoipa::path(post, path = "/api/v1/recommendations/{uid}/assessments", tag = "recommendations",
     params(("uid" = String, Path, description = "Stable identifier")), request_body = AssessmentIn,
-    responses((status = 201, description = "Recorded; body {\"id\": n}"), (status = 400, description = "Invalid"), (status = 403, description = "Not your department's")))]
+    responses((status = 201, description = "Recorded; body {\"id\": n}"), (status = 400, description = "Not an assessor or a status"), (status = 422, description = "Invalid: the message says why"), (status = 403, description = "Not your department's")))]
 async fn add_assessment(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -297,13 +306,14 @@ async fn add_assessment(
         }
     }
     let new = NewAssessment { uid: &uid, assessor, assessor_name: &a.assessor_name, assessed_on: &a.assessed_on, status, text: &a.text };
-    let id = s.store.add_assessment(&new, &caller.actor()).await?;
+    let id = s.store.add_assessment(&new, &caller.actor()).await.map_err(ApiError::refused)?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct LinkIn {
     /// indicator, measure or department.
+    #[schema(pattern = "^(indicator|measure|department)$")]
     kind: String,
     /// The indicator, measure or department code.
     code: String,
@@ -327,9 +337,9 @@ async fn add_link(
 ) -> ApiResult<StatusCode> {
     let actor = caller.actor();
     match l.kind.as_str() {
-        "indicator" => s.store.link_indicator(&uid, &l.code, l.breakdowns, &actor).await?,
-        "measure" => s.store.link_measure(&l.code, &uid, &actor).await?,
-        "department" => s.store.assign_department(&uid, &l.code, l.lead, &actor).await?,
+        "indicator" => s.store.link_indicator(&uid, &l.code, l.breakdowns, &actor).await.map_err(ApiError::refused)?,
+        "measure" => s.store.link_measure(&l.code, &uid, &actor).await.map_err(ApiError::refused)?,
+        "department" => s.store.assign_department(&uid, &l.code, l.lead, &actor).await.map_err(ApiError::refused)?,
         k => return Err(ApiError::BadRequest(format!("kind '{k}': expected indicator, measure or department"))),
     }
     Ok(StatusCode::NO_CONTENT)
@@ -356,7 +366,7 @@ async fn measure(State(s): State<AppState>, Path(code): Path<String>) -> ApiResu
 
 /// Creates or replaces a measure (audited).
 #[utoipa::path(put, path = "/api/v1/measures/{code}", tag = "recommendations", params(("code" = String, Path, description = "Measure code")),
-    request_body = Measure, responses((status = 200, body = MeasureRow), (status = 400, description = "Invalid")))]
+    request_body = Measure, responses((status = 200, body = MeasureRow), (status = 422, description = "Invalid: the message says why")))]
 async fn put_measure(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -364,16 +374,17 @@ async fn put_measure(
     Json(m): Json<Measure>,
 ) -> ApiResult<Json<MeasureRow>> {
     if m.code != code {
-        return Err(ApiError::BadRequest(format!("the body's code {} differs from the path's {code}", m.code)));
+        return Err(ApiError::Refused(format!("the body's code {} differs from the path's {code}", m.code)));
     }
-    s.store.put_measure(&m, &caller.actor()).await?;
+    s.store.put_measure(&m, &caller.actor()).await.map_err(ApiError::refused)?;
     s.store.measure(&code).await?.map(Json).ok_or_else(|| ApiError::Internal("measure vanished".into()))
 }
 
 // ---- pages -----------------------------------------------------------------------------
 
 /// The recommendations page: filters, the list, and a CSV link for the same selection.
-#[utoipa::path(get, path = "/recommendations", tag = "pages", params(RecQuery), responses((status = 200, description = "HTML")))]
+#[utoipa::path(get, path = "/recommendations", tag = "pages", params(RecQuery),
+    responses((status = 200, description = "HTML; with format=csv or format=json, the list as the API gives it", content((String = "text/html"), (String = "text/csv"), (Vec<RecommendationFollowUp> = "application/json")))))]
 async fn list_page(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -386,6 +397,15 @@ async fn list_page(
         Err(ApiError::BadRequest(m)) => return pages::message(lang, "bad_request", &m, StatusCode::BAD_REQUEST),
         Err(e) => return e.into_response(),
     };
+    // The list itself, as the API gives it, from the page's own address (a download link).
+    match q.format.as_deref() {
+        None | Some("") | Some("html") => {}
+        Some("csv") => return csv_response(&rows).unwrap_or_else(IntoResponse::into_response),
+        Some("json") => return Json(rows).into_response(),
+        Some(f) => {
+            return pages::message(lang, "bad_request", &format!("format '{f}': expected html, csv or json"), StatusCode::BAD_REQUEST);
+        }
+    }
     let options = match page_options(&s).await {
         Ok(o) => o,
         Err(e) => return e.into_response(),

@@ -31,13 +31,13 @@ async fn glossary(State(s): State<AppState>) -> ApiResult<Json<Vec<rightstat_cor
 
 /// Adds or replaces glossary terms (keyed by the Chinese term), all or nothing; administrators.
 #[utoipa::path(put, path = "/api/v1/glossary", tag = "reference", request_body = Vec<rightstat_core::glossary::Term>,
-    responses((status = 200, description = "{\"added\", \"changed\", \"unchanged\"}"), (status = 400, description = "An incomplete or repeated term: nothing saved")))]
+    responses((status = 200, description = "{\"added\", \"changed\", \"unchanged\"}"), (status = 422, description = "An incomplete or repeated term: nothing saved")))]
 async fn put_glossary(
     State(s): State<AppState>,
     axum::Extension(caller): axum::Extension<crate::auth::Caller>,
     Json(terms): Json<Vec<rightstat_core::glossary::Term>>,
 ) -> ApiResult<Json<rightstat_store::glossary::GlossaryUpdate>> {
-    Ok(Json(s.store.put_glossary(&terms, &caller.actor()).await?))
+    Ok(Json(s.store.put_glossary(&terms, &caller.actor()).await.map_err(ApiError::refused)?))
 }
 
 /// Every codelist (disaggregation dimension) with its codes; `_T` (total) is implicit.

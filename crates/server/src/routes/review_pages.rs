@@ -56,6 +56,7 @@ pub(crate) async fn comparisons(
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 struct ReviewMany {
     /// `approve` or `return`.
+    #[schema(pattern = "^(approve|return)$")]
     decision: String,
     #[serde(default)]
     comment: String,

@@ -32,7 +32,9 @@ async fn new_round_page(State(s): State<AppState>, Extension(caller): Extension<
 }
 
 /// Creates the round (and opens it when asked); refused input comes back with the form as typed.
-#[utoipa::path(post, path = "/rounds/new", tag = "pages", responses((status = 303, description = "Created: to the round's page"), (status = 400, description = "Refused, with the form")))]
+#[utoipa::path(post, path = "/rounds/new", tag = "pages",
+    request_body(content = String, description = "code, title_en, title_zh, periods, deadline, lead_department, item:{CODE}=on with guidance_en:/guidance_zh:/preferred:{CODE}, a{N}_department and a{N}_area, open=on", content_type = "application/x-www-form-urlencoded"),
+    responses((status = 303, description = "Created: to the round's page"), (status = 422, description = "Refused, with the form as typed")))]
 async fn create_round_form(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -42,12 +44,12 @@ async fn create_round_form(
     let form: HashMap<String, String> = fields.into_iter().collect();
     let spec = match spec_from_form(&form) {
         Ok(spec) => spec,
-        Err(why) => return render(&s, &caller, lang, &form, Some(why), StatusCode::BAD_REQUEST).await,
+        Err(why) => return render(&s, &caller, lang, &form, Some(why), StatusCode::UNPROCESSABLE_ENTITY).await,
     };
     let id = match s.store.create_round(&spec, &caller.actor()).await {
         Ok(id) => id,
         Err(rightstat_store::StoreError::Invalid(why)) => {
-            return render(&s, &caller, lang, &form, Some(why), StatusCode::BAD_REQUEST).await;
+            return render(&s, &caller, lang, &form, Some(why), StatusCode::UNPROCESSABLE_ENTITY).await;
         }
         Err(e) => return Err(e.into()),
     };

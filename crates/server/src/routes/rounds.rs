@@ -94,13 +94,13 @@ async fn list_rounds(State(s): State<AppState>) -> ApiResult<Json<Vec<RoundRow>>
 
 /// Creates a round as a draft, with one task per department and area of its assignments.
 #[utoipa::path(post, path = "/api/v1/rounds", tag = "collection", request_body = RoundSpec,
-    responses((status = 201, body = RoundRow), (status = 400, description = "Invalid round")))]
+    responses((status = 201, body = RoundRow), (status = 422, description = "Invalid round: the message says why")))]
 async fn create_round(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
     Json(spec): Json<RoundSpec>,
 ) -> ApiResult<(StatusCode, Json<RoundRow>)> {
-    let id = s.store.create_round(&spec, &caller.actor()).await?;
+    let id = s.store.create_round(&spec, &caller.actor()).await.map_err(ApiError::refused)?;
     let r = s.store.round(&id.to_string()).await?.ok_or_else(|| ApiError::Internal("round vanished".into()))?;
     Ok((StatusCode::CREATED, Json(r)))
 }
@@ -155,6 +155,7 @@ pub(crate) struct ReleaseRequest {
     period: String,
     /// RFC 3339 instant (e.g. 2026-12-01T09:00:00+08:00); absent: now.
     #[serde(default)]
+    #[schema(format = DateTime)]
     at: Option<String>,
 }
 
@@ -184,7 +185,7 @@ async fn release(
     if !may_release(&caller, &r) {
         return Err(ApiError::Forbidden(format!("only the lead department ({}) releases round {}", r.lead_department, r.code)));
     }
-    let row = s.store.release(r.id, &req.indicator, &req.period, req.at.as_deref(), &caller.actor()).await?;
+    let row = s.store.release(r.id, &req.indicator, &req.period, req.at.as_deref(), &caller.actor()).await.map_err(ApiError::refused)?;
     Ok((StatusCode::CREATED, Json(row)))
 }
 
@@ -307,7 +308,7 @@ async fn get_draft(State(s): State<AppState>, Extension(caller): Extension<Calle
 /// Saves a draft of the task's figures (as typed: nothing is checked until it is submitted);
 /// the task becomes a draft.
 #[utoipa::path(put, path = "/api/v1/tasks/{id}/draft", tag = "collection", params(("id" = i64, Path, description = "Task id")), request_body = TaskDraft,
-    responses((status = 204, description = "Saved"), (status = 400, description = "Not an item of the task, or the task is submitted or approved")))]
+    responses((status = 204, description = "Saved"), (status = 422, description = "Not an item of the task, or the task is submitted or approved")))]
 async fn put_draft(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -316,7 +317,7 @@ async fn put_draft(
 ) -> ApiResult<StatusCode> {
     let (_, chain) = load_task(&s, &caller, id).await?;
     caller.check(Action::WriteObservations, Some(&chain.iter().map(String::as_str).collect::<Vec<_>>()))?;
-    s.store.save_draft(id, &d, &caller.actor()).await?;
+    s.store.save_draft(id, &d, &caller.actor()).await.map_err(ApiError::refused)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -342,6 +343,7 @@ async fn task(State(s): State<AppState>, Extension(caller): Extension<Caller>, P
 #[into_params(parameter_in = Query)]
 struct TemplateQuery {
     /// csv (default) or xlsx.
+    #[param(pattern = "^(csv|xlsx)?$")]
     format: Option<String>,
 }
 
@@ -357,7 +359,7 @@ async fn template(
     let (t, _) = load_task(&s, &caller, id).await?;
     let name = format!("task-{}-{}", t.id, t.area_code);
     Ok(match q.format.as_deref() {
-        None | Some("csv") => (
+        None | Some("") | Some("csv") => (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
                 (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.csv\"")),
@@ -387,6 +389,7 @@ struct SubmitQuery {
     #[serde(default)]
     comment: String,
     /// csv (default), xlsx (the template filled in) or sdmx-csv.
+    #[param(pattern = "^(csv|xlsx|sdmx-csv)?$")]
     format: Option<String>,
 }
 
@@ -407,7 +410,7 @@ async fn submit(
     caller.check(Action::WriteObservations, Some(&refs))?;
     let format = match q.format.as_deref() {
         // An .xlsx body is recognised by its content and read as the CSV template.
-        None | Some("csv") | Some("xlsx") => Format::Csv,
+        None | Some("") | Some("csv") | Some("xlsx") => Format::Csv,
         Some("sdmx-csv") => Format::SdmxCsv,
         Some(f) => return Err(ApiError::BadRequest(format!("format '{f}': expected csv, xlsx or sdmx-csv"))),
     };
@@ -415,8 +418,16 @@ async fn submit(
     opts.actor = caller.actor();
     opts.max_rows = Some(s.max_upload_rows);
     let out = s.store.submit(id, body.to_vec(), opts, &q.comment, q.dry_run).await?;
-    let status = if out.validation.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    Ok((status, Json(out)).into_response())
+    if out.validation.has_errors() {
+        // The refusal in the error format every error has, with the findings beside it.
+        let mut body = serde_json::to_value(&out).map_err(|e| ApiError::Internal(e.to_string()))?;
+        if let Some(o) = body.as_object_mut() {
+            o.insert("error".into(), "invalid_data".into());
+            o.insert("message".into(), "the file has errors: nothing was submitted".into());
+        }
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response());
+    }
+    Ok((StatusCode::OK, Json(out)).into_response())
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -444,7 +455,7 @@ async fn review(
     if above.is_empty() {
         return Err(ApiError::Forbidden(format!("task {} is for the whole country: no level above reviews it", t.id)));
     }
-    let (status, rolled) = s.store.review(id, r.approve, &r.comment, &caller.actor()).await?;
+    let (status, rolled) = s.store.review(id, r.approve, &r.comment, &caller.actor()).await.map_err(ApiError::refused)?;
     Ok(Json(serde_json::json!({ "status": status.as_str(), "roll_up": rolled })))
 }
 
@@ -456,7 +467,7 @@ struct QuestionIn {
 
 /// Asks the lead department about an item of one's task (technical advice, at any time).
 #[utoipa::path(post, path = "/api/v1/tasks/{id}/questions", tag = "collection", params(("id" = i64, Path, description = "Task id")), request_body = QuestionIn,
-    responses((status = 201, description = "Asked; body {\"id\": n}"), (status = 400, description = "Not an item of the task")))]
+    responses((status = 201, description = "Asked; body {\"id\": n}"), (status = 422, description = "Not an item of the task")))]
 async fn ask(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -464,7 +475,7 @@ async fn ask(
     Json(q): Json<QuestionIn>,
 ) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
     load_task(&s, &caller, id).await?;
-    let qid = s.store.ask_question(id, &q.indicator, &q.question, &caller.actor()).await?;
+    let qid = s.store.ask_question(id, &q.indicator, &q.question, &caller.actor()).await.map_err(ApiError::refused)?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": qid }))))
 }
 
@@ -498,5 +509,5 @@ async fn answer(
     Path(id): Path<i64>,
     Json(a): Json<AnswerIn>,
 ) -> ApiResult<Json<Question>> {
-    Ok(Json(s.store.answer_question(id, &a.answer, a.promote, &caller.actor()).await?))
+    Ok(Json(s.store.answer_question(id, &a.answer, a.promote, &caller.actor()).await.map_err(ApiError::refused)?))
 }

@@ -180,7 +180,7 @@ async fn close_round_form(
 fn back_to_round<T>(done: rightstat_store::Result<T>, code: &str, anchor: &str, lang: Lang) -> ApiResult<Response> {
     match done {
         Ok(_) => Ok(Redirect::to(&format!("/rounds/{code}?lang={}{anchor}", lang.code())).into_response()),
-        Err(rightstat_store::StoreError::Invalid(m)) => Ok(pages::message(lang, "refused", &m, StatusCode::BAD_REQUEST)),
+        Err(rightstat_store::StoreError::Invalid(m)) => Ok(pages::message(lang, "refused", &m, StatusCode::UNPROCESSABLE_ENTITY)),
         Err(e) => Err(e.into()),
     }
 }
@@ -659,7 +659,7 @@ async fn form_submit(
         };
         return match s.store.save_draft(id, &draft, &caller.actor()).await {
             Ok(()) => render_task(&s, &caller, id, lang, View { message_key: Some("draft_saved"), ..empty_view() }).await,
-            Err(rightstat_store::StoreError::Invalid(m)) => Ok(pages::message(lang, "refused", &m, StatusCode::BAD_REQUEST)),
+            Err(rightstat_store::StoreError::Invalid(m)) => Ok(pages::message(lang, "refused", &m, StatusCode::UNPROCESSABLE_ENTITY)),
             Err(e) => Err(e.into()),
         };
     }
@@ -674,8 +674,23 @@ async fn form_submit(
     do_submit(&s, &caller, id, lang, u).await
 }
 
+/// The upload form (documentation: the handler reads the parts itself and refuses others).
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct UploadForm {
+    /// The page's CSRF token (signed in with a session).
+    csrf: Option<String>,
+    /// The task's template filled in: CSV or XLSX.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// Why, when the checks warn.
+    comment: Option<String>,
+}
+
 /// Submits an uploaded file (the task's template, filled in).
-#[utoipa::path(post, path = "/tasks/{id}/upload", tag = "pages", params(("id" = i64, Path, description = "Task id")), responses((status = 200, description = "HTML")))]
+#[utoipa::path(post, path = "/tasks/{id}/upload", tag = "pages", params(("id" = i64, Path, description = "Task id")),
+    request_body(content = UploadForm, content_type = "multipart/form-data"), responses((status = 200, description = "HTML")))]
 async fn upload(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -691,7 +706,13 @@ async fn upload(
                 bytes = field.bytes().await.map_err(|e| ApiError::BadRequest(format!("upload: {e}")))?.to_vec();
             }
             Some("comment") => comment = field.text().await.unwrap_or_default(),
-            _ => {}
+            Some("csrf") => {}
+            other => {
+                return Err(ApiError::BadRequest(format!(
+                    "upload: unexpected part {:?}: expected file, comment and csrf",
+                    other.unwrap_or("")
+                )));
+            }
         }
     }
     do_submit(&s, &caller, id, lang, Upload { bytes, name, comment, dry_run: false, values: Default::default(), rows: Vec::new() }).await
@@ -705,7 +726,8 @@ struct QuestionForm {
 
 /// Asks the lead department about an item of the task, from the task page; the page again,
 /// with the question among the task's questions.
-#[utoipa::path(post, path = "/tasks/{id}/question", tag = "pages", params(("id" = i64, Path, description = "Task id")), responses((status = 200, description = "HTML")))]
+#[utoipa::path(post, path = "/tasks/{id}/question", tag = "pages", params(("id" = i64, Path, description = "Task id")),
+    request_body(content = QuestionForm, content_type = "application/x-www-form-urlencoded"), responses((status = 200, description = "HTML")))]
 async fn question_form(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -726,13 +748,16 @@ async fn question_form(
 
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 struct ReviewForm {
+    /// `approve` or `return`.
+    #[schema(pattern = "^(approve|return)$")]
     decision: String,
     #[serde(default)]
     comment: String,
 }
 
 /// Approves or returns from the task page.
-#[utoipa::path(post, path = "/tasks/{id}/review", tag = "pages", params(("id" = i64, Path, description = "Task id")), responses((status = 200, description = "HTML")))]
+#[utoipa::path(post, path = "/tasks/{id}/review", tag = "pages", params(("id" = i64, Path, description = "Task id")),
+    request_body(content = ReviewForm, content_type = "application/x-www-form-urlencoded"), responses((status = 200, description = "HTML")))]
 async fn review_form(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -750,7 +775,7 @@ async fn review_form(
             let key = if approve { "approved_ok" } else { "returned_ok" };
             render_task(&s, &caller, id, lang, View { message_key: Some(key), ..empty_view() }).await
         }
-        Err(rightstat_store::StoreError::Invalid(m)) => Ok(pages::message(lang, "refused", &m, StatusCode::BAD_REQUEST)),
+        Err(rightstat_store::StoreError::Invalid(m)) => Ok(pages::message(lang, "refused", &m, StatusCode::UNPROCESSABLE_ENTITY)),
         Err(e) => Err(e.into()),
     }
 }
