@@ -32,9 +32,13 @@ if names is not None:
 
 again = client.datastructure("DSD_RIGHTSTAT", params={"references": "children"})
 assert [d.id for d in again.structure["DSD_RIGHTSTAT"].dimensions.components] == dims
+stubs = client.dataflow("DF_RIGHTSTAT", params={"references": "all", "detail": "allstubs"})
+assert set(stubs.codelist) == set(msg.codelist) and all(len(cl) == 0 for cl in stubs.codelist.values()), "stubs name, hold nothing"
 one = client.codelist("CL_OBS_STATUS")
 assert set(one.codelist["CL_OBS_STATUS"].items) >= {"A", "E", "P", "O", "Q"}
 
+with urllib.request.urlopen(base + "/sdmx/2.1/contentconstraint/RIGHTSTAT/CC_AVAILABLE/latest") as r:
+    assert sdmx.read_sdmx(io.BytesIO(r.read())).constraint, "the dataflow's content constraint"
 with urllib.request.urlopen(base + "/sdmx/2.1/availableconstraint/DF_RIGHTSTAT/all") as r:
     avail = sdmx.read_sdmx(io.BytesIO(r.read()))
 cc = list(avail.constraint.values())[0]

@@ -42,6 +42,30 @@ pub enum StructureError {
     NotFound(&'static str, String, String),
     #[error("references={0}: expected none, parents, parentsandsiblings, children, descendants or all")]
     References(String),
+    #[error("detail={0}: expected full, allstubs, referencestubs, allcompletestubs, referencecompletestubs or referencepartial")]
+    Detail(String),
+}
+
+/// How much of each structure a structure query returns (SDMX 2.1 REST `detail`): in full, or
+/// as stubs (the identity and names, nothing inside) for all of them or for the referenced ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StructureDetail {
+    Full,
+    AllStubs,
+    ReferenceStubs,
+}
+
+impl StructureDetail {
+    fn parse(s: &str) -> Result<StructureDetail, StructureError> {
+        Ok(match s {
+            // Every code of a codelist is referenced by the data structure, so a partial list is the full one.
+            "" | "full" | "referencepartial" => StructureDetail::Full,
+            // A complete stub adds descriptions and annotations, which these structures do not have.
+            "allstubs" | "allcompletestubs" => StructureDetail::AllStubs,
+            "referencestubs" | "referencecompletestubs" => StructureDetail::ReferenceStubs,
+            other => return Err(StructureError::Detail(other.into())),
+        })
+    }
 }
 
 /// Text as XML holds it: without the control characters XML forbids, and escaped.
@@ -170,7 +194,21 @@ impl Site {
     /// The structure message for `resource` and `id` (`all` or an id), with the structures its
     /// `references` add (`children`/`descendants`/`all` for a dataflow or DSD: the DSD, concepts
     /// and codelists; `parents` for a DSD: the dataflow).
-    pub fn structure(&self, resource: Resource, agency: &str, id: &str, version: &str, references: &str) -> Result<String, StructureError> {
+    pub fn structure(
+        &self,
+        resource: Resource,
+        agency: &str,
+        id: &str,
+        version: &str,
+        references: &str,
+        detail: &str,
+    ) -> Result<String, StructureError> {
+        let detail = StructureDetail::parse(detail)?;
+        let stub = |kind: Resource| match detail {
+            StructureDetail::Full => false,
+            StructureDetail::AllStubs => true,
+            StructureDetail::ReferenceStubs => kind != resource,
+        };
         let any = |x: &str| matches!(x, "all" | "*" | "");
         if !(any(agency) || agency == AGENCY) || !(any(version) || matches!(version, "latest" | "~" | VERSION)) {
             return Err(StructureError::NotFound("structure", format!("{agency},{id},{version}"), "RIGHTSTAT,…,1.0".into()));
@@ -222,21 +260,29 @@ impl Site {
             }
         }
         let mut s = self.message_start("RIGHTSTAT_STRUCTURE");
-        let attrs = format!("agencyID=\"{AGENCY}\" version=\"{VERSION}\" isFinal=\"true\"");
+        let attrs_of = |kind: Resource| {
+            format!(
+                "agencyID=\"{AGENCY}\" version=\"{VERSION}\" isFinal=\"true\"{}",
+                if stub(kind) { " isExternalReference=\"true\"" } else { "" }
+            )
+        };
         if flow {
-            let _ = write!(s, "<str:Dataflows><str:Dataflow id=\"{}\" {attrs}>", crate::data::DATAFLOW);
+            let _ = write!(s, "<str:Dataflows><str:Dataflow id=\"{}\" {}>", crate::data::DATAFLOW, attrs_of(Resource::Dataflow));
             names(&mut s, "Human-rights statistics: poverty and an adequate standard of living", "人权统计：减贫与适足生活水准");
-            let _ = writeln!(
-                s,
-                "<str:Structure><Ref id=\"{DSD}\" version=\"{VERSION}\" agencyID=\"{AGENCY}\" package=\"datastructure\" class=\"DataStructure\"/></str:Structure></str:Dataflow></str:Dataflows>"
-            );
+            if !stub(Resource::Dataflow) {
+                let _ = write!(
+                    s,
+                    "<str:Structure><Ref id=\"{DSD}\" version=\"{VERSION}\" agencyID=\"{AGENCY}\" package=\"datastructure\" class=\"DataStructure\"/></str:Structure>"
+                );
+            }
+            s.push_str("</str:Dataflow></str:Dataflows>\n");
         }
         if !lists.is_empty() {
             s.push_str("<str:Codelists>");
             for (cid, en, zh, codes) in codelists.iter().filter(|c| lists.contains(&c.0.as_str())) {
-                let _ = write!(s, "<str:Codelist id=\"{cid}\" {attrs}>");
+                let _ = write!(s, "<str:Codelist id=\"{cid}\" {}>", attrs_of(Resource::Codelist));
                 names(&mut s, en, zh);
-                for (code, cen, czh) in codes {
+                for (code, cen, czh) in codes.iter().filter(|_| !stub(Resource::Codelist)) {
                     let _ = write!(s, "<str:Code id=\"{}\">", esc(code));
                     names(&mut s, cen, czh);
                     s.push_str("</str:Code>");
@@ -246,9 +292,9 @@ impl Site {
             s.push_str("</str:Codelists>\n");
         }
         if concepts {
-            let _ = write!(s, "<str:Concepts><str:ConceptScheme id=\"{CONCEPTS}\" {attrs}>");
+            let _ = write!(s, "<str:Concepts><str:ConceptScheme id=\"{CONCEPTS}\" {}>", attrs_of(Resource::ConceptScheme));
             names(&mut s, "RightStat concepts", "RightStat概念");
-            for (c, en, zh) in self.concepts() {
+            for (c, en, zh) in self.concepts().into_iter().filter(|_| !stub(Resource::ConceptScheme)) {
                 let _ = write!(s, "<str:Concept id=\"{c}\">");
                 names(&mut s, &en, &zh);
                 s.push_str("</str:Concept>");
@@ -267,8 +313,12 @@ impl Site {
                     codelist_id(c)
                 )
             };
-            let _ = write!(s, "<str:DataStructures><str:DataStructure id=\"{DSD}\" {attrs}>");
+            let _ = write!(s, "<str:DataStructures><str:DataStructure id=\"{DSD}\" {}>", attrs_of(Resource::DataStructure));
             names(&mut s, "RightStat data structure", "RightStat数据结构");
+            if stub(Resource::DataStructure) {
+                s.push_str("</str:DataStructure></str:DataStructures>\n</mes:Structures>\n</mes:Structure>\n");
+                return Ok(s);
+            }
             s.push_str("<str:DataStructureComponents><str:DimensionList id=\"DimensionDescriptor\">");
             let key = self.key();
             for (i, d) in key.iter().enumerate() {

@@ -157,6 +157,18 @@ async fn sdmx_structures_describe_the_data() {
             StatusCode::BAD_REQUEST
         );
         assert_eq!(get(&app, "/sdmx/2.1/categoryscheme/RIGHTSTAT/all/latest", "*/*").await.0, StatusCode::NOT_FOUND);
+        // detail: stubs name the structures without their content; the queried one stays whole
+        // with referencestubs.
+        let (_, _, stubs) = get(&app, "/sdmx/2.1/dataflow/RIGHTSTAT/DF_RIGHTSTAT/latest?references=all&detail=allstubs", "*/*").await;
+        assert!(stubs.contains("isExternalReference=\"true\"") && !stubs.contains("<str:Code ") && !stubs.contains("<str:Dimension "));
+        assert!(stubs.contains("<str:Codelist id=\"CL_SEX\"") && stubs.contains("xml:lang=\"zh\""), "{stubs}");
+        let (_, _, refs) =
+            get(&app, "/sdmx/2.1/datastructure/RIGHTSTAT/DSD_RIGHTSTAT/latest?references=children&detail=referencestubs", "*/*").await;
+        assert!(refs.contains("<str:Dimension ") && !refs.contains("<str:Code "), "{refs}");
+        assert_eq!(get(&app, "/sdmx/2.1/codelist/RIGHTSTAT/CL_SEX?detail=some", "*/*").await.0, StatusCode::BAD_REQUEST);
+        // The content constraint of the whole dataflow.
+        let (st, _, cc) = get(&app, "/sdmx/2.1/contentconstraint/RIGHTSTAT/CC_AVAILABLE/latest", "*/*").await;
+        assert!(st == StatusCode::OK && cc.contains("<com:Value>CN_POOR_DROPOUTS</com:Value>"), "{cc}");
         // Availability: the codes that have data for a partial key, for a data explorer's filters.
         let (st, _, av) = get(&app, "/sdmx/2.1/availableconstraint/DF_RIGHTSTAT/CN_POOR_DROPOUTS", "*/*").await;
         assert_eq!(st, StatusCode::OK, "{av}");

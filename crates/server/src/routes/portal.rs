@@ -243,13 +243,27 @@ async fn sdmx_data_provider(
     sdmx(&s, &flow, &key, q.as_deref(), &headers).await
 }
 
+/// The parameters of an SDMX 2.1 REST structure query (documentation).
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct StructureParams {
+    /// The structures to add: none, parents, parentsandsiblings, children, descendants or all.
+    #[param(pattern = "^(none|parents|parentsandsiblings|children|descendants|all)$")]
+    references: Option<String>,
+    /// full, or stubs (identity and names) for all structures or for the referenced ones.
+    #[param(pattern = "^(full|allstubs|referencestubs|allcompletestubs|referencecompletestubs|referencepartial)$")]
+    detail: Option<String>,
+}
+
 /// SDMX 2.1 REST structure query, answered with an SDMX-ML 2.1 structure message: `resource`
 /// is `dataflow` (`DF_RIGHTSTAT`), `datastructure` (`DSD_RIGHTSTAT`), `conceptscheme`
-/// (`CS_RIGHTSTAT`) or `codelist` (`CL_INDICATOR`, `CL_REF_AREA`, `CL_SEX` …); `agency`
+/// (`CS_RIGHTSTAT`), `codelist` (`CL_INDICATOR`, `CL_REF_AREA`, `CL_SEX` …) or
+/// `contentconstraint` (`CC_AVAILABLE`: the codes with public data); `agency`
 /// `RIGHTSTAT` or `all`; `id` or `all`; `version` `1.0`, `latest` or `all`; `references`
 /// `none`, `parents`, `children`, `descendants` or `all`.
 #[utoipa::path(get, path = "/sdmx/2.1/{resource}/{agency}/{id}/{version}", tag = "portal",
-    params(("resource" = String, Path), ("agency" = String, Path), ("id" = String, Path), ("version" = String, Path), ("references" = Option<String>, Query)),
+    params(("resource" = String, Path), ("agency" = String, Path), ("id" = String, Path), ("version" = String, Path), StructureParams),
     responses((status = 200, description = "SDMX-ML 2.1 structure message"), (status = 404, description = "No such structure")))]
 async fn sdmx_structure(
     State(s): State<AppState>,
@@ -261,7 +275,7 @@ async fn sdmx_structure(
 
 /// The same, for the latest version (`/sdmx/2.1/{resource}/{agency}/{id}`).
 #[utoipa::path(get, path = "/sdmx/2.1/{resource}/{agency}/{id}", tag = "portal",
-    params(("resource" = String, Path), ("agency" = String, Path), ("id" = String, Path), ("references" = Option<String>, Query)),
+    params(("resource" = String, Path), ("agency" = String, Path), ("id" = String, Path), StructureParams),
     responses((status = 200, description = "SDMX-ML 2.1 structure message"), (status = 404, description = "No such structure")))]
 async fn sdmx_structure_latest(
     State(s): State<AppState>,
@@ -272,21 +286,37 @@ async fn sdmx_structure_latest(
 }
 
 async fn structure(s: &AppState, resource: &str, agency: &str, id: &str, version: &str, raw: Option<&str>) -> Result<Response, ApiError> {
-    use rightstat_portal::structure::{Resource, StructureError};
-    let Some(resource) = Resource::parse(resource) else {
-        return Err(ApiError::NotFound(format!(
-            "SDMX resource {resource} (this service has dataflow, datastructure, conceptscheme and codelist)"
-        )));
-    };
+    use rightstat_portal::structure::{AGENCY, Resource, StructureError};
     let params: HashMap<String, String> =
         serde_urlencoded::from_str(raw.unwrap_or("")).map_err(|e| ApiError::BadRequest(format!("query string: {e}")))?;
     if let Some(other) = params.keys().find(|k| !matches!(k.as_str(), "references" | "detail")) {
         return Err(ApiError::BadRequest(format!("unknown parameter {other:?}: expected references or detail")));
     }
     let site = s.portal.site(&s.store).await?;
+    let xml = "application/vnd.sdmx.structure+xml; version=2.1; charset=utf-8";
+    // The content constraint: which codes have public data, for the whole dataflow.
+    if resource == "contentconstraint" {
+        let any = |x: &str| matches!(x, "all" | "*" | "latest" | "~" | "1.0");
+        if !(any(agency) || agency == AGENCY) || !(any(id) || id == "CC_AVAILABLE") || !any(version) {
+            return Err(ApiError::NotFound(format!(
+                "content constraint {agency},{id},{version}: this service has RIGHTSTAT,CC_AVAILABLE,1.0"
+            )));
+        }
+        let all = site.query(rightstat_portal::data::DATAFLOW, "all", None, None).map_err(|e| ApiError::Internal(e.to_string()))?;
+        return match site.available(&all) {
+            Some(body) => Ok(([(header::CONTENT_TYPE, xml)], body).into_response()),
+            None => Err(ApiError::NotFound("public observations".into())),
+        };
+    }
+    let Some(resource) = Resource::parse(resource) else {
+        return Err(ApiError::NotFound(format!(
+            "SDMX resource {resource} (this service has dataflow, datastructure, conceptscheme, codelist and contentconstraint)"
+        )));
+    };
     let references = params.get("references").map_or("none", String::as_str);
-    match site.structure(resource, agency, id, version, references) {
-        Ok(xml) => Ok(([(header::CONTENT_TYPE, "application/vnd.sdmx.structure+xml; version=2.1; charset=utf-8")], xml).into_response()),
+    let detail = params.get("detail").map_or("full", String::as_str);
+    match site.structure(resource, agency, id, version, references, detail) {
+        Ok(body) => Ok(([(header::CONTENT_TYPE, xml)], body).into_response()),
         Err(e @ StructureError::NotFound(..)) => Err(ApiError::NotFound(e.to_string())),
         Err(e) => Err(ApiError::BadRequest(e.to_string())),
     }
