@@ -142,6 +142,8 @@ pub enum RecFormat {
     UprInfo,
     Uhri,
     Co,
+    /// OHCHR's thematic list of recommendations of a UPR review (.docx).
+    OhchrMatrix,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -172,6 +174,7 @@ pub async fn recommendations(store: &Store, cmd: RecommendationsCmd) -> Result<E
                 RecFormat::UprInfo => RecommendationFormat::UprInfo,
                 RecFormat::Uhri => RecommendationFormat::Uhri,
                 RecFormat::Co => RecommendationFormat::ConcludingObservations,
+                RecFormat::OhchrMatrix => RecommendationFormat::OhchrMatrix,
             };
             match store.import_recommendations(format, &bytes, &file.display().to_string(), &actor).await? {
                 Ok(r) => writeln!(

@@ -364,6 +364,25 @@ fn upr_recommendations_import_from_the_shipped_file() {
 }
 
 #[test]
+fn ohchr_matrix_imports_and_merges_with_upr_info() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = testing::fresh_sqlite_url(dir.path());
+    let upr = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/upr_china.csv");
+    let matrix = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/un/upr-china-cycle2-2013-ohchr-matrix.docx");
+    assert!(rightstat(&db, &["recommendations", "import", upr, "--format", "upr-info"]).status.success());
+    let out = rightstat(&db, &["recommendations", "import", matrix, "--format", "ohchr-matrix"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("252 rows, 286 recommendations (286 counted per recommending State): 4 new, 282 already known"),
+        "{}",
+        text(&out.stdout)
+    );
+    // A file that is not OHCHR's matrix: refused with the reason, nothing imported.
+    let out = rightstat(&db, &["recommendations", "import", upr, "--format", "ohchr-matrix"]);
+    assert!(!out.status.success() && text(&out.stderr).contains("Word document"), "{}", text(&out.stderr));
+}
+
+#[test]
 fn recommendations_are_clustered_linked_assessed_and_exported() {
     let dir = tempfile::tempdir().unwrap();
     let db = testing::fresh_sqlite_url(dir.path());

@@ -40,6 +40,13 @@ pub fn normalise_text(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ").trim_end_matches(['.', ';', ' ']).to_lowercase()
 }
 
+/// Text compared loosely, for the same recommendation as two sources typeset it: letters and
+/// digits only, lower case ("minorities’ learning" and "minorities' learning", "Uyghurs ," and
+/// "Uyghurs,", "i s" and "is" compare equal).
+pub fn loose_text(text: &str) -> String {
+    text.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+}
+
 /// A stable identifier: the mechanism and session with a hash (FNV-1a) of the normalised text,
 /// so the same recommendation from two sources, or made by several States, gets one id.
 pub fn stable_id(mechanism: &str, session: &str, text: &str) -> String {

@@ -25,6 +25,7 @@ const GLOSSARY: &str = include_str!("../../../reference/glossary.toml");
 /// The declared validation rules shipped by default (`reference/validation-rules.toml`).
 pub const VALIDATION_RULES: &str = include_str!("../../../reference/validation-rules.toml");
 const COUNTRIES: &str = include_str!("../../../reference/countries.csv");
+const STATE_NAMES: &str = include_str!("../../../reference/state-names.csv");
 const PROVINCE_NAMES_EN: &str = include_str!("../../../reference/province-names-en.csv");
 const PROVINCES: &str = include_str!("../../../data/admin-divisions-cn-2023/provinces.csv");
 const PREFECTURES: &str = include_str!("../../../data/admin-divisions-cn-2023/cities.csv");
@@ -194,6 +195,43 @@ pub fn country_names(code_or_name: &str) -> Vec<String> {
     vec![q.to_string()]
 }
 
+/// A name compared for identity: case, spaces and the kind of apostrophe ignored (the UN's
+/// documents have typesetting slips such as "Sierra Le one").
+fn name_key(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).map(|c| if c == '’' { '\'' } else { c }).collect::<String>().to_lowercase()
+}
+
+/// Every State name a recommendation may give, keyed by [`name_key`], with the name stored:
+/// the UN's forms (`reference/state-names.csv`: "United Kingdom of Great Britain and Northern
+/// Ireland" → "United Kingdom", as UPR Info writes it), ISO 3166 names in both orders ("Korea,
+/// Republic of" and "Republic of Korea") and common names.
+fn state_names() -> &'static std::collections::HashMap<String, String> {
+    static NAMES: std::sync::OnceLock<std::collections::HashMap<String, String>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        let mut m = std::collections::HashMap::new();
+        for r in csv::Reader::from_reader(COUNTRIES.as_bytes()).records().flatten() {
+            let (iso, common) = (r[2].to_string(), r[3].to_string());
+            // "Korea, Republic of" is written "Republic of Korea" in UN documents.
+            let reordered = iso.split_once(", ").map(|(a, b)| format!("{b} {a}"));
+            let name = reordered.clone().unwrap_or_else(|| iso.clone());
+            for n in [Some(iso), reordered, Some(common)].into_iter().flatten().filter(|n| !n.is_empty()) {
+                m.entry(name_key(&n)).or_insert_with(|| name.clone());
+            }
+        }
+        for r in csv::Reader::from_reader(STATE_NAMES.as_bytes()).records().flatten() {
+            m.insert(name_key(&r[0]), r[1].to_string());
+            m.entry(name_key(&r[1])).or_insert_with(|| r[1].to_string());
+        }
+        m
+    })
+}
+
+/// The name a recommending State is stored under, if `written` names a State (as the UN, UPR
+/// Info or ISO 3166 write it); `None` for anything else in parentheses ("the Paris Principles").
+pub fn recommending_state(written: &str) -> Option<String> {
+    state_names().get(&name_key(written)).cloned()
+}
+
 /// English names for generic prefecture-level placeholders used in the NBS list.
 fn generic_name_en(name_zh: &str) -> Option<&'static str> {
     Some(match name_zh {
@@ -252,6 +290,20 @@ pub fn demo_round() -> crate::round::RoundSpec {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn recommending_states_are_recognised_in_the_un_s_and_iso_forms() {
+        use super::recommending_state as st;
+        assert_eq!(st("United Kingdom of Great Britain and Northern Ireland").as_deref(), Some("United Kingdom"));
+        assert_eq!(st("Venezuela (Bolivarian Republic of)").as_deref(), Some("Venezuela"));
+        assert_eq!(st("Republic of Korea").as_deref(), Some("Republic of Korea"));
+        assert_eq!(st("Democratic People’s Republic of Korea").as_deref(), Some("DPR Korea"));
+        assert_eq!(st("Sierra Le one").as_deref(), Some("Sierra Leone"), "a typesetting slip");
+        assert_eq!(st("Viet Nam").as_deref(), Some("Viet Nam"));
+        assert_eq!(st("Mongolia").as_deref(), Some("Mongolia"));
+        assert_eq!(st("the Paris Principles"), None);
+        assert_eq!(st("2011–2020"), None);
+    }
+
     use super::*;
     use crate::codelist::check_codelists;
     use crate::indicator::check_catalogue;

@@ -204,11 +204,13 @@ mod tests {
         s.load_demo_follow_up().await.unwrap();
         let d = national_report(&s, Lang::En).await.unwrap();
         let text = d.text();
-        assert!(text.contains("284 recommendations received in the second cycle"), "{text}");
-        assert!(text.contains("Rural population below the national poverty line: 8,249 (2013) → 0 (2020), improving"), "{text}");
+        // The latest review the data hold: the third (OHCHR's matrix of A/HRC/40/6).
+        assert!(text.contains("374 recommendations received in the third cycle of the review (session 31, 2018)"), "{text}");
+        // Evidence since that review (2018).
+        assert!(text.contains("Rural population below the national poverty line: 1,660 (2018) → 0 (2020), improving"), "{text}");
         let m = midterm(&s, Lang::En).await.unwrap();
         let crate::doc::Block::Table(t) = &m.blocks[1] else { panic!("{:?}", m.blocks[1]) };
-        assert_eq!(t.rows.len(), 284);
+        assert_eq!(t.rows.len(), 374);
         assert!(t.rows.iter().any(|r| r[2] == "noted") && t.rows.iter().any(|r| r[2] == "supported"));
         assert!(t.rows.iter().any(|r| r[4].contains("→")), "evidence beside the assessment");
         // A part is never shown as the whole: the urban income series says it is urban.
@@ -219,6 +221,6 @@ mod tests {
             assert!(all.contains("Per-capita disposable income (urban):"), "{all}");
         }
         let zh = national_report(&s, Lang::Zh).await.unwrap();
-        assert!(zh.text().contains("第2轮审议"), "{}", zh.text());
+        assert!(zh.text().contains("第3轮审议"), "{}", zh.text());
     }
 }

@@ -11,6 +11,11 @@ use std::collections::HashSet;
 const SERIES: &str = include_str!("../../../data/china_poverty_series.csv");
 const ANNEX: &str = include_str!("../../../data/cescr_report3_annex_tables.csv");
 const UPR: &[u8] = include_bytes!("../../../data/upr_china.csv");
+/// OHCHR's thematic lists of recommendations of China's second and third reviews (see `data/README.md`).
+const OHCHR_MATRICES: [(&str, &[u8]); 2] = [
+    ("data/un/upr-china-cycle2-2013-ohchr-matrix.docx", include_bytes!("../../../data/un/upr-china-cycle2-2013-ohchr-matrix.docx")),
+    ("data/un/upr-china-cycle3-2018-ohchr-matrix.docx", include_bytes!("../../../data/un/upr-china-cycle3-2018-ohchr-matrix.docx")),
+];
 
 /// (series name in the file) -> (indicator code, whether urban/rural is a breakdown of it)
 fn map_series(name: &str) -> Option<(&'static str, bool)> {
@@ -177,15 +182,24 @@ pub struct DemoFollowUp {
 }
 
 impl Store {
-    /// Loads China's UPR recommendations of cycles 1 and 2, clusters them, registers the
-    /// poverty-reduction measures and links each cluster to measures, departments and
-    /// indicators. Idempotent.
+    /// Loads China's UPR recommendations of cycles 1 and 2 (UPR Info), then OHCHR's matrices
+    /// of cycles 2 and 3 (the second merges with UPR Info's rows and adds OHCHR's themes; the
+    /// third is the latest review), clusters them, registers the poverty-reduction measures
+    /// and links each cluster to measures, departments and indicators. Idempotent.
     pub async fn load_demo_follow_up(&self) -> Result<DemoFollowUp> {
+        use crate::recommendations::RecommendationFormat;
         let actor = crate::Actor::system();
-        let imported = self
+        let mut imported = self
             .import_upr_info(UPR, "data/upr_china.csv", &actor)
             .await?
             .map_err(|e| StoreError::Invalid(format!("demo recommendations failed their checks: {}", e[0])))?;
+        for (file, bytes) in OHCHR_MATRICES {
+            let r = self
+                .import_recommendations(RecommendationFormat::OhchrMatrix, bytes, file, &actor)
+                .await?
+                .map_err(|e| StoreError::Invalid(format!("{file} failed its checks: {}", e[0])))?;
+            imported.recommendations += r.new;
+        }
         let (clusters, _) = rightstat_core::reference::clusters();
         let clustered = self.apply_clusters(&clusters, &actor).await?;
         let measures = rightstat_core::reference::measures();

@@ -202,7 +202,11 @@ async fn follow_up_shows_measures_departments_assessments_and_evidence_from_the_
         let audit_len = s.verify_audit().await.unwrap().records;
         let again = s.load_demo_follow_up().await.unwrap();
         assert_eq!(again.clustered, 0);
-        assert_eq!(s.verify_audit().await.unwrap().records, audit_len + 2, "only the import and clustering runs are logged again");
+        assert_eq!(
+            s.verify_audit().await.unwrap().records,
+            audit_len + 4,
+            "only the three imports (UPR Info, two OHCHR matrices) and the clustering run are logged again"
+        );
 
         let f = RecommendationFilter { q: Some("poverty".into()), country: Some("CN".into()), ..Default::default() };
         let found = s.follow_up(&f, &Visibility::All, true).await.unwrap();
@@ -268,5 +272,92 @@ async fn follow_up_shows_measures_departments_assessments_and_evidence_from_the_
         assert_eq!(m.measure.local_term, "低保");
         assert_eq!(m.recommendations.len(), by_measure.len());
         assert!(s.verify_audit().await.unwrap().broken.is_none());
+    }
+}
+
+const MATRIX_2013: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/un/upr-china-cycle2-2013-ohchr-matrix.docx");
+const MATRIX_2018: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/un/upr-china-cycle3-2018-ohchr-matrix.docx");
+
+/// A .docx holding `rows` (cells of text) in a table, with OHCHR's page header when `header`.
+fn matrix_docx(header: bool, rows: &[[&str; 3]]) -> Vec<u8> {
+    use std::io::Write;
+    let cell = |t: &str| format!("<w:tc><w:p><w:r><w:t>{t}</w:t></w:r></w:p></w:tc>");
+    let mut body = String::from("<w:tbl>");
+    for r in rows {
+        body.push_str(&format!("<w:tr>{}{}{}</w:tr>", cell(r[0]), cell(r[1]), cell(r[2])));
+    }
+    body.push_str("</w:tbl>");
+    let doc = format!(
+        "<?xml version=\"1.0\"?><w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>{body}</w:body></w:document>"
+    );
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let o = zip::write::SimpleFileOptions::default();
+    z.start_file("word/document.xml", o).unwrap();
+    z.write_all(doc.as_bytes()).unwrap();
+    if header {
+        z.start_file("word/header1.xml", o).unwrap();
+        z.write_all(b"<w:hdr xmlns:w=\"x\"><w:p><w:r><w:t>UPR of China (3</w:t></w:r><w:r><w:t>rd Cycle \xe2\x80\x93 31st session)</w:t></w:r></w:p></w:hdr>").unwrap();
+    }
+    z.finish().unwrap().into_inner()
+}
+
+#[tokio::test]
+async fn ohchr_matrices_import_every_recommendation_and_merge_with_upr_info() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in testing::fresh_urls(dir.path()).await {
+        let s = Store::connect(&url).await.unwrap();
+        s.seed_reference().await.unwrap();
+        let actor = Actor::system();
+        s.import_upr_info(&std::fs::read(UPR).unwrap(), "upr_china.csv", &actor).await.unwrap().unwrap();
+        let m = RecommendationFormat::OhchrMatrix;
+        // Second cycle: 252 paragraphs of A/HRC/25/5, 286 recommendations with their States; all
+        // but 4 (worded differently by UPR Info) are UPR Info's rows of 2013.
+        let c2 = s.import_recommendations(m, &std::fs::read(MATRIX_2013).unwrap(), "2013.docx", &actor).await.unwrap().unwrap();
+        assert_eq!((c2.rows, c2.recommendations, c2.new, c2.merged), (252, 286, 4, 282), "{url}");
+        // Third cycle: 346 paragraphs 28.1–28.346, 374 recommendations, 389 counting each State.
+        let bytes = std::fs::read(MATRIX_2018).unwrap();
+        let c3 = s.import_recommendations(m, &bytes, "2018.docx", &actor).await.unwrap().unwrap();
+        assert_eq!((c3.rows, c3.recommendations, c3.made, c3.new), (346, 374, 389, 374), "{url}");
+        let again = s.import_recommendations(m, &bytes, "2018.docx", &actor).await.unwrap().unwrap();
+        assert_eq!((again.new, again.merged), (0, 374), "re-import adds nothing");
+        let third = s.recommendations(Some("31"), None, None).await.unwrap();
+        assert_eq!(third.len(), 374);
+        assert!(third.iter().all(|r| r.cycle == Some(3) && r.year == Some(2018) && r.document_symbol.as_deref() == Some("A/HRC/40/6")));
+        let supported = third.iter().filter(|r| r.response.as_deref() == Some("supported")).count();
+        let noted = third.iter().filter(|r| r.response.as_deref() == Some("noted")).count();
+        assert_eq!(supported + noted, 374);
+        // A paragraph of several recommendations: each its own, with its States and paragraph.
+        let mali = third.iter().find(|r| r.recommending_states == ["Uruguay", "Mali"]).expect("28.4's second recommendation");
+        assert_eq!(mali.paragraph.as_deref(), Some("28.4"));
+        assert!(mali.text.starts_with("Accelerate the ratification of the International Covenant on Civil and Political Rights"));
+        // OHCHR's classification kept as given: themes, SDG goals and affected persons.
+        let poverty = third.iter().filter(|r| r.themes.iter().any(|t| t.starts_with("S01 SDG 1"))).count();
+        assert!(poverty > 10, "{poverty}");
+        assert!(third.iter().any(|r| r.sdgs.contains(&"1".to_string()) && r.affected_persons.iter().any(|p| p.contains("rural"))));
+        // The second cycle's rows now carry OHCHR's paragraph and themes beside UPR Info's.
+        let merged = s.recommendations(Some("17"), None, None).await.unwrap();
+        assert!(
+            merged.iter().filter(|r| r.sources.len() == 2 && r.paragraph.as_deref().is_some_and(|p| p.starts_with("186."))).count() == 282
+        );
+
+        // All or nothing: every bad row named; nothing saved.
+        let before = s.recommendations(None, None, None).await.unwrap().len();
+        let bad = matrix_docx(
+            true,
+            &[
+                ["Recommendation", "Position", "Full list of themes"],
+                ["28.1 Ratify the ICCPR (Mongolia);", "Perhaps", "A12 Acceptance of international norms"],
+                ["28.2 Ratify the ICCPR as soon as possible", "Supported", "A12 Acceptance of international norms"],
+                ["28.3 Adopt a plan (Chile).", "Noted", ""],
+            ],
+        );
+        let errs = s.import_recommendations(m, &bad, "bad.docx", &actor).await.unwrap().unwrap_err();
+        let got: Vec<(u64, &str)> = errs.iter().map(|e| (e.row, e.column.as_str())).collect();
+        assert_eq!(got, [(2, "position"), (3, "recommendation"), (4, "themes")], "{errs:#?}");
+        assert_eq!(s.recommendations(None, None, None).await.unwrap().len(), before);
+        let headless = matrix_docx(false, &[["28.1 Ratify the ICCPR (Mongolia);", "Supported", "A12 Acceptance"]]);
+        assert_eq!(s.import_recommendations(m, &headless, "x.docx", &actor).await.unwrap().unwrap_err()[0].column, "header");
+        let garbage = s.import_recommendations(m, b"not a document", "x.docx", &actor).await.unwrap().unwrap_err();
+        assert!(garbage[0].expected.contains("Word document"), "{garbage:#?}");
     }
 }

@@ -228,14 +228,14 @@ async fn detail(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ImportQuery {
-    /// upr-info, uhri or co.
-    #[param(pattern = "^(upr-info|uhri|co)$")]
+    /// upr-info, uhri, co or ohchr-matrix.
+    #[param(pattern = "^(upr-info|uhri|co|ohchr-matrix)$")]
     format: String,
 }
 
 /// Imports a file of recommendations (the body), all or nothing. 422 lists every bad row.
 #[utoipa::path(post, path = "/api/v1/recommendations/import", tag = "recommendations", params(ImportQuery),
-    request_body(content = String, description = "The file: UPR Info CSV, UHRI .xlsx or concluding-observations CSV", content_type = "application/octet-stream"),
+    request_body(content = String, description = "The file: UPR Info CSV, UHRI .xlsx, concluding-observations CSV or OHCHR's UPR matrix .docx", content_type = "application/octet-stream"),
     responses((status = 200, body = RecommendationImport), (status = 422, description = "Errors by row and column; nothing imported")))]
 async fn import(
     State(s): State<AppState>,

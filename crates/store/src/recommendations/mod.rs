@@ -1,11 +1,12 @@
-//! Recommendations of the UN mechanisms: importing them (UPR Info, UHRI, concluding
-//! observations; all or nothing), recognising the same recommendation across sources, linking
+//! Recommendations of the UN mechanisms: importing them (UPR Info, UHRI, OHCHR's UPR matrix,
+//! concluding observations; all or nothing), recognising the same recommendation across sources, linking
 //! recommendations across cycles, and listing them with filters.
 //!
 //! One row per recommendation, identified by [`stable_id`]: a recommendation made by several
 //! States, or imported from several sources, is stored once and its lists are merged.
 
 mod co;
+mod ohchr;
 mod uhri;
 mod upr_info;
 
@@ -13,7 +14,7 @@ use crate::audit::{Actor, AuditEntry, append_audit};
 use crate::import::RowError;
 use crate::lists::{join, split};
 use crate::{Backend, Result, Store, StoreError, on_pool};
-use rightstat_core::recommendation::{Response, cited_paragraphs};
+use rightstat_core::recommendation::{Response, cited_paragraphs, loose_text};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -78,6 +79,8 @@ pub enum RecommendationFormat {
     Uhri,
     /// A plain CSV of concluding-observation paragraphs.
     ConcludingObservations,
+    /// OHCHR's thematic list of recommendations of a UPR review (the matrix, .docx).
+    OhchrMatrix,
 }
 
 impl std::str::FromStr for RecommendationFormat {
@@ -87,7 +90,8 @@ impl std::str::FromStr for RecommendationFormat {
             "upr-info" => Ok(Self::UprInfo),
             "uhri" => Ok(Self::Uhri),
             "co" => Ok(Self::ConcludingObservations),
-            _ => Err(format!("unknown format '{s}': expected upr-info, uhri or co")),
+            "ohchr-matrix" => Ok(Self::OhchrMatrix),
+            _ => Err(format!("unknown format '{s}': expected upr-info, uhri, co or ohchr-matrix")),
         }
     }
 }
@@ -289,6 +293,7 @@ impl Store {
             RecommendationFormat::UprInfo => upr_info::parse(&decode(bytes), file),
             RecommendationFormat::Uhri => uhri::parse(bytes, file),
             RecommendationFormat::ConcludingObservations => co::parse(&decode(bytes), file),
+            RecommendationFormat::OhchrMatrix => ohchr::parse(bytes, file),
         };
         let (rows, recs) = match parsed {
             Ok(x) => x,
@@ -320,11 +325,31 @@ impl Store {
         let now = crate::now_rfc3339();
         let pg = self.backend() == Backend::Postgres;
         let select = format!("SELECT {COLUMNS} FROM recommendation");
+        let sessions: std::collections::BTreeSet<(String, String)> =
+            recs.iter().map(|r| (r.mechanism.clone(), r.session.clone())).collect();
         on_pool!(self, p => {
             let mut tx = p.begin().await?;
+            // The same recommendation typeset differently by another source (quotes, spaces):
+            // the same session, a recommending State in common and the same letters and digits.
+            let mut loose: HashMap<(String, String, String), Vec<RecommendationRow>> = HashMap::new();
+            for (mechanism, session) in &sessions {
+                let known: Vec<RawRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{select} WHERE mechanism = $1 AND session = $2")))
+                    .bind(mechanism).bind(session).fetch_all(&mut *tx).await?;
+                for k in known.into_iter().map(RecommendationRow::from) {
+                    loose.entry((k.mechanism.clone(), k.session.clone(), loose_text(&k.text))).or_default().push(k);
+                }
+            }
             for r in &recs {
-                let existing: Option<RawRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{select} WHERE uid = $1")))
+                let mut existing: Option<RawRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{select} WHERE uid = $1")))
                     .bind(&r.uid).fetch_optional(&mut *tx).await?;
+                if existing.is_none()
+                    && let Some(same) = loose
+                        .get(&(r.mechanism.clone(), r.session.clone(), loose_text(&r.text)))
+                        .and_then(|c| c.iter().find(|k| k.recommending_states.iter().any(|s| r.recommending_states.contains(s))))
+                {
+                    existing = sqlx::query_as(sqlx::AssertSqlSafe(format!("{select} WHERE uid = $1")))
+                        .bind(&same.uid).fetch_optional(&mut *tx).await?;
+                }
                 let (merged, is_new) = match existing {
                     Some(e) => {
                         let mut e = RecommendationRow::from(e);
