@@ -71,7 +71,101 @@ pub fn docx(doc: &Document) -> Result<Vec<u8>, String> {
     }
     let mut buf = std::io::Cursor::new(Vec::new());
     d.build().pack(&mut buf).map_err(|e| e.to_string())?;
-    Ok(buf.into_inner())
+    typeset(&buf.into_inner())
+}
+
+/// The typography docx-rs cannot state, added to its package: footnote reference marks
+/// superscript (a `FootnoteReference` character style), footnotes in a smaller size with their
+/// number (a `FootnoteText` paragraph style and the `footnoteRef` mark), and each table's first
+/// row repeated at the top of every page it runs onto (`tblHeader`).
+fn typeset(package: &[u8]) -> Result<Vec<u8>, String> {
+    use std::io::{Read, Write};
+    let mut zin = zip::ZipArchive::new(std::io::Cursor::new(package)).map_err(|e| e.to_string())?;
+    let mut zout = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for i in 0..zin.len() {
+        let mut f = zin.by_index(i).map_err(|e| e.to_string())?;
+        let name = f.name().to_string();
+        let mut bytes = Vec::new();
+        f.read_to_end(&mut bytes).map_err(|e| e.to_string())?;
+        let text = |b: Vec<u8>| String::from_utf8(b).map_err(|e| format!("{name}: {e}"));
+        let bytes = match name.as_str() {
+            "word/styles.xml" => text(bytes)?
+                .replacen(
+                    "</w:styles>",
+                    concat!(
+                        "<w:style w:type=\"character\" w:styleId=\"FootnoteReference\"><w:name w:val=\"footnote reference\" />",
+                        "<w:rPr><w:vertAlign w:val=\"superscript\" /></w:rPr></w:style>",
+                        "<w:style w:type=\"paragraph\" w:styleId=\"FootnoteText\"><w:name w:val=\"footnote text\" />",
+                        "<w:pPr><w:spacing w:after=\"0\" /></w:pPr><w:rPr><w:sz w:val=\"18\" /><w:szCs w:val=\"18\" /></w:rPr></w:style>",
+                        "</w:styles>"
+                    ),
+                    1,
+                )
+                .into_bytes(),
+            "word/footnotes.xml" => footnote_marks(&text(bytes)?).into_bytes(),
+            "word/document.xml" => text(bytes)?
+                .replace("<w:tbl><w:tblPr>", "<w:tbl>\u{1}<w:tblPr>")
+                .split('\u{1}')
+                .enumerate()
+                .fold(String::new(), |mut out, (i, part)| {
+                    // After each table's start, its first row repeats as the header.
+                    if i == 0 {
+                        out.push_str(part)
+                    } else {
+                        out.push_str(&part.replacen("<w:tr><w:trPr />", "<w:tr><w:trPr><w:tblHeader /></w:trPr>", 1))
+                    }
+                    out
+                })
+                .into_bytes(),
+            _ => bytes,
+        };
+        zout.start_file(name.clone(), options).map_err(|e| e.to_string())?;
+        zout.write_all(&bytes).map_err(|e| e.to_string())?;
+    }
+    Ok(zout.finish().map_err(|e| e.to_string())?.into_inner())
+}
+
+/// Each footnote's paragraph in the footnote style, opening with its number.
+fn footnote_marks(xml: &str) -> String {
+    let mut out = String::with_capacity(xml.len() + 256);
+    let mut rest = xml;
+    while let Some(at) = rest.find("<w:footnote w:id=\"") {
+        let (before, from) = rest.split_at(at);
+        out.push_str(before);
+        let id: i64 = from[18..].split('"').next().and_then(|n| n.parse().ok()).unwrap_or(0);
+        let end = from.find("</w:footnote>").map_or(from.len(), |e| e + "</w:footnote>".len());
+        let mut note = from[..end].to_string();
+        // Ids below 1 are the separators Word draws, not notes.
+        if id >= 1
+            && let Some(p) = note.find("<w:pPr>")
+        {
+            note.insert_str(p + "<w:pPr>".len(), "<w:pStyle w:val=\"FootnoteText\" />");
+            if let Some(q) = note.find("</w:pPr>") {
+                note.insert_str(
+                    q + "</w:pPr>".len(),
+                    "<w:r><w:rPr><w:rStyle w:val=\"FootnoteReference\" /></w:rPr><w:footnoteRef /></w:r><w:r><w:t xml:space=\"preserve\"> </w:t></w:r>",
+                );
+            }
+        }
+        out.push_str(&note);
+        rest = &from[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A cell that holds a figure: digits with separators, a sign, a per cent sign.
+pub(crate) fn is_figure(s: &str) -> bool {
+    let t = s.trim().trim_start_matches(['-', '−', '+']).trim_end_matches(['%', '‰']).trim();
+    !t.is_empty()
+        && t.chars().any(|c| c.is_ascii_digit())
+        && t.chars().all(|c| c.is_ascii_digit() || matches!(c, ',' | '.' | ' ' | '\u{2009}'))
+}
+
+/// A cell that says there is no figure (a dash, an ellipsis, nothing).
+fn is_blank(s: &str) -> bool {
+    matches!(s.trim(), "" | "—" | "–" | "-" | "…" | "..")
 }
 
 /// The chart as a picture 15 cm wide, when this build can draw it (the `pdf` feature).
@@ -94,12 +188,25 @@ fn table(mut d: Docx, t: &Table, lang: Lang) -> Docx {
     if let Some(u) = &t.unit {
         d = d.add_paragraph(para(&format!("{}{u}", lang.pick("Unit: ", "单位："))).style("Note"));
     }
-    let cell = |s: &str, bold: bool| {
+    // Columns of figures (after the first, which names the rows) align right, header included,
+    // so that units, tens and thousands stand under each other.
+    let figures: Vec<bool> = (0..t.header.len())
+        .map(|c| {
+            c > 0
+                && t.rows.iter().any(|r| r.get(c).is_some_and(|v| is_figure(v)))
+                && t.rows.iter().all(|r| r.get(c).is_none_or(|v| is_figure(v) || is_blank(v)))
+        })
+        .collect();
+    let cell = |s: &str, bold: bool, column: usize| {
         let r = if bold { text_run(s).bold() } else { text_run(s) };
-        TableCell::new().add_paragraph(Paragraph::new().add_run(r))
+        let mut p = Paragraph::new().add_run(r);
+        if figures.get(column).copied().unwrap_or(false) {
+            p = p.align(AlignmentType::Right);
+        }
+        TableCell::new().add_paragraph(p)
     };
-    let mut rows = vec![TableRow::new(t.header.iter().map(|h| cell(h, true)).collect())];
-    rows.extend(t.rows.iter().map(|r| TableRow::new(r.iter().map(|c| cell(c, false)).collect())));
+    let mut rows = vec![TableRow::new(t.header.iter().enumerate().map(|(i, h)| cell(h, true, i)).collect())];
+    rows.extend(t.rows.iter().map(|r| TableRow::new(r.iter().enumerate().map(|(i, c)| cell(c, false, i)).collect())));
     d = d.add_table(DTable::new(rows).width(5000, WidthType::Pct));
     if let Some(s) = &t.source {
         d = d.add_paragraph(para(&format!("{}{s}", lang.pick("Source: ", "资料来源："))).style("Note"));
@@ -211,6 +318,95 @@ mod tests {
                     .filter_map(|i| zip.by_index(i).ok().map(|f| f.name().to_string()))
                     .find(|n| n.starts_with("word/media/"));
                 assert!(png.is_some() && body.contains("<w:drawing>"), "{lang:?}: charts as pictures");
+            }
+        }
+    }
+
+    /// Every draft, in both languages, keeps the typographic rules in its XML: figures aligned
+    /// right in their columns, table headers repeated on each page, footnote marks superscript,
+    /// footnotes smaller than the text and opening with their number.
+    #[tokio::test]
+    async fn every_draft_keeps_the_typography() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::connect(&rightstat_store::testing::fresh_sqlite_url(dir.path())).await.unwrap();
+        s.seed_reference().await.unwrap();
+        s.load_demo().await.unwrap();
+        s.load_demo_follow_up().await.unwrap();
+        use crate::ReportKind::*;
+        for kind in [Cescr, Upr, UprMidterm, Gaps, Annex] {
+            for lang in [Lang::En, Lang::Zh] {
+                let opts = crate::ReportOptions { lang, articles: crate::gaps::DEFAULT_ARTICLES.to_vec() };
+                let built = crate::build(&s, kind, &opts).await.unwrap();
+                let bytes = docx(&built.doc).unwrap();
+                let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+                let mut part = |name: &str| {
+                    let mut x = String::new();
+                    if let Ok(mut f) = zip.by_name(name) {
+                        std::io::Read::read_to_string(&mut f, &mut x).unwrap();
+                    }
+                    x
+                };
+                let (body, notes, styles) = (part("word/document.xml"), part("word/footnotes.xml"), part("word/styles.xml"));
+                let what = format!("{kind:?} {lang:?}");
+                let w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
+                let doc = roxmltree::Document::parse(&body).unwrap();
+                let val = |n: roxmltree::Node, tag: &str| {
+                    n.descendants().find(|d| d.has_tag_name((w, tag))).and_then(|d| d.attribute((w, "val"))).map(String::from)
+                };
+                let mut figures = 0;
+                for table in doc.descendants().filter(|n| n.has_tag_name((w, "tbl"))) {
+                    let rows: Vec<_> = table.children().filter(|n| n.has_tag_name((w, "tr"))).collect();
+                    assert!(rows[0].descendants().any(|n| n.has_tag_name((w, "tblHeader"))), "{what}: a table's header row repeats");
+                    // Each column of figures (all its cells figures or blanks) stands right-aligned.
+                    let cells: Vec<Vec<(String, Option<String>)>> = rows[1..]
+                        .iter()
+                        .map(|row| {
+                            row.children()
+                                .filter(|n| n.has_tag_name((w, "tc")))
+                                .map(|cell| {
+                                    let text: String =
+                                        cell.descendants().filter(|n| n.has_tag_name((w, "t"))).filter_map(|n| n.text()).collect();
+                                    (text, val(cell, "jc"))
+                                })
+                                .collect()
+                        })
+                        .collect();
+                    let width = cells.iter().map(Vec::len).max().unwrap_or(0);
+                    for c in 1..width {
+                        let column: Vec<&(String, Option<String>)> = cells.iter().filter_map(|r| r.get(c)).collect();
+                        if column.iter().any(|(t, _)| is_figure(t)) && column.iter().all(|(t, _)| is_figure(t) || is_blank(t)) {
+                            for (t, jc) in column {
+                                figures += 1;
+                                assert_eq!(jc.as_deref(), Some("right"), "{what}: {t:?} in a column of figures is not aligned right");
+                            }
+                        }
+                    }
+                }
+                if matches!(kind, Cescr | Annex) {
+                    assert!(figures > 20, "{what}: {figures} figures in tables");
+                }
+                // Footnote marks in the text and in the notes: the superscript style; the notes smaller.
+                for r in doc.descendants().filter(|n| n.has_tag_name((w, "footnoteReference"))) {
+                    assert_eq!(val(r.parent().unwrap(), "rStyle").as_deref(), Some("FootnoteReference"), "{what}");
+                }
+                if body.contains("footnoteReference") {
+                    let st = roxmltree::Document::parse(&styles).unwrap();
+                    let style = |id: &str| {
+                        st.descendants()
+                            .find(|n| n.attribute((w, "styleId")) == Some(id))
+                            .unwrap_or_else(|| panic!("{what}: no {id} style"))
+                    };
+                    assert_eq!(val(style("FootnoteReference"), "vertAlign").as_deref(), Some("superscript"), "{what}");
+                    let small: u32 = val(style("FootnoteText"), "sz").unwrap().parse().unwrap();
+                    assert!(small < 22, "{what}: footnotes at {small} half-points, the text at 22");
+                    let nd = roxmltree::Document::parse(&notes).unwrap();
+                    for note in nd.descendants().filter(|n| n.has_tag_name((w, "footnote"))) {
+                        if note.attribute((w, "id")).and_then(|i| i.parse::<i64>().ok()).unwrap_or(0) >= 1 {
+                            assert_eq!(val(note, "pStyle").as_deref(), Some("FootnoteText"), "{what}");
+                            assert!(note.descendants().any(|n| n.has_tag_name((w, "footnoteRef"))), "{what}: a note opens with its number");
+                        }
+                    }
+                }
             }
         }
     }
