@@ -13,6 +13,15 @@ pub struct Unit {
     pub code: String,
     pub name_en: String,
     pub name_zh: String,
+    /// The unit counts or measures people (persons, households, a share of a population, an
+    /// amount per person): a figure in it can be broken down by sex, age, residence,
+    /// disability or ethnicity. Not a year, a yes/no, a sum of money or a number of counties.
+    #[serde(default = "yes")]
+    pub people: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// `value_in_to = value_in_from * multiply / divide`.

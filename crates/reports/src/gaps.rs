@@ -63,10 +63,16 @@ pub async fn gather(store: &Store, articles: &[u8]) -> Result<Vec<IndicatorGaps>
         years.dedup();
         let years: Vec<String> = years.into_iter().rev().take(WINDOW).rev().collect();
         let mut wanted: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        for d in STANDARD_BREAKDOWNS.iter().map(|d| d.to_string()).chain(ind.required_dimensions.iter().cloned()) {
+        // Only a figure about people can be broken down by sex, age, residence, disability or
+        // ethnicity: never a structural indicator (a ratification year, a law), nor a sum of
+        // money or a count of counties. Such an indicator is asked for its own dimensions only.
+        let about_people = ind.ohchr_type != rightstat_core::indicator::OhchrType::Structural
+            && cat.units.iter().find(|u| u.code == ind.unit).is_none_or(|u| u.people);
+        let standard: &[&str] = if about_people { &STANDARD_BREAKDOWNS } else { &[] };
+        for d in standard.iter().map(|d| d.to_string()).chain(ind.required_dimensions.iter().cloned()) {
             wanted.entry(d).or_default().insert("standard".into());
         }
-        for a in asked.iter().filter(|a| a.indicator == ind.code) {
+        for a in asked.iter().filter(|a| a.indicator == ind.code && (about_people || ind.dimensions.contains(&a.dimension))) {
             let by = match (&a.document_symbol, &a.paragraph) {
                 (Some(doc), Some(p)) => format!("{doc}, para. {p}"),
                 (Some(doc), None) => doc.clone(),
@@ -109,7 +115,9 @@ pub fn document(gaps: &[IndicatorGaps], dimension_names: &BTreeMap<String, (Stri
     let mut d = Document::new(t("Data-gap report: the breakdowns the treaty bodies ask for", "数据缺口报告:条约机构要求的分类数据"), lang);
     let dim = |code: &str| dimension_names.get(code).map_or(code.to_string(), |(en, zh)| lang.pick(en, zh).to_string());
     let missing: usize = gaps.iter().map(|g| g.breakdowns.iter().filter(|b| b.missing()).count()).sum();
-    let mean = if gaps.is_empty() { 0.0 } else { gaps.iter().map(|g| g.score).sum::<f64>() / gaps.len() as f64 };
+    // Indicators that cannot be broken down (not about people) are not scored.
+    let scored: Vec<&IndicatorGaps> = gaps.iter().filter(|g| !g.breakdowns.is_empty()).collect();
+    let mean = if scored.is_empty() { 0.0 } else { scored.iter().map(|g| g.score).sum::<f64>() / scored.len() as f64 };
     d.numbered(match lang {
         Lang::En => format!(
             "This report lists, for each of the {} indicators linked to the articles reported on, the breakdowns the Committee on Economic, Social and Cultural Rights asks for (by sex, age, urban or rural residence, disability and ethnicity, General Comment No. 20) and those asked by recommendations, and the years of the last {WINDOW} with published figures in which each exists. {missing} breakdowns are missing altogether; the average coverage is {mean:.0} %.",
@@ -120,6 +128,22 @@ pub fn document(gaps: &[IndicatorGaps], dimension_names: &BTreeMap<String, (Stri
             gaps.len()
         ),
     });
+    let whole: Vec<String> =
+        gaps.iter().filter(|g| g.breakdowns.is_empty()).map(|g| format!("{} ({})", lang.pick(&g.name_en, &g.name_zh), g.code)).collect();
+    if !whole.is_empty() {
+        d.numbered(match lang {
+            Lang::En => format!(
+                "No breakdown is asked of {} indicators that are not about people (a law, a ratification, a sum of money, a count of counties) and are not declared with breakdowns of their own: {}.",
+                whole.len(),
+                whole.join("; ")
+            ),
+            Lang::Zh => format!(
+                "以下{}项指标不涉及人口（法律、批准、资金总额、县数等），且未规定自身的分类，因此不要求分类数据：{}。",
+                whole.len(),
+                whole.join("；")
+            ),
+        });
+    }
     let mut by_article: BTreeMap<u8, Vec<&IndicatorGaps>> = BTreeMap::new();
     for g in gaps {
         if let Some(a) = g.articles.first() {
@@ -219,6 +243,13 @@ mod tests {
             let urb = nahc.breakdowns.iter().find(|b| b.dimension == "URBANISATION").unwrap();
             assert!(!urb.missing(), "the demo has rural incidence: {urb:?}");
             // A recommendation linked to the indicator names the breakdown it asks for.
+            // Breakdowns are asked only of figures about people: never a ratification year or a
+            // sum of money.
+            for whole in ["CN_ICESCR_RATIFICATION_YEAR", "CN_POVERTY_FUNDS_CENTRAL", "CN_SOCIAL_ASSISTANCE_LAW"] {
+                if let Some(g) = gaps.iter().find(|g| g.code == whole) {
+                    assert!(g.breakdowns.is_empty(), "{whole}: {:?}", g.breakdowns);
+                }
+            }
             let poor = gaps.iter().find(|g| g.code == "CN_RURAL_POOR_POP").unwrap();
             assert!(poor.breakdowns.iter().any(|b| b.asked_by.iter().any(|a| a != "standard")), "{:#?}", poor.breakdowns);
 

@@ -152,12 +152,12 @@ impl Store {
     }
 
     pub async fn units(&self) -> Result<(Vec<Unit>, Vec<Conversion>)> {
-        let units: Vec<(String, String, String)> =
-            on_pool!(self, p => sqlx::query_as("SELECT code, name_en, name_zh FROM unit ORDER BY code").fetch_all(p).await?);
+        let units: Vec<(String, String, String, bool)> =
+            on_pool!(self, p => sqlx::query_as("SELECT code, name_en, name_zh, people FROM unit ORDER BY code").fetch_all(p).await?);
         let conv: Vec<(String, String, f64, f64)> = on_pool!(self, p => sqlx::query_as(
             "SELECT from_unit, to_unit, multiply, divide FROM unit_conversion ORDER BY from_unit, to_unit").fetch_all(p).await?);
         Ok((
-            units.into_iter().map(|(code, name_en, name_zh)| Unit { code, name_en, name_zh }).collect(),
+            units.into_iter().map(|(code, name_en, name_zh, people)| Unit { code, name_en, name_zh, people }).collect(),
             conv.into_iter().map(|(from, to, multiply, divide)| Conversion { from, to, multiply, divide }).collect(),
         ))
     }

@@ -33,8 +33,9 @@ impl Store {
                 }
             }
             for u in &units {
-                sqlx::query("INSERT INTO unit (code, name_en, name_zh) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING")
-                    .bind(&u.code).bind(&u.name_en).bind(&u.name_zh)
+                // A shipped unit's nature follows the reference (databases seeded before it was stated).
+                sqlx::query("INSERT INTO unit (code, name_en, name_zh, people) VALUES ($1, $2, $3, $4) ON CONFLICT (code) DO UPDATE SET people = $4")
+                    .bind(&u.code).bind(&u.name_en).bind(&u.name_zh).bind(u.people)
                     .execute(&mut *tx).await?;
             }
             for c in &conversions {
