@@ -74,7 +74,7 @@ pub async fn report(store: &Store, a: ReportArgs) -> Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}: {} words, {} things to check", a.out.display(), built.words, built.findings.len())?;
     for f in &built.findings {
-        let place = f.block.map(|b| format!(" (block {b})")).unwrap_or_default();
+        let place = f.place.as_ref().map(|p| format!(" ({p})")).unwrap_or_default();
         writeln!(out, "  {}{place}: {}", f.check, lang.pick(&f.message_en, &f.message_zh))?;
     }
     Ok(())

@@ -156,7 +156,7 @@ fn single_breakdown(key: &str) -> bool {
     key.trim_matches('|').split('|').filter(|kv| !kv.is_empty() && !kv.ends_with("=_T")).count() == 1
 }
 
-fn cell_label(key: &str, name: &dyn Fn(&str, &str) -> String) -> String {
+pub(crate) fn cell_label(key: &str, name: &dyn Fn(&str, &str) -> String) -> String {
     key.trim_matches('|')
         .split('|')
         .filter_map(|kv| kv.split_once('='))

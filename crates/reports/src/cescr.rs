@@ -67,6 +67,8 @@ pub async fn document(store: &Store, articles: &[u8], lang: Lang) -> Result<(Doc
     ));
     let mut findings = Vec::new();
     let mut table_no = 0;
+    // Measure code → the paragraph that describes it.
+    let mut described: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for &article in articles {
         let title = titles.iter().find(|a| a.number == article);
         d.heading(
@@ -108,12 +110,22 @@ pub async fn document(store: &Store, articles: &[u8], lang: Lang) -> Result<(Doc
         }
 
         d.heading(2, t("Measures taken", "所采取的措施"));
+
         let mine: Vec<_> = measures.iter().filter(|m| m.measure.icescr_articles.contains(&article)).collect();
         if mine.is_empty() {
             d.numbered(t("No measure under this article is in the measures register.", "措施登记库中尚无本条下的措施。"));
         }
         for m in &mine {
             let m = &m.measure;
+            // A measure serving several articles is described once and referred to after.
+            if let Some(n) = described.get(&m.code) {
+                d.numbered(match lang {
+                    Lang::En => format!("{}: see paragraph {n}.", m.name_en),
+                    Lang::Zh => format!("{}：见第{n}段。", m.name_zh),
+                });
+                continue;
+            }
+            described.insert(m.code.clone(), next_paragraph(&d));
             let dept = m
                 .department
                 .as_ref()
@@ -140,22 +152,44 @@ pub async fn document(store: &Store, articles: &[u8], lang: Lang) -> Result<(Doc
 
         d.heading(2, t("Progress", "进展"));
         let mut shown = 0;
-        for ind in of_article(OhchrType::Outcome) {
-            let Some(series) = obs.get(&ind.code) else { continue };
-            let total: Vec<(String, f64)> = {
+        // One indicator's series: a sentence, its table and its chart; false when it has fewer
+        // than MIN_YEARS years of national figures.
+        let show = |ind: &Indicator, d: &mut Document, table_no: &mut usize| -> bool {
+            let Some(series) = obs.get(&ind.code) else { return false };
+            let years_of = |key: &str| -> Vec<(String, f64)> {
                 let mut v: Vec<(String, f64)> =
-                    series.iter().filter(|o| is_total(&o.cell_key)).filter_map(|o| Some((o.period.clone(), o.value?))).collect();
+                    series.iter().filter(|o| o.cell_key == key).filter_map(|o| Some((o.period.clone(), o.value?))).collect();
                 v.sort_by(|a, b| a.0.cmp(&b.0));
                 let keep = v.len().saturating_sub(crate::annex::YEARS);
                 v.split_off(keep)
             };
+            // The national total; a series published only by a breakdown (the dibao's rural and
+            // urban recipients) by its longest part, named as the part it is.
+            let mut keys: Vec<&str> = series.iter().map(|o| o.cell_key.as_str()).collect();
+            keys.sort();
+            keys.dedup();
+            let total_key = keys.iter().find(|k| is_total(k)).copied();
+            let (key, part) = match total_key.filter(|k| years_of(k).len() >= MIN_YEARS) {
+                Some(k) => (k, None),
+                None => match keys.iter().filter(|k| !is_total(k)).max_by_key(|k| (years_of(k).len(), std::cmp::Reverse(**k))) {
+                    Some(k) => (*k, Some(crate::annex::cell_label(k, &dim_name))),
+                    None => return false,
+                },
+            };
+            let total = years_of(key);
             if total.len() < MIN_YEARS {
-                continue;
+                return false;
             }
-            shown += 1;
             let unit = unit_of(ind, &units, lang);
             let (first, last) = (&total[0], &total[total.len() - 1]);
-            let name = lang.pick(&ind.name_en, &ind.name_zh);
+            let full_name = match &part {
+                Some(p) => match lang {
+                    Lang::En => format!("{} ({})", ind.name_en, p.to_lowercase()),
+                    Lang::Zh => format!("{}（{p}）", ind.name_zh),
+                },
+                None => lang.pick(&ind.name_en, &ind.name_zh).to_string(),
+            };
+            let name = full_name.as_str();
             let u = units.iter().find(|u| u.code == ind.unit);
             let amount = |v: f64| match lang {
                 Lang::En => amount_en(v, ind.unit_mult as i64, u.map_or(&ind.unit, |u| &u.name_en)),
@@ -163,12 +197,12 @@ pub async fn document(store: &Store, articles: &[u8], lang: Lang) -> Result<(Doc
             };
             d.numbered(match lang {
                 Lang::En => {
-                    format!("{name}: {} in {}, {} in {} (table {}).", amount(first.1), first.0, amount(last.1), last.0, table_no + 1)
+                    format!("{name}: {} in {}, {} in {} (table {}).", amount(first.1), first.0, amount(last.1), last.0, *table_no + 1)
                 }
-                Lang::Zh => format!("{name}:{}年为{},{}年为{}(见表{})。", first.0, amount(first.1), last.0, amount(last.1), table_no + 1),
+                Lang::Zh => format!("{name}:{}年为{},{}年为{}(见表{})。", first.0, amount(first.1), last.0, amount(last.1), *table_no + 1),
             });
-            table_no += 1;
-            d.table(series_table(ind, series, &units, &dim_name, lang, table_no));
+            *table_no += 1;
+            d.table(series_table(ind, series, &units, &dim_name, lang, *table_no));
             let caption = match lang {
                 Lang::En => format!("Figure {table_no}. {name}, {}–{}", first.0, last.0),
                 Lang::Zh => format!("图{table_no} {name},{}—{}年", first.0, last.0),
@@ -178,18 +212,59 @@ pub async fn document(store: &Store, articles: &[u8], lang: Lang) -> Result<(Doc
                 alt: crate::chart::describe(&total, name, &unit),
                 caption,
             });
+            true
+        };
+        for ind in of_article(OhchrType::Outcome) {
+            if show(ind, &mut d, &mut table_no) {
+                shown += 1;
+            }
         }
         if shown == 0 {
-            d.numbered(t(
-                &format!("No outcome indicator of this article has published national figures for {MIN_YEARS} years or more."),
-                &format!("本条尚无连续{MIN_YEARS}年以上已发布全国数据的结果指标。"),
-            ));
+            // Say what is missing, and why it matters, rather than leave the article empty.
+            let wanting: Vec<String> = of_article(OhchrType::Outcome)
+                .iter()
+                .map(|i| {
+                    let years = obs.get(&i.code).map_or(0, |s| s.iter().filter(|o| is_total(&o.cell_key) && o.value.is_some()).count());
+                    match lang {
+                        Lang::En => format!("{} ({years} years published)", i.name_en),
+                        Lang::Zh => format!("{}（已发布{years}年）", i.name_zh),
+                    }
+                })
+                .collect();
+            d.numbered(match (lang, wanting.is_empty()) {
+                (Lang::En, true) => format!(
+                    "No outcome indicator of this article is in the catalogue, so the enjoyment of the right cannot be shown. The Committee judges progressive realisation (article 2(1)) on outcomes: the lead department should add outcome indicators for this article from OHCHR's framework (HR/PUB/12/5) and collect them, broken down by sex, age, residence, disability and ethnicity (General Comment 20)."
+                ),
+                (Lang::Zh, true) => "指标目录中尚无本条的结果指标，因而无法说明权利的享有情况。委员会依据结果判断逐步实现情况（第二条第一款）：牵头部门应依据人权高专办指标框架（HR/PUB/12/5）为本条增加结果指标并组织收集，按性别、年龄、城乡、残疾和民族分类（第20号一般性意见）。".to_string(),
+                (Lang::En, false) => format!(
+                    "No outcome indicator of this article has published national figures for {MIN_YEARS} years or more: {}. Without a series the Committee cannot judge progressive realisation (article 2(1)) or see a retrogression; the data-gap report lists the breakdowns asked for.",
+                    wanting.join("; ")
+                ),
+                (Lang::Zh, false) => format!(
+                    "本条尚无连续{MIN_YEARS}年以上已发布全国数据的结果指标：{}。没有时间序列，委员会便无法判断逐步实现情况（第二条第一款），也无法发现倒退；所要求的分类见数据缺口报告。",
+                    wanting.join("；")
+                ),
+            });
+            // The State's effort, where its process indicators have series (the dibao's
+            // recipients and standard under article 9): shown as effort, not as enjoyment.
+            let effort: Vec<&Indicator> =
+                of_article(OhchrType::Process).into_iter().filter(|i| obs.get(&i.code).is_some_and(|s| s.len() >= MIN_YEARS)).collect();
+            if !effort.is_empty() {
+                d.numbered(t(
+                    "The State's effort under this article is shown by its process indicators:",
+                    "本条下国家所作努力见以下过程指标：",
+                ));
+                for ind in effort {
+                    show(ind, &mut d, &mut table_no);
+                }
+            }
         } else if mine.is_empty() {
             findings.push(Finding {
                 check: "progress_without_measures",
                 message_en: format!("article {article}: progress is shown but no measure is reported: say what the State did"),
                 message_zh: format!("第{article}条:列出了进展但没有报告措施,须说明国家采取了哪些措施"),
                 block: None,
+                place: Some(crate::checks::place(&d, d.blocks.len())),
             });
         }
 
@@ -244,6 +319,11 @@ fn unit_of(ind: &Indicator, units: &[rightstat_core::unit::Unit], lang: Lang) ->
     unit_label(u.map_or(&ind.unit, |u| &u.name_en), u.map_or(&ind.unit, |u| &u.name_zh), ind.unit_mult as i64, lang)
 }
 
+/// The number the next numbered paragraph of `d` will have.
+fn next_paragraph(d: &Document) -> usize {
+    d.blocks.iter().filter(|b| matches!(b, Block::Para { numbered: true, .. })).count() + 1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,6 +355,25 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("Targeted poverty alleviation"), "a measure from the register");
+        // A measure under several articles is described once and referred to after.
+        assert_eq!(text.matches("A means-tested cash transfer").count(), 1, "{text}");
+        let again = text.find("Minimum living guarantee (dibao): see paragraph ").expect("the later mention refers back");
+        let n: usize = text[again..]
+            .trim_start_matches("Minimum living guarantee (dibao): see paragraph ")
+            .split('.')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let described = d.blocks.iter().filter(|b| matches!(b, Block::Para { numbered: true, .. })).nth(n - 1).unwrap();
+        assert!(
+            matches!(described, Block::Para { inlines, .. } if format!("{inlines:?}").contains("A means-tested cash transfer")),
+            "paragraph {n}"
+        );
+        // Article 9's effort is shown by the dibao series (a process indicator, published
+        // for rural and urban areas), and its missing outcome indicators are named.
+        assert!(text.contains("Recipients of the minimum living guarantee (dibao) (rural): 52.14 million persons in 2010"), "{text}");
+        assert!(text.contains("has published national figures for 5 years or more: Basic medical insurance coverage rate"), "{text}");
         assert!(d.blocks.iter().any(|b| matches!(b, Block::Chart { alt, .. } if alt.contains("2019: 551"))));
         // Concluding observations: the one linked to a poverty indicator under article 11, the
         // other at the end, both by paragraph number; an older document's are not repeated.

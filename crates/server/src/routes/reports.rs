@@ -121,7 +121,7 @@ async fn checks_page(
     let findings: Vec<serde_json::Value> = built
         .findings
         .iter()
-        .map(|f| serde_json::json!({ "check": f.check, "message": lang.pick(&f.message_en, &f.message_zh), "block": f.block }))
+        .map(|f| serde_json::json!({ "check": f.check, "message": lang.pick(&f.message_en, &f.message_zh), "block": f.block, "place": f.place }))
         .collect();
     Ok(pages::render(
         "report_checks.html",
