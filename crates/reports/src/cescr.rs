@@ -156,12 +156,20 @@ pub async fn document(store: &Store, articles: &[u8], lang: Lang) -> Result<(Doc
         // than MIN_YEARS years of national figures.
         let show = |ind: &Indicator, d: &mut Document, table_no: &mut usize| -> bool {
             let Some(series) = obs.get(&ind.code) else { return false };
+            // The years the table shows (its latest YEARS periods): every year the sentence and
+            // the chart cite is one of them.
+            let table_years: Vec<&str> = {
+                let all: Vec<&str> = series.iter().map(|o| o.period.as_str()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+                all[all.len().saturating_sub(crate::annex::YEARS)..].to_vec()
+            };
             let years_of = |key: &str| -> Vec<(String, f64)> {
-                let mut v: Vec<(String, f64)> =
-                    series.iter().filter(|o| o.cell_key == key).filter_map(|o| Some((o.period.clone(), o.value?))).collect();
+                let mut v: Vec<(String, f64)> = series
+                    .iter()
+                    .filter(|o| o.cell_key == key && table_years.contains(&o.period.as_str()))
+                    .filter_map(|o| Some((o.period.clone(), o.value?)))
+                    .collect();
                 v.sort_by(|a, b| a.0.cmp(&b.0));
-                let keep = v.len().saturating_sub(crate::annex::YEARS);
-                v.split_off(keep)
+                v
             };
             // The national total; a series published only by a breakdown (the dibao's rural and
             // urban recipients) by its longest part, named as the part it is.
@@ -374,6 +382,17 @@ mod tests {
         // for rural and urban areas), and its missing outcome indicators are named.
         assert!(text.contains("Recipients of the minimum living guarantee (dibao) (rural): 52.14 million persons in 2010"), "{text}");
         assert!(text.contains("has published national figures for 5 years or more: Basic medical insurance coverage rate"), "{text}");
+        // Every year a sentence cites is in the table it points to (the Engel coefficient's
+        // total starts in 2012, its table in 2013).
+        for (i, b) in d.blocks.iter().enumerate() {
+            let Block::Table(t) = b else { continue };
+            let Some(Block::Para { inlines, .. }) = d.blocks.get(i - 1) else { continue };
+            let sentence = format!("{inlines:?}");
+            let years: Vec<&str> = t.rows.iter().map(|r| r[0].as_str()).collect();
+            for w in sentence.split(|c: char| !c.is_ascii_digit()).filter(|w| w.len() == 4 && (w.starts_with("19") || w.starts_with("20"))) {
+                assert!(years.contains(&w), "{sentence} cites {w}, not in its table ({years:?})");
+            }
+        }
         assert!(d.blocks.iter().any(|b| matches!(b, Block::Chart { alt, .. } if alt.contains("2019: 551"))));
         // Concluding observations: the one linked to a poverty indicator under article 11, the
         // other at the end, both by paragraph number; an older document's are not repeated.
