@@ -305,11 +305,29 @@ fn has_word(text: &str, keyword: &str) -> bool {
 }
 
 impl Cluster {
+    /// A recommendation joins the cluster by one of its themes; or, when no source classified
+    /// it with OHCHR's thematic codes ("E25 Human rights & poverty"), by a keyword of its text.
+    /// OHCHR's classification is authoritative: a recommendation it classified joins by theme
+    /// only, so a passing word ("rural areas" in a recommendation on schools) does not make it
+    /// a poverty recommendation. A theme rule "E25" matches the code "E25 Human rights & poverty".
     pub fn matches(&self, text: &str, themes: &[String]) -> bool {
+        let coded = themes.iter().any(|x| ohchr_code(x).is_some());
+        let by_theme = self
+            .themes
+            .iter()
+            .any(|c| themes.iter().any(|x| x.eq_ignore_ascii_case(c) || ohchr_code(x).is_some_and(|code| code.eq_ignore_ascii_case(c))));
         let t = text.to_lowercase();
-        self.themes.iter().any(|c| themes.iter().any(|x| x.eq_ignore_ascii_case(c)))
-            || self.keywords.iter().any(|k| has_word(&t, &k.to_lowercase()))
+        by_theme || (!coded && self.keywords.iter().any(|k| has_word(&t, &k.to_lowercase())))
     }
+}
+
+/// The code of an OHCHR UPR theme ("E25" of "E25 Human rights & poverty", "S01" of "S01 SDG 1 -
+/// poverty"), if the theme is one.
+pub fn ohchr_code(theme: &str) -> Option<&str> {
+    let code = theme.split_whitespace().next()?;
+    let mut c = code.chars();
+    (c.next()?.is_ascii_uppercase() && code.len() >= 2 && code.len() <= 4 && c.all(|d| d.is_ascii_digit()) && theme.len() > code.len())
+        .then_some(code)
 }
 
 /// The dimensions a recommendation's text asks the data to be broken down by.
@@ -325,6 +343,25 @@ pub fn upr_cycle(session: u32) -> u32 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ohchr_s_themes_decide_where_it_classified() {
+        assert_eq!(ohchr_code("E25 Human rights & poverty"), Some("E25"));
+        assert_eq!(ohchr_code("S01 SDG 1 - poverty"), Some("S01"));
+        assert_eq!(ohchr_code("Poverty"), None);
+        let poverty = Cluster {
+            code: "poverty".into(),
+            name_en: String::new(),
+            name_zh: String::new(),
+            themes: vec!["Poverty".into(), "E25".into()],
+            keywords: vec!["rural areas".into()],
+        };
+        // Unclassified (UPR Info's first cycle): a keyword decides.
+        assert!(poverty.matches("Improve schools in rural areas", &["Right to education".into()]));
+        // Classified by OHCHR as education only: the passing words do not make it poverty.
+        assert!(!poverty.matches("Improve schools in rural areas", &["E51 Right to education - General".into()]));
+        assert!(poverty.matches("Reduce poverty", &["E25 Human rights & poverty".into()]));
+    }
+
     use super::*;
 
     #[test]

@@ -159,7 +159,8 @@ pub async fn document(store: &Store, articles: &[u8], lang: Lang) -> Result<(Doc
             // The years the table shows (its latest YEARS periods): every year the sentence and
             // the chart cite is one of them.
             let table_years: Vec<&str> = {
-                let all: Vec<&str> = series.iter().map(|o| o.period.as_str()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+                let all: Vec<&str> =
+                    series.iter().map(|o| o.period.as_str()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
                 all[all.len().saturating_sub(crate::annex::YEARS)..].to_vec()
             };
             let years_of = |key: &str| -> Vec<(String, f64)> {
@@ -389,7 +390,8 @@ mod tests {
             let Some(Block::Para { inlines, .. }) = d.blocks.get(i - 1) else { continue };
             let sentence = format!("{inlines:?}");
             let years: Vec<&str> = t.rows.iter().map(|r| r[0].as_str()).collect();
-            for w in sentence.split(|c: char| !c.is_ascii_digit()).filter(|w| w.len() == 4 && (w.starts_with("19") || w.starts_with("20"))) {
+            for w in sentence.split(|c: char| !c.is_ascii_digit()).filter(|w| w.len() == 4 && (w.starts_with("19") || w.starts_with("20")))
+            {
                 assert!(years.contains(&w), "{sentence} cites {w}, not in its table ({years:?})");
             }
         }

@@ -361,3 +361,34 @@ async fn ohchr_matrices_import_every_recommendation_and_merge_with_upr_info() {
         assert!(garbage[0].expected.contains("Word document"), "{garbage:#?}");
     }
 }
+
+/// The poverty cluster (which links a recommendation to the poverty indicators and measures)
+/// against an expert's reading of China's third-cycle recommendations
+/// (`data/labels/upr-cycle3-poverty-cluster.csv`: every recommendation either the keyword rules
+/// or OHCHR's themes put in the cluster, labelled by whether poverty or an adequate standard of
+/// living is what it asks for). OHCHR's classification, not a passing word, decides.
+#[tokio::test]
+async fn the_poverty_cluster_is_precise_on_a_labelled_sample() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::connect(&testing::fresh_sqlite_url(dir.path())).await.unwrap();
+    s.seed_reference().await.unwrap();
+    s.load_demo_follow_up().await.unwrap();
+    let labels = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/labels/upr-cycle3-poverty-cluster.csv");
+    let mut rdr = csv::Reader::from_path(labels).unwrap();
+    let labelled: std::collections::HashMap<String, bool> =
+        rdr.records().map(|r| r.unwrap()).map(|r| (r[0].to_string(), &r[1] == "yes")).collect();
+    let cluster: Vec<String> = s
+        .recommendations(Some("31"), None, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.clusters.iter().any(|c| c == "poverty"))
+        .map(|r| r.uid)
+        .collect();
+    assert!(cluster.iter().all(|u| labelled.contains_key(u)), "a member outside the labelled sample: label it");
+    let hits = cluster.iter().filter(|u| labelled[*u]).count();
+    let relevant = labelled.values().filter(|v| **v).count();
+    let (precision, recall) = (hits as f64 / cluster.len() as f64, hits as f64 / relevant as f64);
+    // Measured: 20 of 27 (74 %), recalling 20 of the 22 the expert marked; keywords alone gave 13 of 21.
+    assert!(precision >= 0.74 && recall >= 0.9, "precision {hits}/{} recall {hits}/{relevant}", cluster.len());
+}
