@@ -128,8 +128,14 @@ pub fn document(gaps: &[IndicatorGaps], dimension_names: &BTreeMap<String, (Stri
             gaps.len()
         ),
     });
-    let whole: Vec<String> =
-        gaps.iter().filter(|g| g.breakdowns.is_empty()).map(|g| format!("{} ({})", lang.pick(&g.name_en, &g.name_zh), g.code)).collect();
+    let whole: Vec<String> = gaps
+        .iter()
+        .filter(|g| g.breakdowns.is_empty())
+        .map(|g| match lang {
+            Lang::En => format!("{} ({})", g.name_en, g.code),
+            Lang::Zh => format!("{}（{}）", g.name_zh, g.code),
+        })
+        .collect();
     if !whole.is_empty() {
         d.numbered(match lang {
             Lang::En => format!(
