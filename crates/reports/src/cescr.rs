@@ -211,7 +211,10 @@ pub async fn document(store: &Store, articles: &[u8], lang: Lang) -> Result<(Doc
                 Lang::Zh => format!("{name}:{}年为{},{}年为{}(见表{})。", first.0, amount(first.1), last.0, amount(last.1), *table_no + 1),
             });
             *table_no += 1;
-            d.table(series_table(ind, series, &units, &dim_name, lang, *table_no));
+            let table = series_table(ind, series, &units, &dim_name, lang, *table_no);
+            // The chart draws the table's figures: the same source stands under it.
+            let source = table.source.clone();
+            d.table(table);
             let caption = match lang {
                 Lang::En => format!("Figure {table_no}. {name}, {}–{}", first.0, last.0),
                 Lang::Zh => format!("图{table_no} {name},{}—{}年", first.0, last.0),
@@ -220,6 +223,7 @@ pub async fn document(store: &Store, articles: &[u8], lang: Lang) -> Result<(Doc
                 svg: crate::chart::line_svg(&total, name, &unit),
                 alt: crate::chart::describe(&total, name, &unit),
                 caption,
+                source,
             });
             true
         };

@@ -22,11 +22,13 @@ pub enum Block {
         inlines: Vec<Inline>,
     },
     Table(Table),
-    /// A chart: SVG, its caption, and its data in words (the text alternative).
+    /// A chart: SVG, its caption, its data in words (the text alternative) and its source,
+    /// which stands under it as under a table.
     Chart {
         svg: String,
         caption: String,
         alt: String,
+        source: Option<String>,
     },
 }
 
@@ -77,9 +79,12 @@ impl Document {
                         *x = f(x);
                     }
                 }
-                Block::Chart { caption, alt, .. } => {
+                Block::Chart { caption, alt, source, .. } => {
                     *caption = f(caption);
                     *alt = f(alt);
+                    if let Some(s) = source {
+                        *s = f(s);
+                    }
                 }
             }
         }

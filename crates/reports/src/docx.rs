@@ -60,12 +60,15 @@ pub fn docx(doc: &Document) -> Result<Vec<u8>, String> {
                 d = d.add_paragraph(p);
             }
             Block::Table(t) => d = table(d, t, doc.lang),
-            Block::Chart { svg, caption, alt } => {
+            Block::Chart { svg, caption, alt, source } => {
                 if let Some(pic) = picture(svg) {
                     d = d.add_paragraph(Paragraph::new().add_run(Run::new().add_image(pic)));
                 }
                 d = d.add_paragraph(para(caption).style("Caption"));
                 d = d.add_paragraph(para(alt).style("Note"));
+                if let Some(s) = source {
+                    d = d.add_paragraph(para(&format!("{}{s}", doc.lang.pick("Source: ", "资料来源："))).style("Note"));
+                }
             }
         }
     }
@@ -337,6 +340,21 @@ mod tests {
             for lang in [Lang::En, Lang::Zh] {
                 let opts = crate::ReportOptions { lang, articles: crate::gaps::DEFAULT_ARTICLES.to_vec() };
                 let built = crate::build(&s, kind, &opts).await.unwrap();
+                // A caption and a source with every table and every chart.
+                for b in &built.doc.blocks {
+                    match b {
+                        Block::Table(t) => assert!(
+                            !t.caption.is_empty() && t.source.as_deref().is_some_and(|s| !s.trim().is_empty()),
+                            "{kind:?} {lang:?}: table {:?} without a caption or a source",
+                            t.caption
+                        ),
+                        Block::Chart { caption, source, .. } => assert!(
+                            !caption.is_empty() && source.as_deref().is_some_and(|s| !s.trim().is_empty()),
+                            "{kind:?} {lang:?}: chart {caption:?} without a caption or a source"
+                        ),
+                        _ => {}
+                    }
+                }
                 let bytes = docx(&built.doc).unwrap();
                 let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
                 let mut part = |name: &str| {

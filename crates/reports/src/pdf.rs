@@ -120,7 +120,7 @@ pub fn typst_source(doc: &Document) -> String {
                 s.push_str("\n\n");
             }
             Block::Table(t) => table(&mut s, t, doc.lang),
-            Block::Chart { svg, caption, alt } => {
+            Block::Chart { svg, caption, alt, source } => {
                 let _ = writeln!(
                     s,
                     "#figure(image(bytes({}), format: \"svg\", width: 85%, alt: {}), caption: {})\n",
@@ -128,6 +128,9 @@ pub fn typst_source(doc: &Document) -> String {
                     lit(alt),
                     lit(caption)
                 );
+                if let Some(src) = source {
+                    let _ = writeln!(s, "#text(9pt, {})\n", lit(&format!("{}{src}", doc.lang.pick("Source: ", "资料来源："))));
+                }
             }
         }
     }

@@ -33,8 +33,11 @@ pub fn markdown(doc: &Document) -> String {
                 out.push_str("\n\n");
             }
             Block::Table(t) => md_table(&mut out, t, doc.lang),
-            Block::Chart { caption, alt, .. } => {
+            Block::Chart { caption, alt, source, .. } => {
                 let _ = writeln!(out, "*{}*\n\n{}\n", md_escape(caption), md_escape(alt));
+                if let Some(s) = source {
+                    let _ = writeln!(out, "{}{}\n", doc.lang.pick("Source: ", "资料来源："), md_escape(s));
+                }
             }
         }
     }
@@ -135,11 +138,15 @@ fn html_with(doc: &Document, style: &str) -> String {
                 }
                 out.push_str("</p>\n");
             }
-            Block::Chart { svg, caption, alt } => {
+            Block::Chart { svg, caption, alt, source } => {
                 // The SVG is built by `chart::line_svg`, which escapes its text.
+                let source = source
+                    .as_ref()
+                    .map(|s| format!("<br><span class=\"source\">{}{}</span>", doc.lang.pick("Source: ", "资料来源："), esc(s)))
+                    .unwrap_or_default();
                 let _ = writeln!(
                     out,
-                    "<figure role=\"figure\" aria-label=\"{}\">{svg}<figcaption>{}</figcaption></figure>",
+                    "<figure role=\"figure\" aria-label=\"{}\">{svg}<figcaption>{}{source}</figcaption></figure>",
                     esc(alt),
                     esc(caption)
                 );
