@@ -107,6 +107,18 @@ impl Term {
         let gc = if self.general_comments.is_empty() { String::new() } else { format!("; {}", self.general_comments.join(", ")) };
         let arts = self.articles.iter().map(u8::to_string).collect::<Vec<_>>().join(", ");
         if lang == "zh" {
+            // A Chinese list: 第9、11条；第19号一般性意见 (an enumeration comma, a full-width semicolon).
+            let arts = self.articles.iter().map(u8::to_string).collect::<Vec<_>>().join("、");
+            let gc = if self.general_comments.is_empty() {
+                String::new()
+            } else {
+                let named: Vec<String> = self
+                    .general_comments
+                    .iter()
+                    .map(|g| g.strip_prefix("GC ").map_or_else(|| g.clone(), |n| format!("第{n}号一般性意见")))
+                    .collect();
+                format!("；{}", named.join("、"))
+            };
             let arts = if arts.is_empty() { String::new() } else { format!("(《公约》第{arts}条{gc})") };
             format!("{}:{}国际人权法用语:{}。{arts}", self.zh, self.explanation_zh, self.preferred_en)
         } else {
@@ -248,7 +260,8 @@ mod tests {
                 && en.contains("ICESCR art. 9, 11; GC 19"),
             "{en}"
         );
-        assert!(dibao.footnote("zh").contains("《公约》第9, 11条"));
+        assert!(dibao.footnote("zh").contains("《公约》第9、11条"), "{}", dibao.footnote("zh"));
+        assert!(!dibao.footnote("zh").contains("GC "), "{}", dibao.footnote("zh"));
         assert_eq!(word_count("The rural poor population fell to 5.51 million."), 8);
         assert_eq!(word_count("农村贫困人口 fell"), 7);
     }
