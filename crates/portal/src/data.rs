@@ -156,8 +156,7 @@ impl DataRequest {
             .map(|v| {
                 // A '+' of an offset arrives as a space when the client did not escape it.
                 let v = v.replace(' ', "+");
-                let instant = if v.len() == 10 { format!("{v}T00:00:00Z") } else { v.clone() };
-                rightstat_store::parse_instant(&instant)
+                rightstat_store::parse_instant_or_date(&v)
                     .ok_or_else(|| bad(format!("updatedAfter {v:?}: expected an instant such as 2026-12-01T09:00:00+08:00 or a date")))
             })
             .transpose()?;
@@ -268,11 +267,7 @@ impl Site {
         let matches = |r: &ObservationRow| {
             q.parts.iter().zip(&dims).all(|(wanted, dim)| {
                 wanted.is_empty() || {
-                    let code = match *dim {
-                        "INDICATOR" => r.indicator.as_str(),
-                        "REF_AREA" => r.area.as_str(),
-                        d => r.cell.get(d).map_or(TOTAL, String::as_str),
-                    };
+                    let code = crate::messages::code_of(r, dim);
                     wanted.iter().any(|w| w == code)
                 }
             }) && r

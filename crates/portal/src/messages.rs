@@ -8,7 +8,7 @@
 //! AllDimensions, a flat list).
 
 use crate::site::Site;
-use crate::structure::{AGENCY, VERSION};
+use crate::structure::{AGENCY, VERSION, esc as xml};
 use rightstat_core::codelist::TOTAL;
 use rightstat_store::ObservationRow;
 use rightstat_store::formats::{Format, SDMX_STRUCTURE_ID, write_observations};
@@ -136,10 +136,6 @@ impl Values {
     }
 }
 
-fn xml(s: &str) -> String {
-    rightstat_design::escape(&rightstat_core::text::xml_safe(s))
-}
-
 impl Site {
     /// SDMX-CSV 2.0 with every attribute (the layout `rightstat import --format sdmx-csv`
     /// reads). Every dimension of the data structure is a column, whichever the rows use.
@@ -194,25 +190,13 @@ impl Site {
         }
     }
 
-    fn concept_name(&self, concept: &str) -> String {
-        match concept {
-            "INDICATOR" => "Indicator".into(),
-            "REF_AREA" => "Reference area".into(),
-            "TIME_PERIOD" => "Time period".into(),
-            "UNIT_MEASURE" => "Unit of measure".into(),
-            "UNIT_MULT" => "Unit multiplier".into(),
-            "OBS_STATUS" => "Observation status".into(),
-            "SOURCE_DETAIL" => "Source".into(),
-            "COMMENT_OBS" => "Footnote".into(),
-            "COMPLETENESS" => "Reporting completeness".into(),
-            d => self.dimensions.get(d).map_or_else(|| d.into(), |n| n.en.clone()),
-        }
-    }
-
     /// An SDMX-JSON 1.0 data message. Each dimension's and attribute's values are listed once
     /// in the structure and referred to by position; an attribute a figure lacks is `null`.
     pub fn sdmx_json(&self, rows: &[&ObservationRow], id: &str, shape: Shape) -> Vec<u8> {
         let key = self.key();
+        // Each concept's English name, as the concept scheme gives it.
+        let concepts = self.concepts();
+        let concept_name = |c: &str| concepts.iter().find(|(id, _, _)| id == c).map_or_else(|| c.to_string(), |(_, en, _)| en.clone());
         // Dimensions at the series level and at the observation level.
         let (series_dims, obs_dims): (Vec<&str>, Vec<&str>) = match shape.layout {
             Layout::Series => (key.clone(), vec!["TIME_PERIOD"]),
@@ -268,7 +252,7 @@ impl Site {
             .collect();
         let dimension = |(i, (d, values)): (usize, (&&str, &Values))| {
             json!({
-                "id": d, "name": self.concept_name(d), "keyPosition": i,
+                "id": d, "name": concept_name(d), "keyPosition": i,
                 "values": values.list.iter().map(|v| json!({"id": v, "name": self.value_name(&areas, d, v)})).collect::<Vec<_>>(),
             })
         };
@@ -290,7 +274,7 @@ impl Site {
             .zip(&attr_values)
             .map(|(a, values)| {
                 json!({
-                    "id": a, "name": self.concept_name(a),
+                    "id": a, "name": concept_name(a),
                     "values": values.list.iter().map(|v| json!({"id": v, "name": if *a == "UNIT_MEASURE" { unit_name(v) } else { v.clone() }})).collect::<Vec<_>>(),
                 })
             })

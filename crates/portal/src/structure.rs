@@ -69,7 +69,7 @@ impl StructureDetail {
 }
 
 /// Text as XML holds it: without the control characters XML forbids, and escaped.
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     rightstat_design::escape(&rightstat_core::text::xml_safe(s))
 }
 
@@ -144,12 +144,12 @@ impl Site {
             ("6", "Millions", "百万"),
             ("8", "Hundreds of millions", "亿"),
         ];
-        out.push((
-            codelist_id("UNIT_MULT"),
-            "Unit multiplier".into(),
-            "倍数".into(),
-            mults.iter().map(|(c, e, z)| (c.to_string(), e.to_string(), z.to_string())).collect(),
-        ));
+        // A codelist fixed by the standard: its id, names and codes with theirs.
+        let fixed = |concept: &str, en: &str, zh: &str, codes: &[(&str, &str, &str)]| -> Codelist {
+            let codes = codes.iter().map(|(c, e, z)| (c.to_string(), e.to_string(), z.to_string())).collect();
+            (codelist_id(concept), en.into(), zh.into(), codes)
+        };
+        out.push(fixed("UNIT_MULT", "Unit multiplier", "倍数", &mults));
         let status = [
             ("A", "Normal value", "正常值"),
             ("E", "Estimated value", "估计值"),
@@ -157,17 +157,12 @@ impl Site {
             ("O", "Missing value", "缺失值"),
             ("Q", "Missing value; suppressed", "缺失值（不予公布）"),
         ];
-        out.push((
-            codelist_id("OBS_STATUS"),
-            "Observation status".into(),
-            "观测值状态".into(),
-            status.iter().map(|(c, e, z)| (c.to_string(), e.to_string(), z.to_string())).collect(),
-        ));
+        out.push(fixed("OBS_STATUS", "Observation status", "观测值状态", &status));
         out
     }
 
     /// The concepts: every dimension, TIME_PERIOD, OBS_VALUE and the attributes.
-    fn concepts(&self) -> Vec<(String, String, String)> {
+    pub(crate) fn concepts(&self) -> Vec<(String, String, String)> {
         let mut out = vec![
             ("INDICATOR".to_string(), "Indicator".to_string(), "指标".to_string()),
             ("REF_AREA".into(), "Reference area".into(), "地区".into()),
@@ -370,12 +365,7 @@ impl Site {
         let mut codes: BTreeMap<&str, std::collections::BTreeSet<String>> = BTreeMap::new();
         for r in &rows {
             for d in &key {
-                let code = match *d {
-                    "INDICATOR" => r.indicator.clone(),
-                    "REF_AREA" => r.area.clone(),
-                    d => r.cell.get(d).cloned().unwrap_or_else(|| rightstat_core::codelist::TOTAL.to_string()),
-                };
-                codes.entry(d).or_default().insert(code);
+                codes.entry(d).or_default().insert(crate::messages::code_of(r, d).to_string());
             }
         }
         let periods: Vec<&str> = rows.iter().map(|r| r.period.as_str()).collect();

@@ -245,9 +245,7 @@ pub async fn document(store: &Store, articles: &[u8], lang: Lang) -> Result<(Doc
                 })
                 .collect();
             d.numbered(match (lang, wanting.is_empty()) {
-                (Lang::En, true) => format!(
-                    "No outcome indicator of this article is in the catalogue, so the enjoyment of the right cannot be shown. The Committee judges progressive realisation (article 2(1)) on outcomes: the lead department should add outcome indicators for this article from OHCHR's framework (HR/PUB/12/5) and collect them, broken down by sex, age, residence, disability and ethnicity (General Comment 20)."
-                ),
+                (Lang::En, true) => "No outcome indicator of this article is in the catalogue, so the enjoyment of the right cannot be shown. The Committee judges progressive realisation (article 2(1)) on outcomes: the lead department should add outcome indicators for this article from OHCHR's framework (HR/PUB/12/5) and collect them, broken down by sex, age, residence, disability and ethnicity (General Comment 20).".to_string(),
                 (Lang::Zh, true) => "指标目录中尚无本条的结果指标，因而无法说明权利的享有情况。委员会依据结果判断逐步实现情况（第二条第一款）：牵头部门应依据人权高专办指标框架（HR/PUB/12/5）为本条增加结果指标并组织收集，按性别、年龄、城乡、残疾和民族分类（第20号一般性意见）。".to_string(),
                 (Lang::En, false) => format!(
                     "No outcome indicator of this article has published national figures for {MIN_YEARS} years or more: {}. Without a series the Committee cannot judge progressive realisation (article 2(1)) or see a retrogression; the data-gap report lists the breakdowns asked for.",

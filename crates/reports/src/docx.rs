@@ -107,26 +107,24 @@ fn typeset(package: &[u8]) -> Result<Vec<u8>, String> {
                 )
                 .into_bytes(),
             "word/footnotes.xml" => footnote_marks(&text(bytes)?).into_bytes(),
-            "word/document.xml" => text(bytes)?
-                .replace("<w:tbl><w:tblPr>", "<w:tbl>\u{1}<w:tblPr>")
-                .split('\u{1}')
-                .enumerate()
-                .fold(String::new(), |mut out, (i, part)| {
-                    // After each table's start, its first row repeats as the header.
-                    if i == 0 {
-                        out.push_str(part)
-                    } else {
-                        out.push_str(&part.replacen("<w:tr><w:trPr />", "<w:tr><w:trPr><w:tblHeader /></w:trPr>", 1))
-                    }
-                    out
-                })
-                .into_bytes(),
+            "word/document.xml" => header_rows(&text(bytes)?).into_bytes(),
             _ => bytes,
         };
         zout.start_file(name.clone(), options).map_err(|e| e.to_string())?;
         zout.write_all(&bytes).map_err(|e| e.to_string())?;
     }
     Ok(zout.finish().map_err(|e| e.to_string())?.into_inner())
+}
+
+/// Each table's first row marked as its header, repeated at the top of every page.
+fn header_rows(xml: &str) -> String {
+    let mut parts = xml.split("<w:tbl>");
+    let mut out = parts.next().unwrap_or_default().to_string();
+    for table in parts {
+        out.push_str("<w:tbl>");
+        out.push_str(&table.replacen("<w:tr><w:trPr />", "<w:tr><w:trPr><w:tblHeader /></w:trPr>", 1));
+    }
+    out
 }
 
 /// Each footnote's paragraph in the footnote style, opening with its number.

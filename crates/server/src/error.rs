@@ -23,6 +23,9 @@ pub enum ApiError {
     Forbidden(String),
     #[error("the file has errors; nothing was imported")]
     Unprocessable(serde_json::Value),
+    /// A format the client asks for that this service does not write (406).
+    #[error("{0}")]
+    NotAcceptable(String),
     /// A body that parses but that the data refuse (a date that is no date, a code that
     /// names nothing, an incomplete term): 422, the message says why, nothing changed.
     #[error("{0}")]
@@ -52,6 +55,7 @@ impl IntoResponse for ApiError {
             ApiError::Unauthenticated | ApiError::BadToken | ApiError::NeedsSignIn(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::Refused(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_data"),
+            ApiError::NotAcceptable(_) => (StatusCode::NOT_ACCEPTABLE, "not_acceptable"),
             ApiError::Unprocessable(report) => {
                 let body = serde_json::json!({ "error": "invalid_data", "message": self.to_string(), "report": report });
                 return (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response();

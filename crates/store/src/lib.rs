@@ -43,7 +43,7 @@ pub use catalog::{DepartmentRow, IndicatorRow};
 pub use demo::{DEMO_PASSWORD, DEMO_USERS, DemoFollowUp, series_to_import_csv};
 pub use import::{ImportOptions, ImportReport, RevisedRelease, RowError};
 pub use observations::{BatchRow, ObservationFilter, ObservationRow, Visibility};
-pub use time::{beijing_time, now_rfc3339, parse_instant, rfc3339_after};
+pub use time::{beijing_time, now_rfc3339, parse_instant, parse_instant_or_date, rfc3339_after};
 
 /// Errors from storage. Row-level problems of an import are not errors: they come back in
 /// the [`ImportReport`].

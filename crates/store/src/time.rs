@@ -27,6 +27,12 @@ pub fn parse_instant(s: &str) -> Option<String> {
     instant_secs(s).map(|(secs, micros)| format_unix(secs, micros))
 }
 
+/// As [`parse_instant`], or a date alone (`2026-12-01`), read as its midnight UTC: what a query
+/// parameter such as `as_of` or `updatedAfter` accepts.
+pub fn parse_instant_or_date(s: &str) -> Option<String> {
+    if s.len() == 10 { parse_instant(&format!("{s}T00:00:00Z")) } else { parse_instant(s) }
+}
+
 /// A stored instant as Beijing time (UTC+8), to the minute: "2026-12-01 09:00". What an
 /// official in China reads; the stored form stays UTC.
 pub fn beijing_time(stored: &str) -> String {

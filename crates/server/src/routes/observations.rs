@@ -89,8 +89,7 @@ async fn list(
             "from" => f.period_from = Some(period(v)?),
             "to" => f.period_to = Some(period(v)?),
             "as_of" => {
-                let instant = if v.len() == 10 { format!("{v}T00:00:00Z") } else { v.clone() };
-                f.as_of = Some(rightstat_store::parse_instant(&instant).ok_or_else(|| {
+                f.as_of = Some(rightstat_store::parse_instant_or_date(v).ok_or_else(|| {
                     ApiError::BadRequest(format!(
                         "as_of {v:?}: expected an instant (RFC 3339) such as 2026-12-01T09:00:00+08:00, or a date"
                     ))

@@ -351,12 +351,6 @@ async fn sdmx_available(
     }
 }
 
-/// A refusal in the JSON error format with its own status (406 Not Acceptable).
-fn not_acceptable(message: &str) -> Response {
-    (axum::http::StatusCode::NOT_ACCEPTABLE, axum::Json(serde_json::json!({ "error": "not_acceptable", "message": message })))
-        .into_response()
-}
-
 async fn sdmx(s: &AppState, flow: &str, key: &str, raw: Option<&str>, headers: &HeaderMap) -> Result<Response, ApiError> {
     use rightstat_portal::data::{DataRequest, QueryError, RequestError};
     let params: HashMap<String, String> =
@@ -364,7 +358,7 @@ async fn sdmx(s: &AppState, flow: &str, key: &str, raw: Option<&str>, headers: &
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
     let request = match DataRequest::parse(&params, accept) {
         Ok(r) => r,
-        Err(RequestError::NotAcceptable(m)) => return Ok(not_acceptable(&m)),
+        Err(RequestError::NotAcceptable(m)) => return Err(ApiError::NotAcceptable(m)),
         Err(RequestError::BadRequest(m)) => return Err(ApiError::BadRequest(m)),
     };
     let site = s.portal.site(&s.store).await?;

@@ -339,15 +339,16 @@ impl Store {
                     loose.entry((k.mechanism.clone(), k.session.clone(), loose_text(&k.text))).or_default().push(k);
                 }
             }
+            let by_uid = format!("{select} WHERE uid = $1");
             for r in &recs {
-                let mut existing: Option<RawRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{select} WHERE uid = $1")))
+                let mut existing: Option<RawRow> = sqlx::query_as(sqlx::AssertSqlSafe(by_uid.clone()))
                     .bind(&r.uid).fetch_optional(&mut *tx).await?;
                 if existing.is_none()
                     && let Some(same) = loose
                         .get(&(r.mechanism.clone(), r.session.clone(), loose_text(&r.text)))
                         .and_then(|c| c.iter().find(|k| k.recommending_states.iter().any(|s| r.recommending_states.contains(s))))
                 {
-                    existing = sqlx::query_as(sqlx::AssertSqlSafe(format!("{select} WHERE uid = $1")))
+                    existing = sqlx::query_as(sqlx::AssertSqlSafe(by_uid.clone()))
                         .bind(&same.uid).fetch_optional(&mut *tx).await?;
                 }
                 let (merged, is_new) = match existing {
