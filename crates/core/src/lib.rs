@@ -8,6 +8,7 @@ pub mod aggregate;
 pub mod area;
 pub mod cell;
 pub mod codelist;
+pub mod dialogue;
 pub mod disclosure;
 pub mod glossary;
 pub mod indicator;

@@ -17,6 +17,7 @@ mod catalog;
 pub mod collection;
 pub(crate) mod csv_guard;
 mod demo;
+pub mod dialogue;
 pub mod drafts;
 pub mod follow_up;
 pub mod formats;
