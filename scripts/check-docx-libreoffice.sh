@@ -8,7 +8,7 @@ set -euo pipefail
 bin="$1"; db="$2"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
-for kind in cescr upr upr-midterm gaps annex; do
+for kind in cescr upr upr-midterm gaps annex loi-replies briefing; do
   for lang in en zh; do
     "$bin" --db "$db" report "$kind" --lang "$lang" --format docx --out "$out/$kind-$lang.docx" >/dev/null
   done
@@ -25,4 +25,4 @@ for f in "$out"/*.docx; do
 done
 if [ "$fail" = 1 ]; then cat "$out/soffice.log" >&2; exit 1; fi
 pages=$(for p in "$out"/pdf/*.pdf; do pdfinfo "$p" 2>/dev/null | awk '/^Pages:/{print $2}'; done | paste -sd+ | bc)
-echo "ok: LibreOffice converted $(ls "$out"/*.docx | wc -l) drafts (5 kinds, English and Chinese) to PDF, $pages pages in all"
+echo "ok: LibreOffice converted $(ls "$out"/*.docx | wc -l) drafts (7 kinds, English and Chinese) to PDF, $pages pages in all"

@@ -13,6 +13,7 @@ use std::process::ExitCode;
 
 mod account_cmd;
 mod catalog_cmd;
+mod dialogue_cmd;
 mod glossary_cmd;
 mod poverty_cmd;
 mod recommendation_cmd;
@@ -108,11 +109,16 @@ enum Command {
     /// when there are errors.
     Validate(validate_cmd::ValidateArgs),
     /// Draft a report from the data and registers (gaps: the breakdowns the committees ask for
-    /// and which are missing), in English or Chinese, as HTML, Markdown, Word (DOCX) or PDF.
+    /// and which are missing; loi-replies and briefing: the constructive dialogue), in English
+    /// or Chinese, as HTML, Markdown, Word (DOCX) or PDF.
     Report(report_cmd::ReportArgs),
     /// The glossary of local policy terms the reports explain in footnotes.
     #[command(subcommand)]
     Glossary(glossary_cmd::GlossaryCmd),
+    /// The constructive dialogue: the Committee's list of issues, for the replies
+    /// (`report loi-replies`) and the delegation's briefing book (`report briefing`).
+    #[command(subcommand)]
+    Dialogue(dialogue_cmd::DialogueCmd),
     /// Collection rounds: the list of data to collect, tasks, submissions, review.
     #[command(subcommand)]
     Round(round_cmd::RoundCmd),
@@ -531,6 +537,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Validate(a) => return validate_cmd::validate(&open(&cli.db).await?, a).await,
         Command::Report(a) => report_cmd::report(&open(&cli.db).await?, a).await?,
         Command::Glossary(cmd) => glossary_cmd::run(&open(&cli.db).await?, cmd, &rightstat_store::Actor::cli()).await?,
+        Command::Dialogue(cmd) => return dialogue_cmd::run(&open(&cli.db).await?, cmd, &rightstat_store::Actor::cli()).await,
         Command::Round(cmd) => return round_cmd::run(&open(&cli.db).await?, cmd).await,
         Command::Measures(cmd) => return recommendation_cmd::measures(&open(&cli.db).await?, cmd).await,
         Command::Publish { batch: Some(batch), .. } => {

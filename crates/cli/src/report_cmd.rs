@@ -34,6 +34,10 @@ pub enum Kind {
     UprMidterm,
     Gaps,
     Annex,
+    /// Draft replies to the latest list of issues (`rightstat dialogue import` first).
+    LoiReplies,
+    /// The delegation's briefing book for the constructive dialogue.
+    Briefing,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -58,6 +62,8 @@ pub async fn report(store: &Store, a: ReportArgs) -> Result<()> {
         Kind::Cescr => ReportKind::Cescr,
         Kind::Upr => ReportKind::Upr,
         Kind::UprMidterm => ReportKind::UprMidterm,
+        Kind::LoiReplies => ReportKind::LoiReplies,
+        Kind::Briefing => ReportKind::Briefing,
     };
     let lang = match a.lang {
         LangArg::En => Lang::En,

@@ -839,3 +839,48 @@ fn reading_commands_do_not_write() {
         "a reading command changed the database files"
     );
 }
+
+/// A list of issues in both languages on both backends, a bad file refused whole, and the two
+/// dialogue drafts written from it.
+#[tokio::test]
+async fn a_list_of_issues_and_its_replies_on_every_backend() {
+    let dir = tempfile::tempdir().unwrap();
+    let en = concat!(env!("CARGO_MANIFEST_DIR"), "/../../reference/dialogue/demo-list-of-issues-en.txt");
+    let zh = concat!(env!("CARGO_MANIFEST_DIR"), "/../../reference/dialogue/demo-list-of-issues-zh.txt");
+    let bad = write(dir.path(), "bad.txt", "DEMO/E/C.12/CHN/Q/1\n1. A question.\n2. Another.\n4. Out of sequence.\n");
+    for db in dbs(dir.path()).await {
+        assert!(rightstat(&db, &["init"]).status.success());
+        let out = rightstat(&db, &["dialogue", "import", en]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stdout).contains("list of issues DEMO/E/C.12/CHN/Q/1 (CESCR), 8 questions in en: 8 new, 0 revised"),
+            "{}",
+            text(&out.stdout)
+        );
+        let out = rightstat(&db, &["dialogue", "import", zh]);
+        assert!(text(&out.stdout).contains("8 questions in zh: 8 new"), "{}", text(&out.stdout));
+        // Again: nothing new.
+        assert!(text(&rightstat(&db, &["dialogue", "import", en]).stdout).contains("0 new, 0 revised"));
+        let out = rightstat(&db, &["dialogue", "import", &bad]);
+        assert!(!out.status.success());
+        let err = text(&out.stderr);
+        assert!(err.contains("bad.txt") && err.contains("row 4") && err.contains("nothing was imported"), "{err}");
+        let list = text(&rightstat(&db, &["dialogue", "list"]).stdout);
+        assert_eq!(list.matches("[en+zh]").count(), 8, "{list}");
+        for kind in ["loi-replies", "briefing"] {
+            for lang in ["en", "zh"] {
+                let out_file = dir.path().join(format!("{kind}-{lang}.md"));
+                let out = rightstat(&db, &["report", kind, "--lang", lang, "--format", "md", "--out", out_file.to_str().unwrap()]);
+                assert!(out.status.success(), "{}", text(&out.stderr));
+                let md = std::fs::read_to_string(&out_file).unwrap();
+                assert!(md.contains("DEMO/E/C.12/CHN/Q/1") || kind == "briefing", "{md}");
+                if kind == "loi-replies" && lang == "en" {
+                    assert!(md.contains("### Reply to paragraph 8 of the list of issues"), "{md}");
+                }
+                if kind == "briefing" && lang == "zh" {
+                    assert!(md.contains("## 第8段"), "{md}");
+                }
+            }
+        }
+    }
+}

@@ -54,7 +54,8 @@ fn error(line: u64, column: &str, value: &str, expected: &str) -> ParseError {
 /// The treaty body a document symbol belongs to: `E/C.12/…` is the CESCR, `CEDAW/C/…` the
 /// CEDAW, `CRC/C/…` the CRC, and so on (the first part of the symbol otherwise).
 pub fn committee_of(symbol: &str) -> String {
-    if symbol.starts_with("E/C.12/") {
+    // "DEMO/E/C.12/…": a demonstration document in the CESCR's layout.
+    if symbol.starts_with("E/C.12/") || symbol.starts_with("DEMO/E/C.12/") {
         return "CESCR".into();
     }
     symbol.split('/').next().unwrap_or(symbol).to_string()
@@ -185,7 +186,7 @@ fn is_furniture(line: &str, symbol: Option<&str>) -> bool {
 /// Joins a wrapped line to what it continues: with a space, except between Chinese characters.
 fn join(text: &mut String, more: &str) {
     let cjk = |c: char| ('\u{3000}'..='\u{9fff}').contains(&c) || ('\u{ff00}'..='\u{ffef}').contains(&c);
-    if !text.is_empty() && !text.ends_with('\n') && !(text.ends_with(cjk) && more.starts_with(cjk)) {
+    if !(text.is_empty() || text.ends_with('\n') || text.ends_with(cjk) && more.starts_with(cjk)) {
         text.push(' ');
     }
     text.push_str(more.trim());
@@ -423,5 +424,26 @@ Right to an adequate standard of living (arts. 10 and 11)\n4. Please indicate th
         assert_eq!(e.len(), 2);
         let dup = parse_csv("paragraph,question\n1,Q\n1,R\n").unwrap_err();
         assert_eq!(dup[0].line, 3);
+    }
+
+    /// The demonstration list of issues shipped with RightStat reads in both languages, with the
+    /// same paragraphs under the same articles.
+    #[test]
+    fn the_demo_list_of_issues_in_both_languages() {
+        let en = parse_un_text(include_str!("../../../reference/dialogue/demo-list-of-issues-en.txt")).unwrap();
+        let zh = parse_un_text(include_str!("../../../reference/dialogue/demo-list-of-issues-zh.txt")).unwrap();
+        assert_eq!(en.symbol.as_deref(), Some("DEMO/E/C.12/CHN/Q/1"));
+        assert_eq!(zh.symbol, en.symbol);
+        assert_eq!(committee_of("DEMO/E/C.12/CHN/Q/1"), "CESCR");
+        assert_eq!(en.questions.len(), 8);
+        assert_eq!(zh.questions.len(), 8);
+        for (e, z) in en.questions.iter().zip(&zh.questions) {
+            assert_eq!((e.paragraph, &e.articles), (z.paragraph, &z.articles), "{e:?} {z:?}");
+        }
+        let arts: Vec<Vec<u8>> = en.questions.iter().map(|q| q.articles.clone()).collect();
+        assert_eq!(arts, [vec![], vec![2], vec![9], vec![9], vec![11], vec![11], vec![11], vec![12]]);
+        assert!(en.title.starts_with("List of issues in relation to the next periodic report of China"), "{}", en.title);
+        assert!(zh.title.starts_with("关于中国下一次定期报告的问题清单"), "{}", zh.title);
+        assert!(en.questions[4].text.contains("rural population living below the national poverty line, disaggregated"));
     }
 }

@@ -20,6 +20,7 @@ pub mod period;
 pub mod policy;
 pub mod recommendation;
 pub mod reference;
+pub mod relevance;
 pub mod rollup;
 pub mod round;
 pub mod text;

@@ -12,6 +12,8 @@ pub enum Kind {
     PeriodicReport,
     /// A UPR national report: 10,700 words.
     UprNationalReport,
+    /// Replies to a list of issues: 10,700 words.
+    ListOfIssuesReplies,
     /// A common core document: 42,400 words.
     CommonCoreDocument,
     /// Annexes and working papers: no limit.
@@ -23,6 +25,7 @@ impl Kind {
         match self {
             Kind::PeriodicReport => Some(21_200),
             Kind::UprNationalReport => Some(10_700),
+            Kind::ListOfIssuesReplies => Some(rightstat_core::dialogue::REPLIES_WORD_LIMIT),
             Kind::CommonCoreDocument => Some(42_400),
             Kind::Unlimited => None,
         }

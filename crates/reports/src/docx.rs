@@ -334,7 +334,7 @@ mod tests {
         s.load_demo().await.unwrap();
         s.load_demo_follow_up().await.unwrap();
         use crate::ReportKind::*;
-        for kind in [Cescr, Upr, UprMidterm, Gaps, Annex] {
+        for kind in crate::ReportKind::ALL {
             for lang in [Lang::En, Lang::Zh] {
                 let opts = crate::ReportOptions { lang, articles: crate::gaps::DEFAULT_ARTICLES.to_vec() };
                 let built = crate::build(&s, kind, &opts).await.unwrap();

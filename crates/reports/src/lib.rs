@@ -10,6 +10,7 @@ pub mod annex;
 pub mod cescr;
 pub mod chart;
 pub mod checks;
+pub mod dialogue;
 pub mod doc;
 pub mod docx;
 pub mod gaps;
@@ -35,10 +36,22 @@ pub enum ReportKind {
     Upr,
     /// The UPR mid-term report's matrix.
     UprMidterm,
+    /// Draft replies to the Committee's latest list of issues.
+    LoiReplies,
+    /// The delegation's briefing book for the constructive dialogue.
+    Briefing,
 }
 
 impl ReportKind {
-    pub const ALL: [ReportKind; 5] = [ReportKind::Cescr, ReportKind::Upr, ReportKind::UprMidterm, ReportKind::Annex, ReportKind::Gaps];
+    pub const ALL: [ReportKind; 7] = [
+        ReportKind::Cescr,
+        ReportKind::Upr,
+        ReportKind::UprMidterm,
+        ReportKind::Annex,
+        ReportKind::Gaps,
+        ReportKind::LoiReplies,
+        ReportKind::Briefing,
+    ];
 
     /// The name used in the CLI and URLs.
     pub fn as_str(self) -> &'static str {
@@ -48,6 +61,8 @@ impl ReportKind {
             ReportKind::Cescr => "cescr",
             ReportKind::Upr => "upr",
             ReportKind::UprMidterm => "upr-midterm",
+            ReportKind::LoiReplies => "loi-replies",
+            ReportKind::Briefing => "briefing",
         }
     }
 
@@ -63,6 +78,8 @@ impl ReportKind {
             ReportKind::Cescr => ("CESCR periodic report (draft)", "经社文权利委员会定期报告(草稿)"),
             ReportKind::Upr => ("UPR national report (draft)", "普遍定期审议国家报告(草稿)"),
             ReportKind::UprMidterm => ("UPR mid-term report matrix (draft)", "普遍定期审议中期报告(草稿)"),
+            ReportKind::LoiReplies => ("Replies to the list of issues (draft)", "对问题清单的答复(草稿)"),
+            ReportKind::Briefing => ("Briefing book for the constructive dialogue", "建设性对话代表团简报"),
         }
     }
 }
@@ -99,6 +116,12 @@ pub async fn build(store: &rightstat_store::Store, kind: ReportKind, opts: &Repo
         }
         ReportKind::Upr => (upr::national_report(store, opts.lang).await?, checks::Kind::UprNationalReport),
         ReportKind::UprMidterm => (upr::midterm(store, opts.lang).await?, checks::Kind::Unlimited),
+        ReportKind::LoiReplies => {
+            let (doc, found) = dialogue::replies(store, opts.lang).await?;
+            extra = found;
+            (doc, checks::Kind::ListOfIssuesReplies)
+        }
+        ReportKind::Briefing => (dialogue::briefing(store, opts.lang).await?, checks::Kind::Unlimited),
     };
     // Agencies' names are not uses of the policy terms they contain (国家乡村振兴局).
     let departments = store.departments().await?;

@@ -181,11 +181,18 @@ pub struct DemoFollowUp {
     pub linked: u64,
 }
 
+/// A list of issues written for the demo in the CESCR's layout (not a UN document), both languages.
+const DEMO_LIST_OF_ISSUES: [(&str, &str); 2] = [
+    ("reference/dialogue/demo-list-of-issues-en.txt", include_str!("../../../reference/dialogue/demo-list-of-issues-en.txt")),
+    ("reference/dialogue/demo-list-of-issues-zh.txt", include_str!("../../../reference/dialogue/demo-list-of-issues-zh.txt")),
+];
+
 impl Store {
     /// Loads China's UPR recommendations of cycles 1 and 2 (UPR Info), then OHCHR's matrices
     /// of cycles 2 and 3 (the second merges with UPR Info's rows and adds OHCHR's themes; the
     /// third is the latest review), clusters them, registers the poverty-reduction measures
-    /// and links each cluster to measures, departments and indicators. Idempotent.
+    /// links each cluster to measures, departments and indicators, and imports the demonstration
+    /// list of issues (`reference/dialogue/`). Idempotent.
     pub async fn load_demo_follow_up(&self) -> Result<DemoFollowUp> {
         use crate::recommendations::RecommendationFormat;
         let actor = crate::Actor::system();
@@ -207,6 +214,11 @@ impl Store {
             self.put_measure(m, &actor).await?;
         }
         let linked = self.apply_follow_up_template(&rightstat_core::reference::demo_follow_up(), &actor).await?;
+        for (file, text) in DEMO_LIST_OF_ISSUES {
+            self.import_list_of_issues(crate::dialogue::LoiFormat::UnText, text.as_bytes(), file, None, None, &actor)
+                .await?
+                .map_err(|e| StoreError::Invalid(format!("{file} failed its checks: {}", e[0])))?;
+        }
         Ok(DemoFollowUp { recommendations: imported.recommendations, clustered, measures: measures.len() as u64, linked })
     }
 }
