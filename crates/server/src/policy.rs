@@ -42,6 +42,8 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/api/v1/recommendations", Action::ReadPublic),
     ("GET", "/api/v1/recommendations/{uid}", Action::ReadPublic),
     ("POST", "/api/v1/recommendations/import", Action::Administer),
+    ("GET", "/api/v1/lists-of-issues", Action::ReadPublic),
+    ("POST", "/api/v1/lists-of-issues", Action::Administer),
     ("POST", "/api/v1/recommendations/{uid}/assessments", Action::FollowUp),
     ("POST", "/api/v1/recommendations/{uid}/links", Action::Administer),
     ("GET", "/api/v1/clusters", Action::ReadPublic),

@@ -177,3 +177,45 @@ async fn reports_are_built_from_the_web() {
         assert_eq!(env.call("GET", "/reports/annex?articles=99", Some("analyst"), None).await.status, StatusCode::BAD_REQUEST);
     }
 }
+
+/// The constructive dialogue over HTTP: the demo's list of issues read by anyone, a list
+/// imported by an administrator (refused whole with the line of each error, and to others),
+/// and the replies and briefing book on /reports.
+#[tokio::test]
+async fn lists_of_issues_and_the_dialogue_drafts() {
+    let dir = tempfile::tempdir().unwrap();
+    for env in envs(&dir, Load::DemoWithFollowUp).await {
+        let r = env.call("GET", "/api/v1/lists-of-issues", None, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(r.json[0]["symbol"], "DEMO/E/C.12/CHN/Q/1");
+        assert_eq!(r.json[0]["questions"].as_array().unwrap().len(), 8);
+        assert_eq!(r.json[0]["questions"][2]["articles"], serde_json::json!([9]));
+        assert!(r.json[0]["questions"][2]["text_zh"].as_str().unwrap().contains("最低生活保障"));
+        let csv = "paragraph,question,heading,articles\n1,Please provide data on the dibao.,Right to social security (art. 9),9\n";
+        let path = "/api/v1/lists-of-issues?format=csv&symbol=E/C.12/XYZ/Q/1";
+        assert_eq!(env.call("POST", path, Some("coordinator"), Some(Value::String(csv.into()))).await.status, StatusCode::FORBIDDEN);
+        let r = env.call("POST", path, Some("admin"), Some(Value::String(csv.into()))).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!((r.json["committee"].as_str(), r.json["new"].as_u64()), (Some("CESCR"), Some(1)));
+        let bad = "paragraph,question\n1,Q\nx,R\n";
+        let r = env.call("POST", path, Some("admin"), Some(Value::String(bad.into()))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert_eq!(
+            (r.json["report"]["errors"][0]["row"].as_u64(), r.json["report"]["errors"][0]["column"].as_str()),
+            (Some(3), Some("paragraph"))
+        );
+        assert_eq!(
+            env.call("POST", "/api/v1/lists-of-issues?format=pdf", Some("admin"), Some(Value::String(csv.into()))).await.status,
+            StatusCode::BAD_REQUEST
+        );
+        // The drafts on /reports: the replies to the latest list imported, in Chinese as DOCX.
+        let r = env.call("GET", "/reports?lang=en", Some("analyst"), None).await;
+        assert!(r.text.contains("href=\"/reports/loi-replies?lang=zh&amp;format=docx\"") && r.text.contains("Briefing book"), "{}", r.text);
+        let r = env.call("GET", "/reports/loi-replies?lang=en", Some("analyst"), None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert!(r.text.contains("E/C.12/XYZ/Q/1") && r.text.contains("Reply to paragraph 1"), "{}", r.text);
+        let r = env.call("GET", "/reports/briefing?lang=zh&format=docx", Some("analyst"), None).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.text.starts_with("PK"), "a DOCX package");
+    }
+}

@@ -89,6 +89,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/recommendations", "PACRVN"),
     ("GET", "/api/v1/recommendations/{uid}", "PACRVN"),
     ("POST", "/api/v1/recommendations/import", "A"),
+    ("GET", "/api/v1/lists-of-issues", "PACRVN"),
+    ("POST", "/api/v1/lists-of-issues", "A"),
     ("POST", "/api/v1/recommendations/{uid}/assessments", "AC"),
     ("POST", "/api/v1/recommendations/{uid}/links", "A"),
     ("GET", "/api/v1/clusters", "PACRVN"),

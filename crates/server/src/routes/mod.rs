@@ -6,6 +6,7 @@ pub mod areas;
 pub mod audit;
 pub mod catalogue;
 pub mod catalogue_pages;
+pub mod dialogue;
 pub mod health;
 pub mod imports;
 pub mod observations;

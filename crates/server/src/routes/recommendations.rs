@@ -252,7 +252,7 @@ async fn import(
     }
 }
 
-fn row_errors(errors: &[RowError]) -> serde_json::Value {
+pub(crate) fn row_errors(errors: &[RowError]) -> serde_json::Value {
     serde_json::json!({
         "errors": errors.iter().take(1000).map(|e| serde_json::json!({
             "file": e.file, "row": e.row, "column": e.column, "value": e.value, "expected": e.expected, "message": e.to_string()
