@@ -289,10 +289,14 @@ fn figures_table(figures: &[Figure], h: &Holdings, caption: String, lang: Lang) 
         .map(|f| {
             let bd: Vec<String> = f.breakdowns.iter().map(|d| h.dimension(d, lang)).collect();
             vec![
-                f.name.clone(),
-                f.unit.clone(),
-                f.earlier.map_or_else(|| "..".into(), |(y, v)| with_year(v, y, lang)),
-                with_year(f.latest.1, f.latest.0, lang),
+                match lang {
+                    Lang::En => format!("{} ({})", f.name, f.unit),
+                    Lang::Zh => format!("{}（{}）", f.name, f.unit),
+                },
+                f.earlier.map_or_else(|| "..".into(), |(y, _)| y.to_string()),
+                f.earlier.map_or_else(|| "..".into(), |(_, v)| number(v)),
+                f.latest.0.to_string(),
+                number(f.latest.1),
                 trend_word(f.trend, lang).to_string(),
                 if bd.is_empty() { t("none", "无") } else { bd.join(lang.pick(", ", "、")) },
             ]
@@ -302,10 +306,11 @@ fn figures_table(figures: &[Figure], h: &Holdings, caption: String, lang: Lang) 
     Table {
         caption,
         header: vec![
-            t("Indicator", "指标"),
-            t("Unit", "单位"),
-            t("Earlier (year)", "早期数值（年份）"),
-            t("Latest (year)", "最新数值（年份）"),
+            t("Indicator (unit)", "指标（单位）"),
+            t("Earlier year", "早期年份"),
+            t("Value", "数值"),
+            t("Latest year", "最新年份"),
+            t("Value", "数值"),
             t("Direction", "变化方向"),
             t("Breakdowns published", "已发布的分类"),
         ],
@@ -313,13 +318,6 @@ fn figures_table(figures: &[Figure], h: &Holdings, caption: String, lang: Lang) 
         unit: None,
         source: Some(sources.into_iter().collect::<Vec<_>>().join(lang.pick("; ", "；"))),
         notes: vec![t("National figures as published in RightStat; \"..\": not available.", "RightStat已发布的全国数据；“..”表示无数据。")],
-    }
-}
-
-fn with_year(v: f64, year: i32, lang: Lang) -> String {
-    match lang {
-        Lang::En => format!("{} ({year})", number(v)),
-        Lang::Zh => format!("{}（{year}年）", number(v)),
     }
 }
 

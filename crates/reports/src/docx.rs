@@ -198,17 +198,30 @@ fn table(mut d: Docx, t: &Table, lang: Lang) -> Docx {
                 && t.rows.iter().all(|r| r.get(c).is_none_or(|v| is_figure(v) || is_blank(v)))
         })
         .collect();
+    // Each column as wide as its longest line wants (CJK characters count double), within
+    // bounds: the names of the rows are not squeezed into the width of a year.
+    let want = |s: &str| s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum::<usize>().clamp(4, 36);
+    let weights: Vec<usize> = (0..t.header.len())
+        .map(|c| {
+            let w = t.rows.iter().chain([&t.header]).filter_map(|r| r.get(c)).map(|v| want(v)).max().unwrap_or(4);
+            // A figure keeps its digits on one line.
+            if figures[c] { w.max(9) } else { w.min(if c == 0 { 36 } else { 16 }) }
+        })
+        .collect();
+    let total: usize = weights.iter().sum::<usize>().max(1);
+    const TEXT_WIDTH: usize = 9_000; // twips: A4 less the margins
+    let widths: Vec<usize> = weights.iter().map(|w| TEXT_WIDTH * w / total).collect();
     let cell = |s: &str, bold: bool, column: usize| {
         let r = if bold { text_run(s).bold() } else { text_run(s) };
         let mut p = Paragraph::new().add_run(r);
         if figures.get(column).copied().unwrap_or(false) {
             p = p.align(AlignmentType::Right);
         }
-        TableCell::new().add_paragraph(p)
+        TableCell::new().add_paragraph(p).width(widths.get(column).copied().unwrap_or(1_000), WidthType::Dxa)
     };
     let mut rows = vec![TableRow::new(t.header.iter().enumerate().map(|(i, h)| cell(h, true, i)).collect())];
     rows.extend(t.rows.iter().map(|r| TableRow::new(r.iter().enumerate().map(|(i, c)| cell(c, false, i)).collect())));
-    d = d.add_table(DTable::new(rows).width(5000, WidthType::Pct));
+    d = d.add_table(DTable::new(rows).set_grid(widths.clone()).width(TEXT_WIDTH, WidthType::Dxa));
     if let Some(s) = &t.source {
         d = d.add_paragraph(para(&format!("{}{s}", lang.pick("Source: ", "资料来源："))).style("Note"));
     }
