@@ -39,7 +39,8 @@ pub enum RecommendationsCmd {
     },
     /// Put recommendations into thematic clusters by the rules in reference/clusters.toml.
     Cluster,
-    /// Link a recommendation to an indicator, a measure or a department.
+    /// Link a recommendation to an indicator, a measure or a department; a link a rule
+    /// suggested becomes confirmed by you.
     Link {
         uid: String,
         /// An indicator that shows the result.
@@ -58,6 +59,14 @@ pub enum RecommendationsCmd {
         /// With --department: the lead department (otherwise contributing).
         #[arg(long)]
         lead: bool,
+    },
+    /// Remove a measure's or an indicator's link (a suggestion you reject); audited.
+    Unlink {
+        uid: String,
+        #[arg(long)]
+        indicator: Option<String>,
+        #[arg(long)]
+        measure: Option<String>,
     },
     /// Record a dated assessment of implementation.
     Assess {
@@ -272,17 +281,28 @@ pub async fn recommendations(store: &Store, cmd: RecommendationsCmd) -> Result<E
             let n = store.apply_clusters(&rightstat_core::reference::clusters().0, &actor).await?;
             writeln!(out, "{n} recommendations gained a cluster")?;
         }
+        RecommendationsCmd::Unlink { uid, indicator, measure } => {
+            if indicator.is_none() && measure.is_none() {
+                anyhow::bail!("give --indicator or --measure");
+            }
+            for (kind, code) in [("indicator", indicator), ("measure", measure)] {
+                if let Some(c) = code {
+                    store.unlink(&uid, kind, &c, &actor).await?;
+                    writeln!(out, "{uid}: {kind} {c} unlinked")?;
+                }
+            }
+        }
         RecommendationsCmd::Link { uid, indicator, breakdowns, measure, department, lead } => {
             if indicator.is_none() && measure.is_none() && department.is_none() {
                 anyhow::bail!("give --indicator, --measure or --department");
             }
             if let Some(i) = indicator {
                 store.link_indicator(&uid, &i, breakdowns, &actor).await?;
-                writeln!(out, "{uid}: indicator {i} linked")?;
+                writeln!(out, "{uid}: indicator {i} linked (confirmed)")?;
             }
             if let Some(m) = measure {
                 store.link_measure(&m, &uid, &actor).await?;
-                writeln!(out, "{uid}: measure {m} linked")?;
+                writeln!(out, "{uid}: measure {m} linked (confirmed)")?;
             }
             if let Some(d) = department {
                 store.assign_department(&uid, &d, lead, &actor).await?;

@@ -300,7 +300,7 @@ pub struct BreakdownRule {
 }
 
 /// Finds a lower-case keyword in lower-case text at the start of a word.
-fn has_word(text: &str, keyword: &str) -> bool {
+pub fn has_word(text: &str, keyword: &str) -> bool {
     text.match_indices(keyword).any(|(i, _)| i == 0 || !text[..i].chars().next_back().is_some_and(char::is_alphanumeric))
 }
 

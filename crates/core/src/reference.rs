@@ -174,13 +174,37 @@ pub struct ClusterFollowUp {
     pub indicators: Vec<String>,
 }
 
-#[derive(Deserialize)]
-struct FollowUpFile {
-    cluster: Vec<ClusterFollowUp>,
+/// The rules that suggest a recommendation's follow-up: per cluster, the departments, and the
+/// measures and indicators that may answer it; per measure and indicator, the words a
+/// recommendation must use for the link to be suggested (it asks what the measure does or
+/// what the indicator measures); and the openings of recommendations no measure or indicator
+/// answers (sharing experience abroad, ratifying a treaty). Links made by these rules are
+/// suggested until a person confirms them.
+#[derive(Debug, Clone, Deserialize)]
+pub struct FollowUpTemplate {
+    pub cluster: Vec<ClusterFollowUp>,
+    pub keywords: std::collections::BTreeMap<String, Vec<String>>,
+    pub not_answered_by_data: Vec<String>,
 }
 
-pub fn demo_follow_up() -> Vec<ClusterFollowUp> {
-    parse::<FollowUpFile>("follow-up-demo.toml", FOLLOW_UP_DEMO).cluster
+impl FollowUpTemplate {
+    /// The measures and indicators of the cluster that a recommendation with this text asks
+    /// about: each whose keywords it uses (at the start of a word, any case; "a+b" when it uses
+    /// both).
+    pub fn links(&self, c: &ClusterFollowUp, text: &str) -> (Vec<String>, Vec<String>) {
+        let t = text.to_lowercase();
+        if self.not_answered_by_data.iter().any(|o| t.starts_with(&o.to_lowercase())) {
+            return (Vec::new(), Vec::new());
+        }
+        // "poverty+reduc": every part at the start of a word.
+        let uses = |k: &str| k.split('+').all(|part| crate::recommendation::has_word(&t, &part.trim().to_lowercase()));
+        let asks = |code: &String| self.keywords.get(code).is_some_and(|ks| ks.iter().any(|k| uses(k)));
+        (c.measures.iter().filter(|m| asks(m)).cloned().collect(), c.indicators.iter().filter(|i| asks(i)).cloned().collect())
+    }
+}
+
+pub fn demo_follow_up() -> FollowUpTemplate {
+    parse::<FollowUpTemplate>("follow-up-demo.toml", FOLLOW_UP_DEMO)
 }
 
 /// The names a country goes by (ISO 3166 name and common name) given its ISO alpha-2 or
@@ -324,7 +348,12 @@ mod tests {
         let (clusters, breakdowns) = clusters();
         let lists = codelists();
         assert!(breakdowns.iter().all(|b| lists.iter().any(|l| l.id == b.dimension)));
-        for f in demo_follow_up() {
+        let template = demo_follow_up();
+        for f in &template.cluster {
+            // Every measure and indicator a rule may link has the words that select it.
+            for code in f.measures.iter().chain(&f.indicators) {
+                assert!(template.keywords.get(code).is_some_and(|k| !k.is_empty()), "{code} has no keywords");
+            }
             assert!(clusters.iter().any(|c| c.code == f.cluster), "{}", f.cluster);
             assert!(f.measures.iter().all(|m| measures.iter().any(|x| &x.code == m)), "{:?}", f.measures);
             assert!(f.indicators.iter().all(|i| inds.iter().any(|x| &x.code == i)), "{:?}", f.indicators);

@@ -265,7 +265,7 @@ mod tests {
             let md = crate::render::markdown(&en);
             assert!(
                 md.contains("## Article 11")
-                    && md.contains("(CN\\_RURAL\\_POOR\\_POP) | Ethnic group | — | General Comment 20; A/HRC/25/5, para. 186."),
+                    && md.contains("(CN\\_RURAL\\_POOR\\_POP) | Ethnic group | — | General Comment 20; UPR session 4 |"),
                 "{md}"
             );
             let (_, findings) = crate::checks::check(&en, crate::checks::Kind::Unlimited, &uses);

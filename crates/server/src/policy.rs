@@ -46,6 +46,7 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("POST", "/api/v1/lists-of-issues", Action::Administer),
     ("POST", "/api/v1/recommendations/{uid}/assessments", Action::FollowUp),
     ("POST", "/api/v1/recommendations/{uid}/links", Action::Administer),
+    ("DELETE", "/api/v1/recommendations/{uid}/links/{kind}/{code}", Action::Administer),
     ("GET", "/api/v1/clusters", Action::ReadPublic),
     ("GET", "/api/v1/measures", Action::ReadPublic),
     ("GET", "/api/v1/measures/{code}", Action::ReadPublic),

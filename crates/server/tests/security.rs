@@ -93,6 +93,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/lists-of-issues", "A"),
     ("POST", "/api/v1/recommendations/{uid}/assessments", "AC"),
     ("POST", "/api/v1/recommendations/{uid}/links", "A"),
+    ("DELETE", "/api/v1/recommendations/{uid}/links/{kind}/{code}", "A"),
     ("GET", "/api/v1/clusters", "PACRVN"),
     ("GET", "/api/v1/measures", "PACRVN"),
     ("GET", "/api/v1/measures/{code}", "PACRVN"),
@@ -155,6 +156,7 @@ fn concrete(path: &str) -> String {
     path.replace("{code}", if path.contains("indicators") { "SI_POV_NAHC" } else { "13" })
         .replace("{id}", if path.contains("codelists") { "SEX" } else { "1" })
         .replace("{uid}", "UPR-17-000000000000")
+        .replace("{kind}", "measure")
         .replace("{username}", "nobody")
         .replace("{round}", "NOPE")
         .replace("{page}", "index.html")

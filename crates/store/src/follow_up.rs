@@ -84,6 +84,8 @@ pub struct Evidence {
     pub breakdowns_available: Vec<String>,
     /// Asked for, and not available.
     pub breakdowns_missing: Vec<String>,
+    /// Made by a rule and not yet confirmed by a person.
+    pub suggested: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -103,6 +105,8 @@ pub struct MeasureRef {
     pub name_en: String,
     pub name_zh: String,
     pub local_term: String,
+    /// Made by a rule and not yet confirmed by a person.
+    pub suggested: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -283,26 +287,71 @@ impl Store {
         self.recommendation(uid).await?.ok_or_else(|| StoreError::NotFound(format!("recommendation {uid}")))
     }
 
-    /// Records that a measure answers a recommendation.
+    /// Links a measure to a recommendation it answers, confirmed by the person acting (a
+    /// suggested link becomes confirmed).
     pub async fn link_measure(&self, measure: &str, uid: &str, actor: &Actor) -> Result<()> {
+        self.measure_link(measure, uid, true, actor).await
+    }
+
+    /// Suggests a measure for a recommendation (a rule's link): shown as suggested until a
+    /// person confirms it; a link that exists is left as it is.
+    pub async fn suggest_measure(&self, measure: &str, uid: &str, actor: &Actor) -> Result<()> {
+        self.measure_link(measure, uid, false, actor).await
+    }
+
+    async fn measure_link(&self, measure: &str, uid: &str, confirm: bool, actor: &Actor) -> Result<()> {
         self.require_recommendation(uid).await?;
         if !self.exists("SELECT 1 FROM measure WHERE code = $1", measure).await? {
             return Err(StoreError::NotFound(format!("measure {measure}")));
         }
-        self.link(
-            "INSERT INTO measure_recommendation (measure_code, uid) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            measure,
-            uid,
-            None,
-            "measure.link",
-            actor,
-        )
-        .await
+        if confirm {
+            self.link(
+                "INSERT INTO measure_recommendation (measure_code, uid, confirmed_by, confirmed_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (measure_code, uid) DO UPDATE SET confirmed_by = excluded.confirmed_by, confirmed_at = excluded.confirmed_at \
+                 WHERE measure_recommendation.confirmed_by IS NULL",
+                measure,
+                uid,
+                vec![actor.name.clone(), crate::now_rfc3339()],
+                Some("confirmed".into()),
+                "measure.link",
+                actor,
+            )
+            .await
+        } else {
+            self.link(
+                "INSERT INTO measure_recommendation (measure_code, uid) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                measure,
+                uid,
+                vec![],
+                Some("suggested".into()),
+                "measure.suggest",
+                actor,
+            )
+            .await
+        }
     }
 
     /// Links an indicator to a recommendation, with the breakdowns the recommendation asks for
-    /// (when `None`, they are recognised from its text by the breakdown rules).
+    /// (when `None`, they are recognised from its text by the breakdown rules), confirmed by the
+    /// person acting.
     pub async fn link_indicator(&self, uid: &str, indicator: &str, breakdowns: Option<Vec<String>>, actor: &Actor) -> Result<()> {
+        self.indicator_link(uid, indicator, breakdowns, true, actor).await
+    }
+
+    /// Suggests an indicator as evidence for a recommendation (a rule's link), the breakdowns
+    /// recognised from its text; a link that exists is left as it is.
+    pub async fn suggest_indicator(&self, uid: &str, indicator: &str, actor: &Actor) -> Result<()> {
+        self.indicator_link(uid, indicator, None, false, actor).await
+    }
+
+    async fn indicator_link(
+        &self,
+        uid: &str,
+        indicator: &str,
+        breakdowns: Option<Vec<String>>,
+        confirm: bool,
+        actor: &Actor,
+    ) -> Result<()> {
         let rec = self.require_recommendation(uid).await?;
         if !self.exists("SELECT 1 FROM indicator WHERE code = $1", indicator).await? {
             return Err(StoreError::NotFound(format!("indicator {indicator}")));
@@ -313,17 +362,61 @@ impl Store {
                 return Err(StoreError::Invalid(format!("breakdown {d} is not a known dimension")));
             }
         }
-        self.link(
-            "INSERT INTO recommendation_indicator (uid, indicator_code, breakdowns) VALUES ($1, $2, $3) \
-             ON CONFLICT (uid, indicator_code) DO UPDATE SET breakdowns = excluded.breakdowns \
-             WHERE recommendation_indicator.breakdowns <> excluded.breakdowns",
-            uid,
-            indicator,
-            Some(join(&asked)),
-            "recommendation.link_indicator",
-            actor,
-        )
-        .await
+        if confirm {
+            self.link(
+                "INSERT INTO recommendation_indicator (uid, indicator_code, breakdowns, confirmed_by, confirmed_at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (uid, indicator_code) DO UPDATE SET breakdowns = excluded.breakdowns, \
+                 confirmed_by = COALESCE(recommendation_indicator.confirmed_by, excluded.confirmed_by), \
+                 confirmed_at = COALESCE(recommendation_indicator.confirmed_at, excluded.confirmed_at) \
+                 WHERE recommendation_indicator.breakdowns <> excluded.breakdowns OR recommendation_indicator.confirmed_by IS NULL",
+                uid,
+                indicator,
+                vec![join(&asked), actor.name.clone(), crate::now_rfc3339()],
+                Some(format!("confirmed; breakdowns {}", join(&asked))),
+                "recommendation.link_indicator",
+                actor,
+            )
+            .await
+        } else {
+            self.link(
+                "INSERT INTO recommendation_indicator (uid, indicator_code, breakdowns) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                uid,
+                indicator,
+                vec![join(&asked)],
+                Some(format!("suggested; breakdowns {}", join(&asked))),
+                "recommendation.suggest_indicator",
+                actor,
+            )
+            .await
+        }
+    }
+
+    /// Removes a measure's or an indicator's link to a recommendation (a suggestion the expert
+    /// rejects, or a link made in error); audited. `kind`: measure or indicator.
+    pub async fn unlink(&self, uid: &str, kind: &str, code: &str, actor: &Actor) -> Result<()> {
+        let sql = match kind {
+            "measure" => "DELETE FROM measure_recommendation WHERE uid = $1 AND measure_code = $2",
+            "indicator" => "DELETE FROM recommendation_indicator WHERE uid = $1 AND indicator_code = $2",
+            k => return Err(StoreError::Invalid(format!("link kind '{k}': expected measure or indicator"))),
+        };
+        let pg = self.backend() == Backend::Postgres;
+        let id = format!("{code} {uid}");
+        let removed = on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            let n = sqlx::query(sql).bind(uid).bind(code).execute(&mut *tx).await?.rows_affected();
+            if n > 0 {
+                append_audit!(&mut *tx, pg, &AuditEntry {
+                    actor, action: "recommendation.unlink", entity: "recommendation", entity_id: &id,
+                    old_value: Some(kind.to_string()), new_value: None, reason: "",
+                });
+            }
+            tx.commit().await?;
+            n
+        });
+        if removed == 0 {
+            return Err(StoreError::NotFound(format!("no {kind} {code} linked to {uid}")));
+        }
+        Ok(())
     }
 
     /// Assigns a recommendation to a department as lead or contributing.
@@ -338,6 +431,7 @@ impl Store {
              WHERE recommendation_department.role <> excluded.role",
             uid,
             department,
+            vec![if lead { "lead" } else { "contributing" }.into()],
             Some(if lead { "lead" } else { "contributing" }.into()),
             "recommendation.assign",
             actor,
@@ -345,14 +439,24 @@ impl Store {
         .await
     }
 
-    async fn link(&self, sql: &'static str, a: &str, b: &str, c: Option<String>, action: &'static str, actor: &Actor) -> Result<()> {
+    #[allow(clippy::too_many_arguments)]
+    async fn link(
+        &self,
+        sql: &'static str,
+        a: &str,
+        b: &str,
+        more: Vec<String>,
+        c: Option<String>,
+        action: &'static str,
+        actor: &Actor,
+    ) -> Result<()> {
         let pg = self.backend() == Backend::Postgres;
         let id = format!("{a} {b}");
         on_pool!(self, p => {
             let mut tx = p.begin().await?;
             let mut q = sqlx::query(sql).bind(a).bind(b);
-            if let Some(c) = &c {
-                q = q.bind(c);
+            for m in &more {
+                q = q.bind(m);
             }
             if q.execute(&mut *tx).await?.rows_affected() == 0 {
                 return Ok(());
@@ -468,18 +572,18 @@ impl Store {
         let depts: Vec<(String, String, String, String, String)> = on_pool!(self, p => sqlx::query_as(
             "SELECT rd.uid, d.code, d.name_en, d.name_zh, rd.role FROM recommendation_department rd \
              JOIN department d ON d.code = rd.department_code ORDER BY rd.role DESC, d.code").fetch_all(p).await?);
-        let measures: Vec<(String, String, String, String, String)> = on_pool!(self, p => sqlx::query_as(
-            "SELECT mr.uid, m.code, m.name_en, m.name_zh, m.local_term FROM measure_recommendation mr \
+        let measures: Vec<(String, String, String, String, String, bool)> = on_pool!(self, p => sqlx::query_as(
+            "SELECT mr.uid, m.code, m.name_en, m.name_zh, m.local_term, mr.confirmed_by IS NULL FROM measure_recommendation mr \
              JOIN measure m ON m.code = mr.measure_code ORDER BY m.code").fetch_all(p).await?);
-        let inds: Vec<(String, String, String)> = on_pool!(self, p => sqlx::query_as(
-            "SELECT uid, indicator_code, breakdowns FROM recommendation_indicator ORDER BY indicator_code").fetch_all(p).await?);
+        let inds: Vec<(String, String, String, bool)> = on_pool!(self, p => sqlx::query_as(
+            "SELECT uid, indicator_code, breakdowns, confirmed_by IS NULL FROM recommendation_indicator ORDER BY indicator_code").fetch_all(p).await?);
         let links: Vec<(String, String, String)> =
             on_pool!(self, p => sqlx::query_as("SELECT from_uid, to_uid, kind FROM recommendation_link").fetch_all(p).await?);
         let cat = self.catalogue().await?;
         let national = self.national_area().await?;
         // One query per indicator, shared by every recommendation linked to it.
         let mut series: HashMap<String, (String, Vec<Point>, BTreeSet<String>)> = HashMap::new();
-        for (uid, code, _) in &inds {
+        for (uid, code, _, _) in &inds {
             if wanted.contains(uid.as_str()) && !series.contains_key(code) {
                 let s = self.indicator_series(code, &national, visibility).await?;
                 series.insert(code.clone(), s);
@@ -490,8 +594,8 @@ impl Store {
             let since = r.year.unwrap_or(0) as i32;
             let evidence = inds
                 .iter()
-                .filter(|(u, _, _)| *u == r.uid)
-                .filter_map(|(_, code, asked)| {
+                .filter(|(u, _, _, _)| *u == r.uid)
+                .filter_map(|(_, code, asked, suggested)| {
                     let ind = &cat.indicators.get(code)?.0;
                     let (cell, pts, dims) = series.get(code)?;
                     let pairs: Vec<(i32, f64)> = pts.iter().map(|p| (p.year, p.value)).collect();
@@ -516,6 +620,7 @@ impl Store {
                         breakdowns_missing: asked.iter().filter(|d| !dims.contains(*d)).cloned().collect(),
                         breakdowns_available: dims.iter().cloned().collect(),
                         breakdowns_asked: asked,
+                        suggested: *suggested,
                     })
                 })
                 .collect();
@@ -530,7 +635,13 @@ impl Store {
                 measures: measures
                     .iter()
                     .filter(|m| m.0 == r.uid)
-                    .map(|m| MeasureRef { code: m.1.clone(), name_en: m.2.clone(), name_zh: m.3.clone(), local_term: m.4.clone() })
+                    .map(|m| MeasureRef {
+                        code: m.1.clone(),
+                        name_en: m.2.clone(),
+                        name_zh: m.3.clone(),
+                        local_term: m.4.clone(),
+                        suggested: m.5,
+                    })
                     .collect(),
                 links: links
                     .iter()
@@ -595,9 +706,12 @@ impl Store {
         Ok((cell.to_string(), points, dims))
     }
 
-    /// Applies the demo's follow-up: for each cluster, the lead and contributing departments,
-    /// measures and indicators are linked to every recommendation in it.
-    pub async fn apply_follow_up_template(&self, links: &[rightstat_core::reference::ClusterFollowUp], actor: &Actor) -> Result<u64> {
+    /// Applies follow-up rules: for each cluster, its lead and contributing departments are
+    /// assigned to every recommendation in it, and the cluster's measures and indicators that a
+    /// recommendation asks about (by the template's keywords) are suggested for it. Returns the
+    /// number of recommendations in the clusters.
+    pub async fn apply_follow_up_template(&self, template: &rightstat_core::reference::FollowUpTemplate, actor: &Actor) -> Result<u64> {
+        let links = &template.cluster;
         // A department that leads for one of a recommendation's clusters leads for it.
         let mut roles: std::collections::BTreeMap<String, std::collections::BTreeMap<String, bool>> = Default::default();
         let mut n = 0;
@@ -609,11 +723,12 @@ impl Store {
                     entry.entry(d.clone()).or_insert(false);
                 }
                 entry.insert(l.lead.clone(), true);
-                for m in &l.measures {
-                    self.link_measure(m, &r.uid, actor).await?;
+                let (measures, indicators) = template.links(l, &r.text);
+                for m in &measures {
+                    self.suggest_measure(m, &r.uid, actor).await?;
                 }
-                for i in &l.indicators {
-                    self.link_indicator(&r.uid, i, None, actor).await?;
+                for i in &indicators {
+                    self.suggest_indicator(&r.uid, i, actor).await?;
                 }
                 n += 1;
             }

@@ -392,3 +392,48 @@ async fn the_poverty_cluster_is_precise_on_a_labelled_sample() {
     // Measured: 20 of 27 (74 %), recalling 20 of the 22 the expert marked; keywords alone gave 13 of 21.
     assert!(precision >= 0.74 && recall >= 0.9, "precision {hits}/{} recall {hits}/{relevant}", cluster.len());
 }
+
+/// The follow-up rules suggest a measure or an indicator only where the recommendation asks
+/// about it; a person confirms a suggestion or removes it, each audited.
+#[tokio::test]
+async fn rule_links_are_suggested_until_a_person_confirms_them() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in testing::fresh_urls(dir.path()).await {
+        let s = Store::connect(&url).await.unwrap();
+        s.seed_reference().await.unwrap();
+        s.load_demo().await.unwrap();
+        s.load_demo_follow_up().await.unwrap();
+        let find = |q: &str| RecommendationFilter { q: Some(q.into()), ..Default::default() };
+        let r = s.follow_up(&find(ECUADOR), &Visibility::All, false).await.unwrap().remove(0);
+        let m = r.measures.iter().find(|m| m.code == "TARGETED_POVERTY_ALLEVIATION").unwrap();
+        assert!(m.suggested);
+        assert!(r.evidence.iter().all(|e| e.suggested));
+        // Not every measure of the cluster: fighting poverty is not relocation or east-west cooperation.
+        assert!(
+            !r.measures.iter().any(|m| m.code == "RELOCATION_FOR_POVERTY_ALLEVIATION" || m.code == "EAST_WEST_COOPERATION"),
+            "{:?}",
+            r.measures
+        );
+        // Sharing experience abroad: nothing the statistics or the measures register answer.
+        let share =
+            s.follow_up(&find("Continue sharing its best practices concerning poverty reduction"), &Visibility::All, false).await.unwrap();
+        assert!(!share.is_empty() && share.iter().all(|r| r.measures.is_empty() && r.evidence.is_empty()), "{share:?}");
+        // A person confirms the measure and rejects the indicator.
+        let uid = r.recommendation.uid.clone();
+        let admin = Actor::new("admin", None);
+        let before = s.verify_audit().await.unwrap().records;
+        s.link_measure("TARGETED_POVERTY_ALLEVIATION", &uid, &admin).await.unwrap();
+        let ind = r.evidence[0].indicator.clone();
+        s.unlink(&uid, "indicator", &ind, &admin).await.unwrap();
+        assert!(s.unlink(&uid, "indicator", &ind, &admin).await.is_err(), "nothing left to remove");
+        assert_eq!(s.verify_audit().await.unwrap().records, before + 2);
+        let after = s.follow_up(&find(ECUADOR), &Visibility::All, false).await.unwrap().remove(0);
+        assert!(!after.measures.iter().find(|m| m.code == "TARGETED_POVERTY_ALLEVIATION").unwrap().suggested);
+        assert!(after.evidence.iter().all(|e| e.indicator != ind));
+        // The rules run again (a reload) leave the person's decisions alone: the confirmed link
+        // stays confirmed. (A removed suggestion would come back: remove the rule's keyword too.)
+        s.load_demo_follow_up().await.unwrap();
+        let again = s.follow_up(&find(ECUADOR), &Visibility::All, false).await.unwrap().remove(0);
+        assert!(!again.measures.iter().find(|m| m.code == "TARGETED_POVERTY_ALLEVIATION").unwrap().suggested);
+    }
+}

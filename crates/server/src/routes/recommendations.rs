@@ -32,6 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(import))
         .routes(routes!(add_assessment))
         .routes(routes!(add_link))
+        .routes(routes!(remove_link))
         .routes(routes!(clusters))
         .routes(routes!(measures))
         .routes(routes!(measure, put_measure))
@@ -325,7 +326,8 @@ struct LinkIn {
     lead: bool,
 }
 
-/// Links a recommendation to an indicator, a measure or a department.
+/// Links a recommendation to an indicator, a measure or a department; a link a rule suggested
+/// becomes confirmed by the caller.
 #[utoipa::path(post, path = "/api/v1/recommendations/{uid}/links", tag = "recommendations",
     params(("uid" = String, Path, description = "Stable identifier")), request_body = LinkIn,
     responses((status = 204, description = "Linked"), (status = 400, description = "Invalid"), (status = 404, description = "Unknown recommendation or code")))]
@@ -342,6 +344,23 @@ async fn add_link(
         "department" => s.store.assign_department(&uid, &l.code, l.lead, &actor).await.map_err(ApiError::refused)?,
         k => return Err(ApiError::BadRequest(format!("kind '{k}': expected indicator, measure or department"))),
     }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Removes a measure's or an indicator's link to a recommendation: a suggestion the expert
+/// rejects, or a link made in error. Audited.
+#[utoipa::path(delete, path = "/api/v1/recommendations/{uid}/links/{kind}/{code}", tag = "recommendations",
+    params(("uid" = String, Path, description = "Stable identifier"), ("kind" = String, Path, description = "measure or indicator"), ("code" = String, Path, description = "The measure's or indicator's code")),
+    responses((status = 204, description = "Removed"), (status = 400, description = "Not a kind of link"), (status = 404, description = "No such link")))]
+async fn remove_link(
+    State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((uid, kind, code)): Path<(String, String, String)>,
+) -> ApiResult<StatusCode> {
+    if !matches!(kind.as_str(), "measure" | "indicator") {
+        return Err(ApiError::BadRequest(format!("kind '{kind}': expected measure or indicator")));
+    }
+    s.store.unlink(&uid, &kind, &code, &caller.actor()).await.map_err(ApiError::refused)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
