@@ -256,7 +256,8 @@ pub async fn recommendations(store: &Store, cmd: RecommendationsCmd) -> Result<E
                 writeln!(out, "department ({}): {} {}", d.role, d.code, d.name_en)?;
             }
             for m in &r.measures {
-                writeln!(out, "measure: {} {} ({})", m.code, m.name_en, m.local_term)?;
+                let suggested = if m.suggested { " [suggested: confirm with `recommendations link`]" } else { "" };
+                writeln!(out, "measure: {} {} ({}){suggested}", m.code, m.name_en, m.local_term)?;
             }
             for e in &r.evidence {
                 let p = |x: &Option<rightstat_store::follow_up::Point>| {
@@ -264,13 +265,14 @@ pub async fn recommendations(store: &Store, cmd: RecommendationsCmd) -> Result<E
                 };
                 writeln!(
                     out,
-                    "evidence: {} ({}): {} → {} ({}); breakdowns missing: {}",
+                    "evidence: {} ({}): {} → {} ({}); breakdowns missing: {}{}",
                     e.indicator,
                     e.label_en,
                     p(&e.baseline),
                     p(&e.latest),
                     e.trend.as_str(),
-                    if e.breakdowns_missing.is_empty() { "none".into() } else { e.breakdowns_missing.join(", ") }
+                    if e.breakdowns_missing.is_empty() { "none".into() } else { e.breakdowns_missing.join(", ") },
+                    if e.suggested { " [suggested]" } else { "" }
                 )?;
             }
             for a in &r.assessments {

@@ -414,6 +414,16 @@ fn recommendations_are_clustered_linked_assessed_and_exported() {
     assert!(show.contains("measure: TARGETED_POVERTY_ALLEVIATION") && show.contains("department (lead): NRRA"), "{show}");
     assert!(show.contains("evidence: CN_RURAL_POOR_POP") && show.contains("breakdowns missing: SEX, ETHNICITY"), "{show}");
     assert!(show.contains("assessment 2019-05-01 nhri (An NHRI): in_progress"), "{show}");
+    assert!(!show.contains("[suggested"), "links a person made are confirmed: {show}");
+    let out = rightstat(&db, &["recommendations", "unlink", &uid, "--measure", "TARGETED_POVERTY_ALLEVIATION"]);
+    assert!(out.status.success() && text(&out.stdout).contains("measure TARGETED_POVERTY_ALLEVIATION unlinked"), "{}", text(&out.stderr));
+    let again = rightstat(&db, &["recommendations", "unlink", &uid, "--measure", "TARGETED_POVERTY_ALLEVIATION"]);
+    assert!(
+        !again.status.success() && text(&again.stderr).contains("no measure TARGETED_POVERTY_ALLEVIATION linked"),
+        "{}",
+        text(&again.stderr)
+    );
+    assert!(rightstat(&db, &["recommendations", "link", &uid, "--measure", "TARGETED_POVERTY_ALLEVIATION"]).status.success());
     let csv = text(&rightstat(&db, &["recommendations", "list", "--department", "NRRA", "--format", "csv"]).stdout);
     let mut rdr = csv::Reader::from_reader(csv.as_bytes());
     assert_eq!(&rdr.headers().unwrap()[0], "uid");

@@ -219,3 +219,34 @@ async fn lists_of_issues_and_the_dialogue_drafts() {
         assert!(r.text.starts_with("PK"), "a DOCX package");
     }
 }
+
+/// A rule's link over HTTP: shown as suggested, confirmed by an administrator's link, removed
+/// by DELETE (and only by an administrator).
+#[tokio::test]
+async fn suggested_links_are_confirmed_or_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    for env in envs(&dir, Load::DemoWithFollowUp).await {
+        let r = env.call("GET", "/api/v1/recommendations?q=eliminate%20absolute%20poverty&cycle=3", None, None).await;
+        let rec = &r.json[0];
+        let uid = rec["uid"].as_str().unwrap().to_string();
+        assert_eq!(rec["measures"][0]["suggested"], true, "{}", r.text);
+        assert!(rec["evidence"].as_array().unwrap().iter().all(|e| e["suggested"] == true));
+        let page = env.call("GET", &format!("/recommendations/{uid}?lang=zh"), None, None).await;
+        assert!(page.text.contains("建议关联，待确认"), "{}", page.text);
+        let m = rec["measures"][0]["code"].as_str().unwrap().to_string();
+        let link = serde_json::json!({ "kind": "measure", "code": m });
+        assert_eq!(
+            env.call("POST", &format!("/api/v1/recommendations/{uid}/links"), Some("admin"), Some(link)).await.status,
+            StatusCode::NO_CONTENT
+        );
+        let after = env.call("GET", &format!("/api/v1/recommendations/{uid}"), None, None).await.json;
+        assert_eq!(after["measures"][0]["suggested"], false);
+        let ind = rec["evidence"][0]["indicator"].as_str().unwrap().to_string();
+        let path = format!("/api/v1/recommendations/{uid}/links/indicator/{ind}");
+        assert_eq!(env.call("DELETE", &path, Some("coordinator"), None).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(env.call("DELETE", &path, Some("admin"), None).await.status, StatusCode::NO_CONTENT);
+        assert_eq!(env.call("DELETE", &path, Some("admin"), None).await.status, StatusCode::NOT_FOUND);
+        let bad = format!("/api/v1/recommendations/{uid}/links/department/NRRA");
+        assert_eq!(env.call("DELETE", &bad, Some("admin"), None).await.status, StatusCode::BAD_REQUEST);
+    }
+}
