@@ -332,6 +332,33 @@ mod tests {
     use crate::codelist::check_codelists;
     use crate::indicator::check_catalogue;
 
+    /// The catalogue's OHCHR types against the framework (HR/PUB/12/5), by what the attribute
+    /// says each indicator is about.
+    #[test]
+    fn ohchr_types_follow_the_framework() {
+        use crate::indicator::OhchrType::*;
+        for i in indicators() {
+            let aspect = i.attribute.rsplit(": ").next().unwrap_or("");
+            let expected = match aspect {
+                "coverage" => Some(Outcome),
+                "resources" | "adequacy" | "responsiveness" | "targeting" => Some(Process),
+                "legal framework" | "strategy" | "international commitment" => Some(Structural),
+                _ => None,
+            };
+            if let Some(t) = expected {
+                assert_eq!(i.ohchr_type, t, "{} ({}): {aspect} is {t:?} in OHCHR's framework", i.code, i.attribute);
+            }
+            if i.code.contains("EXPENDITURE") || i.code.contains("FUNDS") {
+                assert_eq!(i.ohchr_type, Process, "{}: spending is effort", i.code);
+            }
+            if i.code.ends_with("_LAW") || i.code.ends_with("_YEAR") {
+                assert_eq!(i.ohchr_type, Structural, "{}: a commitment", i.code);
+            }
+        }
+        let dibao = indicators().into_iter().find(|i| i.code == "CN_DIBAO_RECIPIENTS").unwrap();
+        assert_eq!(dibao.ohchr_type, Outcome, "being covered is the enjoyment of social security");
+    }
+
     #[test]
     fn follow_up_reference_is_consistent() {
         let inds = indicators();

@@ -320,10 +320,14 @@ fn visit_the_portal(d: &Driver, base: &str, downloads: &std::path::Path) {
     let e = d.find("#download-csv");
     d.cmd("POST", &format!("/element/{e}/click"), serde_json::json!({}));
     let file = downloads.join("CN_POOR_DROPOUTS.csv");
+    // Chromium creates the file before it has written it: wait for content that stops growing.
+    let mut last = 0;
     for _ in 0..200 {
-        if file.exists() {
+        let len = std::fs::metadata(&file).map_or(0, |m| m.len());
+        if len > 0 && len == last {
             break;
         }
+        last = len;
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     let csv = std::fs::read_to_string(&file).expect("the CSV was downloaded");
