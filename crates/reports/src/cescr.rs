@@ -256,8 +256,8 @@ pub async fn document(store: &Store, articles: &[u8], lang: Lang) -> Result<(Doc
                     wanting.join("；")
                 ),
             });
-            // The State's effort, where its process indicators have series (the dibao's
-            // recipients and standard under article 9): shown as effort, not as enjoyment.
+            // The State's effort, where its process indicators have series (the level of a
+            // benefit, spending): shown as effort, not as enjoyment.
             let effort: Vec<&Indicator> =
                 of_article(OhchrType::Process).into_iter().filter(|i| obs.get(&i.code).is_some_and(|s| s.len() >= MIN_YEARS)).collect();
             if !effort.is_empty() {
