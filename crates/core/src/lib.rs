@@ -10,6 +10,7 @@ pub mod cell;
 pub mod codelist;
 pub mod dialogue;
 pub mod disclosure;
+pub mod evaluation;
 pub mod glossary;
 pub mod indicator;
 pub mod ingest;
