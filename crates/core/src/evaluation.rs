@@ -311,6 +311,66 @@ pub fn gap(group: &[Point], reference: &[Point]) -> Gap {
     Gap { years, ratio, difference, converging }
 }
 
+/// An achievement-possibilities frontier in the manner of the SERF Index (Fukuda-Parr,
+/// Lawson-Remer and Randolph): the best achievement observed at each level of GDP per capita,
+/// fitted as `f(x) = a + b·ln x`.
+///
+/// The areas are sorted by GDP per capita and cut into `bins` groups of equal width in `ln x`;
+/// the best achievement of each group is a frontier point, and the curve is fitted to those
+/// points by least squares. An area's score is the share of the feasible achievement it
+/// reaches, `100 · y / f(x)`, capped at 100 (an area above the fitted curve is on the frontier).
+/// Achievements must be "higher is better" and positive: the caller turns a rate where lower is
+/// better into its complement (100 − rate) first, as SERF does, and says so.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Frontier {
+    pub a: f64,
+    pub b: f64,
+    /// Frontier points the curve was fitted to.
+    pub points: usize,
+}
+
+impl Frontier {
+    pub fn at(&self, x: f64) -> f64 {
+        self.a + self.b * x.ln()
+    }
+
+    /// The share (0–100) of the feasible achievement at `x` that `y` reaches.
+    pub fn score(&self, x: f64, y: f64) -> f64 {
+        let f = self.at(x);
+        if f <= 0.0 { 100.0 } else { (100.0 * y / f).min(100.0) }
+    }
+}
+
+/// Fits the frontier to `(gdp_per_capita, achievement)` pairs; `None` with fewer than two
+/// frontier points or non-positive incomes.
+pub fn frontier(areas: &[(f64, f64)], bins: usize) -> Option<Frontier> {
+    let pts: Vec<(f64, f64)> = areas.iter().copied().filter(|(x, y)| *x > 0.0 && x.is_finite() && y.is_finite()).collect();
+    if pts.len() < 2 || bins < 2 {
+        return None;
+    }
+    let (lo, hi) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (x, _)| (lo.min(x.ln()), hi.max(x.ln())));
+    let width = (hi - lo) / bins as f64;
+    let mut best: Vec<Option<(f64, f64)>> = vec![None; bins];
+    for &(x, y) in &pts {
+        let k = if width > 0.0 { (((x.ln() - lo) / width) as usize).min(bins - 1) } else { 0 };
+        if best[k].is_none_or(|(_, b)| y > b) {
+            best[k] = Some((x.ln(), y));
+        }
+    }
+    let fp: Vec<(f64, f64)> = best.into_iter().flatten().collect();
+    if fp.len() < 2 {
+        return None;
+    }
+    let n = fp.len() as f64;
+    let (mx, my) = (fp.iter().map(|p| p.0).sum::<f64>() / n, fp.iter().map(|p| p.1).sum::<f64>() / n);
+    let sxx: f64 = fp.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    if sxx == 0.0 {
+        return None;
+    }
+    let b = fp.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum::<f64>() / sxx;
+    Some(Frontier { a: my - b * mx, b, points: fp.len() })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -454,5 +514,41 @@ mod tests {
         let d = gap(&pts(&[(2010, 1.2), (2020, 1.5)]), &pts(&[(2010, 1.0), (2020, 1.0)]));
         assert_eq!(d.converging, Some(false));
         assert_eq!(gap(&pts(&[(2010, 1.0)]), &pts(&[(2011, 1.0)])).converging, None);
+    }
+
+    /// Constructed data with a known frontier f(x) = 10 + 8·ln x: in every band of income one
+    /// area achieves exactly f(x), the others 50–85 % of it. The fit recovers a and b, and the
+    /// scores are the shares built in.
+    #[test]
+    fn the_frontier_recovers_a_known_frontier() {
+        let f = |x: f64| 10.0 + 8.0 * x.ln();
+        let mut areas = Vec::new();
+        let mut rng = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            (rng % 10_000) as f64 / 10_000.0
+        };
+        // 20 bands of ln x from ln 1,000 to ln 100,000.
+        let (lo, hi) = (1000f64.ln(), 100_000f64.ln());
+        let w = (hi - lo) / 20.0;
+        for k in 0..20 {
+            let band = lo + w * k as f64;
+            // One area on the frontier in the middle of the band, nine below it.
+            let x = (band + w * 0.5).exp();
+            areas.push((x, f(x)));
+            for _ in 0..9 {
+                let x = (band + w * (0.05 + 0.9 * next())).exp();
+                areas.push((x, f(x) * (0.5 + 0.35 * next())));
+            }
+        }
+        let fr = frontier(&areas, 20).unwrap();
+        assert_eq!(fr.points, 20);
+        assert!((fr.a - 10.0).abs() < 1e-9 && (fr.b - 8.0).abs() < 1e-9, "{fr:?}");
+        let x = 20_000.0;
+        assert!((fr.score(x, 0.75 * f(x)) - 75.0).abs() < 1e-9);
+        assert_eq!(fr.score(x, 2.0 * f(x)), 100.0, "above the frontier: on it");
+        assert!(frontier(&[(1000.0, 1.0)], 5).is_none());
     }
 }
