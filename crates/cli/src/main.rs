@@ -12,8 +12,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod account_cmd;
+mod benchmark_cmd;
 mod catalog_cmd;
 mod dialogue_cmd;
+mod evaluate_cmd;
 mod glossary_cmd;
 mod poverty_cmd;
 mod recommendation_cmd;
@@ -115,6 +117,15 @@ enum Command {
     /// The glossary of local policy terms the reports explain in footnotes.
     #[command(subcommand)]
     Glossary(glossary_cmd::GlossaryCmd),
+    /// Where the State stands on an article, computed from the published national figures:
+    /// each series' progress (compound annual rate from the first comparable year, or the
+    /// annual difference at zero; never across a break in series), a retrogressive latest
+    /// step, and the rural–urban and women–men gaps with their direction.
+    Evaluate(evaluate_cmd::EvaluateArgs),
+    /// National benchmarks (targets) for indicators: import a CSV (all or nothing; a changed
+    /// target adds a version), list those in force or every version, export as CSV.
+    #[command(subcommand)]
+    Benchmarks(benchmark_cmd::BenchmarkCmd),
     /// The constructive dialogue: the Committee's list of issues, for the replies
     /// (`report loi-replies`) and the delegation's briefing book (`report briefing`).
     #[command(subcommand)]
@@ -537,6 +548,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Validate(a) => return validate_cmd::validate(&open(&cli.db).await?, a).await,
         Command::Report(a) => report_cmd::report(&open(&cli.db).await?, a).await?,
         Command::Glossary(cmd) => glossary_cmd::run(&open(&cli.db).await?, cmd, &rightstat_store::Actor::cli()).await?,
+        Command::Evaluate(a) => evaluate_cmd::evaluate(&open(&cli.db).await?, a).await?,
+        Command::Benchmarks(cmd) => return benchmark_cmd::run(&open(&cli.db).await?, cmd, &rightstat_store::Actor::cli()).await,
         Command::Dialogue(cmd) => return dialogue_cmd::run(&open(&cli.db).await?, cmd, &rightstat_store::Actor::cli()).await,
         Command::Round(cmd) => return round_cmd::run(&open(&cli.db).await?, cmd).await,
         Command::Measures(cmd) => return recommendation_cmd::measures(&open(&cli.db).await?, cmd).await,

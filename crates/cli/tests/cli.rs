@@ -894,3 +894,29 @@ async fn a_list_of_issues_and_its_replies_on_every_backend() {
         }
     }
 }
+
+/// The evaluation of article 11 on the demo: progress in words, the real retrogressive step of
+/// the Engel coefficient (29.8 % in 2021, 30.5 % in 2022) and the rural–urban income gap.
+#[test]
+fn evaluate_an_article_from_the_published_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = testing::fresh_sqlite_url(dir.path());
+    assert!(rightstat(&db, &["init", "--demo"]).status.success());
+    let out = rightstat(&db, &["evaluate", "--article", "11"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let t = text(&out.stdout);
+    assert!(
+        t.contains("Rural population below the national poverty line: 12,238 in 2011, 0 in 2020")
+            && t.contains("growth rates fail at zero"),
+        "{t}"
+    );
+    assert!(t.contains("RETROGRESSION: 29.8 (2021) → 30.5 (2022)"), "{t}");
+    assert!(t.contains("Per-capita disposable income URBANISATION=R ÷ U: 0.364 (2014) → 0.409 (2022), converging"), "{t}");
+    let csv = text(&rightstat(&db, &["evaluate", "--article", "11", "--format", "csv"]).stdout);
+    assert!(csv.starts_with("article,indicator,cell,class,method"), "{csv}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&rightstat(&db, &["evaluate", "--article", "9,11", "--format", "json"]).stdout).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 2);
+    let zh = text(&rightstat(&db, &["evaluate", "--article", "11", "--zh"]).stdout);
+    assert!(zh.contains("倒退：29.8 (2021) → 30.5 (2022)"), "{zh}");
+}

@@ -47,6 +47,7 @@ pub struct Benchmark {
     pub target_value: f64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProgressClass {
@@ -64,6 +65,7 @@ pub enum ProgressClass {
     InsufficientData,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
@@ -73,6 +75,7 @@ pub enum Method {
 }
 
 /// Why an assessment was made as it was, for the sentence that explains it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Note {
@@ -86,11 +89,16 @@ pub enum Note {
     TargetBehindBaseline,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Assessment {
     pub class: ProgressClass,
     pub method: Method,
+    /// [year, value]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<f64>>))]
     pub baseline: Option<(i32, f64)>,
+    /// [year, value]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<f64>>))]
     pub latest: Option<(i32, f64)>,
     /// Observed annual rate (CAGR or annual difference), signed so that positive is progress.
     pub observed: Option<f64>,
@@ -248,9 +256,14 @@ fn classify_rate(r: f64) -> ProgressClass {
 
 /// A retrogressive step: the latest comparable value worse than the one before it by more
 /// than the tolerance (in the series' unit).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Retrogression {
+    /// [year, value]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<f64>))]
     pub from: (i32, f64),
+    /// [year, value]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<f64>))]
     pub to: (i32, f64),
     /// How much worse, in the series' unit (positive).
     pub by: f64,
@@ -281,6 +294,7 @@ pub fn retrogression(series: &[Point], better: Better, tolerance: f64) -> Option
 
 /// The gap between a group and its reference (rural and urban, women and men) year by year:
 /// ratio group ÷ reference and difference group − reference, for the years both have.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Gap {
     pub years: Vec<i32>,

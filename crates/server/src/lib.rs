@@ -35,6 +35,7 @@ pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
         (name = "reference", description = "Codelists, units, departments, ICESCR articles, SDG targets"),
         (name = "recommendations", description = "Recommendations of the UN mechanisms, measures, follow-up and evidence"),
         (name = "dialogue", description = "The constructive dialogue: the Committee's lists of issues"),
+        (name = "evaluation", description = "Evaluation of implementation: progress against benchmarks, retrogression, gaps between groups; the benchmarks"),
         (name = "collection", description = "Collection rounds: tasks, templates, submissions, review, completeness"),
         (name = "pages", description = "Server-rendered pages (HTML, English and Chinese)"),
         (name = "portal", description = "The public portal and open data: pages, CSV, SDMX-CSV 2.0, SDMX-JSON 1.0 and the SDMX REST data query; published figures only, under disclosure control (withheld: no value, OBS_STATUS Q)"),
@@ -134,6 +135,7 @@ pub fn app(store: Store, config: Config) -> Router {
         .merge(routes::audit::router())
         .merge(routes::recommendations::router())
         .merge(routes::dialogue::router())
+        .merge(routes::evaluation::router())
         .merge(routes::rounds::router())
         .merge(routes::task_pages::router())
         .merge(routes::round_form::router())

@@ -16,6 +16,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("recommendation.html", include_str!("../templates/recommendation.html")),
     ("measures.html", include_str!("../templates/measures.html")),
     ("measure.html", include_str!("../templates/measure.html")),
+    ("evaluation.html", include_str!("../templates/evaluation.html")),
+    ("evaluation_article.html", include_str!("../templates/evaluation_article.html")),
     ("message.html", include_str!("../templates/message.html")),
     ("tasks.html", include_str!("../templates/tasks.html")),
     ("task.html", include_str!("../templates/task.html")),

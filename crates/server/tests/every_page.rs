@@ -81,6 +81,8 @@ async fn every_page_is_accessible_fits_a_phone_and_is_photographed() {
             ("recommendations", "/recommendations".into()),
             ("recommendation", format!("/recommendations/{rec}")),
             ("measures", "/measures".into()),
+            ("evaluation", "/evaluation".into()),
+            ("evaluation-article", "/evaluation/11".into()),
             ("measure", format!("/measures/{measure}")),
             ("api-docs", "/api/docs".into()),
             ("not-found", "/no-such-page".into()),

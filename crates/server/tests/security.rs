@@ -91,6 +91,9 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/recommendations/import", "A"),
     ("GET", "/api/v1/lists-of-issues", "PACRVN"),
     ("POST", "/api/v1/lists-of-issues", "A"),
+    ("GET", "/api/v1/evaluation", "PACRVN"),
+    ("GET", "/api/v1/benchmarks", "PACRVN"),
+    ("POST", "/api/v1/benchmarks", "A"),
     ("POST", "/api/v1/recommendations/{uid}/assessments", "AC"),
     ("POST", "/api/v1/recommendations/{uid}/links", "A"),
     ("DELETE", "/api/v1/recommendations/{uid}/links/{kind}/{code}", "A"),
@@ -136,6 +139,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/tasks/{id}/question", "ACRVN"),
     ("GET", "/static/form.js", "PACRVN"),
     ("GET", "/recommendations", "PACRVN"),
+    ("GET", "/evaluation", "PACRVN"),
+    ("GET", "/evaluation/{article}", "PACRVN"),
     ("GET", "/recommendations/{uid}", "PACRVN"),
     ("GET", "/measures", "PACRVN"),
     ("GET", "/measures/{code}", "PACRVN"),
@@ -157,6 +162,7 @@ fn concrete(path: &str) -> String {
         .replace("{id}", if path.contains("codelists") { "SEX" } else { "1" })
         .replace("{uid}", "UPR-17-000000000000")
         .replace("{kind}", "measure")
+        .replace("{article}", "11")
         .replace("{username}", "nobody")
         .replace("{round}", "NOPE")
         .replace("{page}", "index.html")

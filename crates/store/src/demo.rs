@@ -10,6 +10,8 @@ use std::collections::HashSet;
 
 const SERIES: &str = include_str!("../../../data/china_poverty_series.csv");
 const ANNEX: &str = include_str!("../../../data/cescr_report3_annex_tables.csv");
+/// Benchmarks from a national plan and an SDG target, for the series the demo holds.
+const DEMO_BENCHMARKS: &str = include_str!("../../../reference/benchmarks-demo.csv");
 const UPR: &[u8] = include_bytes!("../../../data/upr_china.csv");
 /// OHCHR's thematic lists of recommendations of China's second and third reviews (see `data/README.md`).
 const OHCHR_MATRICES: [(&str, &[u8]); 2] = [
@@ -157,7 +159,7 @@ impl Store {
     }
 
     /// Loads the demo: the official series, then the report-annex figures where the series has
-    /// none. Idempotent: a second load records nothing new. Returns both import reports.
+    /// none, then the benchmarks of `reference/benchmarks-demo.csv`. Idempotent: a second load records nothing new. Returns both import reports.
     pub async fn load_demo(&self) -> Result<(ImportReport, ImportReport)> {
         let series = self.import_reference("data/china_poverty_series.csv", series_to_import_csv(SERIES)?).await?;
         let have: HashSet<(String, String, String)> = self
@@ -168,6 +170,9 @@ impl Store {
             .map(|o| (o.indicator, o.period, o.cell_key))
             .collect();
         let annex = self.import_reference("data/cescr_report3_annex_tables.csv", annex_gaps(ANNEX, &have)?).await?;
+        self.import_benchmarks(DEMO_BENCHMARKS.as_bytes(), "reference/benchmarks-demo.csv", &crate::Actor::system())
+            .await?
+            .map_err(|e| StoreError::Invalid(format!("the demo benchmarks failed their checks: {}", e[0])))?;
         Ok((series, annex))
     }
 }

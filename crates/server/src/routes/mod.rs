@@ -7,6 +7,7 @@ pub mod audit;
 pub mod catalogue;
 pub mod catalogue_pages;
 pub mod dialogue;
+pub mod evaluation;
 pub mod health;
 pub mod imports;
 pub mod observations;

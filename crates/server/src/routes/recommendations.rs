@@ -351,14 +351,14 @@ async fn add_link(
 /// rejects, or a link made in error. Audited.
 #[utoipa::path(delete, path = "/api/v1/recommendations/{uid}/links/{kind}/{code}", tag = "recommendations",
     params(("uid" = String, Path, description = "Stable identifier"), ("kind" = String, Path, description = "measure or indicator"), ("code" = String, Path, description = "The measure's or indicator's code")),
-    responses((status = 204, description = "Removed"), (status = 400, description = "Not a kind of link"), (status = 404, description = "No such link")))]
+    responses((status = 204, description = "Removed"), (status = 404, description = "No such link (or not a kind of link)")))]
 async fn remove_link(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path((uid, kind, code)): Path<(String, String, String)>,
 ) -> ApiResult<StatusCode> {
     if !matches!(kind.as_str(), "measure" | "indicator") {
-        return Err(ApiError::BadRequest(format!("kind '{kind}': expected measure or indicator")));
+        return Err(ApiError::NotFound(format!("link kind '{kind}': expected measure or indicator")));
     }
     s.store.unlink(&uid, &kind, &code, &caller.actor()).await.map_err(ApiError::refused)?;
     Ok(StatusCode::NO_CONTENT)

@@ -65,7 +65,7 @@ async fn reports_page(Extension(caller): Extension<Caller>, PageLang(lang): Page
 }
 
 /// A report built now from the data: HTML to read, Markdown or DOCX to edit.
-#[utoipa::path(get, path = "/reports/{kind}", tag = "pages", params(("kind" = String, Path, description = "cescr, upr, upr-midterm, annex or gaps"), ReportQuery),
+#[utoipa::path(get, path = "/reports/{kind}", tag = "pages", params(("kind" = String, Path, description = "cescr, upr, upr-midterm, annex, gaps, loi-replies or briefing"), ReportQuery),
     responses((status = 200, description = "HTML, Markdown or DOCX"), (status = 404, description = "Unknown report")))]
 async fn report_file(State(s): State<AppState>, Path(kind): Path<String>, Query(q): Query<ReportQuery>) -> ApiResult<Response> {
     let (kind, opts) = options(&kind, &q)?;
@@ -105,7 +105,7 @@ async fn report_file(State(s): State<AppState>, Path(kind): Path<String>, Query(
 
 /// The checks of a draft as a page: its length and each thing to look at, with a link to the
 /// draft and its Word file.
-#[utoipa::path(get, path = "/reports/{kind}/checks", tag = "pages", params(("kind" = String, Path, description = "cescr, upr, upr-midterm, annex or gaps")),
+#[utoipa::path(get, path = "/reports/{kind}/checks", tag = "pages", params(("kind" = String, Path, description = "cescr, upr, upr-midterm, annex, gaps, loi-replies or briefing")),
     responses((status = 200, description = "HTML"), (status = 404, description = "Unknown report")))]
 async fn checks_page(
     State(s): State<AppState>,
@@ -135,7 +135,7 @@ async fn checks_page(
 
 /// What the author must check in a report: words against the limit, tables without a source,
 /// local terms, articles with progress but no measures.
-#[utoipa::path(get, path = "/api/v1/reports/{kind}/checks", tag = "reports", params(("kind" = String, Path, description = "cescr, upr, upr-midterm, annex or gaps"), ReportQuery),
+#[utoipa::path(get, path = "/api/v1/reports/{kind}/checks", tag = "reports", params(("kind" = String, Path, description = "cescr, upr, upr-midterm, annex, gaps, loi-replies or briefing"), ReportQuery),
     responses((status = 200, description = "{\"words\": n, \"findings\": [...]}")))]
 async fn report_checks(
     State(s): State<AppState>,

@@ -1,0 +1,76 @@
+//! Evaluation and benchmarks over HTTP, on SQLite and PostgreSQL with the demo loaded: anyone
+//! reads where the State stands (JSON and CSV), only administrators set benchmarks, a bad file
+//! is refused whole with the row and column of each error, and a benchmark set changes the
+//! evaluation at once.
+
+use axum::http::StatusCode;
+use serde_json::Value;
+
+mod common;
+use common::{Load, envs};
+
+#[tokio::test]
+async fn evaluation_and_benchmarks() {
+    let dir = tempfile::tempdir().unwrap();
+    for env in envs(&dir, Load::Demo).await {
+        let r = env.call("GET", "/api/v1/evaluation?article=11", None, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let series = r.json[0]["series"].as_array().unwrap();
+        let find = |ind: &str, cell: &str| series.iter().find(|s| s["indicator"] == ind && s["cell"] == cell).cloned().unwrap();
+        // The real retrogression in the rural Engel coefficient, 29.8 (2021) → 30.5 (2022).
+        let engel = find("CN_ENGEL_COEF", "");
+        assert_eq!(engel["retrogression"]["from"], serde_json::json!([2021, 29.8]), "{engel}");
+        assert_eq!(engel["benchmark"], Value::Null);
+        // The demo's benchmark from the 13th Five-Year Plan: met.
+        let poor = find("CN_RURAL_POOR_POP", "");
+        assert_eq!((poor["assessment"]["class"].as_str(), poor["benchmark"]["target_year"].as_i64()), (Some("target_met"), Some(2020)));
+
+        // The pages, for everyone, in both languages: the real retrogression flagged, the
+        // benchmark with its source, the narrowing rural–urban income gap.
+        let r = env.call("GET", "/evaluation/11?lang=zh", None, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert!(r.text.contains("第11条") && r.text.contains("29.8 (2021) → 30.5 (2022)"), "{}", r.text);
+        assert!(r.text.contains("已实现目标") && r.text.contains("第十三个五年规划纲要"), "{}", r.text);
+        assert!(r.text.contains("缩小"), "{}", r.text);
+        let r = env.call("GET", "/evaluation/11?lang=en", None, None).await;
+        assert!(r.text.contains("Against the benchmark of 0 by 2020") && r.text.contains("narrowing"), "{}", r.text);
+        let r = env.call("GET", "/evaluation?lang=en", None, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert!(r.text.contains("data-article=\"11\"") && r.text.contains("data-article=\"9\""), "{}", r.text);
+        assert_eq!(env.call("GET", "/evaluation/16", None, None).await.status, StatusCode::NOT_FOUND);
+
+        // Setting a benchmark: administrators only, all or nothing.
+        let plan = "indicator,area,cell,baseline_year,baseline_value,target_year,target_value,source\n\
+                    CN_ENGEL_COEF,CN,,2016,30.1,2025,27,A constructed plan\n";
+        let bad = format!("{plan}CN_ENGEL_COEF,CN,SEX=F,2016,30.1,2025,27,A constructed plan\n");
+        for who in [None, Some("coordinator"), Some("reporter"), Some("analyst")] {
+            let s = env.call("POST", "/api/v1/benchmarks", who, Some(Value::String(plan.into()))).await.status;
+            assert!(s == StatusCode::FORBIDDEN || s == StatusCode::UNAUTHORIZED, "{who:?}: {s}");
+        }
+        let r = env.call("POST", "/api/v1/benchmarks", Some("admin"), Some(Value::String(bad))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        let e = &r.json["report"]["errors"][0];
+        assert_eq!((e["row"].as_u64(), e["column"].as_str(), e["value"].as_str()), (Some(3), Some("cell"), Some("SEX=F")), "{}", r.text);
+        let r = env.call("GET", "/api/v1/benchmarks", None, None).await;
+        assert_eq!(r.json.as_array().unwrap().len(), 2, "nothing of the refused file: {}", r.text);
+        let r = env.call("POST", "/api/v1/benchmarks", Some("admin"), Some(Value::String(plan.into()))).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(r.json, serde_json::json!({"new": 1, "revised": 0, "unchanged": 0}));
+
+        // The evaluation reads it at once: deterioration against the target, in CSV too.
+        let r = env.call("GET", "/api/v1/evaluation?article=11&format=csv", None, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let line = r.text.lines().find(|l| l.starts_with("11,CN_ENGEL_COEF,,")).unwrap();
+        assert!(line.contains(",deterioration,cagr,2016,30.1,2022,30.5,") && line.contains(",2025,27,"), "{line}");
+        let r = env.call("GET", "/api/v1/benchmarks?format=csv&history=true", None, None).await;
+        assert!(
+            r.text.starts_with("indicator,area,cell,baseline_year")
+                && r.text.contains("CN_ENGEL_COEF,CN,,2016,30.1,2025,27,A constructed plan,,1,admin,"),
+            "{}",
+            r.text
+        );
+        for bad in ["/api/v1/evaluation?article=16", "/api/v1/evaluation?article=x", "/api/v1/evaluation?format=pdf"] {
+            assert_eq!(env.call("GET", bad, None, None).await.status, StatusCode::BAD_REQUEST, "{bad}");
+        }
+    }
+}

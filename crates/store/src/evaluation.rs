@@ -1,0 +1,339 @@
+//! The evaluation of implementation from the published figures: for every national series of
+//! the indicators of an ICESCR article (each cell the data hold), its progress by the method of
+//! [`rightstat_core::evaluation`], a retrogressive latest step, and the gaps between groups
+//! (rural ÷ urban, women ÷ men, for rates, means and per-person figures) with their direction.
+//! An indicator without a declared better direction is shown, not judged. Computed, never typed.
+
+use crate::{ObservationFilter, ObservationRow, Result, Store, Visibility};
+use rightstat_core::evaluation::{self as ev, Assessment, Gap, Point, ProgressClass, Retrogression};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One series and what its figures say.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SeriesEvaluation {
+    pub indicator: String,
+    pub name_en: String,
+    pub name_zh: String,
+    pub area: String,
+    /// The cell key (`|URBANISATION=R|`); empty for the total.
+    pub cell: String,
+    /// The latest published figure, [year, value] (whether or not the series is judged).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<f64>>))]
+    pub latest: Option<(i32, f64)>,
+    /// The benchmark in force for the series, if the lead department set one.
+    pub benchmark: Option<crate::benchmarks::BenchmarkRow>,
+    pub assessment: Assessment,
+    pub retrogression: Option<Retrogression>,
+    /// The computation in words.
+    pub sentence_en: String,
+    pub sentence_zh: String,
+}
+
+/// A gap between a group and its reference for one indicator.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GapEvaluation {
+    pub indicator: String,
+    pub name_en: String,
+    pub name_zh: String,
+    pub dimension: String,
+    pub group: String,
+    pub reference: String,
+    pub gap: Gap,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ArticleEvaluation {
+    pub article: u8,
+    pub series: Vec<SeriesEvaluation>,
+    pub gaps: Vec<GapEvaluation>,
+}
+
+/// The group compared with its reference, by dimension: rural ÷ urban, women ÷ men.
+const PAIRS: [(&str, &str, &str); 2] = [("URBANISATION", "R", "U"), ("SEX", "F", "M")];
+
+/// Decimals a figure was published with: the most any value of the series shows (at most 6).
+fn decimals(values: &[f64]) -> u32 {
+    values
+        .iter()
+        .map(|v| {
+            let s = format!("{v}");
+            s.split_once('.').map_or(0, |(_, f)| f.len().min(6) as u32)
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+fn class_words(c: ProgressClass, benchmark: bool) -> (&'static str, &'static str) {
+    match (c, benchmark) {
+        (ProgressClass::TargetMet, _) => ("target met", "已实现目标"),
+        (ProgressClass::OnTrack, true) => ("on track", "按计划推进"),
+        (ProgressClass::OnTrack, false) => ("substantial progress", "显著进展"),
+        (ProgressClass::NeedsAcceleration, true) => ("needs acceleration", "需要加快"),
+        (ProgressClass::NeedsAcceleration, false) => ("moderate progress", "一定进展"),
+        (ProgressClass::LimitedProgress, _) => ("limited progress", "进展有限"),
+        (ProgressClass::Deterioration, _) => ("deterioration", "恶化"),
+        (ProgressClass::InsufficientData, _) => ("not enough comparable figures", "可比数据不足"),
+    }
+}
+
+fn sentences(
+    name_en: &str,
+    name_zh: &str,
+    a: &Assessment,
+    directed: bool,
+    bench: Option<&crate::benchmarks::BenchmarkRow>,
+) -> (String, String) {
+    let n = rightstat_core::unit::format_number;
+    if !directed {
+        return (
+            format!("{name_en}: the catalogue declares no better direction for it, so its figures are shown, not judged."),
+            format!("{name_zh}：指标目录未规定其预期变化方向，故只列数据，不作评判。"),
+        );
+    }
+    let (w_en, w_zh) = class_words(a.class, a.required.is_some());
+    let (Some((y0, v0)), Some((y1, v1)), Some(rate)) = (a.baseline, a.latest, a.observed) else {
+        return (format!("{name_en}: {w_en}."), format!("{name_zh}：{w_zh}。"));
+    };
+    let how_en = match a.method {
+        ev::Method::Cagr => format!("a compound annual rate of {:.1} % in the declared direction", rate * 100.0),
+        ev::Method::Difference => {
+            format!("an average change of {} a year in the declared direction (growth rates fail at zero)", n(rate))
+        }
+    };
+    let how_zh = match a.method {
+        ev::Method::Cagr => format!("按预期方向的年均复合变化率为{:.1}%", rate * 100.0),
+        ev::Method::Difference => format!("按预期方向年均变化{}（数值为零时增长率不适用）", n(rate)),
+    };
+    let brk = a.notes.iter().find_map(|x| if let ev::Note::BreakInSeries { year } = x { Some(*year) } else { None });
+    let (b_en, b_zh) = match brk {
+        Some(y) => (
+            format!(" Figures before {y} are not compared: a break in series stands there."),
+            format!("{y}年前的数据因统计口径变化不作比较。"),
+        ),
+        None => (String::new(), String::new()),
+    };
+    let (t_en, t_zh) = match bench {
+        Some(b) => {
+            let (req_en, req_zh) = match (a.required, a.ratio) {
+                (Some(req), Some(ratio)) => match a.method {
+                    ev::Method::Cagr => (
+                        format!(", which asks {:.1} % a year; the rate observed is {:.0} % of it", req * 100.0, ratio * 100.0),
+                        format!("，需年均{:.1}%；实际速度为所需的{:.0}%", req * 100.0, ratio * 100.0),
+                    ),
+                    ev::Method::Difference => (
+                        format!(", which asks {} a year; the change observed is {:.0} % of it", n(req), ratio * 100.0),
+                        format!("，需年均变化{}；实际变化为所需的{:.0}%", n(req), ratio * 100.0),
+                    ),
+                },
+                _ => (String::new(), String::new()),
+            };
+            (
+                format!(" Against the benchmark of {} by {} ({}){req_en}.", n(b.target_value), b.target_year, b.source),
+                format!("对照基准：{}年达到{}（{}）{req_zh}。", b.target_year, n(b.target_value), b.source),
+            )
+        }
+        None => (String::new(), String::new()),
+    };
+    (
+        format!("{name_en}: {} in {y0}, {} in {y1}: {how_en}: {w_en}.{t_en}{b_en}", n(v0), n(v1)),
+        format!("{name_zh}：{y0}年为{}，{y1}年为{}，{how_zh}：{w_zh}。{t_zh}{b_zh}", n(v0), n(v1)),
+    )
+}
+
+/// The evaluation as CSV: one row per series, with its benchmark and retrogression.
+pub fn evaluation_csv(eval: &[ArticleEvaluation]) -> std::result::Result<String, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "article",
+        "indicator",
+        "cell",
+        "class",
+        "method",
+        "baseline_year",
+        "baseline_value",
+        "latest_year",
+        "latest_value",
+        "observed_rate",
+        "target_year",
+        "target_value",
+        "required_rate",
+        "ratio_to_required",
+        "benchmark_source",
+        "retrogression_from",
+        "retrogression_to",
+        "retrogression_by",
+        "sentence_en",
+        "sentence_zh",
+    ])?;
+    let opt = |v: Option<String>| v.unwrap_or_default();
+    for e in eval {
+        for s in &e.series {
+            let x = &s.assessment;
+            let r = s.retrogression;
+            w.write_record([
+                e.article.to_string(),
+                s.indicator.clone(),
+                s.cell.clone(),
+                enum_name(&x.class),
+                enum_name(&x.method),
+                opt(x.baseline.map(|b| b.0.to_string())),
+                opt(x.baseline.map(|b| b.1.to_string())),
+                opt(x.latest.map(|b| b.0.to_string())),
+                opt(x.latest.map(|b| b.1.to_string())),
+                opt(x.observed.map(|v| v.to_string())),
+                opt(s.benchmark.as_ref().map(|b| b.target_year.to_string())),
+                opt(s.benchmark.as_ref().map(|b| b.target_value.to_string())),
+                opt(x.required.map(|v| v.to_string())),
+                opt(x.ratio.map(|v| v.to_string())),
+                opt(s.benchmark.as_ref().map(|b| b.source.clone())),
+                opt(r.map(|r| format!("{} {}", r.from.0, r.from.1))),
+                opt(r.map(|r| format!("{} {}", r.to.0, r.to.1))),
+                opt(r.map(|r| r.by.to_string())),
+                s.sentence_en.clone(),
+                s.sentence_zh.clone(),
+            ])?;
+        }
+    }
+    Ok(String::from_utf8(w.into_inner().map_err(|e| e.into_error())?).expect("CSV of UTF-8 fields"))
+}
+
+/// The snake_case name serde gives a unit variant.
+fn enum_name<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
+impl Store {
+    /// The evaluation of the articles' indicators from the figures `visibility` allows, national.
+    pub async fn evaluate(&self, articles: &[u8], visibility: &Visibility) -> Result<Vec<ArticleEvaluation>> {
+        let cat = self.catalogue().await?;
+        let national = self.national_area().await?;
+        let benchmarks: BTreeMap<(String, String), crate::benchmarks::BenchmarkRow> = self
+            .benchmarks(false)
+            .await?
+            .into_iter()
+            .filter(|b| b.area == national)
+            .map(|b| ((b.indicator.clone(), b.cell_key.clone()), b))
+            .collect();
+        let codes: Vec<String> = cat
+            .indicators
+            .values()
+            .filter(|(i, _)| i.icescr_articles.iter().any(|a| articles.contains(a)))
+            .map(|(i, _)| i.code.clone())
+            .collect();
+        let f = ObservationFilter { indicators: codes, area: Some(national.clone()), visibility: visibility.clone(), ..Default::default() };
+        let mut by_series: BTreeMap<(String, String), Vec<ObservationRow>> = BTreeMap::new();
+        for o in self.observations(&f).await?.into_iter().filter(|o| o.area == national && o.value.is_some()) {
+            by_series.entry((o.indicator.clone(), o.cell_key.clone())).or_default().push(o);
+        }
+        let points = |rows: &[ObservationRow]| -> Vec<Point> {
+            rows.iter()
+                .filter_map(|o| Some(Point { year: o.period.get(..4)?.parse().ok()?, value: o.value?, break_before: o.status == "B" }))
+                .collect()
+        };
+        let mut out = Vec::new();
+        for &article in articles {
+            let mut series = Vec::new();
+            let mut gaps = Vec::new();
+            for ((code, cell), rows) in &by_series {
+                let Some((ind, _)) = cat.indicators.get(code) else { continue };
+                if !ind.icescr_articles.contains(&article) {
+                    continue;
+                }
+                let pts = points(rows);
+                let benchmark = benchmarks.get(&(code.clone(), cell.clone())).cloned();
+                let assessment = ev::assess(&pts, ind.better, benchmark.as_ref().map(|b| b.as_core()).as_ref());
+                let values: Vec<f64> = pts.iter().map(|p| p.value).collect();
+                let retrogression = ind.better.and_then(|b| ev::retrogression(&pts, b, ev::precision_tolerance(decimals(&values))));
+                let label_en = crate::follow_up::cell_label(&ind.name_en, cell, &cat, false);
+                let label_zh = crate::follow_up::cell_label(&ind.name_zh, cell, &cat, true);
+                let (sentence_en, sentence_zh) = sentences(&label_en, &label_zh, &assessment, ind.better.is_some(), benchmark.as_ref());
+                series.push(SeriesEvaluation {
+                    indicator: code.clone(),
+                    name_en: label_en,
+                    name_zh: label_zh,
+                    area: national.clone(),
+                    cell: cell.clone(),
+                    latest: pts.iter().max_by_key(|p| p.year).map(|p| (p.year, p.value)),
+                    benchmark,
+                    assessment,
+                    retrogression,
+                    sentence_en,
+                    sentence_zh,
+                });
+                // Gaps between groups are read in rates, means and per-person figures, not in counts
+                // (more rural than urban recipients says nothing of inequality).
+                for (dim, group, reference) in PAIRS {
+                    if ind.value_type.additive() || *cell != format!("|{dim}={group}|") {
+                        continue;
+                    }
+                    let Some(other) = by_series.get(&(code.clone(), format!("|{dim}={reference}|"))) else { continue };
+                    gaps.push(GapEvaluation {
+                        indicator: code.clone(),
+                        name_en: ind.name_en.clone(),
+                        name_zh: ind.name_zh.clone(),
+                        dimension: dim.into(),
+                        group: group.into(),
+                        reference: reference.into(),
+                        gap: ev::gap(&pts, &points(other)),
+                    });
+                }
+            }
+            out.push(ArticleEvaluation { article, series, gaps });
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn article_11_on_the_demo() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::connect(&crate::testing::fresh_sqlite_url(dir.path())).await.unwrap();
+        s.seed_reference().await.unwrap();
+        s.load_demo().await.unwrap();
+        let e = s.evaluate(&[11], &Visibility::Published).await.unwrap().remove(0);
+        // The national rural poverty series: down to zero in 2020, so by differences.
+        let poor = e.series.iter().find(|x| x.indicator == "CN_RURAL_POOR_POP" && x.cell.is_empty()).unwrap();
+        assert_eq!(poor.assessment.method, ev::Method::Difference);
+        // Its benchmark (the 13th Five-Year Plan: none left by 2020) was met.
+        assert_eq!(poor.benchmark.as_ref().map(|b| (b.target_year, b.target_value)), Some((2020, 0.0)));
+        assert_eq!(poor.assessment.class, ProgressClass::TargetMet, "{poor:?}");
+        assert!(
+            poor.sentence_en.contains("Against the benchmark of 0 by 2020 (Outline of the 13th Five-Year Plan"),
+            "{}",
+            poor.sentence_en
+        );
+        assert!(poor.sentence_en.contains("growth rates fail at zero"), "{}", poor.sentence_en);
+        assert!(poor.retrogression.is_none());
+        // The rural–urban gap in disposable income: narrowing.
+        let inc = e.gaps.iter().find(|g| g.indicator == "CN_DISP_INCOME_PC" && g.dimension == "URBANISATION").unwrap();
+        assert_eq!(inc.gap.converging, Some(true), "{inc:?}");
+        assert!(inc.gap.ratio.iter().all(|r| *r > 0.3 && *r < 0.5), "{inc:?}");
+        // The Engel coefficient (lower is better) rose from 29.8 % (2021) to 30.5 % (2022): a
+        // retrogressive step beyond its stated precision (one decimal), in the real series.
+        let engel = |e: &ArticleEvaluation| e.series.iter().find(|x| x.indicator == "CN_ENGEL_COEF" && x.cell.is_empty()).cloned().unwrap();
+        let r = engel(&e).retrogression.expect("flagged");
+        assert_eq!((r.from, r.to), ((2021, 29.8), (2022, 30.5)));
+        assert!((r.by - 0.7).abs() < 1e-9);
+        // A constructed step after it is flagged in its turn once published; no change is not.
+        let admin = crate::Actor::new("admin", None);
+        for (value, flagged) in [("30.5", false), ("31.0", true)] {
+            let file = format!("indicator,area,period,value\nCN_ENGEL_COEF,CN,2023,{value}\n");
+            let mut o = crate::ImportOptions::new("constructed.csv", crate::formats::Format::Csv);
+            o.actor = admin.clone();
+            o.reason = "test: a constructed retrogression".into();
+            let r = s.import_observations(std::io::Cursor::new(file.into_bytes()), o).await.unwrap();
+            s.publish_batch(r.batch_id.unwrap(), &admin).await.unwrap();
+            let e = s.evaluate(&[11], &Visibility::Published).await.unwrap().remove(0);
+            let step = engel(&e).retrogression;
+            assert_eq!(step.is_some_and(|r| r.from == (2022, 30.5) && r.to.0 == 2023), flagged, "{value}: {step:?}");
+        }
+    }
+}
