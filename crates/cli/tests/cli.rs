@@ -906,8 +906,8 @@ fn evaluate_an_article_from_the_published_figures() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let t = text(&out.stdout);
     assert!(
-        t.contains("Rural population below the national poverty line: 12,238 in 2011, 0 in 2020")
-            && t.contains("growth rates fail at zero"),
+        t.contains("Rural population below the national poverty line: 5,575 in 2015, 0 in 2020")
+            && t.contains("growth rates fail at zero): target met. Against the benchmark of 0 by 2020 (Outline of the 13th Five-Year Plan"),
         "{t}"
     );
     assert!(t.contains("RETROGRESSION: 29.8 (2021) → 30.5 (2022)"), "{t}");
@@ -919,4 +919,59 @@ fn evaluate_an_article_from_the_published_figures() {
     assert_eq!(json.as_array().unwrap().len(), 2);
     let zh = text(&rightstat(&db, &["evaluate", "--article", "11", "--zh"]).stdout);
     assert!(zh.contains("倒退：29.8 (2021) → 30.5 (2022)"), "{zh}");
+}
+
+/// Benchmarks from the command line: the demo's two listed, a file set all or nothing (a bad
+/// cell named with its row, nothing written), a changed target a second version, and the
+/// evaluation measured against it at once.
+#[test]
+fn benchmarks_are_set_versioned_and_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = testing::fresh_sqlite_url(dir.path());
+    assert!(rightstat(&db, &["init", "--demo"]).status.success());
+    let list = text(&rightstat(&db, &["benchmarks", "list"]).stdout);
+    assert!(list.contains("CN_RURAL_POOR_POP CN v1: 5575 (2015) → 0 (2020)"), "{list}");
+    assert!(list.contains("SI_POV_NAHC CN [URBANISATION=R] v1: 5.7 (2015) → 2.85 (2030)"), "{list}");
+    let file = dir.path().join("plan.csv");
+    std::fs::write(
+        &file,
+        "indicator,area,cell,baseline_year,baseline_value,target_year,target_value,source
+         CN_ENGEL_COEF,CN,,2016,30.1,2025,27,A constructed plan
+         CN_ENGEL_COEF,CN,SEX=F,2016,30.1,2025,27,A constructed plan
+",
+    )
+    .unwrap();
+    let out = rightstat(&db, &["benchmarks", "import", file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("plan.csv") && err.contains("row 3") && err.contains("SEX=F") && err.contains("nothing was imported"), "{err}");
+    std::fs::write(
+        &file,
+        "indicator,area,cell,baseline_year,baseline_value,target_year,target_value,source
+CN_ENGEL_COEF,CN,,2016,30.1,2025,27,A constructed plan
+",
+    )
+    .unwrap();
+    let out = rightstat(&db, &["benchmarks", "import", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("1 new, 0 revised (a new version each), 0 unchanged"), "{}", text(&out.stdout));
+    std::fs::write(
+        &file,
+        "indicator,area,cell,baseline_year,baseline_value,target_year,target_value,source
+CN_ENGEL_COEF,CN,,2016,30.1,2025,28,A revised plan
+",
+    )
+    .unwrap();
+    assert!(rightstat(&db, &["benchmarks", "import", file.to_str().unwrap()]).status.success());
+    let history = text(&rightstat(&db, &["benchmarks", "list", "--history", "--format", "csv"]).stdout);
+    assert!(
+        history.contains("CN_ENGEL_COEF,CN,,2016,30.1,2025,27,A constructed plan,,1,") && history.contains(",2025,28,A revised plan,,2,"),
+        "{history}"
+    );
+    let t = text(&rightstat(&db, &["evaluate", "--article", "11"]).stdout);
+    assert!(
+        t.contains("Engel coefficient: 30.1 in 2016, 30.5 in 2022")
+            && t.contains("deterioration. Against the benchmark of 28 by 2025 (A revised plan)"),
+        "{t}"
+    );
 }

@@ -48,6 +48,10 @@ pub async fn document(store: &Store, articles: &[u8], lang: Lang) -> Result<(Doc
     for o in store.observations(&f).await?.into_iter().filter(|o| o.area == national && o.value.is_some()) {
         obs.entry(o.indicator.clone()).or_default().push(o);
     }
+    // Where the State stands on each article: progress against benchmarks, retrogressive
+    // steps, gaps between groups (published figures only).
+    let evaluation: BTreeMap<u8, rightstat_store::evaluation::ArticleEvaluation> =
+        store.evaluate(articles, &Visibility::Published).await?.into_iter().map(|e| (e.article, e)).collect();
     let dim_name = |d: &str, code: &str| {
         cat.codelists
             .get(d)
@@ -279,6 +283,16 @@ pub async fn document(store: &Store, articles: &[u8], lang: Lang) -> Result<(Doc
             });
         }
 
+        if let Some(e) = evaluation.get(&article) {
+            // A series under several articles is evaluated once, under the first the report has.
+            let primary =
+                |code: &str| cat.indicators.get(code).and_then(|(i, _)| i.icescr_articles.iter().find(|a| articles.contains(a)).copied());
+            let mut here = e.clone();
+            here.series.retain(|x| primary(&x.indicator) == Some(article));
+            here.gaps.retain(|g| primary(&g.indicator) == Some(article));
+            evaluation_section(&mut d, &mut findings, &here, article, lang, &dim_name);
+        }
+
         d.heading(2, t("Follow-up to the previous concluding observations", "对上次结论性意见的落实"));
         let linked: Vec<_> = cos.iter().filter(|r| co_article.get(&r.uid) == Some(&article)).collect();
         if linked.is_empty() {
@@ -300,6 +314,82 @@ pub async fn document(store: &Store, articles: &[u8], lang: Lang) -> Result<(Doc
         }
     }
     Ok((d, findings))
+}
+
+/// Benchmarks, retrogression and disparities of one article, as the Committee reads them: each
+/// series measured against its benchmark, each retrogressive step with the questions the
+/// Committee asks of it (and an action for the author to give the department's answers), each
+/// gap between groups with its direction. Nothing when the article has none of them.
+fn evaluation_section(
+    d: &mut Document,
+    findings: &mut Vec<Finding>,
+    e: &rightstat_store::evaluation::ArticleEvaluation,
+    article: u8,
+    lang: Lang,
+    dim_name: &dyn Fn(&str, &str) -> String,
+) {
+    let benchmarked: Vec<_> = e.series.iter().filter(|x| x.benchmark.is_some()).collect();
+    let retrogressive: Vec<_> = e.series.iter().filter(|x| x.retrogression.is_some()).collect();
+    if benchmarked.is_empty() && retrogressive.is_empty() && e.gaps.is_empty() {
+        return;
+    }
+    let t = |en: &str, zh: &str| lang.pick(en, zh).to_string();
+    d.heading(2, t("Benchmarks, retrogression and disparities", "基准、倒退与差距"));
+    for x in &benchmarked {
+        d.numbered(lang.pick(&x.sentence_en, &x.sentence_zh).to_string());
+    }
+    for x in &retrogressive {
+        let Some(r) = x.retrogression else { continue };
+        let name = lang.pick(&x.name_en, &x.name_zh);
+        d.numbered(match lang {
+            Lang::En => format!(
+                "{name} moved back from {} in {} to {} in {}, beyond the precision of the figure. The Committee asks of any retrogressive step whether it was justified by reference to the totality of the rights in the Covenant, whether alternatives were considered, whether it was temporary, necessary, proportionate and non-discriminatory, whether it protected the minimum core and the disadvantaged, and whether those affected were consulted (E/C.12/2007/1; General Comment No. 3, para. 9).",
+                number(r.from.1), r.from.0, number(r.to.1), r.to.0
+            ),
+            Lang::Zh => format!(
+                "{name}由{}年的{}变为{}年的{}，变化超出数据精度。对任何倒退措施，委员会都会询问：是否参照公约全部权利说明了理由，是否考虑了替代办法，是否为临时、必要、相称且不歧视的措施，是否保障了最低核心义务和弱势群体，是否征求了受影响者的意见（E/C.12/2007/1；第3号一般性意见第9段）。",
+                r.from.0, number(r.from.1), r.to.0, number(r.to.1)
+            ),
+        });
+        findings.push(Finding {
+            check: "retrogression",
+            message_en: format!(
+                "article {article}: {} went back ({} → {}): give the responsible department's answers to the Committee's questions",
+                x.name_en, r.from.0, r.to.0
+            ),
+            message_zh: format!(
+                "第{article}条：{}出现倒退（{}年→{}年），须写明责任部门对委员会所提问题的答复",
+                x.name_zh, r.from.0, r.to.0
+            ),
+            block: None,
+            place: Some(crate::checks::place(d, d.blocks.len())),
+        });
+    }
+    for g in &e.gaps {
+        let (Some(first), Some(last), Some(y0), Some(y1)) =
+            (g.gap.ratio.first(), g.gap.ratio.last(), g.gap.years.first(), g.gap.years.last())
+        else {
+            continue;
+        };
+        if y0 == y1 {
+            continue;
+        }
+        let name = lang.pick(&g.name_en, &g.name_zh);
+        let (group, reference) = (dim_name(&g.dimension, &g.group), dim_name(&g.dimension, &g.reference));
+        let narrowing = g.gap.converging == Some(true);
+        d.numbered(match lang {
+            Lang::En => format!(
+                "{name}, {} relative to {}: {first:.2} in {y0}, {last:.2} in {y1}; the gap {} (article 2(2), General Comment No. 20).",
+                group.to_lowercase(),
+                reference.to_lowercase(),
+                if narrowing { "narrowed" } else { "widened" }
+            ),
+            Lang::Zh => format!(
+                "{name}，{group}与{reference}之比：{y0}年为{first:.2}，{y1}年为{last:.2}，差距{}（第二条第二款，第20号一般性意见）。",
+                if narrowing { "缩小" } else { "扩大" }
+            ),
+        });
+    }
 }
 
 fn co_line(r: &rightstat_store::recommendations::RecommendationRow, lang: Lang) -> String {
@@ -345,6 +435,53 @@ mod tests {
         assert_eq!(amount_en(0.0, 4, "Persons"), "0 persons");
         assert_eq!(amount_en(10.2, 0, "Percent"), "10.2 per cent");
         assert_eq!(amount_en(551.0, 4, "Persons"), "5.51 million persons");
+    }
+
+    #[tokio::test]
+    async fn the_draft_states_benchmarks_retrogression_and_disparities() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::connect(&rightstat_store::testing::fresh_sqlite_url(dir.path())).await.unwrap();
+        s.seed_reference().await.unwrap();
+        s.load_demo().await.unwrap();
+        for lang in [Lang::En, Lang::Zh] {
+            let (d, findings) = document(&s, &[9, 11], lang).await.unwrap();
+            let text = d.text();
+            let art11 = &text[text.find(lang.pick("Article 11. ", "第11条 ")).unwrap()..];
+            let section =
+                &art11[art11.find(lang.pick("Benchmarks, retrogression and disparities", "基准、倒退与差距")).expect("a section")..];
+            match lang {
+                Lang::En => {
+                    // The demo's benchmark from the 13th Five-Year Plan, met.
+                    assert!(
+                        section.contains("target met. Against the benchmark of 0 by 2020 (Outline of the 13th Five-Year Plan"),
+                        "{section}"
+                    );
+                    // The real retrogressive step, with the Committee's questions.
+                    assert!(section.contains("Engel coefficient moved back from 29.8 in 2021 to 30.5 in 2022"), "{section}");
+                    assert!(section.contains("(E/C.12/2007/1; General Comment No. 3, para. 9)"), "{section}");
+                    assert!(
+                        section.contains("Per-capita disposable income, rural relative to urban:") && section.contains("the gap narrowed"),
+                        "{section}"
+                    );
+                }
+                Lang::Zh => {
+                    assert!(section.contains("恩格尔系数由2021年的29.8变为2022年的30.5"), "{section}");
+                    assert!(section.contains("差距缩小（第二条第二款，第20号一般性意见）"), "{section}");
+                }
+            }
+            let f = findings
+                .iter()
+                .find(|f| f.check == "retrogression" && f.message_en.contains("Engel coefficient went back (2021 → 2022)"))
+                .expect("an action for the author");
+            assert!(f.place.as_deref().is_some_and(|p| p.contains(lang.pick("Article 11", "第11条"))), "{f:?}");
+        }
+        // A series under several articles (the rural poor: 11 and 2) is evaluated once, under
+        // the first.
+        let (d, _) = document(&s, &[2, 11], Lang::En).await.unwrap();
+        assert_eq!(d.text().matches("Against the benchmark of 0 by 2020").count(), 1);
+        // Article 6 has neither benchmark, retrogression nor gap: no empty section.
+        let (d, _) = document(&s, &[6], Lang::En).await.unwrap();
+        assert!(!d.text().contains("Benchmarks, retrogression and disparities"));
     }
 
     #[tokio::test]

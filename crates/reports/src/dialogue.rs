@@ -40,6 +40,8 @@ struct Holdings {
     clusters: Vec<Cluster>,
     rules: Vec<rightstat_core::recommendation::BreakdownRule>,
     upr_cycle: Option<i64>,
+    /// The evaluation of each national series, by (indicator, cell key).
+    evaluation: BTreeMap<(String, String), rightstat_store::evaluation::SeriesEvaluation>,
 }
 
 async fn holdings(store: &Store) -> Result<Holdings, ReportError> {
@@ -62,7 +64,16 @@ async fn holdings(store: &Store) -> Result<Holdings, ReportError> {
     let upr_cycle = all.iter().filter(|r| r.recommendation.mechanism == "UPR").filter_map(|r| r.recommendation.cycle).max();
     let recs = all.into_iter().filter(|r| r.recommendation.mechanism != "UPR" || r.recommendation.cycle == upr_cycle).collect();
     let (clusters, rules) = rightstat_core::reference::clusters();
+    let all_articles: Vec<u8> = (1..=15).collect();
+    let evaluation = store
+        .evaluate(&all_articles, &Visibility::Published)
+        .await?
+        .into_iter()
+        .flat_map(|e| e.series)
+        .map(|x| ((x.indicator.clone(), x.cell.clone()), x))
+        .collect();
     Ok(Holdings {
+        evaluation,
         list,
         indicators,
         units,
@@ -87,6 +98,8 @@ struct Figure {
     source: String,
     /// The breakdowns published for the latest year (dimension codes).
     breakdowns: BTreeSet<String>,
+    /// What the evaluation adds: progress against a benchmark, a retrogressive latest step.
+    evaluation: Option<String>,
 }
 
 /// What answers one question.
@@ -146,7 +159,9 @@ impl Holdings {
             .collect();
         let u = self.units.iter().find(|u| u.code == ind.unit);
         let name = lang.pick(&ind.name_en, &ind.name_zh);
+        let evaluation = self.evaluation.get(&(ind.code.clone(), key.to_string())).and_then(|x| evaluation_words(x, lang));
         Some(Figure {
+            evaluation,
             name: match (part, lang) {
                 (Some(p), Lang::En) => format!("{name} ({})", p.to_lowercase()),
                 (Some(p), Lang::Zh) => format!("{name}（{p}）"),
@@ -254,8 +269,49 @@ fn trend_word(t: Trend, lang: Lang) -> &'static str {
     }
 }
 
+/// The benchmark a series is measured against and a retrogressive latest step, in words.
+fn evaluation_words(x: &rightstat_store::evaluation::SeriesEvaluation, lang: Lang) -> Option<String> {
+    let mut out = String::new();
+    if let Some(b) = &x.benchmark {
+        use rightstat_core::evaluation::ProgressClass as C;
+        let (en, zh) = match x.assessment.class {
+            C::TargetMet => ("the target is met", "目标已实现"),
+            C::OnTrack => ("on track", "按计划推进"),
+            C::NeedsAcceleration => ("progress needs to accelerate", "需要加快进度"),
+            C::LimitedProgress => ("progress is limited", "进展有限"),
+            C::Deterioration => ("moving away from it", "背离目标"),
+            C::InsufficientData => ("not enough comparable figures to judge", "可比数据不足，无法判断"),
+        };
+        out.push_str(&match lang {
+            Lang::En => format!(" Benchmark: {} by {} ({}): {en}.", number(b.target_value), b.target_year, b.source),
+            Lang::Zh => format!("基准：{}年达到{}（{}）：{zh}。", b.target_year, number(b.target_value), b.source),
+        });
+    }
+    if let Some(r) = x.retrogression {
+        out.push_str(&match lang {
+            Lang::En => format!(
+                " The latest step, {} ({}) to {} ({}), is a retrogression: the reply should give its reasons, the alternatives considered and how the disadvantaged were protected (E/C.12/2007/1).",
+                number(r.from.1), r.from.0, number(r.to.1), r.to.0
+            ),
+            Lang::Zh => format!(
+                "最新一期由{}年的{}变为{}年的{}，属于倒退：答复应说明原因、所考虑的替代办法以及如何保护弱势群体（E/C.12/2007/1）。",
+                r.from.0, number(r.from.1), r.to.0, number(r.to.1)
+            ),
+        });
+    }
+    (!out.is_empty()).then_some(out)
+}
+
 /// "Rural population below the national poverty line: 0 (10,000 persons) in 2020, 5,575 in 2015, improving."
 fn figure_sentence(f: &Figure, lang: Lang) -> String {
+    let mut s = figure_sentence_plain(f, lang);
+    if let Some(e) = &f.evaluation {
+        s.push_str(e);
+    }
+    s
+}
+
+fn figure_sentence_plain(f: &Figure, lang: Lang) -> String {
     match (lang, f.earlier) {
         (Lang::En, Some((ey, ev))) => format!(
             "{}: {} ({}) in {}, against {} in {ey} ({}; source: {}).",
@@ -839,6 +895,9 @@ mod tests {
             p5.contains("Rural population below the national poverty line: 0 (10,000 persons) in 2020, against 5,575 in 2015 (improving"),
             "{p5}"
         );
+        // The evaluation: the series measured against its benchmark.
+        assert!(p5.contains(" Benchmark: 0 by 2020 (Outline of the 13th Five-Year Plan"), "{p5}");
+        assert!(p5.contains("): the target is met."), "{p5}");
         assert!(p5.contains("those by sex, ethnic group, disability status, age group are not yet collected"), "{p5}");
         assert!(
             findings.iter().any(|f| f.check == "breakdown_missing" && f.message_en.starts_with("reply to paragraph 5")),

@@ -32,6 +32,10 @@ async fn evaluation_and_benchmarks() {
         assert!(r.text.contains("第11条") && r.text.contains("29.8 (2021) → 30.5 (2022)"), "{}", r.text);
         assert!(r.text.contains("已实现目标") && r.text.contains("第十三个五年规划纲要"), "{}", r.text);
         assert!(r.text.contains("缩小"), "{}", r.text);
+        // Beside them, the breakdowns General Comment 20 names that the figures lack.
+        let missing = &r.text[r.text.find("<ul id=\"missing\">").expect("breakdowns missing")..];
+        let poor = &missing[missing.find("CN_RURAL_POOR_POP.html").expect("the rural poor lack breakdowns")..];
+        assert!(poor[..poor.find("</li>").unwrap()].contains("性别"), "{poor}");
         let r = env.call("GET", "/evaluation/11?lang=en", None, None).await;
         assert!(r.text.contains("Against the benchmark of 0 by 2020") && r.text.contains("narrowing"), "{}", r.text);
         let r = env.call("GET", "/evaluation?lang=en", None, None).await;

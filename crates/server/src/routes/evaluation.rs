@@ -252,8 +252,28 @@ async fn article_page(
             }))
         })
         .collect();
+    // The breakdowns General Comment 20 names (and recommendations ask) that the published
+    // figures of the article's indicators lack, beside the gaps they would show.
+    let names = rightstat_reports::gaps::dimension_names(&s.store).await.map_err(|e| ApiError::Internal(e.to_string()))?;
+    let missing: Vec<serde_json::Value> = rightstat_reports::gaps::gather(&s.store, &[article])
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .into_iter()
+        .filter(|g| !g.years.is_empty())
+        .filter_map(|g| {
+            let lacking: Vec<String> = g
+                .breakdowns
+                .iter()
+                .filter(|b| b.missing())
+                .map(|b| names.get(&b.dimension).map_or(b.dimension.clone(), |(en, zh)| lang.pick(en, zh).to_string()))
+                .collect();
+            (!lacking.is_empty()).then(|| {
+                serde_json::json!({ "indicator": g.code, "name": lang.pick(&g.name_en, &g.name_zh), "lacking": lacking.join(lang.pick(", ", "、")) })
+            })
+        })
+        .collect();
     let ctx = minijinja::context! {
-        article => article, title => title, series => v(&series), gaps => v(&gaps),
+        article => article, title => title, series => v(&series), gaps => v(&gaps), missing => v(&missing),
         here => format!("/evaluation/{article}"), signed_in => signed_in(&caller),
     };
     Ok(pages::render("evaluation_article.html", lang, ctx))
