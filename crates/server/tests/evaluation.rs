@@ -73,7 +73,12 @@ async fn evaluation_and_benchmarks() {
             "{}",
             r.text
         );
-        for bad in ["/api/v1/evaluation?article=16", "/api/v1/evaluation?article=x", "/api/v1/evaluation?format=pdf"] {
+        for bad in [
+            "/api/v1/evaluation?article=16",
+            "/api/v1/evaluation?article=",
+            "/api/v1/evaluation?article=x",
+            "/api/v1/evaluation?format=pdf",
+        ] {
             assert_eq!(env.call("GET", bad, None, None).await.status, StatusCode::BAD_REQUEST, "{bad}");
         }
     }

@@ -48,7 +48,7 @@ struct EvaluationQuery {
 }
 
 fn articles(text: Option<&str>) -> ApiResult<Vec<u8>> {
-    let Some(text) = text.filter(|t| !t.is_empty()) else { return Ok(vec![11]) };
+    let Some(text) = text else { return Ok(vec![11]) };
     let mut out = Vec::new();
     for a in text.split(',') {
         match a.trim().parse::<u8>() {
