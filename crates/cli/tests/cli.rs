@@ -906,7 +906,7 @@ fn evaluate_an_article_from_the_published_figures() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let t = text(&out.stdout);
     assert!(
-        t.contains("Rural population below the national poverty line: 5,575 in 2015, 0 in 2020")
+        t.contains("Rural population below the national poverty line, in 10,000 persons: 5,575 in 2015, 0 in 2020")
             && t.contains("growth rates fail at zero): target met. Against the benchmark of 0 by 2020 (Outline of the 13th Five-Year Plan"),
         "{t}"
     );
@@ -970,7 +970,7 @@ CN_ENGEL_COEF,CN,,2016,30.1,2025,28,A revised plan
     );
     let t = text(&rightstat(&db, &["evaluate", "--article", "11"]).stdout);
     assert!(
-        t.contains("Engel coefficient: 30.1 in 2016, 30.5 in 2022")
+        t.contains("Engel coefficient, in percent: 30.1 in 2016, 30.5 in 2022")
             && t.contains("deterioration. Against the benchmark of 28 by 2025 (A revised plan)"),
         "{t}"
     );

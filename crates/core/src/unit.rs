@@ -88,6 +88,26 @@ pub fn format_number(v: f64) -> String {
     if frac.is_empty() { format!("{sign}{grouped}") } else { format!("{sign}{grouped}.{frac}") }
 }
 
+/// A unit with its multiplier as a reader reads it: "10,000 persons", "万人", "percent", "%".
+pub fn label(name_en: &str, name_zh: &str, mult: i64, lang: crate::lang::Lang) -> String {
+    match lang {
+        crate::lang::Lang::En if mult == 0 => name_en.to_string(),
+        crate::lang::Lang::En => format!("{} {}", multiplier_label(mult as i32), name_en.to_lowercase()),
+        crate::lang::Lang::Zh => {
+            let m = match mult {
+                0 => "",
+                2 => "百",
+                3 => "千",
+                4 => "万",
+                6 => "百万",
+                8 => "亿",
+                _ => return format!("{}(×10^{mult})", name_zh),
+            };
+            format!("{m}{name_zh}")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,24 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const YEARS: usize = 10;
 
 /// "10,000 persons" / "万人": the unit as a reader needs it, multiplier included.
-pub fn unit_label(name_en: &str, name_zh: &str, mult: i64, lang: Lang) -> String {
-    match lang {
-        Lang::En if mult == 0 => name_en.to_string(),
-        Lang::En => format!("{} {}", rightstat_core::unit::multiplier_label(mult as i32), name_en.to_lowercase()),
-        Lang::Zh => {
-            let m = match mult {
-                0 => "",
-                2 => "百",
-                3 => "千",
-                4 => "万",
-                6 => "百万",
-                8 => "亿",
-                _ => return format!("{}(×10^{mult})", name_zh),
-            };
-            format!("{m}{name_zh}")
-        }
-    }
-}
+pub use rightstat_core::unit::label as unit_label;
 
 /// The annex for the indicators linked to `articles`, national figures (`national` area).
 pub async fn document(store: &Store, articles: &[u8], lang: Lang) -> Result<Document, ReportError> {

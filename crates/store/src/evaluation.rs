@@ -81,8 +81,8 @@ fn class_words(c: ProgressClass, benchmark: bool) -> (&'static str, &'static str
 }
 
 fn sentences(
-    name_en: &str,
-    name_zh: &str,
+    (name_en, name_zh): (&str, &str),
+    (unit_en, unit_zh): (&str, &str),
     a: &Assessment,
     directed: bool,
     bench: Option<&crate::benchmarks::BenchmarkRow>,
@@ -139,8 +139,8 @@ fn sentences(
         None => (String::new(), String::new()),
     };
     (
-        format!("{name_en}: {} in {y0}, {} in {y1}: {how_en}: {w_en}.{t_en}{b_en}", n(v0), n(v1)),
-        format!("{name_zh}：{y0}年为{}，{y1}年为{}，{how_zh}：{w_zh}。{t_zh}{b_zh}", n(v0), n(v1)),
+        format!("{name_en}, in {unit_en}: {} in {y0}, {} in {y1}: {how_en}: {w_en}.{t_en}{b_en}", n(v0), n(v1)),
+        format!("{name_zh}（{unit_zh}）：{y0}年为{}，{y1}年为{}，{how_zh}：{w_zh}。{t_zh}{b_zh}", n(v0), n(v1)),
     )
 }
 
@@ -250,7 +250,18 @@ impl Store {
                 let retrogression = ind.better.and_then(|b| ev::retrogression(&pts, b, ev::precision_tolerance(decimals(&values))));
                 let label_en = crate::follow_up::cell_label(&ind.name_en, cell, &cat, false);
                 let label_zh = crate::follow_up::cell_label(&ind.name_zh, cell, &cat, true);
-                let (sentence_en, sentence_zh) = sentences(&label_en, &label_zh, &assessment, ind.better.is_some(), benchmark.as_ref());
+                let unit = cat.units.iter().find(|u| u.code == ind.unit);
+                let unit_of = |lang| {
+                    rightstat_core::unit::label(
+                        unit.map_or(&ind.unit, |u| &u.name_en),
+                        unit.map_or(&ind.unit, |u| &u.name_zh),
+                        ind.unit_mult as i64,
+                        lang,
+                    )
+                };
+                let (unit_en, unit_zh) = (unit_of(rightstat_core::lang::Lang::En), unit_of(rightstat_core::lang::Lang::Zh));
+                let (sentence_en, sentence_zh) =
+                    sentences((&label_en, &label_zh), (&unit_en, &unit_zh), &assessment, ind.better.is_some(), benchmark.as_ref());
                 series.push(SeriesEvaluation {
                     indicator: code.clone(),
                     name_en: label_en,
