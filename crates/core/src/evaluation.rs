@@ -65,6 +65,20 @@ pub enum ProgressClass {
     InsufficientData,
 }
 
+impl ProgressClass {
+    /// The name it is serialised under (`on_track`), for CSV cells and message keys.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProgressClass::TargetMet => "target_met",
+            ProgressClass::OnTrack => "on_track",
+            ProgressClass::NeedsAcceleration => "needs_acceleration",
+            ProgressClass::LimitedProgress => "limited_progress",
+            ProgressClass::Deterioration => "deterioration",
+            ProgressClass::InsufficientData => "insufficient_data",
+        }
+    }
+}
+
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -72,6 +86,16 @@ pub enum Method {
     Cagr,
     /// Average annual difference, where CAGR is undefined or misleading (values at or near zero).
     Difference,
+}
+
+impl Method {
+    /// The name it is serialised under (`cagr`, `difference`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Cagr => "cagr",
+            Method::Difference => "difference",
+        }
+    }
 }
 
 /// Why an assessment was made as it was, for the sentence that explains it.
@@ -564,5 +588,16 @@ mod tests {
         assert!((fr.score(x, 0.75 * f(x)) - 75.0).abs() < 1e-9);
         assert_eq!(fr.score(x, 2.0 * f(x)), 100.0, "above the frontier: on it");
         assert!(frontier(&[(1000.0, 1.0)], 5).is_none());
+    }
+
+    #[test]
+    fn names_are_the_serialised_names() {
+        use ProgressClass as C;
+        for c in [C::TargetMet, C::OnTrack, C::NeedsAcceleration, C::LimitedProgress, C::Deterioration, C::InsufficientData] {
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
+        }
+        for m in [Method::Cagr, Method::Difference] {
+            assert_eq!(serde_json::to_value(m).unwrap(), m.as_str());
+        }
     }
 }

@@ -178,8 +178,8 @@ pub fn evaluation_csv(eval: &[ArticleEvaluation]) -> std::result::Result<String,
                 e.article.to_string(),
                 s.indicator.clone(),
                 s.cell.clone(),
-                enum_name(&x.class),
-                enum_name(&x.method),
+                x.class.as_str().to_string(),
+                x.method.as_str().to_string(),
                 opt(x.baseline.map(|b| b.0.to_string())),
                 opt(x.baseline.map(|b| b.1.to_string())),
                 opt(x.latest.map(|b| b.0.to_string())),
@@ -199,11 +199,6 @@ pub fn evaluation_csv(eval: &[ArticleEvaluation]) -> std::result::Result<String,
         }
     }
     Ok(String::from_utf8(w.into_inner().map_err(|e| e.into_error())?).expect("CSV of UTF-8 fields"))
-}
-
-/// The snake_case name serde gives a unit variant.
-fn enum_name<T: Serialize>(v: &T) -> String {
-    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }
 
 impl Store {

@@ -132,8 +132,8 @@ fn class_badge(class: rightstat_core::evaluation::ProgressClass) -> (&'static st
 }
 
 fn class_key(class: rightstat_core::evaluation::ProgressClass, benchmark: bool) -> String {
-    let name = serde_json::to_value(class).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-    match (name.as_str(), benchmark) {
+    let name = class.as_str();
+    match (name, benchmark) {
         ("on_track" | "needs_acceleration", false) => format!("eval_{name}_nobench"),
         ("deterioration", _) => "eval_deterioration_class".into(),
         _ => format!("eval_{name}"),
