@@ -22,6 +22,7 @@ pub mod policy;
 pub mod recommendation;
 pub mod reference;
 pub mod relevance;
+pub mod retrogression;
 pub mod rollup;
 pub mod round;
 pub mod text;

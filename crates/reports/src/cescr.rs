@@ -52,6 +52,9 @@ pub async fn document(store: &Store, articles: &[u8], lang: Lang) -> Result<(Doc
     // steps, gaps between groups (published figures only).
     let evaluation: BTreeMap<u8, rightstat_store::evaluation::ArticleEvaluation> =
         store.evaluate(articles, &Visibility::Published).await?.into_iter().map(|e| (e.article, e)).collect();
+    let departments: BTreeMap<String, (String, String)> =
+        store.departments().await?.into_iter().map(|d| (d.code, (d.name_en, d.name_zh))).collect();
+    let department = |code: &str| departments.get(code).map_or(code.to_string(), |(en, zh)| lang.pick(en, zh).to_string());
     let dim_name = |d: &str, code: &str| {
         cat.codelists
             .get(d)
@@ -290,7 +293,7 @@ pub async fn document(store: &Store, articles: &[u8], lang: Lang) -> Result<(Doc
             let mut here = e.clone();
             here.series.retain(|x| primary(&x.indicator) == Some(article));
             here.gaps.retain(|g| primary(&g.indicator) == Some(article));
-            evaluation_section(&mut d, &mut findings, &here, article, lang, &dim_name);
+            evaluation_section(&mut d, &mut findings, &here, article, lang, &dim_name, &department);
         }
 
         d.heading(2, t("Follow-up to the previous concluding observations", "对上次结论性意见的落实"));
@@ -327,6 +330,7 @@ fn evaluation_section(
     article: u8,
     lang: Lang,
     dim_name: &dyn Fn(&str, &str) -> String,
+    department: &dyn Fn(&str) -> String,
 ) {
     let benchmarked: Vec<_> = e.series.iter().filter(|x| x.benchmark.is_some()).collect();
     let retrogressive: Vec<_> = e.series.iter().filter(|x| x.retrogression.is_some()).collect();
@@ -341,29 +345,78 @@ fn evaluation_section(
     for x in &retrogressive {
         let Some(r) = x.retrogression else { continue };
         let name = lang.pick(&x.name_en, &x.name_zh);
+        let Some(answer) = &x.justification else {
+            d.numbered(match lang {
+                Lang::En => format!(
+                    "{name} moved back from {} in {} to {} in {}, beyond the precision of the figure. The Committee asks of any retrogressive step whether it was justified by reference to the totality of the rights in the Covenant, whether alternatives were considered, whether it was temporary, necessary, proportionate and non-discriminatory, whether it protected the minimum core and the disadvantaged, and whether those affected were consulted (E/C.12/2007/1; General Comment No. 3, para. 9).",
+                    number(r.from.1), r.from.0, number(r.to.1), r.to.0
+                ),
+                Lang::Zh => format!(
+                    "{name}由{}年的{}变为{}年的{}，变化超出数据精度。对任何倒退措施，委员会都会询问：是否参照公约全部权利说明了理由，是否考虑了替代办法，是否为临时、必要、相称且不歧视的措施，是否保障了最低核心义务和弱势群体，是否征求了受影响者的意见（E/C.12/2007/1；第3号一般性意见第9段）。",
+                    r.from.0, number(r.from.1), r.to.0, number(r.to.1)
+                ),
+            });
+            findings.push(Finding {
+                check: "retrogression",
+                message_en: format!(
+                    "article {article}: {} went back ({} → {}): the responsible department has not answered the Committee's questions (see /retrogression)",
+                    x.name_en, r.from.0, r.to.0
+                ),
+                message_zh: format!(
+                    "第{article}条：{}出现倒退（{}年→{}年），责任部门尚未答复委员会所提问题（见倒退个案页面）",
+                    x.name_zh, r.from.0, r.to.0
+                ),
+                block: None,
+                place: Some(crate::checks::place(d, d.blocks.len())),
+            });
+            continue;
+        };
+        let j = &answer.justification;
+        let dept = department(&answer.department);
+        let (cause, _) = j.cause_explanation.pick(lang);
         d.numbered(match lang {
             Lang::En => format!(
-                "{name} moved back from {} in {} to {} in {}, beyond the precision of the figure. The Committee asks of any retrogressive step whether it was justified by reference to the totality of the rights in the Covenant, whether alternatives were considered, whether it was temporary, necessary, proportionate and non-discriminatory, whether it protected the minimum core and the disadvantaged, and whether those affected were consulted (E/C.12/2007/1; General Comment No. 3, para. 9).",
-                number(r.from.1), r.from.0, number(r.to.1), r.to.0
+                "{name} moved back from {} in {} to {} in {}, beyond the precision of the figure. The {dept}, responsible for it, attributes the step to {}: {}",
+                number(r.from.1), r.from.0, number(r.to.1), r.to.0, j.cause.label(lang), end_sentence(cause, lang)
             ),
             Lang::Zh => format!(
-                "{name}由{}年的{}变为{}年的{}，变化超出数据精度。对任何倒退措施，委员会都会询问：是否参照公约全部权利说明了理由，是否考虑了替代办法，是否为临时、必要、相称且不歧视的措施，是否保障了最低核心义务和弱势群体，是否征求了受影响者的意见（E/C.12/2007/1；第3号一般性意见第9段）。",
-                r.from.0, number(r.from.1), r.to.0, number(r.to.1)
+                "{name}由{}年的{}变为{}年的{}，变化超出数据精度。责任部门{dept}认为，倒退的原因是{}：{}",
+                r.from.0, number(r.from.1), r.to.0, number(r.to.1), j.cause.label(lang), end_sentence(cause, lang)
             ),
         });
-        findings.push(Finding {
-            check: "retrogression",
-            message_en: format!(
-                "article {article}: {} went back ({} → {}): give the responsible department's answers to the Committee's questions",
-                x.name_en, r.from.0, r.to.0
-            ),
-            message_zh: format!(
-                "第{article}条：{}出现倒退（{}年→{}年），须写明责任部门对委员会所提问题的答复",
-                x.name_zh, r.from.0, r.to.0
-            ),
-            block: None,
-            place: Some(crate::checks::place(d, d.blocks.len())),
-        });
+        // The Committee's questions, each with the department's answer (E/C.12/2007/1).
+        for a in j.ordered() {
+            let (text, _) = a.explanation.pick(lang);
+            d.para(match lang {
+                Lang::En => format!(
+                    "{} {} ({}). {}",
+                    a.question.text(lang),
+                    capitalise(a.verdict.label(lang)),
+                    a.question.basis(lang),
+                    end_sentence(text, lang)
+                ),
+                Lang::Zh => format!(
+                    "{}{}（{}）。{}",
+                    a.question.text(lang),
+                    a.verdict.label(lang),
+                    a.question.basis(lang),
+                    end_sentence(text, lang)
+                ),
+            });
+        }
+        if !j.complete_in(lang) {
+            findings.push(Finding {
+                check: "retrogression",
+                message_en: format!(
+                    "article {article}: the department's answers on {} are not all in {}: translate them before submission",
+                    x.name_en,
+                    lang.pick("English", "Chinese")
+                ),
+                message_zh: format!("第{article}条：责任部门对{}的答复并非全部有{}，提交前须翻译", x.name_zh, lang.pick("英文", "中文")),
+                block: None,
+                place: Some(crate::checks::place(d, d.blocks.len())),
+            });
+        }
     }
     for g in &e.gaps {
         let (Some(first), Some(last), Some(y0), Some(y1)) =
@@ -390,6 +443,21 @@ fn evaluation_section(
             ),
         });
     }
+}
+
+/// A text as a sentence of the draft: ending in a full stop of the language.
+pub(crate) fn end_sentence(text: &str, lang: Lang) -> String {
+    let t = text.trim();
+    match lang {
+        _ if t.ends_with(['.', '。', '!', '?', '！', '？']) => t.to_string(),
+        Lang::En => format!("{t}."),
+        Lang::Zh => format!("{t}。"),
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
 }
 
 fn co_line(r: &rightstat_store::recommendations::RecommendationRow, lang: Lang) -> String {
@@ -482,6 +550,84 @@ mod tests {
         // Article 6 has neither benchmark, retrogression nor gap: no empty section.
         let (d, _) = document(&s, &[6], Lang::En).await.unwrap();
         assert!(!d.text().contains("Benchmarks, retrogression and disparities"));
+    }
+
+    #[tokio::test]
+    async fn a_retrogression_case_answered_by_the_department_appears_with_its_answers() {
+        use rightstat_core::retrogression::{Answer, Cause, Explanation, Justification, Question, Verdict};
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::connect(&rightstat_store::testing::fresh_sqlite_url(dir.path())).await.unwrap();
+        s.seed_reference().await.unwrap();
+        s.load_demo().await.unwrap();
+        let case = s.retrogression_cases().await.unwrap().into_iter().find(|c| c.key.indicator == "CN_ENGEL_COEF").unwrap();
+        let j = Justification {
+            cause: Cause::Circumstances,
+            cause_explanation: Explanation {
+                zh: "2022年疫情期间食品价格上涨".into(),
+                en: "Food prices rose during the epidemic of 2022".into(),
+            },
+            answers: Question::ALL
+                .iter()
+                .map(|q| Answer {
+                    question: *q,
+                    verdict: if *q == Question::MinimumCore { Verdict::Yes } else { Verdict::NotApplicable },
+                    explanation: if *q == Question::MinimumCore {
+                        Explanation { zh: "提高了低保标准。".into(), en: "The dibao standard was raised.".into() }
+                    } else {
+                        Explanation { zh: "非国家措施所致。".into(), en: String::new() }
+                    },
+                })
+                .collect(),
+        };
+        s.answer_retrogression(&case.key, &j, &rightstat_store::Actor::new("coordinator", None)).await.unwrap();
+        for lang in [Lang::En, Lang::Zh] {
+            let (d, findings) = document(&s, &[11], lang).await.unwrap();
+            let text = d.text();
+            let section = &text[text.find(lang.pick("Benchmarks, retrogression and disparities", "基准、倒退与差距")).unwrap()..];
+            match lang {
+                Lang::En => {
+                    assert!(
+                        section.contains("attributes the step to circumstances beyond a measure (an economic shock, a disaster, an epidemic): Food prices rose during the epidemic of 2022."),
+                        "{section}"
+                    );
+                    assert!(
+                        section.contains("Were the minimum core content of the right and the disadvantaged and marginalised protected? Yes (E/C.12/2007/1, para. 10(e); General Comment No. 3, para. 10). The dibao standard was raised."),
+                        "{section}"
+                    );
+                    // Answers given only in Chinese are carried as given, and the author is told to translate.
+                    assert!(
+                        section.contains(
+                            "Were the alternatives comprehensively examined? Not applicable (E/C.12/2007/1, para. 10(b)). 非国家措施所致。"
+                        ),
+                        "{section}"
+                    );
+                    assert!(
+                        findings.iter().any(|f| f.check == "retrogression" && f.message_en.contains("not all in English")),
+                        "{findings:?}"
+                    );
+                }
+                Lang::Zh => {
+                    assert!(
+                        section.contains("倒退的原因是措施以外的情况（经济冲击、灾害、疫情等）：2022年疫情期间食品价格上涨。"),
+                        "{section}"
+                    );
+                    assert!(section.contains("是否保障了该权利的最低核心内容，保护了弱势和边缘群体？是"), "{section}");
+                    // Answered, and complete in Chinese: no action left for the author.
+                    assert!(
+                        !findings
+                            .iter()
+                            .any(|f| f.message_en.contains("Engel coefficient went back") || f.message_en.contains("not all in")),
+                        "{findings:?}"
+                    );
+                }
+            }
+            // The answered step carries the answers in place of the bare questions; the rural
+            // series' own step, unanswered, still asks them.
+            let step = &section[section.find(lang.pick("Engel coefficient moved back", "恩格尔系数由")).unwrap()..];
+            let step = &step[..step.find('\n').unwrap_or(step.len())];
+            assert!(!step.contains(lang.pick("The Committee asks", "委员会都会询问")), "{step}");
+            assert!(section.contains(lang.pick("Engel coefficient (rural) moved back", "恩格尔系数（农村）由")), "{section}");
+        }
     }
 
     #[tokio::test]

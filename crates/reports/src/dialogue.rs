@@ -288,16 +288,36 @@ fn evaluation_words(x: &rightstat_store::evaluation::SeriesEvaluation, lang: Lan
         });
     }
     if let Some(r) = x.retrogression {
-        out.push_str(&match lang {
-            Lang::En => format!(
-                " The latest step, {} ({}) to {} ({}), is a retrogression: the reply should give its reasons, the alternatives considered and how the disadvantaged were protected (E/C.12/2007/1).",
-                number(r.from.1), r.from.0, number(r.to.1), r.to.0
-            ),
-            Lang::Zh => format!(
-                "最新一期由{}年的{}变为{}年的{}，属于倒退：答复应说明原因、所考虑的替代办法以及如何保护弱势群体（E/C.12/2007/1）。",
-                r.from.0, number(r.from.1), r.to.0, number(r.to.1)
-            ),
-        });
+        match &x.justification {
+            // The department answered the Committee's questions: the reply gives its cause and
+            // how the minimum core and the disadvantaged were protected.
+            Some(a) => {
+                let j = &a.justification;
+                let core = j.answers.iter().find(|a| a.question == rightstat_core::retrogression::Question::MinimumCore);
+                let (cause, _) = j.cause_explanation.pick(lang);
+                let (core_text, _) = core.map_or(("", true), |a| a.explanation.pick(lang));
+                out.push_str(&match lang {
+                    Lang::En => format!(
+                        " The latest step, {} ({}) to {} ({}), is a retrogression; the responsible department attributes it to {}: {} On the minimum core and the disadvantaged: {} (E/C.12/2007/1).",
+                        number(r.from.1), r.from.0, number(r.to.1), r.to.0, j.cause.label(lang), crate::cescr::end_sentence(cause, lang), crate::cescr::end_sentence(core_text, lang).trim_end_matches('.')
+                    ),
+                    Lang::Zh => format!(
+                        "最新一期由{}年的{}变为{}年的{}，属于倒退；责任部门认为原因是{}：{}关于最低核心内容和弱势群体：{}（E/C.12/2007/1）。",
+                        r.from.0, number(r.from.1), r.to.0, number(r.to.1), j.cause.label(lang), crate::cescr::end_sentence(cause, lang), crate::cescr::end_sentence(core_text, lang).trim_end_matches('。')
+                    ),
+                });
+            }
+            None => out.push_str(&match lang {
+                Lang::En => format!(
+                    " The latest step, {} ({}) to {} ({}), is a retrogression: the reply should give its reasons, the alternatives considered and how the disadvantaged were protected (E/C.12/2007/1).",
+                    number(r.from.1), r.from.0, number(r.to.1), r.to.0
+                ),
+                Lang::Zh => format!(
+                    "最新一期由{}年的{}变为{}年的{}，属于倒退：答复应说明原因、所考虑的替代办法以及如何保护弱势群体（E/C.12/2007/1）。",
+                    r.from.0, number(r.from.1), r.to.0, number(r.to.1)
+                ),
+            }),
+        }
     }
     (!out.is_empty()).then_some(out)
 }

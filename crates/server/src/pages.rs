@@ -18,6 +18,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("measure.html", include_str!("../templates/measure.html")),
     ("evaluation.html", include_str!("../templates/evaluation.html")),
     ("evaluation_article.html", include_str!("../templates/evaluation_article.html")),
+    ("retrogression.html", include_str!("../templates/retrogression.html")),
+    ("retrogression_case.html", include_str!("../templates/retrogression_case.html")),
     ("message.html", include_str!("../templates/message.html")),
     ("tasks.html", include_str!("../templates/tasks.html")),
     ("task.html", include_str!("../templates/task.html")),

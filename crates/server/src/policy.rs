@@ -48,6 +48,10 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/api/v1/evaluation", Action::ReadPublic),
     ("GET", "/api/v1/benchmarks", Action::ReadPublic),
     ("POST", "/api/v1/benchmarks", Action::Administer),
+    // Retrogression cases and the departments' answers are internal until a report carries
+    // them; a coordinator's answer is checked against the indicator's department in the handler.
+    ("GET", "/api/v1/retrogression-cases", Action::ReadTasks),
+    ("POST", "/api/v1/retrogression-cases/answers", Action::FollowUp),
     ("POST", "/api/v1/recommendations/{uid}/assessments", Action::FollowUp),
     ("POST", "/api/v1/recommendations/{uid}/links", Action::Administer),
     ("DELETE", "/api/v1/recommendations/{uid}/links/{kind}/{code}", Action::Administer),
@@ -98,6 +102,9 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/recommendations", Action::ReadPublic),
     ("GET", "/evaluation", Action::ReadPublic),
     ("GET", "/evaluation/{article}", Action::ReadPublic),
+    ("GET", "/retrogression", Action::ReadTasks),
+    ("GET", "/retrogression/{indicator}/{year}", Action::ReadTasks),
+    ("POST", "/retrogression/{indicator}/{year}", Action::FollowUp),
     ("GET", "/recommendations/{uid}", Action::ReadPublic),
     ("GET", "/measures", Action::ReadPublic),
     ("GET", "/measures/{code}", Action::ReadPublic),

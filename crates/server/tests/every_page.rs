@@ -117,6 +117,8 @@ async fn every_page_is_accessible_fits_a_phone_and_is_photographed() {
             ("glossary", "/admin/glossary".into()),
             ("codelists", "/admin/codelists".into()),
             ("publishing", "/admin/publishing".into()),
+            ("retrogression", "/retrogression".into()),
+            ("retrogression-case", "/retrogression/CN_ENGEL_COEF/2022".into()),
         ] {
             visit(&d, "lead", name, &path);
         }

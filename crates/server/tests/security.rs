@@ -94,6 +94,9 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/evaluation", "PACRVN"),
     ("GET", "/api/v1/benchmarks", "PACRVN"),
     ("POST", "/api/v1/benchmarks", "A"),
+    ("GET", "/api/v1/retrogression-cases", "ACRVN"),
+    // Any coordinator passes the policy; the handler checks the indicator's department.
+    ("POST", "/api/v1/retrogression-cases/answers", "AC"),
     ("POST", "/api/v1/recommendations/{uid}/assessments", "AC"),
     ("POST", "/api/v1/recommendations/{uid}/links", "A"),
     ("DELETE", "/api/v1/recommendations/{uid}/links/{kind}/{code}", "A"),
@@ -141,6 +144,11 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/recommendations", "PACRVN"),
     ("GET", "/evaluation", "PACRVN"),
     ("GET", "/evaluation/{article}", "PACRVN"),
+    ("GET", "/retrogression", "ACRVN"),
+    ("GET", "/retrogression/{indicator}/{year}", "ACRVN"),
+    // Any coordinator passes the policy; the handler refuses another department's case
+    // (tests/retrogression.rs: the demo's MCA coordinator on NBS's Engel coefficient, 403).
+    ("POST", "/retrogression/{indicator}/{year}", "AC"),
     ("GET", "/recommendations/{uid}", "PACRVN"),
     ("GET", "/measures", "PACRVN"),
     ("GET", "/measures/{code}", "PACRVN"),
@@ -163,6 +171,8 @@ fn concrete(path: &str) -> String {
         .replace("{uid}", "UPR-17-000000000000")
         .replace("{kind}", "measure")
         .replace("{article}", "11")
+        .replace("{indicator}", "CN_ENGEL_COEF")
+        .replace("{year}", "2022")
         .replace("{username}", "nobody")
         .replace("{round}", "NOPE")
         .replace("{page}", "index.html")

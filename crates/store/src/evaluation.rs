@@ -26,6 +26,10 @@ pub struct SeriesEvaluation {
     pub benchmark: Option<crate::benchmarks::BenchmarkRow>,
     pub assessment: Assessment,
     pub retrogression: Option<Retrogression>,
+    /// The responsible department's latest answer to the Committee's questions of the
+    /// retrogressive step, if it gave one (internal until a report carries it: the public
+    /// pages and API leave it out, see [`ArticleEvaluation::public`]).
+    pub justification: Option<crate::retrogression::CaseAnswer>,
     /// The computation in words.
     pub sentence_en: String,
     pub sentence_zh: String,
@@ -50,6 +54,17 @@ pub struct ArticleEvaluation {
     pub article: u8,
     pub series: Vec<SeriesEvaluation>,
     pub gaps: Vec<GapEvaluation>,
+}
+
+impl ArticleEvaluation {
+    /// What the public may read: the figures' evaluation, without the departments' answers to
+    /// retrogression cases (those reach the public through the reports that carry them).
+    pub fn public(mut self) -> Self {
+        for s in &mut self.series {
+            s.justification = None;
+        }
+        self
+    }
 }
 
 /// The group compared with its reference, by dimension: rural ÷ urban, women ÷ men.
@@ -213,6 +228,8 @@ impl Store {
             .filter(|b| b.area == national)
             .map(|b| ((b.indicator.clone(), b.cell_key.clone()), b))
             .collect();
+        let answers: BTreeMap<crate::retrogression::CaseKey, crate::retrogression::CaseAnswer> =
+            self.retrogression_answers(false).await?.into_iter().collect();
         let codes: Vec<String> = cat
             .indicators
             .values()
@@ -257,6 +274,15 @@ impl Store {
                 let (unit_en, unit_zh) = (unit_of(rightstat_core::lang::Lang::En), unit_of(rightstat_core::lang::Lang::Zh));
                 let (sentence_en, sentence_zh) =
                     sentences((&label_en, &label_zh), (&unit_en, &unit_zh), &assessment, ind.better.is_some(), benchmark.as_ref());
+                let justification = retrogression.and_then(|r| {
+                    let key = crate::retrogression::CaseKey {
+                        indicator: code.clone(),
+                        area: national.clone(),
+                        cell_key: cell.clone(),
+                        to_year: r.to.0,
+                    };
+                    answers.get(&key).cloned()
+                });
                 series.push(SeriesEvaluation {
                     indicator: code.clone(),
                     name_en: label_en,
@@ -267,6 +293,7 @@ impl Store {
                     benchmark,
                     assessment,
                     retrogression,
+                    justification,
                     sentence_en,
                     sentence_zh,
                 });

@@ -70,7 +70,8 @@ fn articles(text: Option<&str>) -> ApiResult<Vec<u8>> {
     responses((status = 200, description = "JSON, or CSV with format=csv", content((Vec<ArticleEvaluation> = "application/json"), (String = "text/csv"))), (status = 400, description = "Not an article, or an unknown format")))]
 async fn evaluation(State(s): State<AppState>, Query(q): Query<EvaluationQuery>) -> ApiResult<Response> {
     let articles = articles(q.article.as_deref())?;
-    let eval = s.store.evaluate(&articles, &Visibility::Published).await?;
+    let eval: Vec<ArticleEvaluation> =
+        s.store.evaluate(&articles, &Visibility::Published).await?.into_iter().map(ArticleEvaluation::public).collect();
     match q.format.as_deref().filter(|f| !f.is_empty()).unwrap_or("json") {
         "json" => Ok(Json(eval).into_response()),
         "csv" => Ok(csv_response("evaluation.csv", evaluation_csv(&eval).map_err(|e| ApiError::Internal(e.to_string()))?)),

@@ -15,6 +15,7 @@ pub mod portal;
 pub mod recommendations;
 pub mod reference;
 pub mod reports;
+pub mod retrogression;
 pub mod review_pages;
 pub mod round_form;
 pub mod rounds;
