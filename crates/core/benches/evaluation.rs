@@ -115,20 +115,23 @@ fn class_index(c: ProgressClass) -> usize {
     }
 }
 
-fn points(d: &Data, c: usize, i: usize, cell: usize) -> Vec<Point> {
+/// A series' points into `buf` (reused: the loop allocates nothing per series).
+fn points(buf: &mut Vec<Point>, d: &Data, c: usize, i: usize, cell: usize) {
     let at = idx(c, i, cell);
-    YEARS.enumerate().map(|(t, year)| Point { year, value: d.values[at + t], break_before: i == BREAK && year == BREAK_YEAR }).collect()
+    buf.clear();
+    buf.extend(YEARS.enumerate().map(|(t, year)| Point { year, value: d.values[at + t], break_before: i == BREAK && year == BREAK_YEAR }));
 }
 
 /// Evaluates the counties `range`: every series, then the gaps.
 fn evaluate(d: &Data, range: std::ops::Range<usize>) -> Counts {
     let tolerance = ev::precision_tolerance(1);
     let mut n = Counts::default();
+    let (mut pts, mut other) = (Vec::with_capacity(NY), Vec::with_capacity(NY));
     for c in range {
         for i in 0..INDICATORS {
             let b = better(i);
             for cell in 0..CELLS.len() {
-                let pts = points(d, c, i, cell);
+                points(&mut pts, d, c, i, cell);
                 let bench = if cell == 0 { d.benchmarks[c * INDICATORS + i] } else { None };
                 let a = ev::assess(&pts, Some(b), bench.as_ref());
                 n.classes[class_index(a.class)] += 1;
@@ -138,7 +141,9 @@ fn evaluate(d: &Data, range: std::ops::Range<usize>) -> Counts {
                 continue;
             }
             for (group, reference) in [(4, 3), (1, 2)] {
-                let g = ev::gap(&points(d, c, i, group), &points(d, c, i, reference));
+                points(&mut pts, d, c, i, group);
+                points(&mut other, d, c, i, reference);
+                let g = ev::gap(&pts, &other);
                 n.gaps += 1;
                 n.converging += u64::from(g.converging == Some(true));
             }

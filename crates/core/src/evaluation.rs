@@ -155,15 +155,28 @@ fn insufficient(notes: Vec<Note>) -> Assessment {
     }
 }
 
+/// The finite points of a series by year: the series itself when it is already so (as stored
+/// series are), else a sorted copy; evaluating a national data set then allocates nothing per
+/// series.
+fn in_order(series: &[Point]) -> std::borrow::Cow<'_, [Point]> {
+    if series.windows(2).all(|w| w[0].year < w[1].year) && series.iter().all(|p| p.value.is_finite()) {
+        std::borrow::Cow::Borrowed(series)
+    } else {
+        let mut s: Vec<Point> = series.iter().copied().filter(|p| p.value.is_finite()).collect();
+        s.sort_by_key(|p| p.year);
+        std::borrow::Cow::Owned(s)
+    }
+}
+
 /// Assesses a series (any order; non-finite values ignored) in the declared direction.
 pub fn assess(series: &[Point], better: Option<Better>, benchmark: Option<&Benchmark>) -> Assessment {
-    let mut s: Vec<Point> = series.iter().copied().filter(|p| p.value.is_finite()).collect();
-    s.sort_by_key(|p| p.year);
+    let sorted = in_order(series);
+    let mut s: &[Point] = &sorted;
     let mut notes = Vec::new();
     // Only the comparable stretch: from the last break on.
     if let Some(i) = s.iter().rposition(|p| p.break_before) {
         notes.push(Note::BreakInSeries { year: s[i].year });
-        s.drain(..i);
+        s = &s[i..];
     }
     let Some(better) = better else { return insufficient(notes) };
     let sign = match better {
@@ -303,9 +316,8 @@ pub fn precision_tolerance(decimals: u32) -> f64 {
 /// point (never across a break in series), worse in the declared direction by more than
 /// `tolerance`.
 pub fn retrogression(series: &[Point], better: Better, tolerance: f64) -> Option<Retrogression> {
-    let mut s: Vec<Point> = series.iter().copied().filter(|p| p.value.is_finite()).collect();
-    s.sort_by_key(|p| p.year);
-    let (prev, last) = match s.as_slice() {
+    let s = in_order(series);
+    let (prev, last) = match &*s {
         [.., a, b] if !b.break_before => (*a, *b),
         _ => return None,
     };
@@ -330,12 +342,10 @@ pub struct Gap {
 }
 
 pub fn gap(group: &[Point], reference: &[Point]) -> Gap {
-    let mut years = Vec::new();
-    let mut ratio = Vec::new();
-    let mut difference = Vec::new();
-    let mut g: Vec<&Point> = group.iter().filter(|p| p.value.is_finite()).collect();
-    g.sort_by_key(|p| p.year);
-    for p in g {
+    let mut years = Vec::with_capacity(group.len());
+    let mut ratio = Vec::with_capacity(group.len());
+    let mut difference = Vec::with_capacity(group.len());
+    for p in in_order(group).iter() {
         if let Some(r) = reference.iter().find(|r| r.year == p.year && r.value.is_finite() && r.value != 0.0) {
             years.push(p.year);
             ratio.push(p.value / r.value);
@@ -415,6 +425,20 @@ mod tests {
 
     fn pts(v: &[(i32, f64)]) -> Vec<Point> {
         v.iter().map(|&(y, x)| Point::new(y, x)).collect()
+    }
+
+    #[test]
+    fn order_and_missing_values_do_not_change_the_result() {
+        // Stored series come in order and are used as they are; any other order, or a
+        // non-finite value, goes through a sorted copy, with the same result.
+        let sorted = pts(&[(2013, 10.0), (2014, 11.0), (2015, 12.5), (2016, 12.0)]);
+        let mut shuffled = vec![sorted[2], sorted[0], sorted[3], Point::new(2012, f64::NAN), sorted[1]];
+        assert_eq!(assess(&sorted, Some(Better::Higher), None), assess(&shuffled, Some(Better::Higher), None));
+        assert_eq!(retrogression(&sorted, Better::Higher, 0.05), retrogression(&shuffled, Better::Higher, 0.05));
+        assert!(retrogression(&shuffled, Better::Higher, 0.05).is_some());
+        let reference = pts(&[(2013, 20.0), (2014, 20.0), (2015, 20.0), (2016, 20.0)]);
+        assert_eq!(gap(&sorted, &reference), gap(&shuffled, &reference));
+        assert_eq!(gap(&shuffled, &reference).ratio, vec![0.5, 0.55, 0.625, 0.6]);
     }
 
     fn close(a: f64, b: f64) -> bool {
