@@ -46,6 +46,7 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("POST", "/api/v1/lists-of-issues", Action::Administer),
     // Evaluation from published figures only; benchmarks come from public plans and targets.
     ("GET", "/api/v1/evaluation", Action::ReadPublic),
+    ("GET", "/api/v1/evaluation/resources", Action::ReadPublic),
     ("GET", "/api/v1/benchmarks", Action::ReadPublic),
     ("POST", "/api/v1/benchmarks", Action::Administer),
     // Retrogression cases and the departments' answers are internal until a report carries

@@ -36,6 +36,14 @@ async fn evaluation_and_benchmarks() {
         let missing = &r.text[r.text.find("<ul id=\"missing\">").expect("breakdowns missing")..];
         let poor = &missing[missing.find("CN_RURAL_POOR_POP.html").expect("the rural poor lack breakdowns")..];
         assert!(poor[..poor.find("</li>").unwrap()].contains("性别"), "{poor}");
+        // Achievement against resources: NBS's 2018 income by province against the frontier of
+        // GDP per capita (computed, and said so), lowest score first.
+        assert!(r.text.contains("id=\"frontier-CN_DISP_INCOME_PC\"") && r.text.contains("并非国家统计局公布数"), "{}", r.text);
+        let r = env.call("GET", "/api/v1/evaluation/resources?article=11", None, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let income = r.json.as_array().unwrap().iter().find(|x| x["indicator"] == "CN_DISP_INCOME_PC").cloned().unwrap();
+        assert_eq!((income["year"].as_i64(), income["areas"].as_array().unwrap().len()), (Some(2018), 31));
+        assert_eq!(income["gdp_per_capita_computed"], Value::Bool(true));
         let r = env.call("GET", "/evaluation/11?lang=en", None, None).await;
         assert!(r.text.contains("Against the benchmark of 0 by 2020") && r.text.contains("narrowing"), "{}", r.text);
         let r = env.call("GET", "/evaluation?lang=en", None, None).await;

@@ -92,6 +92,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/lists-of-issues", "PACRVN"),
     ("POST", "/api/v1/lists-of-issues", "A"),
     ("GET", "/api/v1/evaluation", "PACRVN"),
+    ("GET", "/api/v1/evaluation/resources", "PACRVN"),
     ("GET", "/api/v1/benchmarks", "PACRVN"),
     ("POST", "/api/v1/benchmarks", "A"),
     ("GET", "/api/v1/retrogression-cases", "ACRVN"),

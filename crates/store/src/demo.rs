@@ -13,6 +13,13 @@ const ANNEX: &str = include_str!("../../../data/cescr_report3_annex_tables.csv")
 /// Benchmarks from a national plan and an SDG target, for the series the demo holds.
 const DEMO_BENCHMARKS: &str = include_str!("../../../reference/benchmarks-demo.csv");
 const UPR: &[u8] = include_bytes!("../../../data/upr_china.csv");
+/// NBS's province series (see `data/README.md`): gross regional product, resident population,
+/// per-capita disposable income (2018).
+const PROVINCE_GDP: &str = include_str!("../../../data/provinces/nbs-gdp-by-province-2006-2024.csv");
+const PROVINCE_POP: &str = include_str!("../../../data/provinces/nbs-population-by-province-2000-2022.csv");
+const PROVINCE_INCOME: &str = include_str!("../../../data/provinces/nbs-disposable-income-by-province-2018.csv");
+const PROVINCE_NAMES_ZH: &str = include_str!("../../../data/admin-divisions-cn-2023/provinces.csv");
+const PROVINCE_NAMES_EN: &str = include_str!("../../../reference/province-names-en.csv");
 /// OHCHR's thematic lists of recommendations of China's second and third reviews (see `data/README.md`).
 const OHCHR_MATRICES: [(&str, &[u8]); 2] = [
     ("data/un/upr-china-cycle2-2013-ohchr-matrix.docx", include_bytes!("../../../data/un/upr-china-cycle2-2013-ohchr-matrix.docx")),
@@ -128,6 +135,100 @@ pub fn series_to_import_csv(series_csv: &str) -> Result<String> {
     String::from_utf8(bytes).map_err(|e| StoreError::Invalid(e.to_string()))
 }
 
+/// One of NBS's province tables (a row per province, a column per year, the province named in
+/// Chinese or English) as import rows of `indicator`, citing NBS's release; where the table was
+/// read is provenance for signed-in users.
+fn province_table_to_rows(
+    out: &mut csv::Writer<Vec<u8>>,
+    table: &str,
+    file: &str,
+    indicator: &str,
+    (unit, mult): (&str, i32),
+    (source, read_from): (&str, &str),
+) -> Result<()> {
+    let bad = |e: csv::Error| StoreError::Invalid(format!("{file}: {e}"));
+    // Province codes by name, Chinese (北京市) or English (Beijing; "Tibet (Xizang)" also as "Tibet").
+    let mut codes: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    for names in [PROVINCE_NAMES_ZH, PROVINCE_NAMES_EN] {
+        let mut r = csv::Reader::from_reader(names.as_bytes());
+        for rec in r.records() {
+            let rec = rec.map_err(bad)?;
+            codes.insert(rec[1].to_string(), rec[0].to_string());
+            if let Some((short, _)) = rec[1].split_once(" (") {
+                codes.insert(short.to_string(), rec[0].to_string());
+            }
+        }
+    }
+    let mut rdr = csv::Reader::from_reader(table.as_bytes());
+    let years: Vec<String> = rdr.headers().map_err(bad)?.iter().skip(1).map(|h| h.trim_end_matches('年').to_string()).collect();
+    for (i, rec) in rdr.records().enumerate() {
+        let rec = rec.map_err(bad)?;
+        let name = rec[0].trim();
+        let code = codes.get(name).ok_or_else(|| StoreError::Invalid(format!("{file} row {}: unknown province {name}", i + 2)))?;
+        for (year, value) in years.iter().zip(rec.iter().skip(1)) {
+            if value.trim().is_empty() {
+                continue;
+            }
+            out.write_record([
+                indicator,
+                code,
+                year,
+                value.trim(),
+                unit,
+                &mult.to_string(),
+                "A",
+                source,
+                "",
+                &format!("read from: {read_from}"),
+            ])
+            .map_err(bad)?;
+        }
+    }
+    Ok(())
+}
+
+/// NBS's province tables as one import file.
+pub fn provinces_to_import_csv() -> Result<String> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(["indicator", "area", "period", "value", "unit", "unit_mult", "status", "source", "footnote", "internal_note"])
+        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+    province_table_to_rows(
+        &mut out,
+        PROVINCE_GDP,
+        "data/provinces/nbs-gdp-by-province-2006-2024.csv",
+        "CN_GDP",
+        ("CNY", 8),
+        (
+            "National Bureau of Statistics, National Data (国家数据), annual data by province: gross regional product (地区生产总值), revised after the fifth economic census",
+            "RenJiyi163/panel_data_analysis_for_thesis, 分省年度数据.csv, commit 756964b",
+        ),
+    )?;
+    province_table_to_rows(
+        &mut out,
+        PROVINCE_POP,
+        "data/provinces/nbs-population-by-province-2000-2022.csv",
+        "CN_RESIDENT_POP",
+        ("PERSONS", 4),
+        (
+            "National Bureau of Statistics, National Data (国家数据), annual data by province: resident population at year end (年末常住人口)",
+            "kabuto44/Gaokao-Data-Analysis, Time Series Data/Yearbook Imported Data/Total Population.csv, commit 77fe1e8",
+        ),
+    )?;
+    province_table_to_rows(
+        &mut out,
+        PROVINCE_INCOME,
+        "data/provinces/nbs-disposable-income-by-province-2018.csv",
+        "CN_DISP_INCOME_PC",
+        ("CNY_PP_YEAR", 0),
+        (
+            "National Bureau of Statistics, China Statistical Yearbook 2019, per-capita disposable income of residents by province (居民人均可支配收入)",
+            "kabuto44/Gaokao-Data-Analysis, 2000 Cohort/Yearbook Data/Disposable Income.csv",
+        ),
+    )?;
+    let bytes = out.into_inner().map_err(|e| StoreError::Invalid(e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
 /// Keeps the header and the annex rows whose (indicator, period, URBANISATION) is not in `have`.
 fn annex_gaps(annex: &str, have: &HashSet<(String, String, String)>) -> Result<String> {
     let bad = |e: csv::Error| StoreError::Invalid(format!("demo annex: {e}"));
@@ -159,7 +260,8 @@ impl Store {
     }
 
     /// Loads the demo: the official series, then the report-annex figures where the series has
-    /// none, then the benchmarks of `reference/benchmarks-demo.csv`. Idempotent: a second load records nothing new. Returns both import reports.
+    /// none, NBS's province tables (gross regional product, resident population, 2018 income),
+    /// then the benchmarks of `reference/benchmarks-demo.csv`. Idempotent: a second load records nothing new. Returns both import reports.
     pub async fn load_demo(&self) -> Result<(ImportReport, ImportReport)> {
         let series = self.import_reference("data/china_poverty_series.csv", series_to_import_csv(SERIES)?).await?;
         let have: HashSet<(String, String, String)> = self
@@ -170,6 +272,7 @@ impl Store {
             .map(|o| (o.indicator, o.period, o.cell_key))
             .collect();
         let annex = self.import_reference("data/cescr_report3_annex_tables.csv", annex_gaps(ANNEX, &have)?).await?;
+        self.import_reference("data/provinces/", provinces_to_import_csv()?).await?;
         self.import_benchmarks(DEMO_BENCHMARKS.as_bytes(), "reference/benchmarks-demo.csv", &crate::Actor::system())
             .await?
             .map_err(|e| StoreError::Invalid(format!("the demo benchmarks failed their checks: {}", e[0])))?;

@@ -30,6 +30,7 @@ mod observations;
 pub mod recommendations;
 pub mod release;
 pub mod reporting;
+pub mod resources;
 pub mod retrogression;
 pub mod review;
 mod seed;

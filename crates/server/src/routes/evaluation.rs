@@ -20,6 +20,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(evaluation))
+        .routes(routes!(resources))
         .routes(routes!(benchmarks, import_benchmarks))
         .routes(routes!(evaluation_page))
         .routes(routes!(article_page))
@@ -77,6 +78,29 @@ async fn evaluation(State(s): State<AppState>, Query(q): Query<EvaluationQuery>)
         "csv" => Ok(csv_response("evaluation.csv", evaluation_csv(&eval).map_err(|e| ApiError::Internal(e.to_string()))?)),
         other => Err(ApiError::BadRequest(format!("format {other:?}: expected json or csv"))),
     }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ResourcesQuery {
+    /// ICESCR articles, comma-separated (1 to 15); default 11.
+    #[param(pattern = "^([1-9]|1[0-5])(,([1-9]|1[0-5]))*$")]
+    article: Option<String>,
+}
+
+/// Achievement against resources: for each indicator of the articles with published province
+/// figures, each province's score against the frontier of what provinces of similar GDP per
+/// capita achieve (as the SERF Index), in the latest year with enough provinces. GDP per capita
+/// is computed from gross regional product and resident population where it is not published,
+/// and the output says so.
+#[utoipa::path(get, path = "/api/v1/evaluation/resources", tag = "evaluation", params(ResourcesQuery),
+    responses((status = 200, body = Vec<rightstat_store::resources::ResourceEvaluation>), (status = 400, description = "Not an article")))]
+async fn resources(
+    State(s): State<AppState>,
+    Query(q): Query<ResourcesQuery>,
+) -> ApiResult<Json<Vec<rightstat_store::resources::ResourceEvaluation>>> {
+    let articles = articles(q.article.as_deref())?;
+    Ok(Json(s.store.resource_evaluation(&articles, &Visibility::Published).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -273,8 +297,32 @@ async fn article_page(
             })
         })
         .collect();
+    // Achievement against resources (the SERF-style frontier across provinces).
+    let resources: Vec<serde_json::Value> = s
+        .store
+        .resource_evaluation(&[article], &Visibility::Published)
+        .await?
+        .into_iter()
+        .map(|r| {
+            serde_json::json!({
+                "indicator": r.indicator,
+                "name": lang.pick(&r.name_en, &r.name_zh),
+                "year": r.year,
+                "sentence": lang.pick(&r.sentence_en, &r.sentence_zh),
+                "areas": r.areas.iter().map(|a| serde_json::json!({
+                    "area": a.area,
+                    "name": lang.pick(&a.name_en, &a.name_zh),
+                    "gdp_pc": n(a.gdp_per_capita.round()),
+                    "achievement": n(a.achievement),
+                    "feasible": n(a.feasible.round()),
+                    "score": format!("{:.0}", a.score),
+                    "tone": if a.score >= 100.0 { "good" } else if a.score >= 90.0 { "" } else { "warn" },
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
     let ctx = minijinja::context! {
-        article => article, title => title, series => v(&series), gaps => v(&gaps), missing => v(&missing),
+        article => article, title => title, series => v(&series), gaps => v(&gaps), missing => v(&missing), resources => v(&resources),
         here => format!("/evaluation/{article}"), signed_in => signed_in(&caller),
     };
     Ok(pages::render("evaluation_article.html", lang, ctx))
