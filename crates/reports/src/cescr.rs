@@ -293,7 +293,7 @@ pub async fn document(store: &Store, articles: &[u8], lang: Lang) -> Result<(Doc
             let mut here = e.clone();
             here.series.retain(|x| primary(&x.indicator) == Some(article));
             here.gaps.retain(|g| primary(&g.indicator) == Some(article));
-            evaluation_section(&mut d, &mut findings, &here, article, lang, &dim_name, &department);
+            evaluation_section(&mut d, &mut findings, &here, article, lang, &department);
         }
 
         d.heading(2, t("Follow-up to the previous concluding observations", "对上次结论性意见的落实"));
@@ -329,7 +329,6 @@ fn evaluation_section(
     e: &rightstat_store::evaluation::ArticleEvaluation,
     article: u8,
     lang: Lang,
-    dim_name: &dyn Fn(&str, &str) -> String,
     department: &dyn Fn(&str) -> String,
 ) {
     let benchmarked: Vec<_> = e.series.iter().filter(|x| x.benchmark.is_some()).collect();
@@ -428,13 +427,18 @@ fn evaluation_section(
             continue;
         }
         let name = lang.pick(&g.name_en, &g.name_zh);
-        let (group, reference) = (dim_name(&g.dimension, &g.group), dim_name(&g.dimension, &g.reference));
+        let (mut group, mut reference) =
+            (lang.pick(&g.group_en, &g.group_zh).to_string(), lang.pick(&g.reference_en, &g.reference_zh).to_string());
+        // "rural relative to urban", but "Gansu (worst province) relative to Shanghai (best province)".
+        if g.dimension != "AREA" && lang == Lang::En {
+            (group, reference) = (group.to_lowercase(), reference.to_lowercase());
+        }
         let narrowing = g.gap.converging == Some(true);
         d.numbered(match lang {
             Lang::En => format!(
                 "{name}, {} relative to {}: {first:.2} in {y0}, {last:.2} in {y1}; the gap {} (article 2(2), General Comment No. 20).",
-                group.to_lowercase(),
-                reference.to_lowercase(),
+                group,
+                reference,
                 if narrowing { "narrowed" } else { "widened" }
             ),
             Lang::Zh => format!(

@@ -270,7 +270,7 @@ fn trend_word(t: Trend, lang: Lang) -> &'static str {
 }
 
 /// The benchmark a series is measured against and a retrogressive latest step, in words.
-fn evaluation_words(x: &rightstat_store::evaluation::SeriesEvaluation, lang: Lang) -> Option<String> {
+pub(crate) fn evaluation_words(x: &rightstat_store::evaluation::SeriesEvaluation, lang: Lang) -> Option<String> {
     let mut out = String::new();
     if let Some(b) = &x.benchmark {
         use rightstat_core::evaluation::ProgressClass as C;

@@ -82,6 +82,16 @@ pub async fn national_report(store: &Store, lang: Lang) -> Result<Document, Repo
         ),
         (_, None) => t("The recommendations register holds no UPR recommendation yet.", "建议登记库中尚无普遍定期审议建议。"),
     });
+    // Each series' evaluation (benchmark, retrogression with the department's answer), by
+    // indicator and cell, to stand beside its evidence.
+    let all_articles: Vec<u8> = (1..=15).collect();
+    let evaluation: BTreeMap<(String, String), rightstat_store::evaluation::SeriesEvaluation> = store
+        .evaluate(&all_articles, &Visibility::Published)
+        .await?
+        .into_iter()
+        .flat_map(|e| e.series)
+        .map(|x| ((x.indicator.clone(), x.cell.clone()), x))
+        .collect();
     d.heading(1, t("II. Follow-up to the recommendations of the previous review", "二、上一轮审议所提建议的落实情况"));
     for c in &clusters {
         let mine: Vec<&RecommendationFollowUp> = recs.iter().filter(|r| r.recommendation.clusters.contains(&c.code)).collect();
@@ -106,7 +116,13 @@ pub async fn national_report(store: &Store, lang: Lang) -> Result<Document, Repo
         let mut seen = BTreeSet::new();
         for e in mine.iter().flat_map(|r| r.evidence.iter()) {
             if seen.insert(e.indicator.clone()) {
-                d.numbered(evidence_line(e, lang));
+                let judged =
+                    evaluation.get(&(e.indicator.clone(), e.cell.clone())).and_then(|x| crate::dialogue::evaluation_words(x, lang));
+                d.numbered(format!(
+                    "{}{}",
+                    evidence_line(e, lang),
+                    judged.map_or(String::new(), |w| format!("{}{w}", lang.pick(".", "。")))
+                ));
             }
         }
         let missing: BTreeSet<&str> =
@@ -220,6 +236,8 @@ mod tests {
         if all.contains("Per-capita disposable income") {
             assert!(all.contains("Per-capita disposable income (urban):"), "{all}");
         }
+        // The evaluation stands beside the evidence: the benchmark of the 13th Five-Year Plan, met.
+        assert!(text.contains("Benchmark: 0 by 2020 (Outline of the 13th Five-Year Plan"), "{text}");
         let zh = national_report(&s, Lang::Zh).await.unwrap();
         assert!(zh.text().contains("第3轮审议"), "{}", zh.text());
     }

@@ -42,9 +42,19 @@ pub struct GapEvaluation {
     pub indicator: String,
     pub name_en: String,
     pub name_zh: String,
+    /// The breakdown's dimension, or `AREA` for the gap between the worst and the best province.
     pub dimension: String,
+    /// The group's code (`R`, `F`, `PD`, an ethnic group's code; for `AREA`, the worst province
+    /// of the latest year).
     pub group: String,
+    /// The reference's code (`U`, `M`, `NPD`, `_T` for all groups together; for `AREA`, the best
+    /// province of the latest year).
     pub reference: String,
+    /// The group and the reference in words ("Rural", "Gansu (lowest)").
+    pub group_en: String,
+    pub group_zh: String,
+    pub reference_en: String,
+    pub reference_zh: String,
     pub gap: Gap,
 }
 
@@ -67,8 +77,14 @@ impl ArticleEvaluation {
     }
 }
 
-/// The group compared with its reference, by dimension: rural ÷ urban, women ÷ men.
-const PAIRS: [(&str, &str, &str); 2] = [("URBANISATION", "R", "U"), ("SEX", "F", "M")];
+/// The group compared with its reference, by dimension: rural ÷ urban, women ÷ men, persons
+/// with disabilities ÷ persons without; each ethnic group is compared with all groups together
+/// (`_T`, the total), the figure for "the rest" not being published.
+const PAIRS: [(&str, &str, &str); 3] = [("URBANISATION", "R", "U"), ("SEX", "F", "M"), ("DISABILITY_STATUS", "PD", "NPD")];
+const EACH_AGAINST_ALL: [&str; 1] = ["ETHNICITY"];
+
+/// At least this many provinces report a year for the gap between the worst and the best.
+const MIN_PROVINCES: usize = 10;
 
 /// Decimals a figure was published with: the most any value of the series shows (at most 6).
 fn decimals(values: &[f64]) -> u32 {
@@ -80,6 +96,17 @@ fn decimals(values: &[f64]) -> u32 {
         })
         .max()
         .unwrap_or(0)
+}
+
+/// A code of a dimension in words, both languages ("_T": all groups together).
+fn code_words(cat: &rightstat_core::ingest::Catalogue, dim: &str, code: &str) -> (String, String) {
+    if code == "_T" {
+        return ("All groups".into(), "全体".into());
+    }
+    cat.codelists
+        .get(dim)
+        .and_then(|l| l.codes.iter().find(|c| c.code == code))
+        .map_or((code.to_string(), code.to_string()), |c| (c.name_en.clone(), c.name_zh.clone()))
 }
 
 fn class_words(c: ProgressClass, benchmark: bool) -> (&'static str, &'static str) {
@@ -241,6 +268,30 @@ impl Store {
         for o in self.observations(&f).await?.into_iter().filter(|o| o.area == national && o.value.is_some()) {
             by_series.entry((o.indicator.clone(), o.cell_key.clone())).or_default().push(o);
         }
+        // The provinces' totals of the non-additive indicators, for the gap between the worst
+        // and the best: indicator → year → [(province, value)].
+        let provinces = self.children(&national, None).await?;
+        let province_names: BTreeMap<String, (String, String)> = provinces
+            .iter()
+            .map(|a| (a.code.clone(), (a.name_en.clone().unwrap_or_else(|| a.name_zh.clone()), a.name_zh.clone())))
+            .collect();
+        let mut by_province: BTreeMap<String, BTreeMap<i32, Vec<(String, f64)>>> = BTreeMap::new();
+        let non_additive: Vec<String> =
+            f.indicators.iter().filter(|c| cat.indicators.get(*c).is_some_and(|(i, _)| !i.value_type.additive())).cloned().collect();
+        if !non_additive.is_empty() {
+            let pf = ObservationFilter {
+                indicators: non_additive,
+                area: Some(national.clone()),
+                level: Some(rightstat_core::area::AreaLevel::Province),
+                visibility: visibility.clone(),
+                ..Default::default()
+            };
+            for o in self.observations(&pf).await? {
+                let (Some(v), true, true) = (o.value, o.cell_key.is_empty(), province_names.contains_key(&o.area)) else { continue };
+                let Some(year) = o.period.get(..4).and_then(|y| y.parse::<i32>().ok()) else { continue };
+                by_province.entry(o.indicator.clone()).or_default().entry(year).or_default().push((o.area.clone(), v));
+            }
+        }
         let points = |rows: &[ObservationRow]| -> Vec<Point> {
             rows.iter()
                 .filter_map(|o| Some(Point { year: o.period.get(..4)?.parse().ok()?, value: o.value?, break_before: o.status == "B" }))
@@ -299,21 +350,75 @@ impl Store {
                 });
                 // Gaps between groups are read in rates, means and per-person figures, not in counts
                 // (more rural than urban recipients says nothing of inequality).
-                for (dim, group, reference) in PAIRS {
-                    if ind.value_type.additive() || *cell != format!("|{dim}={group}|") {
+                if ind.value_type.additive() {
+                    continue;
+                }
+                let pairs =
+                    PAIRS.iter().map(|&(d, g, r)| (d, g.to_string(), r.to_string())).chain(EACH_AGAINST_ALL.iter().filter_map(|d| {
+                        Some((*d, cell.strip_prefix(&format!("|{d}="))?.strip_suffix('|')?.to_string(), "_T".to_string()))
+                    }));
+                for (dim, group, reference) in pairs {
+                    if *cell != format!("|{dim}={group}|") {
                         continue;
                     }
-                    let Some(other) = by_series.get(&(code.clone(), format!("|{dim}={reference}|"))) else { continue };
+                    let other_key = if reference == "_T" { String::new() } else { format!("|{dim}={reference}|") };
+                    let Some(other) = by_series.get(&(code.clone(), other_key)) else { continue };
+                    let ((group_en, group_zh), (reference_en, reference_zh)) =
+                        (code_words(&cat, dim, &group), code_words(&cat, dim, &reference));
                     gaps.push(GapEvaluation {
                         indicator: code.clone(),
                         name_en: ind.name_en.clone(),
                         name_zh: ind.name_zh.clone(),
                         dimension: dim.into(),
-                        group: group.into(),
-                        reference: reference.into(),
+                        group,
+                        reference,
+                        group_en,
+                        group_zh,
+                        reference_en,
+                        reference_zh,
                         gap: ev::gap(&pts, &points(other)),
                     });
                 }
+            }
+            // The worst and the best province, year by year, for the directed non-additive
+            // indicators of the article that provinces report.
+            for (code, years) in &by_province {
+                let Some((ind, _)) = cat.indicators.get(code) else { continue };
+                let Some(better) = ind.better else { continue };
+                if !ind.icescr_articles.contains(&article) {
+                    continue;
+                }
+                let mut worst = Vec::new();
+                let mut best = Vec::new();
+                let mut latest: Option<(String, String)> = None;
+                for (year, values) in years.iter().filter(|(_, v)| v.len() >= MIN_PROVINCES) {
+                    let order = |a: &&(String, f64), b: &&(String, f64)| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(&a.0));
+                    let (lo, hi) = (values.iter().min_by(order), values.iter().max_by(order));
+                    let (Some(lo), Some(hi)) = (lo, hi) else { continue };
+                    let (w, b) = match better {
+                        rightstat_core::recommendation::Better::Higher => (lo, hi),
+                        rightstat_core::recommendation::Better::Lower => (hi, lo),
+                    };
+                    worst.push(Point::new(*year, w.1));
+                    best.push(Point::new(*year, b.1));
+                    latest = Some((w.0.clone(), b.0.clone()));
+                }
+                let Some((w, b)) = latest else { continue };
+                let name = |a: &str| province_names.get(a).cloned().unwrap_or_else(|| (a.to_string(), a.to_string()));
+                let ((w_en, w_zh), (b_en, b_zh)) = (name(&w), name(&b));
+                gaps.push(GapEvaluation {
+                    indicator: code.clone(),
+                    name_en: ind.name_en.clone(),
+                    name_zh: ind.name_zh.clone(),
+                    dimension: "AREA".into(),
+                    group: w,
+                    reference: b,
+                    group_en: format!("{w_en} (worst province)"),
+                    group_zh: format!("{w_zh}（最差省份）"),
+                    reference_en: format!("{b_en} (best province)"),
+                    reference_zh: format!("{b_zh}（最好省份）"),
+                    gap: ev::gap(&worst, &best),
+                });
             }
             out.push(ArticleEvaluation { article, series, gaps });
         }
@@ -349,6 +454,13 @@ mod tests {
         let inc = e.gaps.iter().find(|g| g.indicator == "CN_DISP_INCOME_PC" && g.dimension == "URBANISATION").unwrap();
         assert_eq!(inc.gap.converging, Some(true), "{inc:?}");
         assert!(inc.gap.ratio.iter().all(|r| *r > 0.3 && *r < 0.5), "{inc:?}");
+        assert_eq!((inc.group_en.as_str(), inc.reference_zh.as_str()), ("Rural", "城镇"));
+        // The worst and the best province (NBS's 2018 table): Tibet 17,286 ÷ Shanghai 64,183 yuan.
+        let provinces = e.gaps.iter().find(|g| g.indicator == "CN_DISP_INCOME_PC" && g.dimension == "AREA").expect("a province gap");
+        assert_eq!((provinces.group.as_str(), provinces.reference.as_str(), provinces.gap.years.as_slice()), ("54", "31", &[2018][..]));
+        assert!((provinces.gap.ratio[0] - 17_286.0 / 64_183.0).abs() < 1e-12, "{provinces:?}");
+        assert_eq!(provinces.group_en, "Tibet (Xizang) (worst province)");
+        assert_eq!(provinces.gap.converging, None, "one year: no direction");
         // The Engel coefficient (lower is better) rose from 29.8 % (2021) to 30.5 % (2022): a
         // retrogressive step beyond its stated precision (one decimal), in the real series.
         let engel = |e: &ArticleEvaluation| e.series.iter().find(|x| x.indicator == "CN_ENGEL_COEF" && x.cell.is_empty()).cloned().unwrap();
@@ -368,5 +480,40 @@ mod tests {
             let step = engel(&e).retrogression;
             assert_eq!(step.is_some_and(|r| r.from == (2022, 30.5) && r.to.0 == 2023), flagged, "{value}: {step:?}");
         }
+    }
+
+    #[tokio::test]
+    async fn gaps_for_disability_and_each_ethnic_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::connect(&crate::testing::fresh_sqlite_url(dir.path())).await.unwrap();
+        s.seed_reference().await.unwrap();
+        s.load_demo().await.unwrap();
+        // Constructed figures: the poverty rate of all, of persons with and without disabilities,
+        // and of Tibetans (the demo holds the rural rate only).
+        let file = "indicator,area,period,DISABILITY_STATUS,ETHNICITY,value\n\
+                    SI_POV_NAHC,CN,2018,PD,_T,4.0\nSI_POV_NAHC,CN,2019,PD,_T,3.0\n\
+                    SI_POV_NAHC,CN,2018,NPD,_T,1.6\nSI_POV_NAHC,CN,2019,NPD,_T,0.5\n\
+                    SI_POV_NAHC,CN,2018,_T,04,5.1\nSI_POV_NAHC,CN,2019,_T,04,3.0\n\
+                    SI_POV_NAHC,CN,2018,_T,_T,1.7\nSI_POV_NAHC,CN,2019,_T,_T,0.6\n";
+        let admin = crate::Actor::new("admin", None);
+        let mut o = crate::ImportOptions::new("constructed.csv", crate::formats::Format::Csv);
+        o.actor = admin.clone();
+        o.reason = "test: constructed breakdowns".into();
+        let r = s.import_observations(std::io::Cursor::new(file.as_bytes().to_vec()), o).await.unwrap();
+        assert!(r.is_ok(), "{:?}", r.errors);
+        s.publish_batch(r.batch_id.unwrap(), &admin).await.unwrap();
+        let e = s.evaluate(&[11], &Visibility::Published).await.unwrap().remove(0);
+        let find = |dim: &str| e.gaps.iter().find(|g| g.indicator == "SI_POV_NAHC" && g.dimension == dim).cloned().unwrap();
+        let d = find("DISABILITY_STATUS");
+        assert_eq!((d.group.as_str(), d.reference.as_str(), d.group_en.as_str()), ("PD", "NPD", "Persons with disability"));
+        assert_eq!(d.gap.ratio, vec![2.5, 6.0]);
+        assert_eq!(d.gap.converging, Some(false), "the ratio moved away from 1: widening");
+        let t = find("ETHNICITY");
+        assert_eq!(
+            (t.group.as_str(), t.reference.as_str(), t.group_zh.as_str(), t.reference_en.as_str()),
+            ("04", "_T", "藏族", "All groups")
+        );
+        assert_eq!(t.gap.years, vec![2018, 2019]);
+        assert!((t.gap.ratio[0] - 3.0).abs() < 1e-12 && (t.gap.ratio[1] - 5.0).abs() < 1e-12, "{t:?}");
     }
 }

@@ -262,15 +262,10 @@ async fn article_page(
         .iter()
         .filter_map(|g| {
             let (first, last) = (g.gap.ratio.first()?, g.gap.ratio.last()?);
-            let list = cat.codelists.get(&g.dimension);
-            let code = |c: &str| {
-                list.and_then(|l| l.codes.iter().find(|x| x.code == c))
-                    .map_or(c.to_string(), |x| lang.pick(&x.name_en, &x.name_zh).to_string())
-            };
             Some(serde_json::json!({
                 "indicator": g.indicator,
                 "name": lang.pick(&g.name_en, &g.name_zh),
-                "pair": format!("{} ÷ {}", code(&g.group), code(&g.reference)),
+                "pair": format!("{} ÷ {}", lang.pick(&g.group_en, &g.group_zh), lang.pick(&g.reference_en, &g.reference_zh)),
                 "first": format!("{first:.3}"), "first_year": g.gap.years.first(),
                 "last": format!("{last:.3}"), "last_year": g.gap.years.last(),
                 "converging": g.gap.converging,
