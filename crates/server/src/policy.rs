@@ -47,6 +47,7 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     // Evaluation from published figures only; benchmarks come from public plans and targets.
     ("GET", "/api/v1/evaluation", Action::ReadPublic),
     ("GET", "/api/v1/evaluation/resources", Action::ReadPublic),
+    ("GET", "/api/v1/evaluation/sdg", Action::ReadPublic),
     ("GET", "/api/v1/benchmarks", Action::ReadPublic),
     ("POST", "/api/v1/benchmarks", Action::Administer),
     // Retrogression cases and the departments' answers are internal until a report carries
@@ -103,6 +104,7 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/recommendations", Action::ReadPublic),
     ("GET", "/evaluation", Action::ReadPublic),
     ("GET", "/evaluation/{article}", Action::ReadPublic),
+    ("GET", "/evaluation/sdg/{goal}", Action::ReadPublic),
     ("GET", "/retrogression", Action::ReadTasks),
     ("GET", "/retrogression/{indicator}/{year}", Action::ReadTasks),
     ("POST", "/retrogression/{indicator}/{year}", Action::FollowUp),

@@ -81,7 +81,22 @@ async fn evaluation_and_benchmarks() {
             "{}",
             r.text
         );
+        // By SDG goal: goal 1 holds the rural poverty rate, with SDG target 1.2's benchmark.
+        let r = env.call("GET", "/api/v1/evaluation/sdg?goal=1", None, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let rate = r.json[0]["series"].as_array().unwrap().iter().find(|s| s["indicator"] == "SI_POV_NAHC").cloned().expect("SDG 1.2.1");
+        assert_eq!(rate["benchmark"]["target_year"], serde_json::json!(2030), "{rate}");
+        let r = env.call("GET", "/api/v1/evaluation/sdg?goal=1,10&format=csv", None, None).await;
+        assert!(r.text.starts_with("goal,indicator,cell,class") && r.text.contains("\n1,SI_POV_NAHC,"), "{}", r.text);
+        let r = env.call("GET", "/evaluation/sdg/1?lang=zh", None, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert!(r.text.contains("可持续发展目标1") && r.text.contains("data-indicator=\"SI_POV_NAHC\""), "{}", r.text);
+        let r = env.call("GET", "/evaluation?lang=en", None, None).await;
+        assert!(r.text.contains("data-goal=\"1\"") && r.text.contains("/evaluation/sdg/1?lang=en"), "{}", r.text);
+        assert_eq!(env.call("GET", "/evaluation/sdg/3", None, None).await.status, StatusCode::NOT_FOUND);
         for bad in [
+            "/api/v1/evaluation/sdg?goal=3",
+            "/api/v1/evaluation/sdg?goal=x",
             "/api/v1/evaluation?article=16",
             "/api/v1/evaluation?article=",
             "/api/v1/evaluation?article=x",

@@ -83,6 +83,7 @@ async fn every_page_is_accessible_fits_a_phone_and_is_photographed() {
             ("measures", "/measures".into()),
             ("evaluation", "/evaluation".into()),
             ("evaluation-article", "/evaluation/11".into()),
+            ("evaluation-sdg", "/evaluation/sdg/1".into()),
             ("measure", format!("/measures/{measure}")),
             ("api-docs", "/api/docs".into()),
             ("not-found", "/no-such-page".into()),

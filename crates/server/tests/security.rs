@@ -93,6 +93,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/lists-of-issues", "A"),
     ("GET", "/api/v1/evaluation", "PACRVN"),
     ("GET", "/api/v1/evaluation/resources", "PACRVN"),
+    ("GET", "/api/v1/evaluation/sdg", "PACRVN"),
     ("GET", "/api/v1/benchmarks", "PACRVN"),
     ("POST", "/api/v1/benchmarks", "A"),
     ("GET", "/api/v1/retrogression-cases", "ACRVN"),
@@ -145,6 +146,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/recommendations", "PACRVN"),
     ("GET", "/evaluation", "PACRVN"),
     ("GET", "/evaluation/{article}", "PACRVN"),
+    ("GET", "/evaluation/sdg/{goal}", "PACRVN"),
     ("GET", "/retrogression", "ACRVN"),
     ("GET", "/retrogression/{indicator}/{year}", "ACRVN"),
     // Any coordinator passes the policy; the handler refuses another department's case
@@ -172,6 +174,7 @@ fn concrete(path: &str) -> String {
         .replace("{uid}", "UPR-17-000000000000")
         .replace("{kind}", "measure")
         .replace("{article}", "11")
+        .replace("{goal}", "1")
         .replace("{indicator}", "CN_ENGEL_COEF")
         .replace("{year}", "2022")
         .replace("{username}", "nobody")

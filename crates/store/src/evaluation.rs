@@ -66,6 +66,50 @@ pub struct ArticleEvaluation {
     pub gaps: Vec<GapEvaluation>,
 }
 
+/// The evaluation of an SDG goal's indicators.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GoalEvaluation {
+    pub goal: u8,
+    pub series: Vec<SeriesEvaluation>,
+    pub gaps: Vec<GapEvaluation>,
+}
+
+impl GoalEvaluation {
+    /// Without the departments' answers (see [`ArticleEvaluation::public`]).
+    pub fn public(mut self) -> Self {
+        for s in &mut self.series {
+            s.justification = None;
+        }
+        self
+    }
+}
+
+/// What an evaluation covers: the indicators of an article of the Covenant, or of an SDG goal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Article(u8),
+    SdgGoal(u8),
+}
+
+impl Scope {
+    pub fn covers(self, ind: &rightstat_core::Indicator) -> bool {
+        match self {
+            Scope::Article(a) => ind.icescr_articles.contains(&a),
+            Scope::SdgGoal(g) => {
+                let prefix = format!("{g}.");
+                ind.sdg_targets.iter().chain(ind.sdg_indicator.iter()).any(|t| t.starts_with(&prefix))
+            }
+        }
+    }
+
+    fn number(self) -> u8 {
+        match self {
+            Scope::Article(n) | Scope::SdgGoal(n) => n,
+        }
+    }
+}
+
 impl ArticleEvaluation {
     /// What the public may read: the figures' evaluation, without the departments' answers to
     /// retrogression cases (those reach the public through the reports that carry them).
@@ -188,9 +232,20 @@ fn sentences(
 
 /// The evaluation as CSV: one row per series, with its benchmark and retrogression.
 pub fn evaluation_csv(eval: &[ArticleEvaluation]) -> std::result::Result<String, csv::Error> {
+    let scopes: Vec<(u8, &[SeriesEvaluation])> = eval.iter().map(|e| (e.article, e.series.as_slice())).collect();
+    scoped_csv("article", &scopes)
+}
+
+/// The evaluation of SDG goals as CSV, as [`evaluation_csv`] with `goal` first.
+pub fn goal_evaluation_csv(eval: &[GoalEvaluation]) -> std::result::Result<String, csv::Error> {
+    let scopes: Vec<(u8, &[SeriesEvaluation])> = eval.iter().map(|e| (e.goal, e.series.as_slice())).collect();
+    scoped_csv("goal", &scopes)
+}
+
+fn scoped_csv(scope: &str, eval: &[(u8, &[SeriesEvaluation])]) -> std::result::Result<String, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
-        "article",
+        scope,
         "indicator",
         "cell",
         "class",
@@ -212,12 +267,12 @@ pub fn evaluation_csv(eval: &[ArticleEvaluation]) -> std::result::Result<String,
         "sentence_zh",
     ])?;
     let opt = |v: Option<String>| v.unwrap_or_default();
-    for e in eval {
-        for s in &e.series {
+    for (number, series) in eval {
+        for s in series.iter() {
             let x = &s.assessment;
             let r = s.retrogression;
             w.write_record([
-                e.article.to_string(),
+                number.to_string(),
                 s.indicator.clone(),
                 s.cell.clone(),
                 x.class.as_str().to_string(),
@@ -246,6 +301,32 @@ pub fn evaluation_csv(eval: &[ArticleEvaluation]) -> std::result::Result<String,
 impl Store {
     /// The evaluation of the articles' indicators from the figures `visibility` allows, national.
     pub async fn evaluate(&self, articles: &[u8], visibility: &Visibility) -> Result<Vec<ArticleEvaluation>> {
+        let scopes: Vec<Scope> = articles.iter().map(|a| Scope::Article(*a)).collect();
+        Ok(self
+            .evaluate_scopes(&scopes, visibility)
+            .await?
+            .into_iter()
+            .map(|(scope, series, gaps)| ArticleEvaluation { article: scope.number(), series, gaps })
+            .collect())
+    }
+
+    /// The same evaluation for the indicators of SDG goals (an indicator belongs to a goal by its
+    /// targets or its SDG indicator).
+    pub async fn evaluate_sdg(&self, goals: &[u8], visibility: &Visibility) -> Result<Vec<GoalEvaluation>> {
+        let scopes: Vec<Scope> = goals.iter().map(|g| Scope::SdgGoal(*g)).collect();
+        Ok(self
+            .evaluate_scopes(&scopes, visibility)
+            .await?
+            .into_iter()
+            .map(|(scope, series, gaps)| GoalEvaluation { goal: scope.number(), series, gaps })
+            .collect())
+    }
+
+    async fn evaluate_scopes(
+        &self,
+        scopes: &[Scope],
+        visibility: &Visibility,
+    ) -> Result<Vec<(Scope, Vec<SeriesEvaluation>, Vec<GapEvaluation>)>> {
         let cat = self.catalogue().await?;
         let national = self.national_area().await?;
         let benchmarks: BTreeMap<(String, String), crate::benchmarks::BenchmarkRow> = self
@@ -257,12 +338,8 @@ impl Store {
             .collect();
         let answers: BTreeMap<crate::retrogression::CaseKey, crate::retrogression::CaseAnswer> =
             self.retrogression_answers(false).await?.into_iter().collect();
-        let codes: Vec<String> = cat
-            .indicators
-            .values()
-            .filter(|(i, _)| i.icescr_articles.iter().any(|a| articles.contains(a)))
-            .map(|(i, _)| i.code.clone())
-            .collect();
+        let codes: Vec<String> =
+            cat.indicators.values().filter(|(i, _)| scopes.iter().any(|s| s.covers(i))).map(|(i, _)| i.code.clone()).collect();
         let f = ObservationFilter { indicators: codes, area: Some(national.clone()), visibility: visibility.clone(), ..Default::default() };
         let mut by_series: BTreeMap<(String, String), Vec<ObservationRow>> = BTreeMap::new();
         for o in self.observations(&f).await?.into_iter().filter(|o| o.area == national && o.value.is_some()) {
@@ -298,12 +375,12 @@ impl Store {
                 .collect()
         };
         let mut out = Vec::new();
-        for &article in articles {
+        for &scope in scopes {
             let mut series = Vec::new();
             let mut gaps = Vec::new();
             for ((code, cell), rows) in &by_series {
                 let Some((ind, _)) = cat.indicators.get(code) else { continue };
-                if !ind.icescr_articles.contains(&article) {
+                if !scope.covers(ind) {
                     continue;
                 }
                 let pts = points(rows);
@@ -385,7 +462,7 @@ impl Store {
             for (code, years) in &by_province {
                 let Some((ind, _)) = cat.indicators.get(code) else { continue };
                 let Some(better) = ind.better else { continue };
-                if !ind.icescr_articles.contains(&article) {
+                if !scope.covers(ind) {
                     continue;
                 }
                 let mut worst = Vec::new();
@@ -420,7 +497,7 @@ impl Store {
                     gap: ev::gap(&worst, &best),
                 });
             }
-            out.push(ArticleEvaluation { article, series, gaps });
+            out.push((scope, series, gaps));
         }
         Ok(out)
     }

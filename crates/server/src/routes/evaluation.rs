@@ -21,6 +21,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(evaluation))
         .routes(routes!(resources))
+        .routes(routes!(sdg_evaluation))
+        .routes(routes!(sdg_page))
         .routes(routes!(benchmarks, import_benchmarks))
         .routes(routes!(evaluation_page))
         .routes(routes!(article_page))
@@ -77,6 +79,92 @@ async fn evaluation(State(s): State<AppState>, Query(q): Query<EvaluationQuery>)
         "json" => Ok(Json(eval).into_response()),
         "csv" => Ok(csv_response("evaluation.csv", evaluation_csv(&eval).map_err(|e| ApiError::Internal(e.to_string()))?)),
         other => Err(ApiError::BadRequest(format!("format {other:?}: expected json or csv"))),
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct GoalQuery {
+    /// SDG goals, comma-separated (those the catalogue serves: 1, 2, 10); default 1.
+    #[param(pattern = "^[0-9]{1,2}(,[0-9]{1,2})*$")]
+    goal: Option<String>,
+    /// `json` (default) or `csv`.
+    #[param(pattern = "^(json|csv)?$")]
+    format: Option<String>,
+}
+
+/// The goals asked for, each one the catalogue serves.
+fn goals(text: Option<&str>) -> ApiResult<Vec<u8>> {
+    let known: Vec<u8> = rightstat_core::reference::sdg_goals().iter().map(|g| g.goal).collect();
+    let Some(text) = text else { return Ok(vec![1]) };
+    let mut out = Vec::new();
+    for g in text.split(',') {
+        match g.trim().parse::<u8>() {
+            Ok(n) if known.contains(&n) => {
+                if !out.contains(&n) {
+                    out.push(n)
+                }
+            }
+            _ => {
+                let list = known.iter().map(u8::to_string).collect::<Vec<_>>().join(", ");
+                return Err(ApiError::BadRequest(format!("goal {g:?}: expected an SDG goal the catalogue serves ({list})")));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The same evaluation for the indicators of SDG goals (by their targets): every series'
+/// progress, benchmark and retrogressive step, and the gaps between groups.
+#[utoipa::path(get, path = "/api/v1/evaluation/sdg", tag = "evaluation", params(GoalQuery),
+    responses((status = 200, description = "JSON, or CSV with format=csv", content((Vec<rightstat_store::evaluation::GoalEvaluation> = "application/json"), (String = "text/csv"))), (status = 400, description = "Not a goal the catalogue serves, or an unknown format")))]
+async fn sdg_evaluation(State(s): State<AppState>, Query(q): Query<GoalQuery>) -> ApiResult<Response> {
+    let goals = goals(q.goal.as_deref())?;
+    let eval: Vec<rightstat_store::evaluation::GoalEvaluation> = s
+        .store
+        .evaluate_sdg(&goals, &Visibility::Published)
+        .await?
+        .into_iter()
+        .map(rightstat_store::evaluation::GoalEvaluation::public)
+        .collect();
+    match q.format.as_deref().filter(|f| !f.is_empty()).unwrap_or("json") {
+        "json" => Ok(Json(eval).into_response()),
+        "csv" => Ok(csv_response(
+            "evaluation-sdg.csv",
+            rightstat_store::evaluation::goal_evaluation_csv(&eval).map_err(|e| ApiError::Internal(e.to_string()))?,
+        )),
+        other => Err(ApiError::BadRequest(format!("format {other:?}: expected json or csv"))),
+    }
+}
+
+/// One SDG goal: its indicators' series with progress, benchmark and retrogression, and the
+/// gaps between groups, as on an article's page.
+#[utoipa::path(get, path = "/evaluation/sdg/{goal}", tag = "pages", params(("goal" = u8, Path, description = "An SDG goal the catalogue serves")),
+    responses((status = 200, description = "HTML"), (status = 404, description = "Not a goal the catalogue serves")))]
+async fn sdg_page(
+    State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    PageLang(lang): PageLang,
+    Path(goal): Path<String>,
+) -> ApiResult<Response> {
+    let all = rightstat_core::reference::sdg_goals();
+    let Some(g) = goal.parse::<u8>().ok().and_then(|n| all.iter().find(|x| x.goal == n)) else {
+        return Ok(pages::message(lang, "not_found", &format!("/evaluation/sdg/{goal}"), axum::http::StatusCode::NOT_FOUND));
+    };
+    let e = s.store.evaluate_sdg(&[g.goal], &Visibility::Published).await?.remove(0);
+    let ctx = minijinja::context! {
+        heading => t_goal(lang, g.goal), title => lang.pick(&g.title_en, &g.title_zh),
+        series => v(&series_rows(&e.series, lang)), gaps => v(&gap_rows(&e.gaps, lang)),
+        data_href => format!("/api/v1/evaluation/sdg?goal={}", g.goal),
+        here => format!("/evaluation/sdg/{}", g.goal), signed_in => signed_in(&caller),
+    };
+    Ok(pages::render("evaluation_article.html", lang, ctx))
+}
+
+fn t_goal(lang: rightstat_core::lang::Lang, goal: u8) -> String {
+    match lang {
+        rightstat_core::lang::Lang::En => format!("SDG {goal}"),
+        rightstat_core::lang::Lang::Zh => format!("可持续发展目标{goal}"),
     }
 }
 
@@ -194,10 +282,28 @@ async fn evaluation_page(State(s): State<AppState>, Extension(caller): Extension
             })
         })
         .collect();
+    let goals: Vec<u8> = rightstat_core::reference::sdg_goals().iter().map(|g| g.goal).collect();
+    let goal_titles = rightstat_core::reference::sdg_goals();
+    let goal_rows: Vec<serde_json::Value> = s
+        .store
+        .evaluate_sdg(&goals, &Visibility::Published)
+        .await?
+        .iter()
+        .filter(|e| !e.series.is_empty())
+        .map(|e| {
+            let title =
+                goal_titles.iter().find(|g| g.goal == e.goal).map(|g| lang.pick(&g.title_en, &g.title_zh).to_string()).unwrap_or_default();
+            serde_json::json!({
+                "goal": e.goal, "heading": t_goal(lang, e.goal), "title": title, "series": e.series.len(),
+                "retrogression": e.series.iter().filter(|x| x.retrogression.is_some()).count(),
+                "benchmarks": e.series.iter().filter(|x| x.benchmark.is_some()).count(),
+            })
+        })
+        .collect();
     Ok(pages::render(
         "evaluation.html",
         lang,
-        minijinja::context! { articles => v(&rows), here => "/evaluation", signed_in => signed_in(&caller) },
+        minijinja::context! { articles => v(&rows), goals => v(&goal_rows), here => "/evaluation", signed_in => signed_in(&caller) },
     ))
 }
 
@@ -218,60 +324,8 @@ async fn article_page(
     let titles = s.store.icescr_articles().await?;
     let title = titles.iter().find(|a| a.number == article).map(|a| lang.pick(&a.title_en, &a.title_zh).to_string()).unwrap_or_default();
     let n = rightstat_core::unit::format_number;
-    // What needs the expert's eye first: retrogression, deterioration, slow progress; then
-    // progress, then what is not judged.
-    let rank = |x: &rightstat_store::evaluation::SeriesEvaluation| {
-        use rightstat_core::evaluation::ProgressClass as C;
-        let r = match x.assessment.class {
-            C::Deterioration => 1,
-            C::LimitedProgress => 2,
-            C::NeedsAcceleration => 3,
-            C::OnTrack => 4,
-            C::TargetMet => 5,
-            C::InsufficientData => 6,
-        };
-        if x.retrogression.is_some() { 0 } else { r }
-    };
-    let mut ordered: Vec<&rightstat_store::evaluation::SeriesEvaluation> = e.series.iter().collect();
-    ordered.sort_by_key(|x| rank(x));
-    let series: Vec<serde_json::Value> = ordered
-        .into_iter()
-        .map(|x| {
-            let a = &x.assessment;
-            let (tone, badge) = class_badge(a.class);
-            serde_json::json!({
-                "indicator": x.indicator,
-                "name": lang.pick(&x.name_en, &x.name_zh),
-                "latest": x.latest.map(|(y, v)| serde_json::json!({"year": y, "value": n(v)})),
-                "class": class_key(a.class, x.benchmark.is_some()),
-                "tone": tone,
-                "badge": badge,
-                "benchmark": x.benchmark.as_ref().map(|b| serde_json::json!({
-                    "target": n(b.target_value), "year": b.target_year, "baseline": n(b.baseline_value), "baseline_year": b.baseline_year, "source": b.source,
-                })),
-                "retrogression": x.retrogression.map(|r| serde_json::json!({
-                    "from": n(r.from.1), "from_year": r.from.0, "to": n(r.to.1), "to_year": r.to.0,
-                })),
-                "sentence": lang.pick(&x.sentence_en, &x.sentence_zh),
-            })
-        })
-        .collect();
-    let cat = s.store.catalogue().await?;
-    let gaps: Vec<serde_json::Value> = e
-        .gaps
-        .iter()
-        .filter_map(|g| {
-            let (first, last) = (g.gap.ratio.first()?, g.gap.ratio.last()?);
-            Some(serde_json::json!({
-                "indicator": g.indicator,
-                "name": lang.pick(&g.name_en, &g.name_zh),
-                "pair": format!("{} ÷ {}", lang.pick(&g.group_en, &g.group_zh), lang.pick(&g.reference_en, &g.reference_zh)),
-                "first": format!("{first:.3}"), "first_year": g.gap.years.first(),
-                "last": format!("{last:.3}"), "last_year": g.gap.years.last(),
-                "converging": g.gap.converging,
-            }))
-        })
-        .collect();
+    let series = series_rows(&e.series, lang);
+    let gaps = gap_rows(&e.gaps, lang);
     // The breakdowns General Comment 20 names (and recommendations ask) that the published
     // figures of the article's indicators lack, beside the gaps they would show.
     let names = rightstat_reports::gaps::dimension_names(&s.store).await.map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -316,9 +370,73 @@ async fn article_page(
             })
         })
         .collect();
+    let heading = match lang {
+        rightstat_core::lang::Lang::En => format!("Article {article}"),
+        rightstat_core::lang::Lang::Zh => format!("第{article}条"),
+    };
     let ctx = minijinja::context! {
-        article => article, title => title, series => v(&series), gaps => v(&gaps), missing => v(&missing), resources => v(&resources),
+        article => article, heading => heading, data_href => format!("/api/v1/evaluation?article={article}"), title => title, series => v(&series), gaps => v(&gaps), missing => v(&missing), resources => v(&resources),
         here => format!("/evaluation/{article}"), signed_in => signed_in(&caller),
     };
     Ok(pages::render("evaluation_article.html", lang, ctx))
+}
+
+/// The series of an evaluation for a page, those that need the expert's eye first.
+fn series_rows(all: &[rightstat_store::evaluation::SeriesEvaluation], lang: rightstat_core::lang::Lang) -> Vec<serde_json::Value> {
+    let n = rightstat_core::unit::format_number;
+    // What needs the expert's eye first: retrogression, deterioration, slow progress; then
+    // progress, then what is not judged.
+    let rank = |x: &rightstat_store::evaluation::SeriesEvaluation| {
+        use rightstat_core::evaluation::ProgressClass as C;
+        let r = match x.assessment.class {
+            C::Deterioration => 1,
+            C::LimitedProgress => 2,
+            C::NeedsAcceleration => 3,
+            C::OnTrack => 4,
+            C::TargetMet => 5,
+            C::InsufficientData => 6,
+        };
+        if x.retrogression.is_some() { 0 } else { r }
+    };
+    let mut ordered: Vec<&rightstat_store::evaluation::SeriesEvaluation> = all.iter().collect();
+    ordered.sort_by_key(|x| rank(x));
+    ordered
+        .into_iter()
+        .map(|x| {
+            let a = &x.assessment;
+            let (tone, badge) = class_badge(a.class);
+            serde_json::json!({
+                "indicator": x.indicator,
+                "name": lang.pick(&x.name_en, &x.name_zh),
+                "latest": x.latest.map(|(y, v)| serde_json::json!({"year": y, "value": n(v)})),
+                "class": class_key(a.class, x.benchmark.is_some()),
+                "tone": tone,
+                "badge": badge,
+                "benchmark": x.benchmark.as_ref().map(|b| serde_json::json!({
+                    "target": n(b.target_value), "year": b.target_year, "baseline": n(b.baseline_value), "baseline_year": b.baseline_year, "source": b.source,
+                })),
+                "retrogression": x.retrogression.map(|r| serde_json::json!({
+                    "from": n(r.from.1), "from_year": r.from.0, "to": n(r.to.1), "to_year": r.to.0,
+                })),
+                "sentence": lang.pick(&x.sentence_en, &x.sentence_zh),
+            })
+        })
+        .collect()
+}
+
+/// The gaps between groups of an evaluation for a page.
+fn gap_rows(all: &[rightstat_store::evaluation::GapEvaluation], lang: rightstat_core::lang::Lang) -> Vec<serde_json::Value> {
+    all.iter()
+        .filter_map(|g| {
+            let (first, last) = (g.gap.ratio.first()?, g.gap.ratio.last()?);
+            Some(serde_json::json!({
+                "indicator": g.indicator,
+                "name": lang.pick(&g.name_en, &g.name_zh),
+                "pair": format!("{} ÷ {}", lang.pick(&g.group_en, &g.group_zh), lang.pick(&g.reference_en, &g.reference_zh)),
+                "first": format!("{first:.3}"), "first_year": g.gap.years.first(),
+                "last": format!("{last:.3}"), "last_year": g.gap.years.last(),
+                "converging": g.gap.converging,
+            }))
+        })
+        .collect()
 }
