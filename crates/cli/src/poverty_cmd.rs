@@ -102,6 +102,10 @@ pub struct PovertyArgs {
     /// Negative welfare values (e.g. business losses).
     #[arg(long, value_enum, default_value_t = NegativeArg::Keep)]
     pub negative: NegativeArg,
+    /// Also decompose Theil's T and the MLD between and within the groups of each --by column
+    /// (printed after the measures; JSON with --format json, else CSV).
+    #[arg(long)]
+    pub decompose: bool,
 }
 
 #[derive(Args, Debug)]
@@ -220,6 +224,9 @@ pub async fn poverty(db: &str, a: PovertyArgs) -> Result<ExitCode> {
     if a.line_file.is_some() && a.line_key.is_none() {
         bail!("--line-file needs --line-key (the column whose value selects the line)");
     }
+    if a.decompose && a.common.by.is_empty() {
+        bail!("--decompose needs a breakdown (--by): the groups to decompose between and within");
+    }
     let measures = a.measures.iter().map(|m| m.parse()).collect::<Result<Vec<_>, _>>()?;
     let conventions = Conventions {
         poor_if: match a.poor_if {
@@ -252,7 +259,42 @@ pub async fn poverty(db: &str, a: PovertyArgs) -> Result<ExitCode> {
         a.common.weight.as_deref().unwrap_or("1"),
         a.common.size.as_ref().map(|s| format!(" × {s}")).unwrap_or_default(),
     );
-    finish(db, &a.common, &rows, &method).await
+    let decompositions: Vec<rightstat_poverty::decompose::Decomposition> =
+        if a.decompose { (0..ds.by.len()).flat_map(|b| rightstat_poverty::decompose::decompose(&ds, b)).collect() } else { Vec::new() };
+    let code = finish(db, &a.common, &rows, &method).await?;
+    if a.decompose {
+        print_decompositions(&decompositions, a.common.format)?;
+    }
+    Ok(code)
+}
+
+/// Between and within: one row per group, then the within, between and total terms.
+fn print_decompositions(d: &[rightstat_poverty::decompose::Decomposition], format: OutFormat) -> Result<()> {
+    if matches!(format, OutFormat::Json) {
+        println!("{}", serde_json::to_string_pretty(d)?);
+        return Ok(());
+    }
+    let mut w = csv::Writer::from_writer(std::io::stdout());
+    w.write_record(["index", "by", "group", "population_share", "income_share", "mean", "value", "contribution"])?;
+    for x in d {
+        for g in &x.groups {
+            w.write_record([
+                x.index,
+                &x.by,
+                &g.group,
+                &g.population_share.to_string(),
+                &g.income_share.to_string(),
+                &g.mean.to_string(),
+                &g.index.to_string(),
+                &g.within.to_string(),
+            ])?;
+        }
+        for (part, v) in [("_within", x.within), ("_between", x.between), ("_T", x.total)] {
+            w.write_record([x.index, &x.by, part, "", "", "", &v.to_string(), &v.to_string()])?;
+        }
+    }
+    w.flush()?;
+    Ok(())
 }
 
 pub async fn mpi(db: &str, a: MpiArgs) -> Result<ExitCode> {

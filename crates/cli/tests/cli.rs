@@ -23,6 +23,44 @@ fn write(dir: &Path, name: &str, content: &str) -> String {
     p.display().to_string()
 }
 
+#[test]
+fn poverty_decomposes_inequality_between_and_within_groups() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = testing::fresh_sqlite_url(dir.path());
+    let args =
+        ["poverty", EUSILC, "--welfare", "eqIncome", "--weight", "rb050", "--by", "db040", "--measures", "theil,mld", "--format", "csv"];
+    let out = rightstat(&db, &[&args[..], &["--decompose"]].concat());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let csv = text(&out.stdout);
+    // The measures, then the decomposition by region.
+    let value = |prefix: &str, col: usize| -> f64 {
+        csv.lines()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("{prefix}: {csv}"))
+            .split(',')
+            .nth(col)
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    for index in ["theil", "mld"] {
+        let total = value(&format!("_T,{index},"), 2);
+        let (within, between, whole) = (
+            value(&format!("{index},db040,_within,"), 6),
+            value(&format!("{index},db040,_between,"), 6),
+            value(&format!("{index},db040,_T,"), 6),
+        );
+        assert!((whole - total).abs() < 1e-12, "{index}: {whole} vs the engine's {total}");
+        assert!((within + between - total).abs() < 1e-12, "{index}");
+        // Austria's nine regions differ little in mean income: most inequality is within them.
+        assert!(between > 0.0 && between < 0.1 * total, "{index}: between {between} of {total}");
+    }
+    assert_eq!(csv.lines().filter(|l| l.starts_with("theil,db040,") && !l.contains(",_")).count(), 9, "one row per region");
+    let bad = rightstat(&db, &["poverty", EUSILC, "--welfare", "eqIncome", "--measures", "theil", "--decompose"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(text(&bad.stderr).contains("--decompose needs a breakdown (--by)"), "{}", text(&bad.stderr));
+}
+
 #[tokio::test]
 async fn import_then_export_on_every_backend() {
     let dir = tempfile::tempdir().unwrap();

@@ -10,6 +10,7 @@
 //! No I/O here beyond reading the input file: storing results is the caller's business.
 
 pub mod data;
+pub mod decompose;
 pub mod disclosure;
 pub mod measures;
 pub mod mpi;
