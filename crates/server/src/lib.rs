@@ -137,6 +137,7 @@ pub fn app(store: Store, config: Config) -> Router {
         .merge(routes::dialogue::router())
         .merge(routes::evaluation::router())
         .merge(routes::retrogression::router())
+        .merge(routes::benchmark_pages::router())
         .merge(routes::rounds::router())
         .merge(routes::task_pages::router())
         .merge(routes::round_form::router())

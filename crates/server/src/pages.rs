@@ -19,6 +19,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("evaluation.html", include_str!("../templates/evaluation.html")),
     ("evaluation_article.html", include_str!("../templates/evaluation_article.html")),
     ("retrogression.html", include_str!("../templates/retrogression.html")),
+    ("benchmarks.html", include_str!("../templates/benchmarks.html")),
     ("retrogression_case.html", include_str!("../templates/retrogression_case.html")),
     ("message.html", include_str!("../templates/message.html")),
     ("tasks.html", include_str!("../templates/tasks.html")),

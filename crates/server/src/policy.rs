@@ -105,6 +105,8 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/evaluation", Action::ReadPublic),
     ("GET", "/evaluation/{article}", Action::ReadPublic),
     ("GET", "/evaluation/sdg/{goal}", Action::ReadPublic),
+    ("GET", "/evaluation/benchmarks", Action::ReadPublic),
+    ("POST", "/evaluation/benchmarks", Action::Administer),
     ("GET", "/retrogression", Action::ReadTasks),
     ("GET", "/retrogression/{indicator}/{year}", Action::ReadTasks),
     ("POST", "/retrogression/{indicator}/{year}", Action::FollowUp),

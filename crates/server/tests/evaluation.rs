@@ -81,6 +81,41 @@ async fn evaluation_and_benchmarks() {
             "{}",
             r.text
         );
+        // The benchmarks page: for everyone to read; the lead department sets one by a form,
+        // with the same checks as a file (a wrong field named, nothing set) and a new version.
+        let r = env.call("GET", "/evaluation/benchmarks?lang=zh", None, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert!(r.text.contains("data-indicator=\"CN_ENGEL_COEF\"") && !r.text.contains("id=\"set-benchmark\""), "{}", r.text);
+        let form = [
+            ("indicator", "CN_ENGEL_COEF"),
+            ("area", "CN"),
+            ("cell", ""),
+            ("baseline_year", "2016"),
+            ("baseline_value", "30.1"),
+            ("target_year", "2015"),
+            ("target_value", "25"),
+            ("source", "A constructed plan, revised"),
+            ("note", ""),
+        ];
+        let r = env.form("/evaluation/benchmarks?lang=en", "admin", &form).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(
+            r.text.contains("id=\"refusal\"") && r.text.contains("target_year: &quot;2015&quot; — a year after the baseline year 2016"),
+            "{}",
+            r.text
+        );
+        assert!(r.text.contains("A constructed plan, revised"), "what was typed is kept");
+        let mut good = form;
+        good[5].1 = "2030";
+        assert_eq!(env.form("/evaluation/benchmarks?lang=en", "coordinator", &good).await.status, StatusCode::FORBIDDEN);
+        let r = env.form("/evaluation/benchmarks?lang=en", "admin", &good).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert!(r.text.contains("id=\"message\"") && r.text.contains("Earlier versions"), "{}", r.text);
+        let r = env.call("GET", "/api/v1/benchmarks?history=true", None, None).await;
+        let engel: Vec<&Value> = r.json.as_array().unwrap().iter().filter(|b| b["indicator"] == "CN_ENGEL_COEF").collect();
+        assert_eq!(engel.iter().map(|b| b["version"].as_i64().unwrap()).collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(engel[1]["target_year"], serde_json::json!(2030));
+
         // By SDG goal: goal 1 holds the rural poverty rate, with SDG target 1.2's benchmark.
         let r = env.call("GET", "/api/v1/evaluation/sdg?goal=1", None, None).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -94,8 +129,11 @@ async fn evaluation_and_benchmarks() {
         let r = env.call("GET", "/evaluation?lang=en", None, None).await;
         assert!(r.text.contains("data-goal=\"1\"") && r.text.contains("/evaluation/sdg/1?lang=en"), "{}", r.text);
         assert_eq!(env.call("GET", "/evaluation/sdg/3", None, None).await.status, StatusCode::NOT_FOUND);
+        // A goal none of the catalogue's indicators serve: no series, not an error.
+        let r = env.call("GET", "/api/v1/evaluation/sdg?goal=3", None, None).await;
+        assert_eq!((r.status, r.json[0]["series"].as_array().map(Vec::len)), (StatusCode::OK, Some(0)), "{}", r.text);
         for bad in [
-            "/api/v1/evaluation/sdg?goal=3",
+            "/api/v1/evaluation/sdg?goal=18",
             "/api/v1/evaluation/sdg?goal=x",
             "/api/v1/evaluation?article=16",
             "/api/v1/evaluation?article=",

@@ -120,6 +120,7 @@ async fn every_page_is_accessible_fits_a_phone_and_is_photographed() {
             ("publishing", "/admin/publishing".into()),
             ("retrogression", "/retrogression".into()),
             ("retrogression-case", "/retrogression/CN_ENGEL_COEF/2022".into()),
+            ("benchmarks", "/evaluation/benchmarks".into()),
         ] {
             visit(&d, "lead", name, &path);
         }

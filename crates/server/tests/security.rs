@@ -147,6 +147,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/evaluation", "PACRVN"),
     ("GET", "/evaluation/{article}", "PACRVN"),
     ("GET", "/evaluation/sdg/{goal}", "PACRVN"),
+    ("GET", "/evaluation/benchmarks", "PACRVN"),
+    ("POST", "/evaluation/benchmarks", "A"),
     ("GET", "/retrogression", "ACRVN"),
     ("GET", "/retrogression/{indicator}/{year}", "ACRVN"),
     // Any coordinator passes the policy; the handler refuses another department's case

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod api_docs;
 pub mod areas;
 pub mod audit;
+pub mod benchmark_pages;
 pub mod catalogue;
 pub mod catalogue_pages;
 pub mod dialogue;

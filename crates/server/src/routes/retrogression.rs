@@ -126,7 +126,6 @@ fn urlencoding(s: &str) -> String {
 #[into_params(parameter_in = Query)]
 struct CaseQuery {
     /// The cell key (`|URBANISATION=R|`); absent for the total.
-    #[param(max_length = 200)]
     cell: Option<String>,
 }
 
@@ -273,7 +272,7 @@ async fn key_of(s: &AppState, indicator: String, year: &str, q: &CaseQuery) -> A
 /// One case: the step, the series' evaluation, the department's answers (a form for the
 /// department), and every version given.
 #[utoipa::path(get, path = "/retrogression/{indicator}/{year}", tag = "pages",
-    params(("indicator" = String, Path), ("year" = i32, Path, description = "The year the figure went back to"), CaseQuery),
+    params(("indicator" = String, Path), ("year" = String, Path, description = "The year the figure went back to (2022); anything else is not found"), CaseQuery),
     responses((status = 200, description = "HTML"), (status = 404, description = "No such step in the published figures")))]
 async fn case_page(
     State(s): State<AppState>,
@@ -291,7 +290,7 @@ async fn case_page(
 /// Saves the department's answers as a new version; the form again with what is missing when
 /// it is incomplete (422), nothing saved.
 #[utoipa::path(post, path = "/retrogression/{indicator}/{year}", tag = "pages",
-    params(("indicator" = String, Path), ("year" = i32, Path), CaseQuery),
+    params(("indicator" = String, Path), ("year" = String, Path, description = "The year the figure went back to"), CaseQuery),
     request_body(content = String, description = "cause, cause_zh, cause_en and, per question, {question}_verdict, {question}_zh, {question}_en", content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, description = "HTML"), (status = 403, description = "Not your department's"), (status = 422, description = "Incomplete, with what is missing")))]
 async fn save_case(
