@@ -20,6 +20,7 @@ mod glossary_cmd;
 mod poverty_cmd;
 mod recommendation_cmd;
 mod report_cmd;
+mod retrogression_cmd;
 mod round_cmd;
 mod validate_cmd;
 
@@ -126,6 +127,10 @@ enum Command {
     /// target adds a version), list those in force or every version, export as CSV.
     #[command(subcommand)]
     Benchmarks(benchmark_cmd::BenchmarkCmd),
+    /// Retrogression cases: each retrogressive step of a published national series, for the
+    /// indicator's department to answer the Committee's questions (list; answer from a JSON file).
+    #[command(subcommand)]
+    Retrogression(retrogression_cmd::RetrogressionCmd),
     /// The constructive dialogue: the Committee's list of issues, for the replies
     /// (`report loi-replies`) and the delegation's briefing book (`report briefing`).
     #[command(subcommand)]
@@ -550,6 +555,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Glossary(cmd) => glossary_cmd::run(&open(&cli.db).await?, cmd, &rightstat_store::Actor::cli()).await?,
         Command::Evaluate(a) => evaluate_cmd::evaluate(&open(&cli.db).await?, a).await?,
         Command::Benchmarks(cmd) => return benchmark_cmd::run(&open(&cli.db).await?, cmd, &rightstat_store::Actor::cli()).await,
+        Command::Retrogression(cmd) => return retrogression_cmd::run(&open(&cli.db).await?, cmd, &rightstat_store::Actor::cli()).await,
         Command::Dialogue(cmd) => return dialogue_cmd::run(&open(&cli.db).await?, cmd, &rightstat_store::Actor::cli()).await,
         Command::Round(cmd) => return round_cmd::run(&open(&cli.db).await?, cmd).await,
         Command::Measures(cmd) => return recommendation_cmd::measures(&open(&cli.db).await?, cmd).await,

@@ -24,6 +24,43 @@ fn write(dir: &Path, name: &str, content: &str) -> String {
 }
 
 #[test]
+fn a_department_answers_a_retrogression_case_and_the_draft_carries_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = testing::fresh_sqlite_url(dir.path());
+    assert!(rightstat(&db, &["init", "--demo"]).status.success());
+    let list = text(&rightstat(&db, &["retrogression", "list"]).stdout);
+    assert!(list.contains("CN_ENGEL_COEF CN: 29.8 (2021) → 30.5 (2022); NBS; awaiting the department's answer"), "{list}");
+    // An incomplete answer is refused whole.
+    let answer = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/engel-answer.json");
+    let full = std::fs::read_to_string(answer).unwrap();
+    let partial = dir.path().join("partial.json");
+    std::fs::write(&partial, full.replace(r#""verdict": "no""#, r#""verdict": "maybe""#)).unwrap();
+    let bad = rightstat(&db, &["retrogression", "answer", partial.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(text(&bad.stderr).contains("not an answer"), "{}", text(&bad.stderr));
+    let ok = rightstat(&db, &["retrogression", "answer", answer]);
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    assert!(text(&ok.stdout).contains("answer recorded as version 1"), "{}", text(&ok.stdout));
+    let list = text(&rightstat(&db, &["retrogression", "list"]).stdout);
+    assert!(list.contains("CN_ENGEL_COEF CN: 29.8 (2021) → 30.5 (2022); NBS; answered (version 1)"), "{list}");
+    // The draft carries the cause and every answer, in both languages.
+    for (lang, cause, answer) in [
+        (
+            "en",
+            "attributes the step to circumstances beyond a measure",
+            "Minimum living guarantee standards and temporary price subsidies were raised with prices.",
+        ),
+        ("zh", "倒退的原因是措施以外的情况", "和临时价格补贴随物价上调。"),
+    ] {
+        let out = dir.path().join(format!("cescr-{lang}.md"));
+        let r = rightstat(&db, &["report", "cescr", "--lang", lang, "--format", "md", "--out", out.to_str().unwrap()]);
+        assert!(r.status.success(), "{}", text(&r.stderr));
+        let md = std::fs::read_to_string(&out).unwrap();
+        assert!(md.contains(cause) && md.contains(answer), "{lang}: {md}");
+    }
+}
+
+#[test]
 fn poverty_decomposes_inequality_between_and_within_groups() {
     let dir = tempfile::tempdir().unwrap();
     let db = testing::fresh_sqlite_url(dir.path());

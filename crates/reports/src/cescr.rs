@@ -383,6 +383,7 @@ fn evaluation_section(
                 r.from.0, number(r.from.1), r.to.0, number(r.to.1), j.cause.label(lang), end_sentence(cause, lang)
             ),
         });
+        let step = crate::checks::place(d, d.blocks.len());
         // The Committee's questions, each with the department's answer (E/C.12/2007/1).
         for a in j.ordered() {
             let (text, _) = a.explanation.pick(lang);
@@ -413,7 +414,7 @@ fn evaluation_section(
                 ),
                 message_zh: format!("第{article}条：责任部门对{}的答复并非全部有{}，提交前须翻译", x.name_zh, lang.pick("英文", "中文")),
                 block: None,
-                place: Some(crate::checks::place(d, d.blocks.len())),
+                place: Some(step),
             });
         }
     }
