@@ -64,14 +64,7 @@ async fn holdings(store: &Store) -> Result<Holdings, ReportError> {
     let upr_cycle = all.iter().filter(|r| r.recommendation.mechanism == "UPR").filter_map(|r| r.recommendation.cycle).max();
     let recs = all.into_iter().filter(|r| r.recommendation.mechanism != "UPR" || r.recommendation.cycle == upr_cycle).collect();
     let (clusters, rules) = rightstat_core::reference::clusters();
-    let all_articles: Vec<u8> = (1..=15).collect();
-    let evaluation = store
-        .evaluate(&all_articles, &Visibility::Published)
-        .await?
-        .into_iter()
-        .flat_map(|e| e.series)
-        .map(|x| ((x.indicator.clone(), x.cell.clone()), x))
-        .collect();
+    let evaluation = store.series_evaluations(&Visibility::Published).await?;
     Ok(Holdings {
         evaluation,
         list,

@@ -84,14 +84,7 @@ pub async fn national_report(store: &Store, lang: Lang) -> Result<Document, Repo
     });
     // Each series' evaluation (benchmark, retrogression with the department's answer), by
     // indicator and cell, to stand beside its evidence.
-    let all_articles: Vec<u8> = (1..=15).collect();
-    let evaluation: BTreeMap<(String, String), rightstat_store::evaluation::SeriesEvaluation> = store
-        .evaluate(&all_articles, &Visibility::Published)
-        .await?
-        .into_iter()
-        .flat_map(|e| e.series)
-        .map(|x| ((x.indicator.clone(), x.cell.clone()), x))
-        .collect();
+    let evaluation = store.series_evaluations(&Visibility::Published).await?;
     d.heading(1, t("II. Follow-up to the recommendations of the previous review", "二、上一轮审议所提建议的落实情况"));
     for c in &clusters {
         let mine: Vec<&RecommendationFollowUp> = recs.iter().filter(|r| r.recommendation.clusters.contains(&c.code)).collect();

@@ -310,6 +310,19 @@ impl Store {
             .collect())
     }
 
+    /// Every published national series of any article, evaluated once, by (indicator, cell key):
+    /// what the drafts look a figure's benchmark and retrogression up in.
+    pub async fn series_evaluations(&self, visibility: &Visibility) -> Result<BTreeMap<(String, String), SeriesEvaluation>> {
+        let all: Vec<u8> = (1..=15).collect();
+        Ok(self
+            .evaluate(&all, visibility)
+            .await?
+            .into_iter()
+            .flat_map(|e| e.series)
+            .map(|x| ((x.indicator.clone(), x.cell.clone()), x))
+            .collect())
+    }
+
     /// The same evaluation for the indicators of SDG goals (an indicator belongs to a goal by its
     /// targets or its SDG indicator).
     pub async fn evaluate_sdg(&self, goals: &[u8], visibility: &Visibility) -> Result<Vec<GoalEvaluation>> {

@@ -245,4 +245,41 @@ mod tests {
         // Unpublished figures stay out of the public evaluation: nothing for article 6.
         assert!(s.resource_evaluation(&[6], &Visibility::Published).await.unwrap().is_empty());
     }
+
+    #[tokio::test]
+    async fn spending_as_a_share_of_gdp_and_per_recipient_is_computed_and_evaluated() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::connect(&crate::testing::fresh_sqlite_url(dir.path())).await.unwrap();
+        s.seed_reference().await.unwrap();
+        s.load_demo().await.unwrap();
+        // Constructed national figures (the demo holds no spending series): dibao spending
+        // (100 million yuan), GDP (100 million yuan) and recipients (10,000 persons).
+        let file = "indicator,area,period,URBANISATION,value\n\
+                    CN_DIBAO_EXPENDITURE,CN,2019,_T,1600\nCN_DIBAO_EXPENDITURE,CN,2020,_T,1900\nCN_DIBAO_EXPENDITURE,CN,2021,_T,1800\n\
+                    CN_GDP,CN,2019,_T,990000\nCN_GDP,CN,2020,_T,1010000\nCN_GDP,CN,2021,_T,1140000\n\
+                    CN_DIBAO_RECIPIENTS,CN,2019,_T,4300\nCN_DIBAO_RECIPIENTS,CN,2020,_T,4400\nCN_DIBAO_RECIPIENTS,CN,2021,_T,4300\n";
+        let admin = crate::Actor::new("admin", None);
+        let mut o = crate::ImportOptions::new("constructed.csv", crate::formats::Format::Csv);
+        o.actor = admin.clone();
+        o.reason = "test: constructed spending".into();
+        let r = s.import_observations(std::io::Cursor::new(file.as_bytes().to_vec()), o).await.unwrap();
+        assert!(r.is_ok(), "{:?}", r.errors);
+        s.publish_batch(r.batch_id.unwrap(), &admin).await.unwrap();
+        // The catalogue's ratios compute them, as a roll-up of the national figures does.
+        let codes: Vec<String> = ["CN_DIBAO_EXPENDITURE", "CN_GDP", "CN_DIBAO_RECIPIENTS"].map(String::from).to_vec();
+        let periods: Vec<String> = ["2019", "2020", "2021"].map(String::from).to_vec();
+        let up = s.roll_up(&codes, &periods, &["CN".to_string()], &admin).await.unwrap();
+        s.publish_batch(up.batch_id.expect("computed values"), &admin).await.unwrap();
+        let e = s.evaluate(&[9], &Visibility::Published).await.unwrap().remove(0);
+        let series =
+            |code: &str| e.series.iter().find(|x| x.indicator == code && x.cell.is_empty()).cloned().unwrap_or_else(|| panic!("{code}"));
+        let share = series("CN_DIBAO_EXP_GDP_SHARE");
+        assert_eq!(share.latest.map(|(y, _)| y), Some(2021));
+        assert!((share.latest.unwrap().1 - 1800.0 / 1_140_000.0 * 100.0).abs() < 1e-9, "{share:?}");
+        // 0.162 % (2019) → 0.158 % (2021): less of the resources, a deterioration, said so.
+        assert_eq!(share.assessment.class, rightstat_core::evaluation::ProgressClass::Deterioration, "{share:?}");
+        let per = series("CN_DIBAO_EXP_PER_RECIPIENT");
+        assert!((per.latest.unwrap().1 - 1800.0 / 4300.0 * 10_000.0).abs() < 1e-9, "{per:?}");
+        assert!(per.sentence_en.contains("yuan per person per year"), "{}", per.sentence_en);
+    }
 }

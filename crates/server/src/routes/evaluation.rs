@@ -51,16 +51,21 @@ struct EvaluationQuery {
 }
 
 fn articles(text: Option<&str>) -> ApiResult<Vec<u8>> {
-    let Some(text) = text else { return Ok(vec![11]) };
+    numbers(text, 11, 1..=15, "an article of the Covenant, 1 to 15", "article")
+}
+
+/// A comma-separated list of numbers in `range` (each once), `default` when absent.
+fn numbers(text: Option<&str>, default: u8, range: std::ops::RangeInclusive<u8>, expected: &str, what: &str) -> ApiResult<Vec<u8>> {
+    let Some(text) = text else { return Ok(vec![default]) };
     let mut out = Vec::new();
     for a in text.split(',') {
         match a.trim().parse::<u8>() {
-            Ok(n) if (1..=15).contains(&n) => {
+            Ok(n) if range.contains(&n) => {
                 if !out.contains(&n) {
                     out.push(n)
                 }
             }
-            _ => return Err(ApiError::BadRequest(format!("article {a:?}: expected an article of the Covenant, 1 to 15"))),
+            _ => return Err(ApiError::BadRequest(format!("{what} {a:?}: expected {expected}"))),
         }
     }
     Ok(out)
@@ -96,19 +101,7 @@ struct GoalQuery {
 
 /// The goals asked for, 1 to 17.
 fn goals(text: Option<&str>) -> ApiResult<Vec<u8>> {
-    let Some(text) = text else { return Ok(vec![1]) };
-    let mut out = Vec::new();
-    for g in text.split(',') {
-        match g.trim().parse::<u8>() {
-            Ok(n) if (1..=17).contains(&n) => {
-                if !out.contains(&n) {
-                    out.push(n)
-                }
-            }
-            _ => return Err(ApiError::BadRequest(format!("goal {g:?}: expected a Sustainable Development Goal, 1 to 17"))),
-        }
-    }
-    Ok(out)
+    numbers(text, 1, 1..=17, "a Sustainable Development Goal, 1 to 17", "goal")
 }
 
 /// The same evaluation for the indicators of SDG goals (by their targets): every series'
