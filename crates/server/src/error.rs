@@ -47,8 +47,23 @@ impl ApiError {
     }
 }
 
+/// Seconds a client is asked to wait before it tries again after a 503.
+pub const RETRY_AFTER_SECS: u64 = 5;
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if let ApiError::Store(e) = &self
+            && e.is_overloaded()
+        {
+            tracing::warn!(error = %self, "overloaded: asked the client to retry");
+            let message = match e {
+                StoreError::Busy(m) => m.clone(),
+                _ => "the database is busy with other requests; nothing was done: try again shortly".to_string(),
+            };
+            let body = serde_json::json!({ "error": "busy", "message": message });
+            return (StatusCode::SERVICE_UNAVAILABLE, [(axum::http::header::RETRY_AFTER, RETRY_AFTER_SECS.to_string())], Json(body))
+                .into_response();
+        }
         let (status, code) = match &self {
             ApiError::BadRequest(_) | ApiError::Store(StoreError::Invalid(_)) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::NotFound(_) | ApiError::Store(StoreError::NotFound(_)) => (StatusCode::NOT_FOUND, "not_found"),
@@ -82,3 +97,18 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overload_is_503_with_retry_after_never_500() {
+        for e in [StoreError::Busy("32 imports are waiting".into())] {
+            let r = ApiError::Store(e).into_response();
+            assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(r.headers().get(axum::http::header::RETRY_AFTER).and_then(|v| v.to_str().ok()), Some("5"));
+        }
+        assert_eq!(ApiError::Store(StoreError::Corrupt("x".into())).into_response().status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+}

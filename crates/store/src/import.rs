@@ -506,6 +506,8 @@ impl Store {
         if opts.format == Format::Json {
             return Err(StoreError::Invalid("import reads csv or sdmx-csv".into()));
         }
+        // This process's turn first: a waiting import holds no pooled connection.
+        let turn = self.writer_turn().await?;
         let catalogue = Arc::new(self.catalogue().await?);
         let areas = Arc::new(self.area_index().await?);
         let (send, mut recv) = tokio::sync::mpsc::channel::<Msg>(4);
@@ -716,7 +718,9 @@ impl Store {
             crate::audit::append_audit!(&mut **t, pg, &entry);
         });
         on_tx!(tx, t => t.commit().await?);
+        drop(turn);
         report.batch_id = Some(batch);
+        self.analyze_after_load(report.inserted + report.revised).await?;
         Ok(report)
     }
 }

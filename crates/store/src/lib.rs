@@ -40,6 +40,7 @@ pub mod testing;
 pub(crate) mod time;
 pub mod validation;
 pub mod value_history;
+pub mod writers;
 
 pub use accounts::{Credential, LoginError, Principal, TokenRow, UserRow};
 pub use areas::{AreaIndex, AreaRow};
@@ -68,9 +69,27 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// Too many writers waiting, or waited too long: nothing was done; try again later.
+    #[error("busy: {0}")]
+    Busy(String),
 }
 
 impl StoreError {
+    /// The database is overloaded rather than broken: too many writers queued (`Busy`), no
+    /// pooled connection free in time, or SQLite's writer lock held past its timeout. Nothing was
+    /// done, and the request can be sent again (the server answers 503 with `Retry-After`).
+    pub fn is_overloaded(&self) -> bool {
+        match self {
+            StoreError::Busy(_) | StoreError::Db(sqlx::Error::PoolTimedOut) => true,
+            StoreError::Db(sqlx::Error::Database(d)) => {
+                // SQLITE_BUSY (5), SQLITE_LOCKED (6) and their extended codes.
+                d.code().is_some_and(|c| matches!(c.as_ref(), "5" | "6" | "261" | "262" | "517"))
+                    || d.message().contains("database is locked")
+            }
+            _ => false,
+        }
+    }
+
     /// The database could not write for want of room (SQLite's SQLITE_FULL, PostgreSQL's
     /// disk_full 53100, or the operating system's ENOSPC): nothing was saved, and it is not the
     /// caller's fault.
@@ -116,6 +135,7 @@ pub enum Backend {
 #[derive(Debug, Clone)]
 pub struct Store {
     pub(crate) pool: Pool,
+    pub(crate) writers: std::sync::Arc<writers::WriterGate>,
 }
 
 impl Store {
@@ -124,7 +144,7 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Store> {
         let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
-            Store { pool: Pool::Postgres(pool) }
+            Store { pool: Pool::Postgres(pool), writers: Default::default() }
         } else {
             let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
             if path.contains("://") {
@@ -136,7 +156,10 @@ impl Store {
                 .foreign_keys(true)
                 .journal_mode(if memory { SqliteJournalMode::Memory } else { SqliteJournalMode::Wal })
                 .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(30));
+                .busy_timeout(Duration::from_secs(30))
+                // The write-ahead log is truncated back to this size after each checkpoint, so a
+                // burst of writes while readers hold old snapshots does not leave it gigabytes long.
+                .pragma("journal_size_limit", writers::WAL_SIZE_LIMIT.to_string());
             // An in-memory database lives in one connection: keep exactly one.
             let pool = SqlitePoolOptions::new()
                 .max_connections(if memory { 1 } else { 4 })
@@ -144,7 +167,7 @@ impl Store {
                 .idle_timeout(None)
                 .connect_with(opts)
                 .await?;
-            Store { pool: Pool::Sqlite(pool) }
+            Store { pool: Pool::Sqlite(pool), writers: Default::default() }
         };
         store.migrate().await?;
         Ok(store)
@@ -156,7 +179,7 @@ impl Store {
     pub async fn connect_read_only(url: &str) -> Result<Store> {
         let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new().max_connections(2).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
-            Store { pool: Pool::Postgres(pool) }
+            Store { pool: Pool::Postgres(pool), writers: Default::default() }
         } else {
             let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
             if path.contains("://") || path == ":memory:" {
@@ -179,7 +202,7 @@ impl Store {
                 }
                 _ => SqlitePoolOptions::new().max_connections(2).connect_with(ro.immutable(true)).await?,
             };
-            Store { pool: Pool::Sqlite(pool) }
+            Store { pool: Pool::Sqlite(pool), writers: Default::default() }
         };
         let shipped = match &store.pool {
             Pool::Sqlite(_) => sqlx::migrate!("migrations/sqlite").iter().count(),

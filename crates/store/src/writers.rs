@@ -1,0 +1,196 @@
+//! Writers under load. Imports run one at a time per database (an advisory lock on PostgreSQL,
+//! SQLite's single writer); within this process they also take turns *before* taking a pooled
+//! connection, so an import waiting for its turn holds none and reads never starve behind a
+//! queue of writers. The queue is bounded: past [`MAX_WAITING`] waiting imports, or after
+//! [`WAIT`], an import is refused as busy (the server answers 503 with `Retry-After`), never
+//! half-applied. After a bulk load the planner's statistics are refreshed, so the next query is
+//! not planned on stale counts.
+
+use crate::{Result, Store, StoreError};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+/// Imports that may wait for their turn; one more is refused as busy.
+pub const MAX_WAITING: usize = 32;
+/// How long an import waits for its turn before it is refused as busy.
+pub const WAIT: Duration = Duration::from_secs(60);
+/// Rows loaded at once from which the statistics are refreshed (`ANALYZE`).
+pub const ANALYZE_AFTER_ROWS: u64 = 10_000;
+/// The SQLite write-ahead log is truncated to this many bytes after a checkpoint.
+pub const WAL_SIZE_LIMIT: u64 = 64 * 1024 * 1024;
+
+#[derive(Debug)]
+pub struct WriterGate {
+    turn: tokio::sync::Semaphore,
+    waiting: AtomicUsize,
+}
+
+impl Default for WriterGate {
+    fn default() -> Self {
+        WriterGate { turn: tokio::sync::Semaphore::new(1), waiting: AtomicUsize::new(0) }
+    }
+}
+
+/// Counts a waiting writer while it waits.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Store {
+    /// Waits for this process's turn to write observations; busy when the queue is full or the
+    /// wait too long.
+    pub(crate) async fn writer_turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>> {
+        let ahead = self.writers.waiting.fetch_add(1, Ordering::SeqCst);
+        let _waiting = Waiting(&self.writers.waiting);
+        if ahead >= MAX_WAITING {
+            return Err(StoreError::Busy(format!("{ahead} imports are waiting for their turn; nothing was imported: try again shortly")));
+        }
+        match tokio::time::timeout(WAIT, self.writers.turn.acquire()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(StoreError::Busy(format!(
+                "waited {} s for the imports ahead to finish; nothing was imported: try again shortly",
+                WAIT.as_secs()
+            ))),
+        }
+    }
+
+    /// Imports waiting for their turn now.
+    pub fn waiting_imports(&self) -> usize {
+        self.writers.waiting.load(Ordering::SeqCst)
+    }
+
+    /// Refreshes the planner's statistics of the observation table after a bulk load of `rows`
+    /// (`ANALYZE`; on SQLite over a bounded sample), so that the next query is planned on
+    /// what the table holds now.
+    pub(crate) async fn analyze_after_load(&self, rows: u64) -> Result<()> {
+        if rows < ANALYZE_AFTER_ROWS {
+            return Ok(());
+        }
+        match &self.pool {
+            crate::Pool::Postgres(p) => {
+                sqlx::query("ANALYZE observation").execute(p).await?;
+            }
+            // A bounded sample per index (analysis_limit), so that it stays quick at any size.
+            crate::Pool::Sqlite(p) => {
+                sqlx::raw_sql("PRAGMA analysis_limit = 1000; ANALYZE observation").execute(p).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Backend, ImportOptions, formats::Format, on_pool};
+
+    #[test]
+    fn overload_is_told_apart_from_failure() {
+        assert!(StoreError::Busy("queue full".into()).is_overloaded());
+        assert!(StoreError::Db(sqlx::Error::PoolTimedOut).is_overloaded());
+        assert!(!StoreError::Corrupt("x".into()).is_overloaded());
+        assert!(!StoreError::Db(sqlx::Error::RowNotFound).is_overloaded());
+    }
+
+    #[tokio::test]
+    async fn a_bulk_load_refreshes_the_statistics_and_the_wal_is_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        for url in crate::testing::fresh_urls(dir.path()).await {
+            let s = Store::connect(&url).await.unwrap();
+            s.seed_reference().await.unwrap();
+            let counties: Vec<String> = rightstat_core::reference::areas()
+                .iter()
+                .filter(|a| a.level == rightstat_core::AreaLevel::County)
+                .map(|a| a.code.to_string())
+                .collect();
+            let mut csv = String::from("indicator,area,period,value\n");
+            for year in 2019..2023 {
+                for c in &counties {
+                    csv.push_str(&format!("CN_RURAL_POOR_POP,{c},{year},1\n"));
+                }
+            }
+            let rows = 4 * counties.len() as u64;
+            assert!(rows >= ANALYZE_AFTER_ROWS);
+            let mut o = ImportOptions::new("bulk.csv", Format::Csv);
+            o.reason = "test: a bulk load".into();
+            let r = s.import_observations(std::io::Cursor::new(csv.into_bytes()), o).await.unwrap();
+            assert_eq!(r.inserted, rows);
+            match s.backend() {
+                Backend::Postgres => {
+                    let analyzed: Option<String> = on_pool!(s, p => sqlx::query_scalar(
+                        "SELECT last_analyze::text FROM pg_stat_user_tables WHERE relname = 'observation'").fetch_one(p).await.unwrap());
+                    assert!(analyzed.is_some(), "ANALYZE ran after the bulk load");
+                }
+                Backend::Sqlite => {
+                    let limit: i64 = on_pool!(s, p => sqlx::query_scalar("PRAGMA journal_size_limit").fetch_one(p).await.unwrap());
+                    assert_eq!(limit as u64, WAL_SIZE_LIMIT);
+                    // ANALYZE ran: sqlite_stat1 holds the observation table.
+                    let stats: i64 = on_pool!(s, p => sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'observation'").fetch_one(p).await.unwrap());
+                    assert!(stats > 0, "statistics gathered");
+                }
+            }
+        }
+    }
+
+    fn file(year: u32) -> Vec<u8> {
+        format!("indicator,area,period,value\nCN_RURAL_POOR_POP,13,{year},100\n").into_bytes()
+    }
+
+    #[tokio::test]
+    async fn waiting_imports_hold_no_connection_and_a_full_queue_is_refused_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        for url in crate::testing::fresh_urls(dir.path()).await {
+            let s = Store::connect(&url).await.unwrap();
+            s.seed_reference().await.unwrap();
+            // A long import holds the turn.
+            let turn = s.writers.turn.acquire().await.unwrap();
+            let spawn = |i: usize| {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    let mut o = ImportOptions::new(format!("queued-{i}.csv"), Format::Csv);
+                    o.reason = "test: a deadline's queue".into();
+                    s.import_observations(std::io::Cursor::new(file(1980 + i as u32)), o).await
+                })
+            };
+            let mut waiting: Vec<_> = (0..MAX_WAITING).map(spawn).collect();
+            while s.waiting_imports() < MAX_WAITING {
+                tokio::task::yield_now().await;
+            }
+            // The queue is full: the next ones are refused at once, whole.
+            let refused: Vec<_> = (MAX_WAITING..MAX_WAITING + 8).map(spawn).collect();
+            for h in refused {
+                match h.await.unwrap() {
+                    Err(StoreError::Busy(m)) => assert!(m.contains("nothing was imported"), "{m}"),
+                    other => panic!("{other:?}"),
+                }
+            }
+            // Reads go on while the imports wait: they hold no pooled connection (the pools have
+            // 4 and 8 connections; 32 imports wait).
+            for _ in 0..20 {
+                let cat = tokio::time::timeout(Duration::from_secs(10), s.catalogue()).await.expect("a read is not starved");
+                assert!(!cat.unwrap().indicators.is_empty());
+            }
+            drop(turn);
+            for h in waiting.drain(..) {
+                let r = h.await.unwrap().unwrap();
+                assert!(r.is_ok() && r.inserted == 1, "{r:?}");
+            }
+            // Nothing lost, nothing doubled: one batch and one figure per accepted import.
+            let rows = s
+                .observations(&crate::ObservationFilter {
+                    indicators: vec!["CN_RURAL_POOR_POP".into()],
+                    area: Some("13".into()),
+                    visibility: crate::Visibility::All,
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            assert_eq!(rows.len(), MAX_WAITING, "{url}");
+        }
+    }
+}
