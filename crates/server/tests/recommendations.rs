@@ -250,3 +250,13 @@ async fn suggested_links_are_confirmed_or_removed() {
         assert_eq!(env.call("DELETE", &bad, Some("admin"), None).await.status, StatusCode::NOT_FOUND);
     }
 }
+
+#[tokio::test]
+async fn the_api_sends_format_html_to_the_page() {
+    let dir = tempfile::tempdir().unwrap();
+    for env in common::envs(&dir, common::Load::Users).await {
+        let r = env.call("GET", "/api/v1/recommendations?q=poverty&format=html", None, None).await;
+        assert_eq!(r.status, axum::http::StatusCode::SEE_OTHER, "{}", r.text);
+        assert_eq!(r.location().as_deref(), Some("/recommendations?q=poverty"));
+    }
+}

@@ -198,8 +198,14 @@ fn csv_response(rows: &[RecommendationFollowUp]) -> ApiResult<Response> {
 /// computed from the figures the caller may see, and (signed in) assessments. `format=csv`
 /// gives the same list as a spreadsheet.
 #[utoipa::path(get, path = "/api/v1/recommendations", tag = "recommendations", params(RecQuery),
-    responses((status = 200, description = "JSON, or CSV with format=csv", content((Vec<RecommendationFollowUp> = "application/json"), (String = "text/csv"))), (status = 400, description = "Bad filter")))]
+    responses((status = 200, description = "JSON, or CSV with format=csv", content((Vec<RecommendationFollowUp> = "application/json"), (String = "text/csv"))), (status = 303, description = "format=html: the same selection on the page /recommendations"), (status = 400, description = "Bad filter")))]
 async fn list(State(s): State<AppState>, Extension(caller): Extension<Caller>, Query(q): Query<RecQuery>) -> ApiResult<Response> {
+    if q.format.as_deref() == Some("html") {
+        // The page shows the same selection: send the reader there.
+        let query = q.without_presentation();
+        let to = if query.is_empty() { "/recommendations".to_string() } else { format!("/recommendations?{query}") };
+        return Ok(axum::response::Redirect::to(&to).into_response());
+    }
     let rows = find(&s, &caller, &q).await?;
     match q.format.as_deref() {
         Some("csv") => csv_response(&rows),

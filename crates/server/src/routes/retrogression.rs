@@ -197,7 +197,7 @@ fn explain(e: &rightstat_core::retrogression::JustificationError, lang: Lang) ->
         }
         (E::Empty { field }, Lang::En) => format!("{}{sep}an explanation is needed, in Chinese or English", q(field)),
         (E::NotApplicableToMeasure { question }, Lang::En) => {
-            format!("{}{sep}a measure the State took answers yes, partly or no, not “not applicable”", q(question))
+            format!("{}{sep}a measure the State took answers yes, partly or no, not with not applicable", q(question))
         }
         _ => e.to_string(),
     }
