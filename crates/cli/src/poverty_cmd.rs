@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
-use rightstat_poverty::{Conventions, Dataset, Line, LoadSpec, MpiSpec, PoorIf, Request, ResultRow, compute, compute_mpi};
+use rightstat_poverty::{Conventions, Dataset, Line, LoadSpec, MpiSpec, PoorIf, Request, ResultRow, compute, compute_mpi_report};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -305,8 +305,19 @@ pub async fn mpi(db: &str, a: MpiArgs) -> Result<ExitCode> {
     };
     let spec = MpiSpec::parse(&text)?;
     let ds = load(&a.common, None, spec.columns(), None)?;
-    let rows = compute_mpi(&ds, &spec)?;
-    finish(db, &a.common, &rows, &format!("MPI specification {} (k = {})", spec.name, spec.k)).await
+    let (rows, missing) = compute_mpi_report(&ds, &spec)?;
+    // What each missing-value rule did, on standard error (the results stay on standard output).
+    let mut handled = Vec::new();
+    for c in missing.iter().filter(|c| c.records > 0) {
+        eprintln!("{}: {} record(s) missing, rule {} ({} dropped)", c.indicator, c.records, c.rule.as_str(), c.dropped);
+        handled.push(format!("{} {} {}", c.indicator, c.rule.as_str(), c.records));
+    }
+    let method = if handled.is_empty() {
+        format!("MPI specification {} (k = {})", spec.name, spec.k)
+    } else {
+        format!("MPI specification {} (k = {}); missing values: {}", spec.name, spec.k, handled.join(", "))
+    };
+    finish(db, &a.common, &rows, &method).await
 }
 
 async fn finish(db: &str, c: &Common, rows: &[ResultRow], method: &str) -> Result<ExitCode> {

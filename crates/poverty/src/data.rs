@@ -158,6 +158,21 @@ impl Dataset {
     }
 }
 
+/// An MPI indicator's value: a number, or missing (an empty cell, `NA`, or Stata's `.`) as NaN,
+/// which the specification's rule for that indicator then handles.
+fn parse_indicator(file: &str, row: u64, column: &str, raw: &str) -> Result<f64> {
+    match raw.trim() {
+        "" | "NA" | "." => Ok(f64::NAN),
+        _ => parse_num(file, row, column, raw).map_err(|_| EngineError::Value {
+            file: file.into(),
+            row,
+            column: column.into(),
+            value: raw.into(),
+            expected: "a finite number, or an empty cell (NA, .) for a missing value".into(),
+        }),
+    }
+}
+
 fn parse_num(file: &str, row: u64, column: &str, raw: &str) -> Result<f64> {
     let t = raw.trim();
     match t.parse::<f64>() {
@@ -262,7 +277,7 @@ impl Dataset {
                 }
             }
             for (k, &i) in i_num.iter().enumerate() {
-                b.nums[k].push(parse_num(name, row, &spec.numeric[k], get(i))?);
+                b.nums[k].push(parse_indicator(name, row, &spec.numeric[k], get(i))?);
             }
         }
         b.finish(spec, name)
@@ -296,12 +311,22 @@ mod parquet_in {
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
     fn nums(file: &str, col: &str, a: &ArrayRef, out: &mut Vec<f64>) -> Result<()> {
+        nums_with(file, col, a, out, false)
+    }
+
+    /// As `nums`; with `nulls_missing`, a null is a missing value (NaN) rather than an error
+    /// (MPI indicators, whose missing values the specification's rules handle).
+    fn nums_with(file: &str, col: &str, a: &ArrayRef, out: &mut Vec<f64>, nulls_missing: bool) -> Result<()> {
         use arrow_array::types::*;
         macro_rules! push {
             ($t:ty) => {{
                 let arr = a.as_primitive::<$t>();
                 for i in 0..arr.len() {
                     if arr.is_null(i) {
+                        if nulls_missing {
+                            out.push(f64::NAN);
+                            continue;
+                        }
                         return Err(EngineError::Input { file: file.into(), message: format!("column {col:?} has a missing value") });
                     }
                     let v = arr.value(i) as f64;
@@ -420,7 +445,7 @@ mod parquet_in {
                 }
             }
             for (k, c) in spec.numeric.iter().enumerate() {
-                nums(&name, c, &col(c)?, &mut b.nums[k])?;
+                nums_with(&name, c, &col(c)?, &mut b.nums[k], true)?;
             }
             progress(w.len() as u64);
         }

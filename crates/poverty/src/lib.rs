@@ -19,7 +19,7 @@ mod variance;
 
 pub use data::{Dataset, LoadSpec, Negative};
 pub use measures::{Conventions, Line, Measure, PoorIf, Request, ResultRow, compute};
-pub use mpi::{MpiSpec, compute_mpi};
+pub use mpi::{Missing, MissingCount, MpiSpec, compute_mpi, compute_mpi_report};
 pub use passes::weighted_quantiles;
 
 /// Errors from loading data or computing measures.
