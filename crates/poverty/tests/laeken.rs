@@ -93,3 +93,35 @@ fn mpi_headcount_and_its_standard_error_match_survey() {
         assert!(close(m0.value, h.value) && (m0.se.unwrap() - h.se.unwrap()).abs() < 1e-12);
     }
 }
+
+#[test]
+fn mpi_with_dropped_records_matches_survey_on_the_subset() {
+    // 300 synthetic records in 4 strata × 15 PSUs, x1 and x2 missing in about 10 % and 5 %
+    // (rule "drop"): H and its standard error equal R survey's svymean on
+    // subset(design, !is.na(x1) & !is.na(x2)) — the dropped records keep their PSUs in the design.
+    // Values from golden/mpi_missing.R.
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/");
+    let spec = rightstat_poverty::MpiSpec::parse(
+        "name = 't'\nk = 0.5\n\
+         [[indicator]]\nname = 'x1'\ndimension = 'a'\ncolumn = 'x1'\nop = '=='\ncutoff = 1\nweight = 0.25\nmissing = 'drop'\n\
+         [[indicator]]\nname = 'x2'\ndimension = 'a'\ncolumn = 'x2'\nop = '=='\ncutoff = 1\nweight = 0.25\nmissing = 'drop'\n\
+         [[indicator]]\nname = 'y'\ndimension = 'b'\ncolumn = 'y'\nop = '=='\ncutoff = 1\nweight = 0.5\n",
+    )
+    .unwrap();
+    let load = rightstat_poverty::LoadSpec {
+        weight: Some("w".into()),
+        strata: Some("strata".into()),
+        psu: Some("psu".into()),
+        numeric: spec.columns(),
+        ..Default::default()
+    };
+    let ds = rightstat_poverty::Dataset::load(std::path::Path::new(&format!("{dir}mpi_missing.csv")), &load, &|_| {}).unwrap();
+    let (rows, counts) = rightstat_poverty::compute_mpi_report(&ds, &spec).unwrap();
+    let h = rows.iter().find(|r| r.measure == "h").unwrap();
+    assert!((h.value - 0.486136805132681).abs() < 1e-12, "{}", h.value);
+    assert!((h.se.unwrap() - 0.033796536803614).abs() < 1e-12, "{:?}", h.se);
+    assert_eq!(h.n_obs, 246);
+    // Every record missing x1 or x2 is dropped, and counted under each indicator it misses.
+    assert!(counts[..2].iter().all(|c| c.records > 0 && c.dropped == c.records), "{counts:?}");
+    assert_eq!((counts[2].records, counts[2].dropped), (0, 0));
+}
