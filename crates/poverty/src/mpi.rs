@@ -3,7 +3,8 @@
 //! A person is deprived in indicator j when its column meets the cutoff; the deprivation
 //! score is the weighted sum; the person is poor when the score reaches k. Results per group:
 //! H (headcount ratio), A (intensity among the poor), M0 = H × A, uncensored and censored
-//! headcounts, and each indicator's contribution w_j × CH_j / M0.
+//! headcounts, and each indicator's contribution w_j × CH_j / M0; with a survey design, the
+//! standard errors of H, A (a ratio of two totals) and M0.
 
 use crate::data::Dataset;
 use crate::passes::Groups;
@@ -263,13 +264,17 @@ pub fn compute_mpi_report(ds: &Dataset, spec: &MpiSpec) -> Result<(Vec<ResultRow
     } else {
         ds
     };
-    let (se_h, se_m0) = if design {
+    let poor_1 = |i: usize, _: usize| if is_poor(i) { 1.0 } else { 0.0 };
+    let poor_score = |i: usize, _: usize| if is_poor(i) { score[i] } else { 0.0 };
+    let (se_h, se_a, se_m0) = if design {
         (
-            crate::variance::ratio_se(design_ds, &groups, |i, _| if is_poor(i) { 1.0 } else { 0.0 })?,
-            crate::variance::ratio_se(design_ds, &groups, |i, _| if is_poor(i) { score[i] } else { 0.0 })?,
+            crate::variance::ratio_se(design_ds, &groups, poor_1)?,
+            // A is a ratio of two totals: the poor's scores over the poor.
+            crate::variance::ratio_se_of(design_ds, &groups, poor_score, poor_1)?,
+            crate::variance::ratio_se(design_ds, &groups, poor_score)?,
         )
     } else {
-        (Vec::new(), Vec::new())
+        (Vec::new(), Vec::new(), Vec::new())
     };
     let mut rows = Vec::new();
     for (g, key) in groups.keys.iter().enumerate() {
@@ -289,7 +294,7 @@ pub fn compute_mpi_report(ds: &Dataset, spec: &MpiSpec) -> Result<(Vec<ResultRow
         let h = wp[g] / w[g];
         let m0 = wc[g] / w[g];
         rows.push(row("h".into(), h, se_h.get(g).copied()));
-        rows.push(row("a".into(), wc[g] / wp[g], None));
+        rows.push(row("a".into(), wc[g] / wp[g], se_a.get(g).copied()));
         rows.push(row("m0".into(), m0, se_m0.get(g).copied()));
         for (j, ind) in spec.indicators.iter().enumerate() {
             rows.push(row(format!("uncensored_{}", ind.name), unc[g * m + j] / w[g], None));

@@ -12,6 +12,12 @@ use std::collections::HashMap;
 /// For each group g: the standard error of Σ w u / Σ w over the group's records, where
 /// `u(i, g)` is the record's contribution (1[poor], the gap to the power α, ...).
 pub fn ratio_se(ds: &Dataset, groups: &Groups, u: impl Fn(usize, usize) -> f64) -> Result<Vec<f64>> {
+    ratio_se_of(ds, groups, u, |_, _| 1.0)
+}
+
+/// For each group g: the standard error of the ratio of totals Σ w u / Σ w x over the group's
+/// records (R survey's `svyratio`), e.g. the MPI's intensity A = Σ w c·1[poor] / Σ w 1[poor].
+pub fn ratio_se_of(ds: &Dataset, groups: &Groups, u: impl Fn(usize, usize) -> f64, x: impl Fn(usize, usize) -> f64) -> Result<Vec<f64>> {
     let psu = ds.psu.as_ref().ok_or_else(|| EngineError::Request("standard errors need the PSU column".into()))?;
     // PSUs are identified within their stratum.
     let mut index: HashMap<(u32, u32), usize> = HashMap::new();
@@ -38,7 +44,7 @@ pub fn ratio_se(ds: &Dataset, groups: &Groups, u: impl Fn(usize, usize) -> f64) 
         let (w, j) = (ds.weight[i], record_psu[i]);
         for g in groups.of(ds, i) {
             uu[g * p_n + j] += w * u(i, g);
-            xx[g * p_n + j] += w;
+            xx[g * p_n + j] += w * x(i, g);
         }
     }
     let strata_n = stratum_of.iter().max().map_or(0, |&h| h as usize + 1);

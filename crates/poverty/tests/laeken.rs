@@ -97,7 +97,7 @@ fn mpi_headcount_and_its_standard_error_match_survey() {
 #[test]
 fn mpi_with_dropped_records_matches_survey_on_the_subset() {
     // 300 synthetic records in 4 strata × 15 PSUs, x1 and x2 missing in about 10 % and 5 %
-    // (rule "drop"): H and its standard error equal R survey's svymean on
+    // (rule "drop"): H and A with their standard errors equal R survey's svymean and svyratio on
     // subset(design, !is.na(x1) & !is.na(x2)) — the dropped records keep their PSUs in the design.
     // Values from golden/mpi_missing.R.
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/");
@@ -121,6 +121,10 @@ fn mpi_with_dropped_records_matches_survey_on_the_subset() {
     assert!((h.value - 0.486136805132681).abs() < 1e-12, "{}", h.value);
     assert!((h.se.unwrap() - 0.033796536803614).abs() < 1e-12, "{:?}", h.se);
     assert_eq!(h.n_obs, 246);
+    // The intensity A, a ratio of two totals, and its standard error (svyratio).
+    let a = rows.iter().find(|r| r.measure == "a").unwrap();
+    assert!((a.value - 0.675552004648460).abs() < 1e-12, "{}", a.value);
+    assert!((a.se.unwrap() - 0.016770993712309).abs() < 1e-12, "{:?}", a.se);
     // Every record missing x1 or x2 is dropped, and counted under each indicator it misses.
     assert!(counts[..2].iter().all(|c| c.records > 0 && c.dropped == c.records), "{counts:?}");
     assert_eq!((counts[2].records, counts[2].dropped), (0, 0));
