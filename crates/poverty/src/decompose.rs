@@ -80,18 +80,9 @@ pub fn decompose(ds: &Dataset, by: usize) -> Vec<Decomposition> {
     }
     let mu = all.y / all.w;
     let present: Vec<(usize, &Sums)> = sums.iter().enumerate().filter(|(_, s)| s.w > 0.0 && s.y > 0.0).collect();
-    let theil = |s: &Sums| s.y_ln_y / s.y - (s.y / s.w).ln();
-    let mld = |s: &Sums| (s.y / s.w).ln() - s.ln_y / s.w;
-    let mut out = Vec::new();
-    for (index, own, share, between_term) in [
-        (
-            "theil",
-            theil as fn(&Sums) -> f64,
-            (|s: &Sums, a: &Sums| s.y / a.y) as fn(&Sums, &Sums) -> f64,
-            (|m: f64, mu: f64| (m / mu).ln()) as fn(f64, f64) -> f64,
-        ),
-        ("mld", mld, |s: &Sums, a: &Sums| s.w / a.w, |m: f64, mu: f64| (mu / m).ln()),
-    ] {
+    // One index: its value for a group, a group's share in the within term (income for Theil,
+    // population for the MLD), and the between term's log ratio of the means.
+    let part = |index: &'static str, own: fn(&Sums) -> f64, share: fn(&Sums, &Sums) -> f64, log_ratio: fn(f64, f64) -> f64| {
         let groups: Vec<GroupPart> = present
             .iter()
             .map(|(g, s)| {
@@ -107,10 +98,13 @@ pub fn decompose(ds: &Dataset, by: usize) -> Vec<Decomposition> {
             })
             .collect();
         let within = groups.iter().map(|g| g.within).sum();
-        let between = present.iter().map(|(_, s)| share(s, &all) * between_term(s.y / s.w, mu)).sum();
-        out.push(Decomposition { index, by: col.name.clone(), total: own(&all), within, between, groups });
-    }
-    out
+        let between = present.iter().map(|(_, s)| share(s, &all) * log_ratio(s.y / s.w, mu)).sum();
+        Decomposition { index, by: col.name.clone(), total: own(&all), within, between, groups }
+    };
+    vec![
+        part("theil", |s| s.y_ln_y / s.y - (s.y / s.w).ln(), |s, a| s.y / a.y, |m, mu| (m / mu).ln()),
+        part("mld", |s| (s.y / s.w).ln() - s.ln_y / s.w, |s, a| s.w / a.w, |m, mu| (mu / m).ln()),
+    ]
 }
 
 #[cfg(test)]
