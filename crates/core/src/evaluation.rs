@@ -432,7 +432,7 @@ mod tests {
         // Stored series come in order and are used as they are; any other order, or a
         // non-finite value, goes through a sorted copy, with the same result.
         let sorted = pts(&[(2013, 10.0), (2014, 11.0), (2015, 12.5), (2016, 12.0)]);
-        let mut shuffled = vec![sorted[2], sorted[0], sorted[3], Point::new(2012, f64::NAN), sorted[1]];
+        let shuffled = vec![sorted[2], sorted[0], sorted[3], Point::new(2012, f64::NAN), sorted[1]];
         assert_eq!(assess(&sorted, Some(Better::Higher), None), assess(&shuffled, Some(Better::Higher), None));
         assert_eq!(retrogression(&sorted, Better::Higher, 0.05), retrogression(&shuffled, Better::Higher, 0.05));
         assert!(retrogression(&shuffled, Better::Higher, 0.05).is_some());

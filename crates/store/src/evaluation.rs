@@ -78,10 +78,15 @@ pub struct GoalEvaluation {
 impl GoalEvaluation {
     /// Without the departments' answers (see [`ArticleEvaluation::public`]).
     pub fn public(mut self) -> Self {
-        for s in &mut self.series {
-            s.justification = None;
-        }
+        without_answers(&mut self.series);
         self
+    }
+}
+
+/// Clears the departments' answers from series bound for the public.
+fn without_answers(series: &mut [SeriesEvaluation]) {
+    for s in series {
+        s.justification = None;
     }
 }
 
@@ -114,9 +119,7 @@ impl ArticleEvaluation {
     /// What the public may read: the figures' evaluation, without the departments' answers to
     /// retrogression cases (those reach the public through the reports that carry them).
     pub fn public(mut self) -> Self {
-        for s in &mut self.series {
-            s.justification = None;
-        }
+        without_answers(&mut self.series);
         self
     }
 }
@@ -360,11 +363,7 @@ impl Store {
         }
         // The provinces' totals of the non-additive indicators, for the gap between the worst
         // and the best: indicator → year → [(province, value)].
-        let provinces = self.children(&national, None).await?;
-        let province_names: BTreeMap<String, (String, String)> = provinces
-            .iter()
-            .map(|a| (a.code.clone(), (a.name_en.clone().unwrap_or_else(|| a.name_zh.clone()), a.name_zh.clone())))
-            .collect();
+        let province_names = self.province_names().await?;
         let mut by_province: BTreeMap<String, BTreeMap<i32, Vec<(String, f64)>>> = BTreeMap::new();
         let non_additive: Vec<String> =
             f.indicators.iter().filter(|c| cat.indicators.get(*c).is_some_and(|(i, _)| !i.value_type.additive())).cloned().collect();

@@ -7,7 +7,6 @@
 
 use crate::{ObservationFilter, Result, Store, Visibility};
 use rightstat_core::evaluation::{self as ev, Frontier};
-use rightstat_core::indicator::Aggregation;
 use rightstat_core::recommendation::Better;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -62,20 +61,31 @@ pub fn bins_for(areas: usize) -> usize {
 }
 
 impl Store {
+    /// The provinces (the nation's children) by code: (English name, or the Chinese where none;
+    /// Chinese name).
+    pub(crate) async fn province_names(&self) -> Result<BTreeMap<String, (String, String)>> {
+        let national = self.national_area().await?;
+        Ok(self
+            .children(&national, None)
+            .await?
+            .into_iter()
+            .map(|a| (a.code, (a.name_en.unwrap_or_else(|| a.name_zh.clone()), a.name_zh)))
+            .collect())
+    }
+
     /// For each indicator of `articles` with a declared better direction and published
     /// province figures: the latest year in which at least [`MIN_AREAS`] provinces have both
     /// the figure and GDP per capita, scored against the frontier fitted to that year.
     pub async fn resource_evaluation(&self, articles: &[u8], visibility: &Visibility) -> Result<Vec<ResourceEvaluation>> {
         let cat = self.catalogue().await?;
         let Some((gdp_pc, _)) = cat.indicators.get(GDP_PC) else { return Ok(Vec::new()) };
-        let Aggregation::Ratio { numerator, denominator, factor } = &gdp_pc.aggregation else { return Ok(Vec::new()) };
-        let national = self.national_area().await?;
-        let provinces: BTreeMap<String, (String, String)> = self
-            .children(&national, None)
-            .await?
-            .into_iter()
-            .map(|a| (a.code.clone(), (a.name_en.clone().unwrap_or_else(|| a.name_zh.clone()), a.name_zh)))
-            .collect();
+        // Its terms (gross regional product and population), computed by the catalogue's own
+        // definition where GDP per capita is not published.
+        let terms = gdp_pc.aggregation.terms();
+        if !gdp_pc.aggregation.is_computed() {
+            return Ok(Vec::new());
+        }
+        let provinces = self.province_names().await?;
         let targets: Vec<&rightstat_core::Indicator> = cat
             .indicators
             .values()
@@ -86,7 +96,8 @@ impl Store {
             return Ok(Vec::new());
         }
         let mut codes: Vec<String> = targets.iter().map(|i| i.code.clone()).collect();
-        codes.extend([GDP_PC.to_string(), numerator.clone(), denominator.clone()]);
+        codes.push(GDP_PC.to_string());
+        codes.extend(terms);
         let f = ObservationFilter { indicators: codes, visibility: visibility.clone(), ..Default::default() };
         // (indicator, year) → province → value, totals only.
         let mut values: BTreeMap<(String, i32), BTreeMap<String, f64>> = BTreeMap::new();
@@ -108,12 +119,10 @@ impl Store {
                         let x = match got(GDP_PC).and_then(|m| m.get(area)) {
                             Some(&x) => x,
                             None => {
-                                let (n, d) = (got(numerator)?.get(area)?, got(denominator)?.get(area)?);
-                                if *d <= 0.0 {
-                                    return None;
-                                }
+                                let term = |code: &str| got(code).and_then(|m| m.get(area)).copied();
+                                let (x, _) = rightstat_core::aggregate::compute(gdp_pc, &term)?;
                                 computed = true;
-                                n / d * factor
+                                x
                             }
                         };
                         Some((area.clone(), x, y))
