@@ -3,10 +3,8 @@
 
 use anyhow::{Context, Result};
 use clap::{Subcommand, ValueEnum};
-use rightstat_core::retrogression::Justification;
-use rightstat_store::retrogression::CaseKey;
+use rightstat_store::retrogression::AnswerSubmission;
 use rightstat_store::{Actor, Store};
-use serde::Deserialize;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,12 +28,6 @@ pub enum RetrogressionCmd {
 pub enum CaseFormat {
     Text,
     Json,
-}
-
-#[derive(Deserialize)]
-struct AnswerFile {
-    key: CaseKey,
-    justification: Justification,
 }
 
 pub async fn run(store: &Store, cmd: RetrogressionCmd, actor: &Actor) -> Result<ExitCode> {
@@ -67,7 +59,7 @@ pub async fn run(store: &Store, cmd: RetrogressionCmd, actor: &Actor) -> Result<
         }
         RetrogressionCmd::Answer { file } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let a: AnswerFile = serde_json::from_str(&text).with_context(|| format!("{}: not an answer", file.display()))?;
+            let a: AnswerSubmission = serde_json::from_str(&text).with_context(|| format!("{}: not an answer", file.display()))?;
             let version = store.answer_retrogression(&a.key, &a.justification, actor).await?;
             writeln!(out, "{} {} {}: answer recorded as version {version}", a.key.indicator, a.key.area, a.key.to_year)?;
         }

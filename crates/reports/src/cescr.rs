@@ -52,9 +52,8 @@ pub async fn document(store: &Store, articles: &[u8], lang: Lang) -> Result<(Doc
     // steps, gaps between groups (published figures only).
     let evaluation: BTreeMap<u8, rightstat_store::evaluation::ArticleEvaluation> =
         store.evaluate(articles, &Visibility::Published).await?.into_iter().map(|e| (e.article, e)).collect();
-    let departments: BTreeMap<String, (String, String)> =
-        store.departments().await?.into_iter().map(|d| (d.code, (d.name_en, d.name_zh))).collect();
-    let department = |code: &str| departments.get(code).map_or(code.to_string(), |(en, zh)| lang.pick(en, zh).to_string());
+    let department =
+        |code: &str| depts.iter().find(|d| d.code == code).map_or(code.to_string(), |d| lang.pick(&d.name_en, &d.name_zh).to_string());
     let dim_name = |d: &str, code: &str| {
         cat.codelists
             .get(d)

@@ -190,7 +190,7 @@ fn malformed_integer_parameter(state: &AppState, req: &Request, matched: &str) -
 }
 
 /// What a path keeps unencoded as a query value: unreserved characters and `/`.
-const PATH_IN_QUERY: &percent_encoding::AsciiSet =
+pub(crate) const PATH_IN_QUERY: &percent_encoding::AsciiSet =
     &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~').remove(b'/');
 
 async fn authorize(state: &AppState, req: Request) -> Result<Request, ApiError> {

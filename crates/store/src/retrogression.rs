@@ -10,7 +10,6 @@ use crate::evaluation::SeriesEvaluation;
 use crate::{Actor, Backend, Result, Store, StoreError, Visibility, on_pool};
 use rightstat_core::retrogression::Justification;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Which step a case is about: a series (indicator, area, cell) and the year its figure went
 /// back to.
@@ -23,6 +22,14 @@ pub struct CaseKey {
     #[serde(default)]
     pub cell_key: String,
     pub to_year: i32,
+}
+
+/// A department's answer as the API, the CLI and (field by field) the page take it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AnswerSubmission {
+    pub key: CaseKey,
+    pub justification: Justification,
 }
 
 /// One version of a department's answer.
@@ -119,43 +126,36 @@ impl Store {
     /// The open cases: each retrogressive step of a published national series of any article,
     /// once (an indicator under several articles is one case), with its latest answer.
     pub async fn retrogression_cases(&self) -> Result<Vec<RetrogressionCase>> {
-        let all: Vec<u8> = (1..=15).collect();
         let cat = self.catalogue().await?;
-        let mut cases: BTreeMap<CaseKey, RetrogressionCase> = BTreeMap::new();
-        for e in self.evaluate(&all, &Visibility::Published).await? {
-            for s in e.series {
-                let Some(r) = s.retrogression else { continue };
-                let key = CaseKey { indicator: s.indicator.clone(), area: s.area.clone(), cell_key: s.cell.clone(), to_year: r.to.0 };
-                if let Some(c) = cases.get_mut(&key) {
-                    if !c.articles.contains(&e.article) {
-                        c.articles.push(e.article);
-                    }
-                    continue;
-                }
-                let department = cat.indicators.get(&s.indicator).map(|(i, _)| i.department.clone()).unwrap_or_default();
-                let figures_revised =
-                    s.justification.as_ref().is_some_and(|a| a.from_year != r.from.0 || a.from_value != r.from.1 || a.to_value != r.to.1);
-                let SeriesEvaluation { name_en, name_zh, sentence_en, sentence_zh, justification, .. } = s;
-                cases.insert(
-                    key.clone(),
-                    RetrogressionCase {
-                        key,
-                        name_en,
-                        name_zh,
-                        department,
-                        articles: vec![e.article],
-                        from: r.from,
-                        to: r.to,
-                        by: r.by,
-                        sentence_en,
-                        sentence_zh,
-                        answer: justification,
-                        figures_revised,
-                    },
-                );
-            }
+        let mut cases = Vec::new();
+        for s in self.series_evaluations(&Visibility::Published).await?.into_values() {
+            let Some(r) = s.retrogression else { continue };
+            let ind = cat.indicators.get(&s.indicator).map(|(i, _)| i);
+            let department = ind.map(|i| i.department.clone()).unwrap_or_default();
+            // The articles it is evaluated under, in order.
+            let mut articles: Vec<u8> =
+                ind.map(|i| i.icescr_articles.iter().copied().filter(|a| (1..=15).contains(a)).collect()).unwrap_or_default();
+            articles.sort_unstable();
+            articles.dedup();
+            let figures_revised =
+                s.justification.as_ref().is_some_and(|a| a.from_year != r.from.0 || a.from_value != r.from.1 || a.to_value != r.to.1);
+            let SeriesEvaluation { indicator, area, cell, name_en, name_zh, sentence_en, sentence_zh, justification, .. } = s;
+            cases.push(RetrogressionCase {
+                key: CaseKey { indicator, area, cell_key: cell, to_year: r.to.0 },
+                name_en,
+                name_zh,
+                department,
+                articles,
+                from: r.from,
+                to: r.to,
+                by: r.by,
+                sentence_en,
+                sentence_zh,
+                answer: justification,
+                figures_revised,
+            });
         }
-        Ok(cases.into_values().collect())
+        Ok(cases)
     }
 
     /// One open case, or `None` when the published figures show no such step.

@@ -15,7 +15,7 @@ use rightstat_core::lang::Lang;
 use rightstat_core::policy::Role;
 use rightstat_core::retrogression::{Answer, Cause, Explanation, Justification, Question, Verdict};
 use rightstat_store::StoreError;
-use rightstat_store::retrogression::{CaseKey, RetrogressionCase};
+use rightstat_store::retrogression::{AnswerSubmission, CaseKey, RetrogressionCase};
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -40,22 +40,16 @@ async fn cases(State(s): State<AppState>) -> ApiResult<Json<Vec<RetrogressionCas
     Ok(Json(s.store.retrogression_cases().await?))
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-struct AnswerIn {
-    key: CaseKey,
-    justification: Justification,
-}
-
 /// Records the responsible department's answer to a case: the cause, and an answer (yes, partly,
 /// no, or not applicable where the State took no measure) with an explanation in Chinese or
 /// English to each of the Committee's questions. A new version each time; audited.
-#[utoipa::path(post, path = "/api/v1/retrogression-cases/answers", tag = "evaluation", request_body = AnswerIn,
+#[utoipa::path(post, path = "/api/v1/retrogression-cases/answers", tag = "evaluation", request_body = AnswerSubmission,
     responses((status = 201, description = "Recorded; body {\"version\": n}"), (status = 403, description = "Not your department's"),
         (status = 404, description = "The published figures show no such step"), (status = 422, description = "Incomplete: the message says what is missing")))]
 async fn answer(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Json(a): Json<AnswerIn>,
+    Json(a): Json<AnswerSubmission>,
 ) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
     let Some(case) = s.store.retrogression_case(&a.key).await? else {
         return Err(ApiError::NotFound(format!(
@@ -111,15 +105,12 @@ async fn cases_page(State(s): State<AppState>, Extension(caller): Extension<Call
 }
 
 fn case_href(k: &CaseKey, lang: Lang) -> String {
-    let cell = if k.cell_key.is_empty() { String::new() } else { format!("&cell={}", urlencoding(&k.cell_key)) };
+    let cell = if k.cell_key.is_empty() {
+        String::new()
+    } else {
+        format!("&cell={}", percent_encoding::utf8_percent_encode(&k.cell_key, crate::auth::PATH_IN_QUERY))
+    };
     format!("/retrogression/{}/{}?lang={}{cell}", k.indicator, k.to_year, lang.code())
-}
-
-/// Percent-encodes a cell key for a query string (`|` and `=`).
-fn urlencoding(s: &str) -> String {
-    s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
