@@ -148,6 +148,27 @@ pub fn decide(grants: Option<&[Grant]>, action: Action, area_chain: Option<&[&st
     }
 }
 
+/// May the principal review a submission now? `stage_area` is the area whose reviewers act at
+/// the current stage of a round reviewed in stages (None: one review by any reviewer above);
+/// `above` is the chain of areas above the submission's own, nearest first. A stage belongs to
+/// its own area's reviewers (a county's reviewer neither pre-empts the township's check nor
+/// repeats it); the lead department's administrators may act at any stage above the area.
+pub fn decide_review(grants: Option<&[Grant]>, stage_area: Option<&str>, above: &[&str]) -> Decision {
+    if above.is_empty() {
+        return Decision::Forbidden("no level above this area reviews it".into());
+    }
+    let Some(stage) = stage_area else { return decide(grants, Action::Review, Some(above)) };
+    match decide(grants, Action::Review, Some(&[stage])) {
+        Decision::Forbidden(_)
+            if grants.is_some_and(|gs| gs.iter().any(|g| g.role == Role::Administrator && above.contains(&g.area.as_str()))) =>
+        {
+            Decision::Allow
+        }
+        Decision::Forbidden(_) => Decision::Forbidden(format!("this review stage belongs to the reviewers of area {stage}")),
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +179,25 @@ mod tests {
 
     const COUNTY: &[&str] = &["130102", "1301", "13", "CN"];
     const OTHER: &[&str] = &["110101", "1101", "11", "CN"];
+
+    #[test]
+    fn a_review_stage_belongs_to_its_own_level() {
+        const ABOVE_VILLAGE: &[&str] = &["130104001", "130104", "1301", "13", "CN"];
+        let township = [g(Role::Reviewer, "130104001")];
+        let county = [g(Role::Reviewer, "130104")];
+        let admin = [g(Role::Administrator, "CN")];
+        // The township's stage: its reviewer, not the county's; the lead department may act.
+        assert_eq!(decide_review(Some(&township), Some("130104001"), ABOVE_VILLAGE), Decision::Allow);
+        assert!(matches!(decide_review(Some(&county), Some("130104001"), ABOVE_VILLAGE), Decision::Forbidden(_)));
+        assert_eq!(decide_review(Some(&admin), Some("130104001"), ABOVE_VILLAGE), Decision::Allow);
+        // The county's stage: the county's reviewer, not the township's.
+        assert_eq!(decide_review(Some(&county), Some("130104"), &ABOVE_VILLAGE[1..]), Decision::Allow);
+        assert!(matches!(decide_review(Some(&township), Some("130104"), &ABOVE_VILLAGE[1..]), Decision::Forbidden(_)));
+        // One review: any reviewer above; the whole country's task has no level above.
+        assert_eq!(decide_review(Some(&county), None, ABOVE_VILLAGE), Decision::Allow);
+        assert!(matches!(decide_review(Some(&admin), None, &[]), Decision::Forbidden(_)));
+        assert_eq!(decide_review(None, Some("130104001"), ABOVE_VILLAGE), Decision::Unauthenticated);
+    }
 
     #[test]
     fn reporters_act_only_in_their_subtree() {

@@ -23,6 +23,12 @@ pub struct RoundSpec {
     /// are approved; absent: the lead department releases by hand.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub release_when_pct: Option<f64>,
+    /// The levels that review a submission, one after the other, lowest first (e.g. township,
+    /// then county): each level's reviewer checks it before the next sees it, and only the last
+    /// approval locks and rolls up the figures. Levels not above a task's area are skipped.
+    /// Empty: one review by any reviewer above the area.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub review_levels: Vec<crate::area::AreaLevel>,
     #[serde(rename = "item")]
     #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub items: Vec<RoundItem>,
@@ -82,6 +88,8 @@ pub enum RoundError {
     PreferredNotAssigned { round: String, indicator: String, department: String },
     #[error("round {round}: release_when_pct {pct} must be a share of tasks above 0 and at most 100")]
     BadReleaseRule { round: String, pct: f64 },
+    #[error("round {round}: review_levels must go up the hierarchy, lowest first, each once and below the country (e.g. township, county)")]
+    BadReviewLevels { round: String },
 }
 
 impl RoundSpec {
@@ -102,6 +110,9 @@ impl RoundSpec {
             && !(p > 0.0 && p <= 100.0)
         {
             return Err(RoundError::BadReleaseRule { round: round(), pct: p });
+        }
+        if self.review_levels.windows(2).any(|w| w[0] <= w[1]) || self.review_levels.contains(&crate::area::AreaLevel::Country) {
+            return Err(RoundError::BadReviewLevels { round: round() });
         }
         for p in &self.periods {
             p.parse::<crate::period::Period>().map_err(|e| RoundError::BadPeriod {
@@ -254,6 +265,24 @@ pub fn transition(from: TaskStatus, action: TaskAction, text: &str) -> Result<Ta
     }
 }
 
+/// The review stages of a task in an area at `level`: the round's review levels above it, lowest
+/// first. Empty: one review by any reviewer above the area.
+pub fn review_stages(review_levels: &[crate::area::AreaLevel], level: crate::area::AreaLevel) -> Vec<crate::area::AreaLevel> {
+    review_levels.iter().copied().filter(|l| *l < level).collect()
+}
+
+/// Where a reviewer's decision leaves a submitted task that has passed `passed` of its `stages`
+/// review stages: approving a stage before the last keeps it submitted for the next level (the
+/// figures stay unaccepted); the last approval accepts it; a return sends it back to the
+/// reporter and the stages start again with the resubmission.
+pub fn review_outcome(passed: usize, stages: usize, approve: bool, comment: &str) -> Result<(TaskStatus, usize), TransitionError> {
+    if approve && passed + 1 < stages {
+        return Ok((TaskStatus::Submitted, passed + 1));
+    }
+    let action = if approve { TaskAction::Approve } else { TaskAction::Return };
+    Ok((transition(TaskStatus::Submitted, action, comment)?, 0))
+}
+
 /// Reports received and on time against those expected.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -311,6 +340,21 @@ mod tests {
     }
 
     #[test]
+    fn review_by_township_then_county() {
+        use crate::area::AreaLevel::*;
+        let levels = [Township, County];
+        assert_eq!(review_stages(&levels, Village), [Township, County]);
+        // A township's own task is reviewed by its county only; a county's by any reviewer above.
+        assert_eq!(review_stages(&levels, Township), [County]);
+        assert!(review_stages(&levels, County).is_empty());
+        assert_eq!(review_outcome(0, 2, true, ""), Ok((Submitted, 1)));
+        assert_eq!(review_outcome(1, 2, true, ""), Ok((Approved, 0)));
+        assert_eq!(review_outcome(0, 0, true, ""), Ok((Approved, 0)));
+        assert_eq!(review_outcome(1, 2, false, ""), Err(TransitionError::CommentRequired));
+        assert_eq!(review_outcome(1, 2, false, "row 3 is last year's"), Ok((Returned, 0)));
+    }
+
+    #[test]
     fn completeness_and_timeliness() {
         let mut c = Completeness::default();
         c.add(Approved, Some("2024-03-01"), "2024-03-31");
@@ -347,9 +391,17 @@ indicators = ["CN_RURAL_POOR_POP"]
         let mut bad = spec.clone();
         bad.periods = vec!["FY23".into()];
         assert!(matches!(bad.check(), Err(RoundError::BadPeriod { .. })));
-        let mut bad = spec;
+        let mut bad = spec.clone();
         bad.deadline = "31/03/2024".into();
         assert!(matches!(bad.check(), Err(RoundError::BadDeadline { .. })));
+        use crate::area::AreaLevel::*;
+        let mut staged = spec;
+        staged.review_levels = vec![Township, County];
+        assert_eq!(staged.check(), Ok(()));
+        for wrong in [vec![County, Township], vec![County, County], vec![Province, Country]] {
+            staged.review_levels = wrong;
+            assert!(matches!(staged.check(), Err(RoundError::BadReviewLevels { .. })));
+        }
     }
 
     #[test]
@@ -368,6 +420,7 @@ indicators = ["CN_RURAL_POOR_POP"]
             deadline: "2024-03-31".into(),
             lead_department: "NBS".into(),
             release_when_pct: None,
+            review_levels: vec![],
             items: vec![item("POOR", None), item("INCIDENCE", None)],
             assignments: vec![],
         };

@@ -51,6 +51,8 @@ macro_rules! insert_areas {
                 .execute(&mut *$tx)
                 .await?;
         }
+        // Every process's cached area index is stale from this commit on.
+        sqlx::query("UPDATE area_generation SET generation = generation + 1").execute(&mut *$tx).await?;
     }};
 }
 pub(crate) use insert_areas;
@@ -76,11 +78,16 @@ where
     })
 }
 
+/// The area index a process holds, with the `area_generation` it was read at.
+pub(crate) type CachedIndex = (i64, std::sync::Arc<AreaIndex>);
+
 /// All area codes with their validity, for checking import rows without a query per row.
 #[derive(Debug, Default, Clone)]
 pub struct AreaIndex {
     areas: HashMap<String, (Option<String>, Option<String>)>,
     parents: HashMap<String, String>,
+    /// Built on first use and kept with the (cached) index.
+    children: std::sync::OnceLock<HashMap<String, Vec<String>>>,
 }
 
 impl AreaIndex {
@@ -99,12 +106,27 @@ impl AreaIndex {
 
     /// Every area's children (by parent links; all ever in force: filter by period with
     /// `in_force`).
-    pub fn children_by_parent(&self) -> HashMap<&str, Vec<&str>> {
-        let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
-        for (child, parent) in self.parent_links() {
-            children.entry(parent).or_default().push(child);
-        }
-        children
+    pub fn children_by_parent(&self) -> &HashMap<String, Vec<String>> {
+        self.children.get_or_init(|| {
+            let mut children: HashMap<String, Vec<String>> = HashMap::new();
+            for (child, parent) in self.parent_links() {
+                children.entry(parent.to_string()).or_default().push(child.to_string());
+            }
+            for list in children.values_mut() {
+                list.sort_unstable();
+            }
+            children
+        })
+    }
+
+    /// The areas a figure of `area` is checked against: itself, its parent, its children and
+    /// its siblings (what the rules on totals, changes and outliers read).
+    pub fn neighbourhood<'a>(&'a self, area: &'a str) -> impl Iterator<Item = &'a str> {
+        let kids = self.children_by_parent();
+        let parent = self.parent(area);
+        let siblings = parent.and_then(|p| kids.get(p)).into_iter().flatten().map(String::as_str);
+        let children = kids.get(area).into_iter().flatten().map(String::as_str);
+        std::iter::once(area).chain(parent).chain(siblings).chain(children)
     }
 
     /// The area's parent (none for the root or an unknown code).
@@ -211,11 +233,26 @@ impl Store {
         rows.into_iter().map(|(l, n)| Ok((l.parse().map_err(|_| StoreError::Corrupt(format!("area level {l}")))?, n))).collect()
     }
 
-    pub async fn area_index(&self) -> Result<AreaIndex> {
+    /// The area index, read again only when the hierarchy changed since this process last read
+    /// it (one one-row query otherwise; any process's change bumps the generation).
+    pub async fn area_index(&self) -> Result<std::sync::Arc<AreaIndex>> {
+        let generation: i64 =
+            on_pool!(self, p => sqlx::query_scalar("SELECT generation FROM area_generation WHERE id = 1").fetch_one(p).await?);
+        if let Some((g, idx)) = self.area_cache.lock().expect("area cache").as_ref()
+            && *g == generation
+        {
+            return Ok(idx.clone());
+        }
+        let idx = std::sync::Arc::new(self.read_area_index().await?);
+        *self.area_cache.lock().expect("area cache") = Some((generation, idx.clone()));
+        Ok(idx)
+    }
+
+    async fn read_area_index(&self) -> Result<AreaIndex> {
         let rows: Vec<(String, Option<String>, Option<String>, Option<String>)> =
             on_pool!(self, p => sqlx::query_as("SELECT code, valid_from, valid_to, parent_code FROM area").fetch_all(p).await?);
         let parents = rows.iter().filter_map(|(c, _, _, p)| Some((c.clone(), p.clone()?))).collect();
-        Ok(AreaIndex { areas: rows.into_iter().map(|(c, f, t, _)| (c, (f, t))).collect(), parents })
+        Ok(AreaIndex { areas: rows.into_iter().map(|(c, f, t, _)| (c, (f, t))).collect(), parents, children: Default::default() })
     }
 
     /// Records that `predecessor` ceased on `change_date - 1` and `successor` took over.

@@ -35,6 +35,14 @@ pub struct RoundRow {
     pub status: String,
     pub created_at: String,
     pub opened_at: Option<String>,
+    /// The levels that review submissions, lowest first ('|'-separated; empty: one review).
+    pub review_levels: String,
+}
+
+impl RoundRow {
+    pub fn review_levels(&self) -> Vec<AreaLevel> {
+        crate::lists::split(&self.review_levels).iter().filter_map(|l| l.parse().ok()).collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
@@ -54,11 +62,12 @@ pub struct TaskRow {
     /// Items this task reports as a second source ('|'-separated): kept and compared with the
     /// preferred department's figures, not written to the official series.
     pub second_source: String,
+    /// Review stages the current submission has passed (see [`RoundRow::review_levels`]).
+    pub review_stage: i64,
 }
 
 /// The columns of [`TaskRow`].
-const TASK_COLS: &str =
-    "id, round_id, department_code, area_code, indicators, status, batch_id, submitted_at, approved_at, updated_at, second_source";
+const TASK_COLS: &str = "id, round_id, department_code, area_code, indicators, status, batch_id, submitted_at, approved_at, updated_at, second_source, review_stage";
 
 impl TaskRow {
     pub fn indicator_list(&self) -> Vec<String> {
@@ -114,6 +123,18 @@ pub struct Submission {
     pub accepted: bool,
     pub status: String,
     pub dry_run: bool,
+}
+
+/// Where a submission stands in a round reviewed in stages.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReviewStage {
+    /// Stages passed by the current submission.
+    pub passed: usize,
+    /// Stages in all (0: one review by any reviewer above the area).
+    pub stages: usize,
+    /// The level whose reviewer acts now and the area at that level above the task.
+    pub at: Option<(AreaLevel, String)>,
 }
 
 /// What a roll-up recomputed.
@@ -181,6 +202,7 @@ impl Store {
             }
         }
         let second = spec.second_sources(&tasks).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let review_levels = spec.review_levels.iter().map(|l| l.as_str()).collect::<Vec<_>>().join("|");
         let now = crate::now_rfc3339();
         let pg = self.backend() == Backend::Postgres;
         let summary = format!(
@@ -193,10 +215,10 @@ impl Store {
         let id = on_pool!(self, p => {
             let mut tx = p.begin().await?;
             let (id,): (i64,) = sqlx::query_as(
-                "INSERT INTO collection_round (code, title_en, title_zh, periods, deadline, lead_department, status, created_by, created_at, release_when_pct) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 'draft', $7, $8, $9) RETURNING id")
+                "INSERT INTO collection_round (code, title_en, title_zh, periods, deadline, lead_department, status, created_by, created_at, release_when_pct, review_levels) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'draft', $7, $8, $9, $10) RETURNING id")
                 .bind(&spec.code).bind(&spec.title_en).bind(&spec.title_zh).bind(spec.periods.join("|")).bind(&spec.deadline)
-                .bind(&spec.lead_department).bind(&actor.name).bind(&now).bind(spec.release_when_pct).fetch_one(&mut *tx).await?;
+                .bind(&spec.lead_department).bind(&actor.name).bind(&now).bind(spec.release_when_pct).bind(&review_levels).fetch_one(&mut *tx).await?;
             for i in &spec.items {
                 sqlx::query("INSERT INTO round_item (round_id, indicator_code, guidance_en, guidance_zh, preferred_department) VALUES ($1, $2, $3, $4, $5)")
                     .bind(id).bind(&i.indicator).bind(&i.guidance_en).bind(&i.guidance_zh).bind(i.preferred_department.as_deref())
@@ -252,13 +274,13 @@ impl Store {
     pub async fn round(&self, id_or_code: &str) -> Result<Option<RoundRow>> {
         let id: i64 = id_or_code.parse().unwrap_or(-1);
         Ok(on_pool!(self, p => sqlx::query_as(
-            "SELECT id, code, title_en, title_zh, periods, deadline, lead_department, status, created_at, opened_at \
+            "SELECT id, code, title_en, title_zh, periods, deadline, lead_department, status, created_at, opened_at, review_levels \
              FROM collection_round WHERE id = $1 OR code = $2").bind(id).bind(id_or_code).fetch_optional(p).await?))
     }
 
     pub async fn rounds(&self) -> Result<Vec<RoundRow>> {
         Ok(on_pool!(self, p => sqlx::query_as(
-            "SELECT id, code, title_en, title_zh, periods, deadline, lead_department, status, created_at, opened_at \
+            "SELECT id, code, title_en, title_zh, periods, deadline, lead_department, status, created_at, opened_at, review_levels \
              FROM collection_round ORDER BY id").fetch_all(p).await?))
     }
 
@@ -516,16 +538,52 @@ impl Store {
         Ok(self.validate_rows(&rows, row_errors, n, &file, declared, &[]).await?.in_columns(format))
     }
 
+    /// The review stage a submitted task awaits: the level whose reviewer acts now and the
+    /// task area's ancestor at that level (None: a round with one review, by any reviewer above
+    /// the area), and how many stages there are. The chain is the task area's, itself first.
+    pub fn review_stage(round: &RoundRow, task: &TaskRow, chain: &[String]) -> Result<ReviewStage> {
+        let level = task.area_code.parse::<AreaCode>().map(|c| c.level()).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let stages = rightstat_core::round::review_stages(&round.review_levels(), level);
+        let passed = usize::try_from(task.review_stage).unwrap_or(0).min(stages.len().saturating_sub(1));
+        let at = stages.get(passed).map(|l| {
+            let area = chain.iter().find(|a| a.parse::<AreaCode>().is_ok_and(|c| c.level() == *l)).cloned().unwrap_or_default();
+            (*l, area)
+        });
+        Ok(ReviewStage { passed, stages: stages.len(), at })
+    }
+
     /// Approves (figures locked and rolled up) or returns (with a comment) a submitted task.
+    /// In a round reviewed in stages, approving a stage before the last passes the submission
+    /// to the next level's reviewer (nothing is accepted yet), and no one approves two stages
+    /// of the same submission. Who may act at which stage is the caller's check
+    /// ([`Store::review_stage`] says which area's reviewer acts now).
     pub async fn review(&self, task_id: i64, approve: bool, comment: &str, actor: &Actor) -> Result<(TaskStatus, Option<RollUp>)> {
         let task = self.task(task_id).await?.ok_or_else(|| StoreError::NotFound(format!("task {task_id}")))?;
-        let action = if approve { TaskAction::Approve } else { TaskAction::Return };
-        let next = transition(task.status()?, action, comment).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        self.move_task(&task, next, if approve { "approve" } else { "return" }, comment, task.batch_id, actor, &[]).await?;
-        if !approve {
+        let round = self.round(&task.round_id.to_string()).await?.ok_or_else(|| StoreError::Corrupt("task without round".into()))?;
+        if task.status()? != TaskStatus::Submitted {
+            let action = if approve { TaskAction::Approve } else { TaskAction::Return };
+            let why = transition(task.status()?, action, comment)
+                .err()
+                .map_or_else(|| format!("task {task_id} is {}", task.status), |e| e.to_string());
+            return Err(StoreError::Invalid(why));
+        }
+        let stage = Self::review_stage(&round, &task, &self.area_chain(&task.area_code).await?)?;
+        let (next, passed) = rightstat_core::round::review_outcome(stage.passed, stage.stages, approve, comment)
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        if approve && stage.passed > 0 && self.approved_a_stage(&task, &actor.name).await? {
+            return Err(StoreError::Invalid(format!(
+                "task {task_id}: you approved an earlier stage of this submission; another reviewer approves the next"
+            )));
+        }
+        let action = match (approve, next) {
+            (false, _) => "return",
+            (true, TaskStatus::Approved) => "approve",
+            (true, _) => "approve_stage",
+        };
+        self.move_task_staged(&task, next, passed as i64, action, comment, task.batch_id, actor, &[]).await?;
+        if next != TaskStatus::Approved {
             return Ok((next, None));
         }
-        let round = self.round(&task.round_id.to_string()).await?.ok_or_else(|| StoreError::Corrupt("task without round".into()))?;
         let periods = crate::lists::split(&round.periods);
         let rolled =
             self.roll_up_in(&task.indicator_list(), &periods, std::slice::from_ref(&task.area_code), Some(task.round_id), actor).await?;
@@ -533,10 +591,37 @@ impl Store {
         Ok((next, Some(rolled)))
     }
 
+    /// Did `who` approve a stage of the task's current submission (since its last submission)?
+    async fn approved_a_stage(&self, task: &TaskRow, who: &str) -> Result<bool> {
+        let (n,): (i64,) = on_pool!(self, p => sqlx::query_as(
+            "SELECT COUNT(*) FROM task_event WHERE task_id = $1 AND action = 'approve_stage' AND actor = $2 \
+             AND id > COALESCE((SELECT MAX(id) FROM task_event WHERE task_id = $1 AND action = 'submit'), 0)")
+            .bind(task.id).bind(who).fetch_one(p).await?);
+        Ok(n > 0)
+    }
+
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn move_task(
         &self,
         task: &TaskRow,
         next: TaskStatus,
+        action: &str,
+        comment: &str,
+        batch: Option<i64>,
+        actor: &Actor,
+        second_source: &[&CheckedObservation],
+    ) -> Result<u64> {
+        self.move_task_staged(task, next, 0, action, comment, batch, actor, second_source).await
+    }
+
+    /// Moves a task to `next` having passed `stage` review stages, guarded by its old status and
+    /// stage, with its event and audit entry, in one transaction.
+    #[allow(clippy::too_many_arguments)]
+    async fn move_task_staged(
+        &self,
+        task: &TaskRow,
+        next: TaskStatus,
+        stage: i64,
         action: &str,
         comment: &str,
         batch: Option<i64>,
@@ -551,10 +636,13 @@ impl Store {
         let approved = (next == TaskStatus::Approved).then_some(now.as_str());
         on_pool!(self, p => {
             let mut tx = p.begin().await?;
-            // Guarded by the old status: two reviewers cannot both act on the same submission.
+            // Guarded by the old status and stage: two reviewers cannot both act on the same
+            // submission at the same stage.
             let n = sqlx::query("UPDATE round_task SET status = $2, batch_id = $3, submitted_at = COALESCE(submitted_at, $4), \
-                                 approved_at = COALESCE($5, approved_at), updated_at = $6 WHERE id = $1 AND status = $7")
+                                 approved_at = COALESCE($5, approved_at), updated_at = $6, review_stage = $8 \
+                                 WHERE id = $1 AND status = $7 AND review_stage = $9")
                 .bind(task.id).bind(next.as_str()).bind(batch).bind(submitted).bind(approved).bind(&now).bind(&task.status)
+                .bind(stage).bind(task.review_stage)
                 .execute(&mut *tx).await?.rows_affected();
             if n == 0 {
                 return Err(StoreError::Invalid(format!("task {} changed meanwhile; reload it", task.id)));
@@ -595,9 +683,10 @@ impl Store {
                     });
                 }
             }
+            let stage_of = |status: &str, stage: i64| if stage > 0 { format!("{status} (review stage {stage} passed)") } else { status.to_string() };
             append_audit!(&mut *tx, pg, &AuditEntry {
                 actor, action: "task.status", entity: "task", entity_id: &task.id.to_string(),
-                old_value: Some(task.status.clone()), new_value: Some(next.as_str().to_string()), reason: comment,
+                old_value: Some(stage_of(&task.status, task.review_stage)), new_value: Some(stage_of(next.as_str(), stage)), reason: comment,
             });
             tx.commit().await?;
         });
@@ -858,7 +947,7 @@ impl Store {
             }
             for parent in &parents {
                 report.areas += 1;
-                let kids_all = children.get(parent.as_str()).cloned().unwrap_or_default();
+                let kids_all: Vec<&str> = children.get(parent.as_str()).into_iter().flatten().map(String::as_str).collect();
                 let Some(level) = kids_all.first().and_then(|k| k.parse::<AreaCode>().ok()).map(|c| c.level()) else { continue };
                 let obs = self
                     .observations(&ObservationFilter {

@@ -482,7 +482,7 @@ impl Store {
         opts: ImportOptions,
     ) -> Result<(Vec<(u64, CheckedObservation)>, Vec<RowError>, u64)> {
         let catalogue = Arc::new(self.catalogue().await?);
-        let areas = Arc::new(self.area_index().await?);
+        let areas = self.area_index().await?;
         let (send, mut recv) = tokio::sync::mpsc::channel::<Msg>(4);
         let parser = tokio::task::spawn_blocking(move || parse(reader, &opts, &catalogue, &areas, &send));
         let (mut rows, mut errors) = (Vec::new(), Vec::new());
@@ -509,7 +509,7 @@ impl Store {
         // This process's turn first: a waiting import holds no pooled connection.
         let turn = self.writer_turn().await?;
         let catalogue = Arc::new(self.catalogue().await?);
-        let areas = Arc::new(self.area_index().await?);
+        let areas = self.area_index().await?;
         let (send, mut recv) = tokio::sync::mpsc::channel::<Msg>(4);
         let parser = {
             let (opts, catalogue, areas) = (opts.clone(), catalogue.clone(), areas.clone());

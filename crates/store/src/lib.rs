@@ -136,6 +136,8 @@ pub enum Backend {
 pub struct Store {
     pub(crate) pool: Pool,
     pub(crate) writers: std::sync::Arc<writers::WriterGate>,
+    /// The area index as last read, with the generation it was read at.
+    pub(crate) area_cache: std::sync::Arc<std::sync::Mutex<Option<areas::CachedIndex>>>,
 }
 
 impl Store {
@@ -144,7 +146,7 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Store> {
         let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
-            Store { pool: Pool::Postgres(pool), writers: Default::default() }
+            Store { pool: Pool::Postgres(pool), writers: Default::default(), area_cache: Default::default() }
         } else {
             let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
             if path.contains("://") {
@@ -167,7 +169,7 @@ impl Store {
                 .idle_timeout(None)
                 .connect_with(opts)
                 .await?;
-            Store { pool: Pool::Sqlite(pool), writers: Default::default() }
+            Store { pool: Pool::Sqlite(pool), writers: Default::default(), area_cache: Default::default() }
         };
         store.migrate().await?;
         Ok(store)
@@ -179,7 +181,7 @@ impl Store {
     pub async fn connect_read_only(url: &str) -> Result<Store> {
         let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new().max_connections(2).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
-            Store { pool: Pool::Postgres(pool), writers: Default::default() }
+            Store { pool: Pool::Postgres(pool), writers: Default::default(), area_cache: Default::default() }
         } else {
             let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
             if path.contains("://") || path == ":memory:" {
@@ -202,7 +204,7 @@ impl Store {
                 }
                 _ => SqlitePoolOptions::new().max_connections(2).connect_with(ro.immutable(true)).await?,
             };
-            Store { pool: Pool::Sqlite(pool), writers: Default::default() }
+            Store { pool: Pool::Sqlite(pool), writers: Default::default(), area_cache: Default::default() }
         };
         let shipped = match &store.pool {
             Pool::Sqlite(_) => sqlx::migrate!("migrations/sqlite").iter().count(),

@@ -15,6 +15,8 @@ pub struct ObservationFilter {
     /// An area; with `level`, the areas at that level below it (inclusive).
     pub area: Option<String>,
     pub level: Option<AreaLevel>,
+    /// Only these areas (empty: no list). With `area`, both apply.
+    pub areas: Vec<String>,
     pub period_from: Option<Period>,
     pub period_to: Option<Period>,
     /// (dimension, code) pairs; `_T` selects the total over that dimension.
@@ -230,6 +232,13 @@ impl Store {
             (Some(area), None) => push(&mut params, &mut sql, " AND o.area_code = ?", Param::Text(area.clone())),
             (None, Some(level)) => push(&mut params, &mut sql, " AND a.depth = ?", Param::Int(level.depth())),
             (None, None) => {}
+        }
+        if !f.areas.is_empty() {
+            sql.push_str(" AND o.area_code IN (");
+            for (i, a) in f.areas.iter().enumerate() {
+                push(&mut params, &mut sql, if i == 0 { "?" } else { ", ?" }, Param::Text(a.clone()));
+            }
+            sql.push(')');
         }
         if let Some(p) = f.period_from {
             push(&mut params, &mut sql, " AND o.period_start >= ?", Param::Text(p.start()));

@@ -60,6 +60,9 @@ impl ValidationReport {
     }
 }
 
+/// Files with at most this many areas are checked against their neighbourhood only.
+pub const NEIGHBOURHOOD_FROM_AREAS: usize = 50;
+
 impl Store {
     /// Checks a file without writing anything. `declared` adds rules to those every indicator
     /// carries by its definition.
@@ -98,6 +101,8 @@ impl Store {
     }
 
     /// The rules over rows already read and checked (with their lines in the file).
+    ///
+    /// Files of up to [`NEIGHBOURHOOD_FROM_AREAS`] areas read only their areas' neighbourhood.
     pub async fn validate_rows(
         &self,
         rows: &[(u64, rightstat_core::ingest::CheckedObservation)],
@@ -127,6 +132,17 @@ impl Store {
                 })
             })
             .collect();
+        let areas = self.area_index().await?;
+        // A file of a few areas (a village's form) is checked against what is stored for those
+        // areas and their parents, children and siblings only, not for every area of the
+        // country; a larger file reads everything stored for its indicators.
+        let file_areas: BTreeSet<&str> = rows.iter().map(|(_, o)| o.area.as_str()).collect();
+        let near: Vec<String> = if file_areas.len() <= NEIGHBOURHOOD_FROM_AREAS {
+            let set: BTreeSet<&str> = file_areas.iter().flat_map(|a| areas.neighbourhood(a)).collect();
+            set.into_iter().map(String::from).collect()
+        } else {
+            Vec::new()
+        };
         // What the database holds for these indicators, from the period before the earliest.
         let known: Vec<Obs> = match rows.iter().map(|(_, o)| o.period).min() {
             None => Vec::new(),
@@ -147,6 +163,7 @@ impl Store {
                     indicators: wanted,
                     period_from: Some(first.previous()),
                     period_to: rows.iter().map(|(_, o)| o.period).max(),
+                    areas: near,
                     visibility: Visibility::All,
                     ..Default::default()
                 };
@@ -161,7 +178,6 @@ impl Store {
                     .collect()
             }
         };
-        let areas = self.area_index().await?;
         let parent = |a: &str| areas.parent(a).map(String::from);
         let codes = |d: &str| cat.codelists.get(d).map(|l| l.codes.iter().map(|c| c.code.clone()).collect()).unwrap_or_default();
         let previous = |p: &str| p.parse::<Period>().ok().map(|p| p.previous().to_string());
@@ -174,7 +190,7 @@ impl Store {
                     .filter(|c| {
                         c.parse::<rightstat_core::area::AreaCode>()
                             .ok()
-                            .and_then(|code| rightstat_core::ingest::AreaLookup::in_force(&areas, &code, p))
+                            .and_then(|code| rightstat_core::ingest::AreaLookup::in_force(&*areas, &code, p))
                             .unwrap_or(false)
                     })
                     .count()

@@ -10,7 +10,6 @@ use crate::routes::task_pages::{Notice, render_tasks};
 use axum::Extension;
 use axum::extract::{Form, State};
 use axum::response::Response;
-use rightstat_core::policy::Action;
 use rightstat_store::StoreError;
 use rightstat_store::collection::TaskRow;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -93,8 +92,8 @@ async fn review_many(
             continue;
         };
         let chain = s.store.area_chain(&t.area_code).await?;
-        let above: Vec<&str> = chain.iter().skip(1).map(String::as_str).collect();
-        if caller.check(Action::Review, Some(&above)).is_err() {
+        let round = s.store.round(&t.round_id.to_string()).await?.ok_or_else(|| ApiError::Internal("task without round".into()))?;
+        if crate::routes::task_pages::check_review(&caller, &round, &t, &chain).is_err() {
             details.push(format!("{}: {}", t.area_code, lang.pick("outside the areas you review", "不在您的审核范围内")));
             continue;
         }

@@ -96,6 +96,10 @@ fn spec_from_form(f: &HashMap<String, String>) -> Result<RoundSpec, String> {
         };
         assignments.push(Assignment { department, area, level, indicators: list(&format!("a{k}_indicators")) });
     }
+    // The ticked review levels, lowest first (township before county).
+    let mut review_levels: Vec<AreaLevel> =
+        AreaLevel::ALL.into_iter().filter(|l| f.get(&format!("review:{}", l.as_str())).is_some_and(|v| v == "on")).collect();
+    review_levels.reverse();
     if items.is_empty() {
         return Err("tick at least one indicator to collect".into());
     }
@@ -110,6 +114,7 @@ fn spec_from_form(f: &HashMap<String, String>) -> Result<RoundSpec, String> {
         deadline: get("deadline"),
         lead_department: get("lead_department"),
         release_when_pct: None,
+        review_levels,
         items,
         assignments,
     })
@@ -136,7 +141,8 @@ async fn render(
         lang,
         minijinja::context! {
             indicators => v(&indicators), departments => v(&departments), f => v(form), error => error,
-            rows => (0..ASSIGNMENT_ROWS).collect::<Vec<_>>(), levels => ["province", "prefecture", "county", "township"],
+            rows => (0..ASSIGNMENT_ROWS).collect::<Vec<_>>(), levels => ["province", "prefecture", "county", "township", "village"],
+            review_levels => ["township", "county", "prefecture", "province"],
             csrf => csrf(caller), here => "/rounds/new", signed_in => signed_in(caller),
         },
     );

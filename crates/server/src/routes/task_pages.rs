@@ -150,7 +150,8 @@ async fn round_page(
         "round.html",
         lang,
         minijinja::context! {
-            round => v(&round), items => v(&items), completeness => v(&completeness), overdue => overdue, questions => v(&questions),
+            round => v(&round), review_levels => round.review_levels().iter().map(|l| l.as_str()).collect::<Vec<_>>(),
+            items => v(&items), completeness => v(&completeness), overdue => overdue, questions => v(&questions),
             overdue_list => v(&overdue_list), overdue_listed => OVERDUE_LISTED,
             by_area => v(&by_area), by => by.map(|l| l.as_str()), levels => levels,
             may_close => round.status == "open" && caller.check(Action::Administer, None).is_ok(), csrf => csrf(&caller),
@@ -261,12 +262,34 @@ async fn answer_form(
     back_to_round(s.store.answer_question(id, &f.answer, promote, &caller.actor()).await, &round.code, "#h-q", lang)
 }
 
-/// A submitted task the caller may review: the policy allows reviewing at the level above.
-pub(crate) fn awaits_review_by(grants: &[rightstat_core::policy::Grant], t: &TaskRow, chain: &[String]) -> bool {
+/// Who may review a submitted task now ([`rightstat_core::policy::decide_review`]): in a round
+/// reviewed in stages, the reviewers of the current stage's area (a township's at the township
+/// stage, a county's at the county stage); otherwise any reviewer above the task's area. A grant
+/// on the task's own area never reviews it.
+pub(crate) fn review_decision(
+    grants: Option<&[rightstat_core::policy::Grant]>,
+    round: &RoundRow,
+    t: &TaskRow,
+    chain: &[String],
+) -> rightstat_core::policy::Decision {
     let above: Vec<&str> = chain.iter().skip(1).map(String::as_str).collect();
-    t.status == "submitted"
-        && !above.is_empty()
-        && rightstat_core::policy::decide(Some(grants), Action::Review, Some(&above)) == rightstat_core::policy::Decision::Allow
+    let stage = rightstat_store::Store::review_stage(round, t, chain).ok().and_then(|st| st.at).map(|(_, area)| area);
+    rightstat_core::policy::decide_review(grants, stage.as_deref().filter(|a| !a.is_empty()), &above)
+}
+
+/// A submitted task the caller may review now (see [`review_decision`]).
+pub(crate) fn awaits_review_by(grants: &[rightstat_core::policy::Grant], round: &RoundRow, t: &TaskRow, chain: &[String]) -> bool {
+    t.status == "submitted" && review_decision(Some(grants), round, t, chain) == rightstat_core::policy::Decision::Allow
+}
+
+/// Refuses a review the caller may not do now (401 or 403 with the reason).
+pub(crate) fn check_review(caller: &Caller, round: &RoundRow, t: &TaskRow, chain: &[String]) -> ApiResult<()> {
+    use rightstat_core::policy::Decision;
+    match review_decision(caller.grants(), round, t, chain) {
+        Decision::Allow => Ok(()),
+        Decision::Unauthenticated => Err(ApiError::Unauthenticated),
+        Decision::Forbidden(why) => Err(ApiError::Forbidden(format!("task {}: {why}", t.id))),
+    }
 }
 
 pub(crate) fn csrf(caller: &Caller) -> String {
@@ -306,11 +329,14 @@ pub(crate) async fn render_tasks(s: &AppState, caller: &Caller, lang: Lang, noti
                     && chain.contains(&g.area)
                     && g.department.as_ref().is_none_or(|d| *d == t.department_code)
             });
-            let review = awaits_review_by(grants, &t, &chain);
+            let review = awaits_review_by(grants, &r, &t, &chain);
             if mine || review {
                 let name = names.get(&t.area_code).cloned().unwrap_or_default();
+                let stage = (t.status == "submitted")
+                    .then(|| rightstat_store::Store::review_stage(&r, &t, &chain).ok().and_then(|st| st.at.map(|(l, _)| l.as_str())))
+                    .flatten();
                 rows.push(serde_json::json!({
-                    "id": t.id, "area_code": t.area_code, "area_name": name, "department_code": t.department_code, "status": t.status,
+                    "id": t.id, "area_code": t.area_code, "area_name": name, "department_code": t.department_code, "status": t.status, "stage": stage,
                     "round_title": if lang == Lang::Zh { &r.title_zh } else { &r.title_en }, "deadline": r.deadline,
                     "review": review && !mine,
                 }));
@@ -475,8 +501,16 @@ async fn render_task(s: &AppState, caller: &Caller, id: i64, lang: Lang, view: V
             Action::WriteObservations,
             Some(&chain.iter().map(String::as_str).collect::<Vec<_>>()),
         ) == rightstat_core::policy::Decision::Allow;
-    let can_review = awaits_review_by(grants, &t, &chain);
+    let can_review = awaits_review_by(grants, &round, &t, &chain);
     let area_name = s.store.area(&t.area_code).await?.map(|a| a.name_zh).unwrap_or_default();
+    // In a round reviewed in stages: which level's reviewer acts now.
+    let stage = match rightstat_store::Store::review_stage(&round, &t, &chain)? {
+        rightstat_store::collection::ReviewStage { passed, stages, at: Some((level, area)) } => {
+            let name = s.store.area(&area).await?.map(|a| a.name_zh).unwrap_or_default();
+            Some(serde_json::json!({ "passed": passed, "stages": stages, "level": level.as_str(), "area": area, "area_name": name }))
+        }
+        _ => None,
+    };
     let (findings, row_errors) = match &view.submission {
         Some(sub) => (v(&sub.validation.findings), v(&sub.validation.row_errors)),
         None => (v(&Vec::<()>::new()), v(&Vec::<()>::new())),
@@ -513,7 +547,7 @@ async fn render_task(s: &AppState, caller: &Caller, id: i64, lang: Lang, view: V
             can_submit => can_submit, can_review => can_review, message_key => view.message_key, refused => view.refused,
             findings => findings, row_errors => row_errors, refusal => view.refusal, comment => comment, history => v(&history), values => v(&values), draft => v(&draft),
             questions => v(&questions), items => v(&items),
-            comparisons => v(&comparisons), changed_since_approval => changed_since_approval,
+            comparisons => v(&comparisons), changed_since_approval => changed_since_approval, stage => v(&stage),
             here => format!("/tasks/{}", t.id), signed_in => signed_in(caller),
         },
     ))
@@ -767,12 +801,16 @@ async fn review_form(
 ) -> ApiResult<Response> {
     let t = s.store.task(id).await?.ok_or_else(|| ApiError::NotFound(format!("task {id}")))?;
     let chain = s.store.area_chain(&t.area_code).await?;
-    let above: Vec<&str> = chain.iter().skip(1).map(String::as_str).collect();
-    caller.check(Action::Review, Some(&above))?;
+    let round = s.store.round(&t.round_id.to_string()).await?.ok_or_else(|| ApiError::Internal("task without round".into()))?;
+    check_review(&caller, &round, &t, &chain)?;
     let approve = f.decision == "approve";
     match s.store.review(id, approve, &f.comment, &caller.actor()).await {
-        Ok(_) => {
-            let key = if approve { "approved_ok" } else { "returned_ok" };
+        Ok((status, _)) => {
+            let key = match (approve, status) {
+                (false, _) => "returned_ok",
+                (true, rightstat_core::round::TaskStatus::Approved) => "approved_ok",
+                (true, _) => "approved_stage_ok",
+            };
             render_task(&s, &caller, id, lang, View { message_key: Some(key), ..empty_view() }).await
         }
         Err(rightstat_store::StoreError::Invalid(m)) => Ok(pages::message(lang, "refused", &m, StatusCode::UNPROCESSABLE_ENTITY)),
