@@ -27,6 +27,29 @@ async fn every_page_is_accessible_fits_a_phone_and_is_photographed() {
     store.load_demo_follow_up().await.unwrap();
     store.load_demo_round().await.unwrap();
     store.create_demo_users().await.unwrap();
+    // A round reviewed in stages (prefecture, then province), with Chang'an district's return
+    // checked by the prefecture: it awaits the provincial reviewer.
+    let mut staged = rightstat_core::reference::demo_round();
+    staged.code = "DIBAO-2023-STAGED".into();
+    staged.title_en = format!("{} (reviewed by prefecture, then province)", staged.title_en);
+    staged.title_zh = format!("{}（地级、省级逐级审核）", staged.title_zh);
+    staged.items.retain(|i| i.indicator == "CN_DIBAO_RECIPIENTS");
+    staged.items[0].preferred_department = None;
+    staged.assignments.retain(|a| a.department == "MCA");
+    for a in &mut staged.assignments {
+        a.indicators.clear();
+    }
+    staged.review_levels = vec![rightstat_core::area::AreaLevel::Prefecture, rightstat_core::area::AreaLevel::Province];
+    let admin = rightstat_store::Actor::new("admin", None);
+    let staged_id = store.create_round(&staged, &admin).await.unwrap();
+    store.open_round(staged_id, &admin).await.unwrap();
+    let staged_task = store.tasks(staged_id, None, None).await.unwrap().into_iter().find(|t| t.area_code == "130102").unwrap().id;
+    let mut o = rightstat_store::ImportOptions::new("form.csv", rightstat_store::formats::Format::Csv);
+    o.actor = rightstat_store::Actor::new("reporter", None);
+    let form = "indicator,area,period,URBANISATION,value\nCN_DIBAO_RECIPIENTS,130102,2024,_T,1.25\nCN_DIBAO_RECIPIENTS,130102,2024,U,0.25\nCN_DIBAO_RECIPIENTS,130102,2024,R,1\n";
+    let sub = store.submit(staged_task, form.as_bytes().to_vec(), o, "", false).await.unwrap();
+    assert!(sub.accepted, "{:?}", sub.validation);
+    store.review(staged_task, true, "checked by the prefecture", &admin).await.unwrap();
     let rec = store.find_recommendations(&Default::default()).await.unwrap().into_iter().next().unwrap().uid;
     let measure = rightstat_core::reference::measures()[0].code.clone();
     let round = rightstat_core::reference::demo_round().code;
@@ -101,11 +124,13 @@ async fn every_page_is_accessible_fits_a_phone_and_is_photographed() {
         d.sign_in(&base, "reviewer");
         visit(&d, "reviewer", "tasks", "/tasks");
         visit(&d, "reviewer", "task", &format!("/tasks/{task}"));
+        visit(&d, "reviewer", "task-staged", &format!("/tasks/{staged_task}"));
         // The lead department: rounds, the release queue and completeness, reports.
         d.sign_in(&base, "admin");
         for (name, path) in [
             ("rounds", "/rounds".to_string()),
             ("round", format!("/rounds/{round}")),
+            ("round-staged", "/rounds/DIBAO-2023-STAGED".into()),
             ("round-new", "/rounds/new".into()),
             ("reports", "/reports".into()),
             ("report-cescr", "/reports/cescr".into()),

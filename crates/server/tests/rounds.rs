@@ -299,6 +299,10 @@ async fn a_round_from_the_web_page_with_two_sources_and_a_draft() {
             ("a1_department", "NBS"),
             ("a1_area", "130102"),
             ("open", "on"),
+            // Review in stages, ticked in any order: kept lowest first. (The task is a county's,
+            // so neither level is above it: one review, as before.)
+            ("review:county", "on"),
+            ("review:township", "on"),
         ];
         // Two departments for one figure and no preferred source: refused, the form kept as typed.
         let (st, _, page) = env.form("/rounds/new?lang=en", "admin", &fields).await.parts();
@@ -309,6 +313,9 @@ async fn a_round_from_the_web_page_with_two_sources_and_a_draft() {
         let r = env.form("/rounds/new?lang=en", "admin", &fields).await;
         let (st, page, to) = (r.status, r.text.clone(), r.location());
         assert_eq!((st, to.as_deref()), (StatusCode::SEE_OTHER, Some("/rounds/DIBAO-2SRC?lang=en")), "{page}");
+        let (_, rounds, _) = env.call("GET", "/api/v1/rounds", Some("admin"), None).await.parts();
+        let made = rounds.as_array().unwrap().iter().find(|r| r["code"] == "DIBAO-2SRC").unwrap().clone();
+        assert_eq!(made["review_levels"], "township|county", "{made}");
         let (_, tasks, _) = env.call("GET", "/api/v1/rounds/DIBAO-2SRC/tasks", Some("admin"), None).await.parts();
         let tasks = tasks.as_array().unwrap().clone();
         assert_eq!(tasks.len(), 2, "opened, one task per department");

@@ -575,6 +575,9 @@ impl Store {
                 "task {task_id}: you approved an earlier stage of this submission; another reviewer approves the next"
             )));
         }
+        if next == TaskStatus::Approved {
+            self.refuse_when_queue_full()?;
+        }
         let action = match (approve, next) {
             (false, _) => "return",
             (true, TaskStatus::Approved) => "approve",

@@ -666,7 +666,7 @@ impl Store {
 
     /// The root of the area hierarchy (the State).
     pub async fn national_area(&self) -> Result<String> {
-        let row: Option<(String,)> = on_pool!(self, p => sqlx::query_as("SELECT code FROM area WHERE parent_code IS NULL ORDER BY code LIMIT 1").fetch_optional(p).await?);
+        let row: Option<(String,)> = on_pool!(self, p => sqlx::query_as("SELECT code FROM area WHERE depth = 0 AND parent_code IS NULL ORDER BY code LIMIT 1").fetch_optional(p).await?);
         Ok(row.map_or_else(|| "CN".to_string(), |r| r.0))
     }
 

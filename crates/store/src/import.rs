@@ -506,10 +506,12 @@ impl Store {
         if opts.format == Format::Json {
             return Err(StoreError::Invalid("import reads csv or sdmx-csv".into()));
         }
-        // This process's turn first: a waiting import holds no pooled connection.
-        let turn = self.writer_turn().await?;
+        // What the rows are checked against is read before the turn (it needs no lock), so
+        // that the turn lasts only as long as the writing; then this process's turn: a waiting
+        // import holds no pooled connection.
         let catalogue = Arc::new(self.catalogue().await?);
         let areas = self.area_index().await?;
+        let turn = self.writer_turn(opts.kind == ProvenanceKind::Computation).await?;
         let (send, mut recv) = tokio::sync::mpsc::channel::<Msg>(4);
         let parser = {
             let (opts, catalogue, areas) = (opts.clone(), catalogue.clone(), areas.clone());
@@ -597,12 +599,18 @@ impl Store {
         // A dry run writes too, inside the transaction, and rolls back at the end: its counts
         // are the real run's.
         // Revisions: only where earlier current values exist for these indicators.
+        // An import confined to one area (a task's submission) looks in that area only: a
+        // village's first form revises nothing, whatever its neighbours reported.
+        let only_area = opts.allowed_areas.as_ref().filter(|a| a.len() == 1).map(|a| a[0].clone());
         let mut prior = false;
         for ind in &indicators {
             let found: Option<i64> = on_tx!(&mut tx, t => sqlx::query_scalar(
-                "SELECT id FROM observation WHERE indicator_code = $1 AND id <= $2 AND superseded_at IS NULL LIMIT 1")
-                .bind(ind).bind(first_id).fetch_optional(&mut **t).await?);
+                "SELECT id FROM observation WHERE indicator_code = $1 AND ($3 IS NULL OR area_code = $3) AND id <= $2 AND superseded_at IS NULL LIMIT 1")
+                .bind(ind).bind(first_id).bind(only_area.as_deref()).fetch_optional(&mut **t).await?);
             prior |= found.is_some();
+            if prior {
+                break;
+            }
         }
         if prior {
             // Same key, same value, status, source and footnote: not a revision.

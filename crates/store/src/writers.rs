@@ -42,10 +42,14 @@ impl Drop for Waiting<'_> {
 
 impl Store {
     /// Waits for this process's turn to write observations; busy when the queue is full or the
-    /// wait too long.
-    pub(crate) async fn writer_turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>> {
+    /// wait too long. A roll-up (`finishing`) finishes an approval already committed: it waits
+    /// its turn however long the queue, so that an approved figure always reaches its totals.
+    pub(crate) async fn writer_turn(&self, finishing: bool) -> Result<tokio::sync::SemaphorePermit<'_>> {
         let ahead = self.writers.waiting.fetch_add(1, Ordering::SeqCst);
         let _waiting = Waiting(&self.writers.waiting);
+        if finishing {
+            return self.writers.turn.acquire().await.map_err(|e| StoreError::Busy(e.to_string()));
+        }
         if ahead >= MAX_WAITING {
             return Err(StoreError::Busy(format!("{ahead} imports are waiting for their turn; nothing was imported: try again shortly")));
         }
@@ -61,6 +65,16 @@ impl Store {
     /// Imports waiting for their turn now.
     pub fn waiting_imports(&self) -> usize {
         self.writers.waiting.load(Ordering::SeqCst)
+    }
+
+    /// Busy when the import queue is full: checked before an approval, whose roll-up would
+    /// otherwise wait behind it (the approval is refused whole, nothing changed).
+    pub(crate) fn refuse_when_queue_full(&self) -> Result<()> {
+        let waiting = self.waiting_imports();
+        if waiting >= MAX_WAITING {
+            return Err(StoreError::Busy(format!("{waiting} imports are waiting for their turn; nothing was approved: try again shortly")));
+        }
+        Ok(())
     }
 
     /// Refreshes the planner's statistics of the observation table after a bulk load of `rows`
