@@ -392,18 +392,8 @@ impl Store {
             });
             tx.commit().await?;
         });
-        // The planner's statistics of the hierarchy, refreshed after a bulk load (a village load
-        // multiplies the table by fifteen).
-        if areas.len() as u64 >= crate::writers::ANALYZE_AFTER_ROWS {
-            match &self.pool {
-                crate::Pool::Postgres(p) => {
-                    sqlx::query("ANALYZE area").execute(p).await?;
-                }
-                crate::Pool::Sqlite(p) => {
-                    sqlx::raw_sql("PRAGMA analysis_limit = 1000; ANALYZE area").execute(p).await?;
-                }
-            }
-        }
+        // The planner's statistics of the hierarchy (a village load multiplies the table by fifteen).
+        self.analyze_after_load(crate::writers::Loaded::Area, areas.len() as u64).await?;
         Ok(Ok(areas.len()))
     }
 }

@@ -125,6 +125,11 @@ pub struct Submission {
     pub dry_run: bool,
 }
 
+/// The area of a chain (an area and its ancestors) at `level`.
+fn at_level<S: AsRef<str>>(chain: &[S], level: AreaLevel) -> Option<&str> {
+    chain.iter().map(AsRef::as_ref).find(|a| a.parse::<AreaCode>().is_ok_and(|c| c.level() == level))
+}
+
 /// Where a submission stands in a round reviewed in stages.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -268,6 +273,11 @@ impl Store {
         let kept = crate::sources::current_source_values(self, t.id).await?;
         values.extend(kept.into_iter().filter_map(|(k, v)| Some((k, v?))));
         Ok(values)
+    }
+
+    /// The round a task belongs to.
+    pub async fn round_of(&self, task: &TaskRow) -> Result<RoundRow> {
+        self.round(&task.round_id.to_string()).await?.ok_or_else(|| StoreError::Corrupt(format!("task {} without round", task.id)))
     }
 
     /// A round by id or code.
@@ -417,7 +427,7 @@ impl Store {
 
     async fn task_template(&self, task_id: i64) -> Result<(Vec<String>, Vec<Vec<String>>)> {
         let task = self.task(task_id).await?.ok_or_else(|| StoreError::NotFound(format!("task {task_id}")))?;
-        let round = self.round(&task.round_id.to_string()).await?.ok_or_else(|| StoreError::Corrupt("task without round".into()))?;
+        let round = self.round_of(&task).await?;
         let cat = self.catalogue().await?;
         let inds: Vec<_> = task.indicator_list().iter().filter_map(|c| cat.indicators.get(c).map(|x| x.0.clone())).collect();
         let mut dims: Vec<String> = inds.iter().flat_map(|i| i.required_dimensions.clone()).collect();
@@ -459,7 +469,7 @@ impl Store {
     /// needs `comment` as its reason and is recorded as a revision.
     pub async fn submit(&self, task_id: i64, bytes: Vec<u8>, opts: ImportOptions, comment: &str, dry_run: bool) -> Result<Submission> {
         let task = self.task(task_id).await?.ok_or_else(|| StoreError::NotFound(format!("task {task_id}")))?;
-        let round = self.round(&task.round_id.to_string()).await?.ok_or_else(|| StoreError::Corrupt("task without round".into()))?;
+        let round = self.round_of(&task).await?;
         if round.status != "open" {
             return Err(StoreError::Invalid(format!("round {} is {}, not open", round.code, round.status)));
         }
@@ -510,7 +520,7 @@ impl Store {
             None
         };
         let batch = report.as_ref().and_then(|r| r.batch_id);
-        let second_source_values = self.move_task(&task, next, "submit", comment, batch, &actor, &kept).await?;
+        let second_source_values = self.move_task(&task, next, 0, "submit", comment, batch, &actor, &kept).await?;
         self.delete_draft(task.id).await?;
         Ok(Submission { validation, import: report, second_source_values, accepted: true, status: next.as_str().into(), dry_run })
     }
@@ -545,10 +555,7 @@ impl Store {
         let level = task.area_code.parse::<AreaCode>().map(|c| c.level()).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let stages = rightstat_core::round::review_stages(&round.review_levels(), level);
         let passed = usize::try_from(task.review_stage).unwrap_or(0).min(stages.len().saturating_sub(1));
-        let at = stages.get(passed).map(|l| {
-            let area = chain.iter().find(|a| a.parse::<AreaCode>().is_ok_and(|c| c.level() == *l)).cloned().unwrap_or_default();
-            (*l, area)
-        });
+        let at = stages.get(passed).map(|l| (*l, at_level(chain, *l).unwrap_or_default().to_string()));
         Ok(ReviewStage { passed, stages: stages.len(), at })
     }
 
@@ -559,7 +566,7 @@ impl Store {
     /// ([`Store::review_stage`] says which area's reviewer acts now).
     pub async fn review(&self, task_id: i64, approve: bool, comment: &str, actor: &Actor) -> Result<(TaskStatus, Option<RollUp>)> {
         let task = self.task(task_id).await?.ok_or_else(|| StoreError::NotFound(format!("task {task_id}")))?;
-        let round = self.round(&task.round_id.to_string()).await?.ok_or_else(|| StoreError::Corrupt("task without round".into()))?;
+        let round = self.round_of(&task).await?;
         if task.status()? != TaskStatus::Submitted {
             let action = if approve { TaskAction::Approve } else { TaskAction::Return };
             let why = transition(task.status()?, action, comment)
@@ -583,7 +590,7 @@ impl Store {
             (true, TaskStatus::Approved) => "approve",
             (true, _) => "approve_stage",
         };
-        self.move_task_staged(&task, next, passed as i64, action, comment, task.batch_id, actor, &[]).await?;
+        self.move_task(&task, next, passed as i64, action, comment, task.batch_id, actor, &[]).await?;
         if next != TaskStatus::Approved {
             return Ok((next, None));
         }
@@ -603,24 +610,10 @@ impl Store {
         Ok(n > 0)
     }
 
+    /// Moves a task to `next` having passed `stage` review stages (0 but for a stage's approval),
+    /// guarded by its old status and stage, with its event and audit entry, in one transaction.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn move_task(
-        &self,
-        task: &TaskRow,
-        next: TaskStatus,
-        action: &str,
-        comment: &str,
-        batch: Option<i64>,
-        actor: &Actor,
-        second_source: &[&CheckedObservation],
-    ) -> Result<u64> {
-        self.move_task_staged(task, next, 0, action, comment, batch, actor, second_source).await
-    }
-
-    /// Moves a task to `next` having passed `stage` review stages, guarded by its old status and
-    /// stage, with its event and audit entry, in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    async fn move_task_staged(
         &self,
         task: &TaskRow,
         next: TaskStatus,
@@ -774,12 +767,7 @@ impl Store {
             // The task's area's ancestor at the level asked for (the area itself when it is at
             // that level or above it).
             let area = match &by_area {
-                Some((level, idx)) => idx
-                    .chain(&t.area_code)
-                    .into_iter()
-                    .find(|a| a.parse::<AreaCode>().is_ok_and(|c| c.level() == *level))
-                    .unwrap_or(&t.area_code)
-                    .to_string(),
+                Some((level, idx)) => at_level(&idx.chain(&t.area_code), *level).unwrap_or(&t.area_code).to_string(),
                 None => String::new(),
             };
             let day = t.submitted_at.as_deref().map(|s| &s[..10.min(s.len())]);

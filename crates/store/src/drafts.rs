@@ -27,7 +27,7 @@ impl Store {
     /// Saves the form of an open round's task as a draft (the task becomes a draft).
     pub async fn save_draft(&self, task_id: i64, draft: &TaskDraft, actor: &Actor) -> Result<()> {
         let task = self.task(task_id).await?.ok_or_else(|| StoreError::NotFound(format!("task {task_id}")))?;
-        let round = self.round(&task.round_id.to_string()).await?.ok_or_else(|| StoreError::Corrupt("task without round".into()))?;
+        let round = self.round_of(&task).await?;
         if round.status != "open" {
             return Err(StoreError::Invalid(format!("round {} is {}, not open", round.code, round.status)));
         }
@@ -45,7 +45,7 @@ impl Store {
              ON CONFLICT (task_id) DO UPDATE SET body = excluded.body, saved_by = excluded.saved_by, saved_at = excluded.saved_at")
             .bind(task_id).bind(&body).bind(&actor.name).bind(&now).execute(p).await?.rows_affected());
         if task.status != next.as_str() {
-            self.move_task(&task, next, "save_draft", "", task.batch_id, actor, &[]).await?;
+            self.move_task(&task, next, 0, "save_draft", "", task.batch_id, actor, &[]).await?;
         }
         Ok(())
     }

@@ -728,7 +728,7 @@ impl Store {
         on_tx!(tx, t => t.commit().await?);
         drop(turn);
         report.batch_id = Some(batch);
-        self.analyze_after_load(report.inserted + report.revised).await?;
+        self.analyze_after_load(crate::writers::Loaded::Observation, report.inserted + report.revised).await?;
         Ok(report)
     }
 }

@@ -7,7 +7,7 @@
 //! revisions, which keep their own author and reason.
 
 use crate::collection::{TaskEvent, TaskRow};
-use crate::{ObservationFilter, Result, Store, StoreError, Visibility, on_pool};
+use crate::{ObservationFilter, Result, Store, Visibility, on_pool};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -47,7 +47,7 @@ impl Store {
     /// oldest first within each figure, figures in order. `events` are the task's own
     /// ([`Store::task_events`]; every caller shows them too), read for the submitters' comments.
     pub async fn task_value_history(&self, task: &TaskRow, events: &[TaskEvent]) -> Result<Vec<ValueChange>> {
-        let round = self.round(&task.round_id.to_string()).await?.ok_or_else(|| StoreError::Corrupt("task without round".into()))?;
+        let round = self.round_of(task).await?;
         let periods = crate::lists::split(&round.periods);
         let second = task.second_source_list();
         // The submission's own comment (an approval of the same batch carries the reviewer's).

@@ -19,6 +19,13 @@ pub const ANALYZE_AFTER_ROWS: u64 = 10_000;
 /// The SQLite write-ahead log is truncated to this many bytes after a checkpoint.
 pub const WAL_SIZE_LIMIT: u64 = 64 * 1024 * 1024;
 
+/// The tables a bulk load fills, whose statistics are refreshed after it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Loaded {
+    Observation,
+    Area,
+}
+
 #[derive(Debug)]
 pub struct WriterGate {
     turn: tokio::sync::Semaphore,
@@ -77,20 +84,24 @@ impl Store {
         Ok(())
     }
 
-    /// Refreshes the planner's statistics of the observation table after a bulk load of `rows`
-    /// (`ANALYZE`; on SQLite over a bounded sample), so that the next query is planned on
-    /// what the table holds now.
-    pub(crate) async fn analyze_after_load(&self, rows: u64) -> Result<()> {
+    /// Refreshes the planner's statistics of `table` (`observation` or `area`) after a bulk load
+    /// of `rows` (`ANALYZE`; on SQLite over a bounded sample), so that the next query is planned
+    /// on what the table holds now.
+    pub(crate) async fn analyze_after_load(&self, table: Loaded, rows: u64) -> Result<()> {
         if rows < ANALYZE_AFTER_ROWS {
             return Ok(());
         }
+        let table = match table {
+            Loaded::Observation => "observation",
+            Loaded::Area => "area",
+        };
         match &self.pool {
             crate::Pool::Postgres(p) => {
-                sqlx::query("ANALYZE observation").execute(p).await?;
+                sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE {table}"))).execute(p).await?;
             }
             // A bounded sample per index (analysis_limit), so that it stays quick at any size.
             crate::Pool::Sqlite(p) => {
-                sqlx::raw_sql("PRAGMA analysis_limit = 1000; ANALYZE observation").execute(p).await?;
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("PRAGMA analysis_limit = 1000; ANALYZE {table}"))).execute(p).await?;
             }
         }
         Ok(())

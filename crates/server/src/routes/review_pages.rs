@@ -92,7 +92,7 @@ async fn review_many(
             continue;
         };
         let chain = s.store.area_chain(&t.area_code).await?;
-        let round = s.store.round(&t.round_id.to_string()).await?.ok_or_else(|| ApiError::Internal("task without round".into()))?;
+        let round = s.store.round_of(&t).await?;
         if crate::routes::task_pages::check_review(&caller, &round, &t, &chain).is_err() {
             details.push(format!("{}: {}", t.area_code, lang.pick("outside the areas you review", "不在您的审核范围内")));
             continue;

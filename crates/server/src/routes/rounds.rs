@@ -449,7 +449,7 @@ async fn review(
     Json(r): Json<ReviewIn>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let (t, chain) = load_task(&s, &caller, id).await?;
-    let round = s.store.round(&t.round_id.to_string()).await?.ok_or_else(|| ApiError::Internal("task without round".into()))?;
+    let round = s.store.round_of(&t).await?;
     crate::routes::task_pages::check_review(&caller, &round, &t, &chain)?;
     let (status, rolled) = s.store.review(id, r.approve, &r.comment, &caller.actor()).await.map_err(ApiError::refused)?;
     Ok(Json(serde_json::json!({ "status": status.as_str(), "roll_up": rolled })))

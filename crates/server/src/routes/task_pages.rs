@@ -403,7 +403,7 @@ async fn render_task(s: &AppState, caller: &Caller, id: i64, lang: Lang, view: V
     if !may_see(caller, &t, &chain) {
         return Ok(pages::message(lang, "not_found", &format!("task {id}"), StatusCode::NOT_FOUND));
     }
-    let round = s.store.round(&t.round_id.to_string()).await?.ok_or_else(|| ApiError::Internal("task without round".into()))?;
+    let round = s.store.round_of(&t).await?;
     let cat = s.store.catalogue().await?;
     let (units, _) = s.store.units().await?;
     let guidance = s.store.round_guidance(round.id).await?;
@@ -801,7 +801,7 @@ async fn review_form(
 ) -> ApiResult<Response> {
     let t = s.store.task(id).await?.ok_or_else(|| ApiError::NotFound(format!("task {id}")))?;
     let chain = s.store.area_chain(&t.area_code).await?;
-    let round = s.store.round(&t.round_id.to_string()).await?.ok_or_else(|| ApiError::Internal("task without round".into()))?;
+    let round = s.store.round_of(&t).await?;
     check_review(&caller, &round, &t, &chain)?;
     let approve = f.decision == "approve";
     match s.store.review(id, approve, &f.comment, &caller.actor()).await {
