@@ -1,24 +1,31 @@
 """The same poverty measures computed by the peers, for benches/poverty/run.sh.
 
 Usage: python3 peers.py duckdb|pandas FILE LINE
-Prints one line: seconds (load + compute) and the national FGT0 and Gini, so that the run can
-check that every engine computed the same thing.
+Prints one line: seconds (load + compute) and the national FGT0, so that the run can check
+that every engine computed the same thing.
 
 Measures: FGT0, FGT1, FGT2, Watts, Gini and weighted median by province x urbanisation, with
-person weights (household weight x size), line in yuan per person per year, poor if y < z.
+person weights (household weight x size), poor if y < z. LINE is yuan per person per year or
+relative:FRACTION:median, a fraction of the national weighted median as laeken defines it
+(the first value whose cumulative weight share exceeds one half).
 """
 import sys, time
 
-kind, path, z = sys.argv[1], sys.argv[2], float(sys.argv[3])
+kind, path, line = sys.argv[1], sys.argv[2], sys.argv[3]
+relative = float(line.split(":")[1]) if line.startswith("relative:") else None
+z = None if relative else float(line)
 t0 = time.perf_counter()
 
 if kind == "duckdb":
     import duckdb
     con = duckdb.connect()
     src = f"read_parquet('{path}')" if path.endswith(".parquet") else f"read_csv('{path}', header=true)"
+    con.execute(f"CREATE TEMP TABLE d AS SELECT province, urbanisation, income_pc AS y, weight * size AS w FROM {src}")
+    if relative:
+        z = relative * con.execute("""SELECT MIN(y) FILTER (WHERE cw / tw > 0.5) FROM
+            (SELECT y, SUM(w) OVER (ORDER BY y ROWS UNBOUNDED PRECEDING) AS cw, SUM(w) OVER () AS tw FROM d)""").fetchone()[0]
     q = f"""
-    WITH d AS (SELECT province, urbanisation, income_pc AS y, weight * size AS w FROM {src}),
-    c AS (SELECT *, SUM(w) OVER (PARTITION BY province, urbanisation ORDER BY y ROWS UNBOUNDED PRECEDING) AS cw,
+    WITH c AS (SELECT *, SUM(w) OVER (PARTITION BY province, urbanisation ORDER BY y ROWS UNBOUNDED PRECEDING) AS cw,
                     SUM(w) OVER (PARTITION BY province, urbanisation) AS tw FROM d)
     SELECT province, urbanisation,
       SUM(w * (y < {z})::INT) / SUM(w) AS fgt0,
@@ -29,14 +36,17 @@ if kind == "duckdb":
       MIN(CASE WHEN cw / tw > 0.5 THEN y END) AS median
     FROM c GROUP BY province, urbanisation ORDER BY province, urbanisation"""
     res = con.execute(q).fetchall()
-    national = con.execute(f"SELECT SUM(w * (y < {z})::INT) / SUM(w) FROM (SELECT income_pc AS y, weight * size AS w FROM {src})").fetchone()[0]
-    gini = None
+    national = con.execute(f"SELECT SUM(w * (y < {z})::INT) / SUM(w) FROM d").fetchone()[0]
 elif kind == "pandas":
     import numpy as np, pandas as pd
     cols = ["province", "urbanisation", "income_pc", "weight", "size"]
     df = pd.read_parquet(path, columns=cols) if path.endswith(".parquet") else pd.read_csv(path, usecols=cols, dtype={"province": str})
     df["w"] = df["weight"] * df["size"]
     y, w = df["income_pc"].to_numpy(), df["w"].to_numpy()
+    if relative:
+        o = np.argsort(y, kind="stable")
+        cw = np.cumsum(w[o])
+        z = relative * y[o][np.argmax(cw / cw[-1] > 0.5)]
     poor = y < z
     gap = np.where(poor, (z - y) / z, 0.0)
     df["p0"], df["p1"], df["p2"] = w * poor, w * gap, w * gap ** 2

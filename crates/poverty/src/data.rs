@@ -158,31 +158,6 @@ impl Dataset {
     }
 }
 
-/// An MPI indicator's value: a number, or missing (an empty cell, `NA`, or Stata's `.`) as NaN,
-/// which the specification's rule for that indicator then handles.
-fn parse_indicator(file: &str, row: u64, column: &str, raw: &str) -> Result<f64> {
-    match raw.trim() {
-        "" | "NA" | "." => Ok(f64::NAN),
-        _ => parse_num(file, row, column, raw).map_err(|_| EngineError::Value {
-            file: file.into(),
-            row,
-            column: column.into(),
-            value: raw.into(),
-            expected: "a finite number, or an empty cell (NA, .) for a missing value".into(),
-        }),
-    }
-}
-
-fn parse_num(file: &str, row: u64, column: &str, raw: &str) -> Result<f64> {
-    let t = raw.trim();
-    match t.parse::<f64>() {
-        Ok(v) if v.is_finite() => Ok(v),
-        _ => {
-            Err(EngineError::Value { file: file.into(), row, column: column.into(), value: raw.into(), expected: "a finite number".into() })
-        }
-    }
-}
-
 impl Dataset {
     /// Loads from `.csv` or `.parquet` (by extension). `progress` receives bytes (CSV) or
     /// rows (Parquet) read so far.
@@ -202,103 +177,14 @@ impl Dataset {
             }
             _ => {
                 let f = std::fs::File::open(path).map_err(|e| EngineError::Io(name.clone(), e))?;
-                Self::from_csv(ProgressReader { inner: f, read: 0, progress }, &name, spec)
+                crate::csv_in::read(f, &name, spec, progress)
             }
         }
     }
 
-    /// Loads from CSV text.
+    /// Loads from CSV text (row numbers in errors count the header as row 1).
     pub fn from_csv<R: std::io::Read>(reader: R, name: &str, spec: &LoadSpec) -> Result<Dataset> {
-        let mut rdr = csv::ReaderBuilder::new().buffer_capacity(1 << 20).from_reader(reader);
-        let headers = rdr.headers().map_err(|e| EngineError::Input { file: name.into(), message: e.to_string() })?.clone();
-        let find = |c: &str| -> Result<usize> {
-            headers.iter().position(|h| h.trim_start_matches('\u{feff}') == c).ok_or_else(|| EngineError::Input {
-                file: name.into(),
-                message: format!("column {c:?} not found (columns: {})", headers.iter().collect::<Vec<_>>().join(", ")),
-            })
-        };
-        let opt = |c: &Option<String>| c.as_deref().map(find).transpose();
-        let (i_welfare, i_weight, i_size) = (opt(&spec.welfare)?, opt(&spec.weight)?, opt(&spec.size)?);
-        let i_by = spec.by.iter().map(|c| find(c)).collect::<Result<Vec<_>>>()?;
-        let (i_strata, i_psu, i_key) = (opt(&spec.strata)?, opt(&spec.psu)?, opt(&spec.line_key)?);
-        let i_num = spec.numeric.iter().map(|c| find(c)).collect::<Result<Vec<_>>>()?;
-        let mut b = Builder::new(spec, name);
-        let mut rec = csv::StringRecord::new();
-        let mut row = 1u64;
-        loop {
-            match rdr.read_record(&mut rec) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(e) => return Err(EngineError::Input { file: name.into(), message: e.to_string() }),
-            }
-            row += 1;
-            let get = |i: usize| rec.get(i).unwrap_or("");
-            if let (Some(i), Some(c)) = (i_welfare, &spec.welfare) {
-                b.ds.welfare.push(parse_num(name, row, c, get(i))?);
-            }
-            let w = match (i_weight, &spec.weight) {
-                (Some(i), Some(c)) => parse_num(name, row, c, get(i))?,
-                _ => 1.0,
-            };
-            if w < 0.0 {
-                return Err(EngineError::Value {
-                    file: name.into(),
-                    row,
-                    column: spec.weight.clone().unwrap_or_default(),
-                    value: get(i_weight.unwrap_or(0)).into(),
-                    expected: "a weight ≥ 0".into(),
-                });
-            }
-            let size = match (i_size, &spec.size) {
-                (Some(i), Some(c)) if !spec.household_weighting => {
-                    let s = parse_num(name, row, c, get(i))?;
-                    if s <= 0.0 {
-                        return Err(EngineError::Value {
-                            file: name.into(),
-                            row,
-                            column: c.clone(),
-                            value: get(i).into(),
-                            expected: "a household size above 0".into(),
-                        });
-                    }
-                    s
-                }
-                _ => 1.0,
-            };
-            b.ds.weight.push(w * size);
-            for (k, &i) in i_by.iter().enumerate() {
-                let c = b.dicts[k].code(&mut b.ds.by[k], get(i).trim());
-                b.ds.by[k].codes.push(c);
-            }
-            for (building, idx) in [(&mut b.strata, i_strata), (&mut b.psu, i_psu), (&mut b.key, i_key)] {
-                if let (Some((cat, dict)), Some(i)) = (building.as_mut(), idx) {
-                    let c = dict.code(cat, get(i).trim());
-                    cat.codes.push(c);
-                }
-            }
-            for (k, &i) in i_num.iter().enumerate() {
-                b.nums[k].push(parse_indicator(name, row, &spec.numeric[k], get(i))?);
-            }
-        }
-        b.finish(spec, name)
-    }
-}
-
-/// Reports bytes read to a progress callback.
-struct ProgressReader<'a, R> {
-    inner: R,
-    read: u64,
-    progress: &'a dyn Fn(u64),
-}
-
-impl<R: std::io::Read> std::io::Read for ProgressReader<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.read += n as u64;
-        if self.read % (8 << 20) < n as u64 {
-            (self.progress)(self.read);
-        }
-        Ok(n)
+        crate::csv_in::read(reader, name, spec, &|_| {})
     }
 }
 

@@ -9,6 +9,7 @@
 //!
 //! No I/O here beyond reading the input file: storing results is the caller's business.
 
+mod csv_in;
 pub mod data;
 pub mod decompose;
 pub mod disclosure;

@@ -5,7 +5,7 @@
 //! (as Eurostat and R `laeken` publish them); Gini, Theil and MLD are indices (Gini in [0, 1]).
 
 use crate::data::Dataset;
-use crate::passes::{Groups, QuantileTracker, welfare_order};
+use crate::passes::{Groups, QuantileTracker, threads, welfare_order};
 use crate::{EngineError, Result, TOTAL};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -299,21 +299,12 @@ pub fn compute(ds: &Dataset, req: &Request) -> Result<Vec<ResultRow>> {
     let order = if pass_a { welfare_order(y) } else { Vec::new() };
     // The records in welfare order, gathered once so that the ordered passes read memory
     // sequentially.
-    let sorted: Vec<(f64, f64, u32)> =
-        order.iter().map(|&i| (y[i as usize], w[i as usize], groups.cell_of(ds, i as usize) as u32)).collect();
+    let sorted = gather(&order, y, w, &record_cell);
     drop(order);
     let mut trackers: Vec<QuantileTracker> = vec![QuantileTracker::new(probs.len()); groups.len()];
     let mut cum_gini = vec![(0.0f64, 0.0f64); groups.len()];
     if need_sorted {
-        for &(yi, wi, cell) in &sorted {
-            for map in &groups.cell_to_group {
-                let g = map[cell as usize] as usize;
-                trackers[g].push(&probs, acc[g].w, yi, wi);
-                let (cum, gini) = &mut cum_gini[g];
-                *cum += wi;
-                *gini += wi * yi * (2.0 * *cum - wi);
-            }
-        }
+        ordered_walk(&sorted, &groups, &acc, &probs, &mut trackers, &mut cum_gini);
         for t in &mut trackers {
             t.finish(&probs);
         }
@@ -541,4 +532,86 @@ pub fn compute(ds: &Dataset, req: &Request) -> Result<Vec<ResultRow>> {
         }
     }
     Ok(rows)
+}
+
+/// `(welfare, weight, cell)` of each record in `order`, gathered on every core.
+fn gather(order: &[u32], y: &[f64], w: &[f64], cell: &[u32]) -> Vec<(f64, f64, u32)> {
+    let mut out = vec![(0.0, 0.0, 0u32); order.len()];
+    let fill = |dst: &mut [(f64, f64, u32)], src: &[u32]| {
+        for (d, &i) in dst.iter_mut().zip(src) {
+            let i = i as usize;
+            *d = (y[i], w[i], cell[i]);
+        }
+    };
+    let t = threads();
+    if t < 2 || order.len() < 1 << 18 {
+        fill(&mut out, order);
+    } else {
+        let share = order.len().div_ceil(t);
+        std::thread::scope(|s| {
+            for (dst, src) in out.chunks_mut(share).zip(order.chunks(share)) {
+                s.spawn(move || fill(dst, src));
+            }
+        });
+    }
+    out
+}
+
+/// One subset's groups in the ordered walk: the group of each cell, the first group's id, and
+/// the groups' running state.
+struct SubsetWalk<'a> {
+    map: &'a [u32],
+    start: usize,
+    trackers: &'a mut [QuantileTracker],
+    gini: &'a mut [(f64, f64)],
+}
+
+/// Pass B: every group's quantiles and Gini sum, walking the records in welfare order. The
+/// groups of each subset of the breakdown are a contiguous range of group ids, so the subsets
+/// are shared out between the cores, each walking all records for its own subsets.
+fn ordered_walk(
+    sorted: &[(f64, f64, u32)],
+    groups: &Groups,
+    acc: &[Acc],
+    probs: &[f64],
+    trackers: &mut [QuantileTracker],
+    cum_gini: &mut [(f64, f64)],
+) {
+    // Each subset with its first group and its share of the running state.
+    let starts: Vec<usize> = groups.cell_to_group.iter().map(|m| m.iter().copied().min().unwrap_or(0) as usize).collect();
+    let mut work: Vec<SubsetWalk> = Vec::new();
+    let (mut tr, mut cg) = (trackers, cum_gini);
+    for (j, map) in groups.cell_to_group.iter().enumerate() {
+        let end = starts.get(j + 1).copied().unwrap_or(groups.len());
+        let len = end - starts[j];
+        let (a, b) = std::mem::take(&mut tr).split_at_mut(len);
+        let (c, d) = std::mem::take(&mut cg).split_at_mut(len);
+        work.push(SubsetWalk { map, start: starts[j], trackers: a, gini: c });
+        (tr, cg) = (b, d);
+    }
+    let walk = |mut mine: Vec<SubsetWalk>| {
+        for &(yi, wi, cell) in sorted {
+            for s in mine.iter_mut() {
+                let g = s.map[cell as usize] as usize;
+                s.trackers[g - s.start].push(probs, acc[g].w, yi, wi);
+                let (cum, gini) = &mut s.gini[g - s.start];
+                *cum += wi;
+                *gini += wi * yi * (2.0 * *cum - wi);
+            }
+        }
+    };
+    let t = threads().min(work.len());
+    if t < 2 || sorted.len() < 1 << 18 {
+        walk(work);
+        return;
+    }
+    let mut shares: Vec<Vec<_>> = (0..t).map(|_| Vec::new()).collect();
+    for (k, item) in work.into_iter().enumerate() {
+        shares[k % t].push(item);
+    }
+    std::thread::scope(|s| {
+        for share in shares {
+            s.spawn(move || walk(share));
+        }
+    });
 }

@@ -116,29 +116,97 @@ impl Groups {
     }
 }
 
+/// The cores the engine uses (at most 8: the passes are memory-bound beyond that).
+pub fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()).min(8)
+}
+
+/// Below this many records an ordered pass runs on one core.
+const PARALLEL_MIN: usize = 1 << 18;
+
+/// An order-preserving key: unsigned order of the keys is `f64::total_cmp` order.
+#[inline]
+fn order_key(y: f64) -> u64 {
+    let b = y.to_bits();
+    if b >> 63 == 1 { !b } else { b | (1 << 63) }
+}
+
 /// Record indices in ascending welfare order (ties in file order).
 ///
 /// An LSD radix sort on the order-preserving bit pattern of each value (four 16-bit digits):
-/// linear time and sequential memory access, several times faster than a comparison sort
-/// on tens of millions of records.
+/// linear time and sequential memory access, several times faster than a comparison sort on
+/// tens of millions of records. With several cores, each sorts a contiguous share of the
+/// records and the sorted shares are merged (ties go to the earlier share, so the order is
+/// the same as on one core).
 pub fn welfare_order(welfare: &[f64]) -> Vec<u32> {
     let n = welfare.len();
-    if n < 1 << 16 {
-        let mut idx: Vec<u32> = (0..n as u32).collect();
-        idx.sort_by(|&a, &b| welfare[a as usize].total_cmp(&welfare[b as usize]).then(a.cmp(&b)));
-        return idx;
+    let t = threads();
+    if t < 2 || n < PARALLEL_MIN {
+        return radix_order(welfare, 0).1;
     }
-    // Flip so that unsigned order is numeric order (as f64::total_cmp).
-    let key = |y: f64| {
-        let b = y.to_bits();
-        if b >> 63 == 1 { !b } else { b | (1 << 63) }
-    };
-    let mut keys: Vec<u64> = welfare.iter().map(|&y| key(y)).collect();
-    let mut idx: Vec<u32> = (0..n as u32).collect();
+    let share = n.div_ceil(t);
+    let mut runs: Vec<(Vec<u64>, Vec<u32>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..t)
+            .map(|k| {
+                let (lo, hi) = ((k * share).min(n), ((k + 1) * share).min(n));
+                s.spawn(move || radix_order(&welfare[lo..hi], lo as u32))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+    });
+    // Merge neighbouring runs until one is left, the merges of a round side by side.
+    while runs.len() > 1 {
+        let mut pairs = Vec::new();
+        let mut rest = runs.into_iter();
+        while let Some(a) = rest.next() {
+            pairs.push((a, rest.next()));
+        }
+        runs = std::thread::scope(|s| {
+            let handles: Vec<_> = pairs.into_iter().map(|(a, b)| s.spawn(move || if let Some(b) = b { merge(a, b) } else { a })).collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+        });
+    }
+    runs.pop().map_or_else(Vec::new, |r| r.1)
+}
+
+/// Merges two sorted runs; on equal keys the first run's record comes first.
+fn merge(a: (Vec<u64>, Vec<u32>), b: (Vec<u64>, Vec<u32>)) -> (Vec<u64>, Vec<u32>) {
+    let n = a.0.len() + b.0.len();
+    let (mut keys, mut idx) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut i, mut j) = (0, 0);
+    while i < a.0.len() && j < b.0.len() {
+        if b.0[j] < a.0[i] {
+            keys.push(b.0[j]);
+            idx.push(b.1[j]);
+            j += 1;
+        } else {
+            keys.push(a.0[i]);
+            idx.push(a.1[i]);
+            i += 1;
+        }
+    }
+    keys.extend_from_slice(&a.0[i..]);
+    idx.extend_from_slice(&a.1[i..]);
+    keys.extend_from_slice(&b.0[j..]);
+    idx.extend_from_slice(&b.1[j..]);
+    (keys, idx)
+}
+
+/// Sorts `welfare` (whose first record is record `first`): the keys in order and the records.
+fn radix_order(welfare: &[f64], first: u32) -> (Vec<u64>, Vec<u32>) {
+    let n = welfare.len();
+    if n < 1 << 16 {
+        let mut pairs: Vec<(u64, u32)> = welfare.iter().enumerate().map(|(i, &y)| (order_key(y), first + i as u32)).collect();
+        pairs.sort_unstable();
+        return pairs.into_iter().unzip();
+    }
+    let mut keys: Vec<u64> = welfare.iter().map(|&y| order_key(y)).collect();
+    let mut idx: Vec<u32> = (first..first + n as u32).collect();
     let (mut keys2, mut idx2) = (vec![0u64; n], vec![0u32; n]);
+    let mut count = vec![0usize; 1 << 16];
     for pass in 0..4 {
         let shift = pass * 16;
-        let mut count = vec![0usize; 1 << 16];
+        count.iter_mut().for_each(|c| *c = 0);
         for &k in &keys {
             count[((k >> shift) & 0xFFFF) as usize] += 1;
         }
@@ -160,7 +228,7 @@ pub fn welfare_order(welfare: &[f64]) -> Vec<u32> {
         std::mem::swap(&mut keys, &mut keys2);
         std::mem::swap(&mut idx, &mut idx2);
     }
-    idx
+    (keys, idx)
 }
 
 /// Weighted quantiles as R `laeken::weightedQuantile` computes them (the reference for
@@ -172,6 +240,9 @@ pub fn welfare_order(welfare: &[f64]) -> Vec<u32> {
 pub struct QuantileTracker {
     next: usize,
     cum: f64,
+    /// Below this cumulative weight the next quantile is certainly not reached, so the exact
+    /// test (a division, as laeken makes it) is skipped.
+    bound: f64,
     first: bool,
     pub values: Vec<f64>,
     last: f64,
@@ -179,7 +250,16 @@ pub struct QuantileTracker {
 
 impl QuantileTracker {
     pub fn new(n_probs: usize) -> Self {
-        QuantileTracker { next: 0, cum: 0.0, first: true, values: vec![f64::NAN; n_probs], last: f64::NAN }
+        QuantileTracker { next: 0, cum: 0.0, bound: 0.0, first: true, values: vec![f64::NAN; n_probs], last: f64::NAN }
+    }
+
+    /// A cumulative weight at or under which `cum / total > p` is false for the next p: p × total
+    /// less a margin far above the rounding of the product and the quotient.
+    fn bound(&self, probs: &[f64], total: f64) -> f64 {
+        match probs.get(self.next) {
+            Some(&p) if p < 1.0 => p * total * (1.0 - 1e-12),
+            _ => f64::INFINITY,
+        }
     }
 
     #[inline]
@@ -190,10 +270,11 @@ impl QuantileTracker {
                 self.values[self.next] = y;
                 self.next += 1;
             }
+            self.bound = self.bound(probs, total);
         }
         self.cum += w;
         self.last = y;
-        if self.next == probs.len() {
+        if self.cum <= self.bound {
             return;
         }
         let rw = self.cum / total;
@@ -201,6 +282,7 @@ impl QuantileTracker {
             self.values[self.next] = y;
             self.next += 1;
         }
+        self.bound = self.bound(probs, total);
     }
 
     /// Fills p = 1 (the largest value) at the end of the group.
@@ -232,7 +314,7 @@ mod tests {
     #[test]
     fn radix_order_equals_comparison_order() {
         let mut x = 0x1234_5678_9abc_def0u64;
-        let ys: Vec<f64> = (0..200_000)
+        let ys: Vec<f64> = (0..300_000)
             .map(|i| {
                 x ^= x << 13;
                 x ^= x >> 7;
