@@ -1,6 +1,9 @@
 //! Generates a synthetic national poverty registry for benchmarks: households with province,
 //! urban/rural, sex of head, ethnicity, disability, size, per-capita income (log-normal, by
-//! province and urban/rural), a weight, and survey-style strata/PSU. Deterministic.
+//! province and urban/rural), a weight, and survey-style strata/PSU, and the county and village
+//! of the household (about 96 counties per province, and one village per five households up
+//! to the 620,573 villages of NBS's codes; drawn from a hash of the row, so the other columns
+//! are the same as without them). Deterministic.
 //!
 //!     cargo run --release -p rightstat-poverty --example gen_registry -- HOUSEHOLDS OUT.parquet [OUT.csv]
 
@@ -36,11 +39,21 @@ fn main() {
     let level: Vec<f64> = (0..31).map(|i| 9.6 + 0.5 * ((i * 7 % 31) as f64 / 31.0) - if i >= 22 { 0.3 } else { 0.0 }).collect();
     let ethnic_codes: Vec<String> = (1..=56).map(|c| format!("{c:02}")).collect();
     let file = std::fs::File::create(out).expect("create parquet");
-    let schema_batch = |len: usize, rng: &mut Rng| -> RecordBatch {
+    let per_province = (n / 5).clamp(31, 620_573) / 31;
+    let schema_batch = |first: usize, len: usize, rng: &mut Rng| -> RecordBatch {
         let (mut prov, mut urb, mut sex, mut eth, mut dis, mut size, mut inc, mut w, mut strata, mut psu) =
             (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
-        for _ in 0..len {
+        let (mut county, mut village) = (vec![], vec![]);
+        for row in first..first + len {
             let p = (rng.u() * 31.0) as usize % 31;
+            // SplitMix64 of the row: the village within the province, its county from it.
+            let mut h = (row as u64).wrapping_add(0x9E3779B97F4A7C15);
+            h = (h ^ (h >> 30)).wrapping_mul(0xBF58476D1CE4E5B9);
+            h = (h ^ (h >> 27)).wrapping_mul(0x94D049BB133111EB);
+            let v = (h ^ (h >> 31)) as usize % per_province;
+            let c = v * 96 / per_province;
+            county.push(format!("{}{:04}", PROVINCES[p], c));
+            village.push(format!("{}{:04}{:06}", PROVINCES[p], c, v));
             let rural = rng.u() < 0.45;
             let s = 1 + (rng.u() * 5.6) as i32;
             let mu = level[p] + if rural { -0.7 } else { 0.0 };
@@ -69,20 +82,22 @@ fn main() {
             ("weight", Arc::new(Float64Array::from(w)) as ArrayRef),
             ("stratum", Arc::new(Int32Array::from(strata)) as ArrayRef),
             ("psu", Arc::new(Int32Array::from(psu)) as ArrayRef),
+            ("county", Arc::new(StringArray::from(county)) as ArrayRef),
+            ("village", Arc::new(StringArray::from(village)) as ArrayRef),
         ])
         .expect("batch")
     };
-    let first = schema_batch(0, &mut rng);
+    let first = schema_batch(0, 0, &mut rng);
     let props = parquet::file::properties::WriterProperties::builder().set_compression(parquet::basic::Compression::SNAPPY).build();
     let mut writer = parquet::arrow::ArrowWriter::try_new(file, first.schema(), Some(props)).expect("writer");
     let mut csv = csv_out.map(|p| std::io::BufWriter::with_capacity(1 << 22, std::fs::File::create(p).expect("create csv")));
     if let Some(c) = csv.as_mut() {
-        writeln!(c, "province,urbanisation,head_sex,ethnicity,disability,size,income_pc,weight,stratum,psu").expect("csv");
+        writeln!(c, "province,urbanisation,head_sex,ethnicity,disability,size,income_pc,weight,stratum,psu,county,village").expect("csv");
     }
     let mut done = 0;
     while done < n {
         let len = (n - done).min(1 << 20);
-        let batch = schema_batch(len, &mut rng);
+        let batch = schema_batch(done, len, &mut rng);
         if let Some(c) = csv.as_mut() {
             use arrow_array::cast::AsArray;
             let cols: Vec<_> = batch.columns().to_vec();
@@ -90,8 +105,23 @@ fn main() {
                 let s = |k: usize| cols[k].as_string::<i32>().value(i).to_string();
                 let n32 = |k: usize| cols[k].as_primitive::<arrow_array::types::Int32Type>().value(i);
                 let f64v = |k: usize| cols[k].as_primitive::<arrow_array::types::Float64Type>().value(i);
-                writeln!(c, "{},{},{},{},{},{},{},{},{},{}", s(0), s(1), s(2), s(3), s(4), n32(5), f64v(6), f64v(7), n32(8), n32(9))
-                    .expect("csv");
+                writeln!(
+                    c,
+                    "{},{},{},{},{},{},{},{},{},{},{},{}",
+                    s(0),
+                    s(1),
+                    s(2),
+                    s(3),
+                    s(4),
+                    n32(5),
+                    f64v(6),
+                    f64v(7),
+                    n32(8),
+                    n32(9),
+                    s(10),
+                    s(11)
+                )
+                .expect("csv");
             }
         }
         writer.write(&batch).expect("write");

@@ -5,7 +5,7 @@
 //! (as Eurostat and R `laeken` publish them); Gini, Theil and MLD are indices (Gini in [0, 1]).
 
 use crate::data::Dataset;
-use crate::passes::{Groups, QuantileTracker, threads, welfare_order};
+use crate::passes::{Groups, QuantileTracker, sort_records, threads};
 use crate::{EngineError, Result, TOTAL};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -296,11 +296,9 @@ pub fn compute(ds: &Dataset, req: &Request) -> Result<Vec<ResultRow>> {
     }
 
     // Pass B, in welfare order: quantiles and the Gini sum.
-    let order = if pass_a { welfare_order(y) } else { Vec::new() };
-    // The records in welfare order, gathered once so that the ordered passes read memory
-    // sequentially.
-    let sorted = gather(&order, y, w, &record_cell);
-    drop(order);
+    // The records in welfare order, with their weight and cell, so that the ordered passes
+    // read memory sequentially.
+    let sorted = if pass_a { sort_records(y, w, &record_cell) } else { Vec::new() };
     let mut trackers: Vec<QuantileTracker> = vec![QuantileTracker::new(probs.len()); groups.len()];
     let mut cum_gini = vec![(0.0f64, 0.0f64); groups.len()];
     if need_sorted {
@@ -532,29 +530,6 @@ pub fn compute(ds: &Dataset, req: &Request) -> Result<Vec<ResultRow>> {
         }
     }
     Ok(rows)
-}
-
-/// `(welfare, weight, cell)` of each record in `order`, gathered on every core.
-fn gather(order: &[u32], y: &[f64], w: &[f64], cell: &[u32]) -> Vec<(f64, f64, u32)> {
-    let mut out = vec![(0.0, 0.0, 0u32); order.len()];
-    let fill = |dst: &mut [(f64, f64, u32)], src: &[u32]| {
-        for (d, &i) in dst.iter_mut().zip(src) {
-            let i = i as usize;
-            *d = (y[i], w[i], cell[i]);
-        }
-    };
-    let t = threads();
-    if t < 2 || order.len() < 1 << 18 {
-        fill(&mut out, order);
-    } else {
-        let share = order.len().div_ceil(t);
-        std::thread::scope(|s| {
-            for (dst, src) in out.chunks_mut(share).zip(order.chunks(share)) {
-                s.spawn(move || fill(dst, src));
-            }
-        });
-    }
-    out
 }
 
 /// One subset's groups in the ordered walk: the group of each cell, the first group's id, and

@@ -132,28 +132,36 @@ fn order_key(y: f64) -> u64 {
 }
 
 /// Record indices in ascending welfare order (ties in file order).
-///
-/// An LSD radix sort on the order-preserving bit pattern of each value (four 16-bit digits):
-/// linear time and sequential memory access, several times faster than a comparison sort on
-/// tens of millions of records. With several cores, each sorts a contiguous share of the
-/// records and the sorted shares are merged (ties go to the earlier share, so the order is
-/// the same as on one core).
 pub fn welfare_order(welfare: &[f64]) -> Vec<u32> {
+    let index: Vec<u32> = (0..welfare.len() as u32).collect();
+    sort_records(welfare, &vec![0.0; welfare.len()], &index).into_iter().map(|r| r.2).collect()
+}
+
+/// `(welfare, weight, tag)` of every record, in ascending welfare order (ties in file order).
+///
+/// An LSD radix sort on the order-preserving bit pattern of each value (six 11-bit digits,
+/// all counted in one reading; a digit every record shares is skipped) that moves the weight and the tag (the record's cell)
+/// with the key, so that the ordered passes read memory sequentially and nothing is gathered
+/// from the columns at random afterwards. With several cores, each sorts a contiguous share
+/// of the records and the sorted shares are merged (ties go to the earlier share, so the
+/// order is the one one core gives).
+pub fn sort_records(welfare: &[f64], weight: &[f64], tag: &[u32]) -> Vec<(f64, f64, u32)> {
     let n = welfare.len();
     let t = threads();
-    if t < 2 || n < PARALLEL_MIN {
-        return radix_order(welfare, 0).1;
-    }
-    let share = n.div_ceil(t);
-    let mut runs: Vec<(Vec<u64>, Vec<u32>)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..t)
-            .map(|k| {
-                let (lo, hi) = ((k * share).min(n), ((k + 1) * share).min(n));
-                s.spawn(move || radix_order(&welfare[lo..hi], lo as u32))
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
-    });
+    let mut runs: Vec<Vec<Rec>> = if t < 2 || n < PARALLEL_MIN {
+        vec![radix_sort(welfare, weight, tag)]
+    } else {
+        let share = n.div_ceil(t);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..t)
+                .map(|k| {
+                    let (lo, hi) = ((k * share).min(n), ((k + 1) * share).min(n));
+                    s.spawn(move || radix_sort(&welfare[lo..hi], &weight[lo..hi], &tag[lo..hi]))
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+        })
+    };
     // Merge neighbouring runs until one is left, the merges of a round side by side.
     while runs.len() > 1 {
         let mut pairs = Vec::new();
@@ -166,69 +174,81 @@ pub fn welfare_order(welfare: &[f64]) -> Vec<u32> {
             handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
         });
     }
-    runs.pop().map_or_else(Vec::new, |r| r.1)
+    let sorted = runs.pop().unwrap_or_default();
+    sorted.into_iter().map(|r| (from_order_key(r.key), r.weight, r.tag)).collect()
+}
+
+/// A record in the sort: the order key of its welfare, its weight and its tag.
+#[derive(Clone, Copy, Default)]
+struct Rec {
+    key: u64,
+    weight: f64,
+    tag: u32,
+}
+
+/// The welfare value of an order key.
+#[inline]
+fn from_order_key(k: u64) -> f64 {
+    f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
 }
 
 /// Merges two sorted runs; on equal keys the first run's record comes first.
-fn merge(a: (Vec<u64>, Vec<u32>), b: (Vec<u64>, Vec<u32>)) -> (Vec<u64>, Vec<u32>) {
-    let n = a.0.len() + b.0.len();
-    let (mut keys, mut idx) = (Vec::with_capacity(n), Vec::with_capacity(n));
+fn merge(a: Vec<Rec>, b: Vec<Rec>) -> Vec<Rec> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
     let (mut i, mut j) = (0, 0);
-    while i < a.0.len() && j < b.0.len() {
-        if b.0[j] < a.0[i] {
-            keys.push(b.0[j]);
-            idx.push(b.1[j]);
+    while i < a.len() && j < b.len() {
+        if b[j].key < a[i].key {
+            out.push(b[j]);
             j += 1;
         } else {
-            keys.push(a.0[i]);
-            idx.push(a.1[i]);
+            out.push(a[i]);
             i += 1;
         }
     }
-    keys.extend_from_slice(&a.0[i..]);
-    idx.extend_from_slice(&a.1[i..]);
-    keys.extend_from_slice(&b.0[j..]);
-    idx.extend_from_slice(&b.1[j..]);
-    (keys, idx)
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
 }
 
-/// Sorts `welfare` (whose first record is record `first`): the keys in order and the records.
-fn radix_order(welfare: &[f64], first: u32) -> (Vec<u64>, Vec<u32>) {
+/// Sorts one share of the records by welfare (stable).
+fn radix_sort(welfare: &[f64], weight: &[f64], tag: &[u32]) -> Vec<Rec> {
     let n = welfare.len();
+    let mut recs: Vec<Rec> =
+        welfare.iter().zip(weight).zip(tag).map(|((&y, &weight), &tag)| Rec { key: order_key(y), weight, tag }).collect();
     if n < 1 << 16 {
-        let mut pairs: Vec<(u64, u32)> = welfare.iter().enumerate().map(|(i, &y)| (order_key(y), first + i as u32)).collect();
-        pairs.sort_unstable();
-        return pairs.into_iter().unzip();
+        recs.sort_by_key(|r| r.key); // stable
+        return recs;
     }
-    let mut keys: Vec<u64> = welfare.iter().map(|&y| order_key(y)).collect();
-    let mut idx: Vec<u32> = (first..first + n as u32).collect();
-    let (mut keys2, mut idx2) = (vec![0u64; n], vec![0u32; n]);
-    let mut count = vec![0usize; 1 << 16];
-    for pass in 0..4 {
-        let shift = pass * 16;
-        count.iter_mut().for_each(|c| *c = 0);
-        for &k in &keys {
-            count[((k >> shift) & 0xFFFF) as usize] += 1;
+    // Every digit's counts in one reading, then one scatter per digit the keys do not share.
+    const BITS: u32 = 11;
+    const DIGITS: usize = 64usize.div_ceil(BITS as usize);
+    const MASK: u64 = (1 << BITS) - 1;
+    let mut counts = vec![[0usize; 1 << BITS]; DIGITS];
+    for r in &recs {
+        for (d, c) in counts.iter_mut().enumerate() {
+            c[((r.key >> (d as u32 * BITS)) & MASK) as usize] += 1;
         }
+    }
+    let mut other = vec![Rec::default(); n];
+    for (d, count) in counts.iter_mut().enumerate() {
         if count.contains(&n) {
             continue; // every key has the same digit here: nothing to move
         }
+        let shift = d as u32 * BITS;
         let mut pos = 0;
         for c in count.iter_mut() {
             let next = pos + *c;
             *c = pos;
             pos = next;
         }
-        for (&k, &i) in keys.iter().zip(&idx) {
-            let d = ((k >> shift) & 0xFFFF) as usize;
-            keys2[count[d]] = k;
-            idx2[count[d]] = i;
-            count[d] += 1;
+        for r in &recs {
+            let k = ((r.key >> shift) & MASK) as usize;
+            other[count[k]] = *r;
+            count[k] += 1;
         }
-        std::mem::swap(&mut keys, &mut keys2);
-        std::mem::swap(&mut idx, &mut idx2);
+        std::mem::swap(&mut recs, &mut other);
     }
-    (keys, idx)
+    recs
 }
 
 /// Weighted quantiles as R `laeken::weightedQuantile` computes them (the reference for
@@ -330,6 +350,10 @@ mod tests {
         let mut expected: Vec<u32> = (0..ys.len() as u32).collect();
         expected.sort_by(|&a, &b| ys[a as usize].total_cmp(&ys[b as usize]).then(a.cmp(&b)));
         assert_eq!(welfare_order(&ys), expected);
+        // The values come back from their keys bit for bit (negative, zero, fractions).
+        let tags: Vec<u32> = (0..ys.len() as u32).collect();
+        let sorted = sort_records(&ys, &ys, &tags);
+        assert!(sorted.iter().zip(&expected).all(|(r, &i)| r.0.to_bits() == ys[i as usize].to_bits() && r.1 == ys[i as usize] && r.2 == i));
     }
 
     #[test]
