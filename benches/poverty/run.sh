@@ -20,6 +20,7 @@ PEERS=${2:-duckdb,pandas,r}
 DIR=${BENCH_DIR:-bench-data}
 mkdir -p "$DIR"
 LINE=${LINE:-relative:0.6:median}
+export BY=${BY:-province,urbanisation}   # e.g. BY=village: hundreds of thousands of groups
 cargo build --release -q --locked -p rightstat --bin rightstat
 cargo build --release -q --locked -p rightstat-poverty --example gen_registry
 PQ="$DIR/registry_$N.parquet"; CSV="$DIR/registry_$N.csv"
@@ -34,9 +35,11 @@ measure() { # command... -> "seconds peakKB internal-seconds fgt0"
 
 ours() { # file measures -> "seconds peakKB fgt0"
   local t; t=$( { /usr/bin/time -f "%e %M" ./target/release/rightstat --db "sqlite://$DIR/bench.db" poverty "$1" \
-      --welfare income_pc --weight weight --size size --by province,urbanisation --line $LINE \
+      --welfare income_pc --weight weight --size size --by "$BY" --line $LINE \
       --measures "$2" --format csv > "$DIR/ours.csv"; } 2>&1 | tail -1)
-  local fgt0; fgt0=$(grep '^_T,_T,fgt0,' "$DIR/ours.csv" | cut -d, -f4 || true)
+  local total; total=$(echo "$BY" | sed 's/[^,]*/_T/g')
+  local col=$(( $(echo "$BY" | tr -cd , | wc -c) + 3 ))   # keys..., measure, value
+  local fgt0; fgt0=$(grep "^$total,fgt0," "$DIR/ours.csv" | cut -d, -f$col || true)
   echo "$t ${fgt0:--}"
 }
 

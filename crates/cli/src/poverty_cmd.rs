@@ -106,6 +106,14 @@ pub struct PovertyArgs {
     /// (printed after the measures; JSON with --format json, else CSV).
     #[arg(long)]
     pub decompose: bool,
+    /// Read a Parquet file in passes instead of loading it, holding at most --memory-gib of
+    /// records at a time (for files larger than memory: a census). Same results; deciles,
+    /// s80s20, rmpg, line files, per-group lines and standard errors need the file in memory.
+    #[arg(long)]
+    pub stream: bool,
+    /// With --stream: the memory for records, in GiB.
+    #[arg(long, default_value_t = 4.0)]
+    pub memory_gib: f64,
 }
 
 #[derive(Args, Debug)]
@@ -164,12 +172,17 @@ fn print(rows: &[ResultRow], by: &[String], format: OutFormat) -> Result<()> {
             }
             w.write_record(&h)?;
             for r in rows {
-                let mut rec = r.keys.clone();
-                rec.extend([r.measure.clone(), fmt(r.value), r.n_obs.to_string(), fmt(r.sum_weight)]);
-                if design {
-                    rec.push(r.se.map(fmt).unwrap_or_default());
+                for k in &r.keys {
+                    w.write_field(k)?;
                 }
-                w.write_record(&rec)?;
+                w.write_field(&r.measure)?;
+                w.write_field(fmt(r.value))?;
+                w.write_field(r.n_obs.to_string())?;
+                w.write_field(fmt(r.sum_weight))?;
+                if design {
+                    w.write_field(r.se.map(fmt).unwrap_or_default())?;
+                }
+                w.write_record(None::<&[u8]>)?;
             }
             w.flush()?;
         }
@@ -236,17 +249,74 @@ pub async fn poverty(db: &str, a: PovertyArgs) -> Result<ExitCode> {
         relative_per_group: a.relative_per_group,
         ..Default::default()
     };
-    let mut ds = load(&a.common, Some(a.welfare.clone()), Vec::new(), a.line_key.clone())?;
-    let negatives = ds.handle_negative(match a.negative {
+    let negative = match a.negative {
         NegativeArg::Keep => rightstat_poverty::Negative::Keep,
         NegativeArg::Zero => rightstat_poverty::Negative::Zero,
         NegativeArg::Drop => rightstat_poverty::Negative::Drop,
-    });
+    };
+    if a.stream {
+        return poverty_streamed(db, a, Request { measures, line, conventions }, negative).await;
+    }
+    let mut ds = load(&a.common, Some(a.welfare.clone()), Vec::new(), a.line_key.clone())?;
+    let negatives = ds.handle_negative(negative);
     if negatives > 0 {
         eprintln!("{negatives} record(s) with negative {}: {:?} (see --negative)", a.welfare, a.negative);
     }
     let rows = compute(&ds, &Request { measures, line, conventions })?;
-    let method = format!(
+    let method = method(&a);
+    let decompositions: Vec<rightstat_poverty::decompose::Decomposition> =
+        if a.decompose { (0..ds.by.len()).flat_map(|b| rightstat_poverty::decompose::decompose(&ds, b)).collect() } else { Vec::new() };
+    let code = finish(db, &a.common, &rows, &method).await?;
+    if a.decompose {
+        print_decompositions(&decompositions, a.common.format)?;
+    }
+    Ok(code)
+}
+
+/// `--stream`: the file read in passes.
+async fn poverty_streamed(db: &str, a: PovertyArgs, req: Request, negative: rightstat_poverty::Negative) -> Result<ExitCode> {
+    if a.decompose {
+        bail!("--decompose needs the file in memory: leave out --stream");
+    }
+    if a.line_file.is_some() || a.common.strata.is_some() || a.common.psu.is_some() {
+        bail!("line files and standard errors need the file in memory: leave out --stream");
+    }
+    if !matches!(a.common.file.extension().and_then(|e| e.to_str()), Some("parquet" | "pq")) {
+        bail!("--stream reads Parquet files ({} is not .parquet)", a.common.file.display());
+    }
+    if a.memory_gib.is_nan() || a.memory_gib <= 0.0 {
+        bail!("--memory-gib must be above 0");
+    }
+    let spec = LoadSpec {
+        welfare: Some(a.welfare.clone()),
+        weight: a.common.weight.clone(),
+        size: a.common.size.clone(),
+        by: a.common.by.clone(),
+        household_weighting: a.common.household_weighting,
+        ..Default::default()
+    };
+    let bar = progress_bar();
+    let tick = |pass: usize, of: usize, rows: u64| {
+        let of = if of == 0 { String::new() } else { format!(" of {of}") };
+        bar.set_message(format!("{}, pass {pass}{of}: {rows} records", a.common.file.display()));
+        bar.tick();
+    };
+    let memory = (a.memory_gib * (1u64 << 30) as f64) as usize;
+    let (rows, report) = rightstat_poverty::compute_streamed(&a.common.file, &spec, &req, negative, memory, &tick)?;
+    bar.finish_and_clear();
+    if report.negatives > 0 {
+        eprintln!("{} record(s) with negative {}: {:?} (see --negative)", report.negatives, a.welfare, a.negative);
+    }
+    eprintln!(
+        "streamed: {} records in {} passes over the file ({} piece(s) of welfare order, the largest {} records)",
+        report.records, report.passes, report.pieces, report.largest_piece
+    );
+    finish(db, &a.common, &rows, &method(&a)).await
+}
+
+/// How the measures were made, for the published observations.
+fn method(a: &PovertyArgs) -> String {
+    format!(
         "welfare {} (negative: {:?}), line {}, poor if y {} z, {}weights {}{}",
         a.welfare,
         a.negative,
@@ -258,14 +328,7 @@ pub async fn poverty(db: &str, a: PovertyArgs) -> Result<ExitCode> {
         if a.relative_per_group { "relative lines per group, " } else { "" },
         a.common.weight.as_deref().unwrap_or("1"),
         a.common.size.as_ref().map(|s| format!(" × {s}")).unwrap_or_default(),
-    );
-    let decompositions: Vec<rightstat_poverty::decompose::Decomposition> =
-        if a.decompose { (0..ds.by.len()).flat_map(|b| rightstat_poverty::decompose::decompose(&ds, b)).collect() } else { Vec::new() };
-    let code = finish(db, &a.common, &rows, &method).await?;
-    if a.decompose {
-        print_decompositions(&decompositions, a.common.format)?;
-    }
-    Ok(code)
+    )
 }
 
 /// Between and within: one row per group, then the within, between and total terms.

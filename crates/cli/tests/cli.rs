@@ -308,6 +308,80 @@ async fn accounts_tokens_and_a_tampered_audit_trail() {
 
 const EUSILC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../poverty/tests/golden/eusilc.csv");
 
+/// `poverty --stream` reads a Parquet file in passes (here in pieces of about a thousand
+/// records) and prints what the in-memory run prints, to rounding.
+#[test]
+fn poverty_streams_a_parquet_file_to_the_same_results() {
+    use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let db = testing::fresh_sqlite_url(dir.path());
+    let mut rdr = csv::Reader::from_path(EUSILC).unwrap();
+    let (mut inc, mut w, mut region, mut sex) = (vec![], vec![], vec![], vec![]);
+    for r in rdr.records() {
+        let r = r.unwrap();
+        inc.push(r[0].parse::<f64>().unwrap());
+        w.push(r[1].parse::<f64>().unwrap());
+        region.push(r[2].to_string());
+        sex.push(r[3].to_string());
+    }
+    let batch = RecordBatch::try_from_iter([
+        ("eqIncome", Arc::new(Float64Array::from(inc)) as ArrayRef),
+        ("rb050", Arc::new(Float64Array::from(w)) as ArrayRef),
+        ("db040", Arc::new(StringArray::from(region)) as ArrayRef),
+        ("rb090", Arc::new(StringArray::from(sex)) as ArrayRef),
+    ])
+    .unwrap();
+    let pq = dir.path().join("eusilc.parquet");
+    let props = parquet::file::properties::WriterProperties::builder().set_max_row_group_row_count(Some(2_000)).build();
+    let mut writer = parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&pq).unwrap(), batch.schema(), Some(props)).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    let pq = pq.to_str().unwrap();
+    let args = [
+        "poverty",
+        pq,
+        "--welfare",
+        "eqIncome",
+        "--weight",
+        "rb050",
+        "--by",
+        "db040,rb090",
+        "--line",
+        "relative:0.6:median",
+        "--measures",
+        "fgt0,fgt1,fgt2,watts,mean,median,p90,gini,theil,arpr,line",
+        "--format",
+        "csv",
+    ];
+    let memory = rightstat(&db, &args);
+    assert!(memory.status.success(), "{}", text(&memory.stderr));
+    // 100 KB: pieces of about a thousand records.
+    let streamed = rightstat(&db, &[&args[..], &["--stream", "--memory-gib", "0.0001"]].concat());
+    assert!(streamed.status.success(), "{}", text(&streamed.stderr));
+    let note = text(&streamed.stderr);
+    let passes: usize = note.split(" passes").next().and_then(|s| s.rsplit(' ').next()).and_then(|n| n.parse().ok()).unwrap_or(0);
+    assert!(note.contains("streamed: 14827 records in") && passes > 10, "{note}");
+    let (a, b) = (text(&memory.stdout), text(&streamed.stdout));
+    assert_eq!(a.lines().count(), b.lines().count());
+    assert!(a.lines().count() > 11 * 30, "{a}");
+    for (x, y) in a.lines().zip(b.lines()) {
+        for (f, g) in x.split(',').zip(y.split(',')) {
+            match (f.parse::<f64>(), g.parse::<f64>()) {
+                (Ok(u), Ok(v)) => assert!((u - v).abs() <= 1e-12 * u.abs().max(1.0), "{x} vs {y}"),
+                _ => assert_eq!(f, g, "{x} vs {y}"),
+            }
+        }
+    }
+    // What a streamed run cannot do is said before anything is read.
+    let bad = rightstat(&db, &["poverty", EUSILC, "--welfare", "eqIncome", "--measures", "mean", "--stream"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(text(&bad.stderr).contains("--stream reads Parquet files"), "{}", text(&bad.stderr));
+    let bad = rightstat(&db, &["poverty", pq, "--welfare", "eqIncome", "--measures", "deciles", "--stream"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(text(&bad.stderr).contains("not computed in streamed runs"), "{}", text(&bad.stderr));
+}
+
 #[test]
 fn poverty_csv_follows_the_contract() {
     let dir = tempfile::tempdir().unwrap();

@@ -43,7 +43,7 @@ impl Categorical {
 /// Builds a categorical column value by value.
 #[derive(Default)]
 struct Dict {
-    index: HashMap<String, u32>,
+    index: rustc_hash::FxHashMap<String, u32>,
 }
 
 impl Dict {
@@ -189,14 +189,14 @@ impl Dataset {
 }
 
 #[cfg(feature = "parquet")]
-mod parquet_in {
+pub(crate) mod parquet_in {
     use super::*;
     use arrow_array::{Array, ArrayRef, cast::AsArray};
     use arrow_schema::DataType;
     use parquet::arrow::ProjectionMask;
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-    fn nums(file: &str, col: &str, a: &ArrayRef, out: &mut Vec<f64>) -> Result<()> {
+    pub(crate) fn nums(file: &str, col: &str, a: &ArrayRef, out: &mut Vec<f64>) -> Result<()> {
         nums_with(file, col, a, out, false)
     }
 

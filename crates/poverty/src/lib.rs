@@ -7,6 +7,9 @@
 //! Conventions are parameters, with the defaults of R `laeken` (Eurostat): poor if y < z,
 //! Eurostat weighted quantiles, relative lines computed over the whole population.
 //!
+//! Files larger than memory (Parquet) are computed in passes over the file ([`stream`]),
+//! with the same results.
+//!
 //! No I/O here beyond reading the input file: storing results is the caller's business.
 
 mod csv_in;
@@ -16,12 +19,16 @@ pub mod disclosure;
 pub mod measures;
 pub mod mpi;
 mod passes;
+#[cfg(feature = "parquet")]
+pub mod stream;
 mod variance;
 
 pub use data::{Dataset, LoadSpec, Negative};
 pub use measures::{Conventions, Line, Measure, PoorIf, Request, ResultRow, compute};
 pub use mpi::{Missing, MissingCount, MpiSpec, compute_mpi, compute_mpi_report};
 pub use passes::weighted_quantiles;
+#[cfg(feature = "parquet")]
+pub use stream::{StreamReport, compute_streamed};
 
 /// Errors from loading data or computing measures.
 #[derive(Debug, thiserror::Error)]

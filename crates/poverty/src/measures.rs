@@ -181,26 +181,26 @@ pub struct ResultRow {
 }
 
 #[derive(Debug, Clone, Default)]
-struct Acc {
-    n: u64,
-    w: f64,
-    t: f64,
-    poor: [f64; 3],
-    watts: f64,
-    pos_w: f64,
-    pos_t: f64,
-    s_ylny: f64,
-    s_lny: f64,
-    line_w: f64,
-    arpr: f64,
-    bottom20: f64,
-    top20: f64,
-    deciles: [f64; 10],
+pub(crate) struct Acc {
+    pub(crate) n: u64,
+    pub(crate) w: f64,
+    pub(crate) t: f64,
+    pub(crate) poor: [f64; 3],
+    pub(crate) watts: f64,
+    pub(crate) pos_w: f64,
+    pub(crate) pos_t: f64,
+    pub(crate) s_ylny: f64,
+    pub(crate) s_lny: f64,
+    pub(crate) line_w: f64,
+    pub(crate) arpr: f64,
+    pub(crate) bottom20: f64,
+    pub(crate) top20: f64,
+    pub(crate) deciles: [f64; 10],
 }
 
 impl Acc {
     /// Adds a cell's sums into a group's.
-    fn add(&mut self, o: &Acc) {
+    pub(crate) fn add(&mut self, o: &Acc) {
         self.n += o.n;
         self.w += o.w;
         self.t += o.t;
@@ -223,7 +223,7 @@ impl Acc {
 }
 
 /// Adds per-cell sums into every group containing the cell.
-fn roll_up(cells: &[Acc], groups: &Groups, acc: &mut [Acc]) {
+pub(crate) fn roll_up(cells: &[Acc], groups: &Groups, acc: &mut [Acc]) {
     for (c, a) in cells.iter().enumerate() {
         for map in &groups.cell_to_group {
             acc[map[c] as usize].add(a);
@@ -502,34 +502,87 @@ pub fn compute(ds: &Dataset, req: &Request) -> Result<Vec<ResultRow>> {
         }
         let keys: Vec<String> =
             key.iter().enumerate().map(|(j, c)| c.map_or(TOTAL.to_string(), |c| ds.by[j].labels[c as usize].clone())).collect();
-        let mu = a.t / a.w;
-        for m in &req.measures {
-            let values: Vec<f64> = match m {
-                Measure::Fgt(alpha) => vec![a.poor[*alpha as usize] / a.w],
-                Measure::Watts => vec![a.watts / a.w],
-                Measure::Mean => vec![mu],
-                Measure::Median => vec![quantile(g, 0.5)],
-                Measure::Quantile(p) => vec![quantile(g, *p)],
-                Measure::DecileShares => a.deciles.iter().map(|d| d / a.t).collect(),
-                Measure::S80S20 => vec![a.top20 / a.bottom20],
-                Measure::Gini => vec![cum_gini[g].1 / (a.w * a.t) - 1.0],
-                Measure::Theil => vec![a.s_ylny / a.pos_t - (a.pos_t / a.pos_w).ln()],
-                Measure::Mld => vec![(a.pos_t / a.pos_w).ln() - a.s_lny / a.pos_w],
-                Measure::Arpr => vec![100.0 * a.arpr / a.w],
-                Measure::Arpt => vec![arpt(g)],
-                Measure::Rmpg => vec![100.0 * (arpts[g] - rmpg_median[g]) / arpts[g]],
-                Measure::Line => vec![a.line_w / a.w],
-            };
-            for (name, value) in m.names().into_iter().zip(values) {
-                let se = match m {
-                    Measure::Fgt(alpha) => fgt_se.get(&(g, *alpha)).copied(),
-                    _ => None,
-                };
-                rows.push(ResultRow { keys: keys.clone(), measure: name, value, n_obs: a.n, sum_weight: a.w, se });
-            }
-        }
+        let q = |p: f64| quantile(g, p);
+        group_rows(&mut rows, req, keys, a, &q, cum_gini[g].1, arpt(g), rmpg_median[g], |alpha| fgt_se.get(&(g, alpha)).copied());
     }
     Ok(rows)
+}
+
+/// The rows of one group: every requested measure from the group's sums, its quantiles, its
+/// Gini sum, its at-risk threshold and the median below it (RMPG), and FGT standard errors.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn group_rows(
+    rows: &mut Vec<ResultRow>,
+    req: &Request,
+    keys: Vec<String>,
+    a: &Acc,
+    quantile: &dyn Fn(f64) -> f64,
+    gini_sum: f64,
+    arpt: f64,
+    rmpg_median: f64,
+    fgt_se: impl Fn(u8) -> Option<f64>,
+) {
+    let mu = a.t / a.w;
+    for m in &req.measures {
+        let values: Vec<f64> = match m {
+            Measure::Fgt(alpha) => vec![a.poor[*alpha as usize] / a.w],
+            Measure::Watts => vec![a.watts / a.w],
+            Measure::Mean => vec![mu],
+            Measure::Median => vec![quantile(0.5)],
+            Measure::Quantile(p) => vec![quantile(*p)],
+            Measure::DecileShares => a.deciles.iter().map(|d| d / a.t).collect(),
+            Measure::S80S20 => vec![a.top20 / a.bottom20],
+            Measure::Gini => vec![gini_sum / (a.w * a.t) - 1.0],
+            Measure::Theil => vec![a.s_ylny / a.pos_t - (a.pos_t / a.pos_w).ln()],
+            Measure::Mld => vec![(a.pos_t / a.pos_w).ln() - a.s_lny / a.pos_w],
+            Measure::Arpr => vec![100.0 * a.arpr / a.w],
+            Measure::Arpt => vec![arpt],
+            Measure::Rmpg => vec![100.0 * (arpt - rmpg_median) / arpt],
+            Measure::Line => vec![a.line_w / a.w],
+        };
+        for (name, value) in m.names().into_iter().zip(values) {
+            let se = match m {
+                Measure::Fgt(alpha) => fgt_se(*alpha),
+                _ => None,
+            };
+            rows.push(ResultRow { keys: keys.clone(), measure: name, value, n_obs: a.n, sum_weight: a.w, se });
+        }
+    }
+}
+
+/// Above this many groups a subset is walked group by group.
+const MANY_GROUPS: usize = 4096;
+
+/// The ordered walk of one subset, group after group: the records (in welfare order) are
+/// first placed group by group, keeping their order (a counting sort), then each group's
+/// records are walked with its state in registers. Same arithmetic in the same order as the
+/// walk over all records, so the same results to the bit.
+fn walk_by_group(sorted: &[(f64, f64, u32)], s: SubsetWalk, acc: &[Acc], probs: &[f64]) {
+    let n_groups = s.trackers.len();
+    let mut start = vec![0usize; n_groups + 1];
+    for &(_, _, cell) in sorted {
+        start[s.map[cell as usize] as usize - s.start + 1] += 1;
+    }
+    for g in 0..n_groups {
+        start[g + 1] += start[g];
+    }
+    let mut next = start.clone();
+    let mut placed = vec![(0.0f64, 0.0f64); sorted.len()];
+    for &(yi, wi, cell) in sorted {
+        let g = s.map[cell as usize] as usize - s.start;
+        placed[next[g]] = (yi, wi);
+        next[g] += 1;
+    }
+    for (g, (tracker, gini_sum)) in s.trackers.iter_mut().zip(s.gini.iter_mut()).enumerate() {
+        let total = acc[s.start + g].w;
+        let (mut cum, mut gini) = *gini_sum; // from earlier pieces of a streamed run
+        for &(yi, wi) in &placed[start[g]..start[g + 1]] {
+            tracker.push(probs, total, yi, wi);
+            cum += wi;
+            gini += wi * yi * (2.0 * cum - wi);
+        }
+        *gini_sum = (cum, gini);
+    }
 }
 
 /// One subset's groups in the ordered walk: the group of each cell, the first group's id, and
@@ -544,7 +597,7 @@ struct SubsetWalk<'a> {
 /// Pass B: every group's quantiles and Gini sum, walking the records in welfare order. The
 /// groups of each subset of the breakdown are a contiguous range of group ids, so the subsets
 /// are shared out between the cores, each walking all records for its own subsets.
-fn ordered_walk(
+pub(crate) fn ordered_walk(
     sorted: &[(f64, f64, u32)],
     groups: &Groups,
     acc: &[Acc],
@@ -564,9 +617,18 @@ fn ordered_walk(
         work.push(SubsetWalk { map, start: starts[j], trackers: a, gini: c });
         (tr, cg) = (b, d);
     }
-    let walk = |mut mine: Vec<SubsetWalk>| {
+    let walk = |mine: Vec<SubsetWalk>| {
+        // Subsets with many groups (villages, say) are walked group by group: their state
+        // would not stay in cache while walking all records at once.
+        let (many, mut few): (Vec<SubsetWalk>, Vec<SubsetWalk>) = mine.into_iter().partition(|s| s.trackers.len() > MANY_GROUPS);
+        for s in many {
+            walk_by_group(sorted, s, acc, probs);
+        }
+        if few.is_empty() {
+            return;
+        }
         for &(yi, wi, cell) in sorted {
-            for s in mine.iter_mut() {
+            for s in few.iter_mut() {
                 let g = s.map[cell as usize] as usize;
                 s.trackers[g - s.start].push(probs, acc[g].w, yi, wi);
                 let (cum, gini) = &mut s.gini[g - s.start];

@@ -1,6 +1,7 @@
 //! Groups of a breakdown with all its margins, and the per-group running state.
 
 use crate::data::Dataset;
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 
 /// Every group of every margin of a breakdown by k columns: 2^k subsets of the columns
@@ -21,65 +22,127 @@ pub struct Groups {
     pub keys: Vec<Vec<Option<u32>>>,
 }
 
-/// Most cells numbered densely (all combinations of codes).
+/// Cells are numbered densely (all combinations of codes) up to this many, or up to
+/// [`DENSE_MAX`] when there are no more combinations than records (a village breakdown).
 const DENSE_CELLS: u64 = 1 << 16;
+const DENSE_MAX: u64 = 1 << 22;
 
 impl Groups {
     pub fn new(ds: &Dataset) -> Groups {
         let k = ds.by.len();
         let cards: Vec<u64> = ds.by.iter().map(|c| c.labels.len().max(1) as u64).collect();
-        let product = cards.iter().try_fold(1u64, |a, &c| a.checked_mul(c)).unwrap_or(u64::MAX);
+        let product = cards.iter().try_fold(1u64, |a, &c| a.checked_mul(c));
+        let mut strides = vec![0usize; k];
+        let mut s = 1usize;
+        for j in (0..k).rev() {
+            strides[j] = s;
+            s = s.saturating_mul(cards[j] as usize);
+        }
+        // The codes of each cell, k per cell.
+        let mut cell_codes: Vec<u32> = Vec::new();
         let mut cell = Vec::new();
-        let mut strides = Vec::new();
-        let mut cell_codes: Vec<Vec<u32>> = Vec::new();
-        if product <= DENSE_CELLS {
-            let mut s = 1usize;
-            strides = vec![0; k];
-            for j in (0..k).rev() {
-                strides[j] = s;
-                s *= cards[j] as usize;
+        match product {
+            Some(p) if p <= DENSE_CELLS || (p <= DENSE_MAX && p <= ds.n as u64) => {
+                cell_codes.reserve(p as usize * k);
+                for id in 0..p as usize {
+                    cell_codes.extend((0..k).map(|j| ((id / strides[j]) % cards[j] as usize) as u32));
+                }
             }
-            for id in 0..product as usize {
-                cell_codes.push((0..k).map(|j| ((id / strides[j]) % cards[j] as usize) as u32).collect());
+            Some(_) => {
+                // Observed cells, numbered by their mixed-radix code (no allocation per record).
+                let mut cells: FxHashMap<u64, u32> = FxHashMap::default();
+                cell.reserve(ds.n);
+                for i in 0..ds.n {
+                    let code: u64 = ds.by.iter().zip(&strides).map(|(c, &s)| c.codes[i] as u64 * s as u64).sum();
+                    let next = cells.len() as u32;
+                    let id = *cells.entry(code).or_insert_with(|| {
+                        cell_codes.extend(ds.by.iter().map(|c| c.codes[i]));
+                        next
+                    });
+                    cell.push(id);
+                }
             }
-        } else {
-            let mut cells: HashMap<Vec<u32>, u32> = HashMap::new();
-            cell.reserve(ds.n);
-            for i in 0..ds.n {
-                let codes: Vec<u32> = ds.by.iter().map(|c| c.codes[i]).collect();
-                let next = cell_codes.len() as u32;
-                let id = *cells.entry(codes.clone()).or_insert_with(|| {
-                    cell_codes.push(codes);
-                    next
-                });
-                cell.push(id);
+            None => {
+                let mut cells: HashMap<Vec<u32>, u32> = HashMap::new();
+                cell.reserve(ds.n);
+                for i in 0..ds.n {
+                    let codes: Vec<u32> = ds.by.iter().map(|c| c.codes[i]).collect();
+                    let next = cells.len() as u32;
+                    let id = *cells.entry(codes).or_insert_with_key(|codes| {
+                        cell_codes.extend_from_slice(codes);
+                        next
+                    });
+                    cell.push(id);
+                }
             }
         }
+        let labels: Vec<&[String]> = ds.by.iter().map(|c| c.labels.as_slice()).collect();
+        Groups::assemble(&labels, cell_codes, cell, strides)
+    }
+
+    /// The groups of observed cells given by their codes (k per cell, `k` the number of
+    /// breakdown columns, whose labels are given): for data read in pieces (streamed runs),
+    /// where a record's cell is known as it is read.
+    pub fn from_cells(labels: &[&[String]], cell_codes: Vec<u32>) -> Groups {
+        Groups::assemble(labels, cell_codes, Vec::new(), Vec::new())
+    }
+
+    fn assemble(labels: &[&[String]], cell_codes: Vec<u32>, cell: Vec<u32>, strides: Vec<usize>) -> Groups {
+        let k = labels.len();
+        let cards: Vec<u64> = labels.iter().map(|l| l.len().max(1) as u64).collect();
+        let product = cards.iter().try_fold(1u64, |a, &c| a.checked_mul(c));
+        let n_cells = cell_codes.len().checked_div(k).unwrap_or(1);
+        // Each label's rank in label order, per column: groups are numbered in label order.
+        let ranks: Vec<Vec<u32>> = labels
+            .iter()
+            .map(|labels| {
+                let mut order: Vec<u32> = (0..labels.len() as u32).collect();
+                order.sort_by(|&a, &b| labels[a as usize].cmp(&labels[b as usize]));
+                let mut rank = vec![0u32; labels.len()];
+                for (r, &code) in order.iter().enumerate() {
+                    rank[code as usize] = r as u32;
+                }
+                rank
+            })
+            .collect();
         // Subsets from the full breakdown down to the grand total.
         let mut subsets: Vec<u32> = (0..(1u32 << k)).collect();
         subsets.sort_by_key(|s| std::cmp::Reverse((s.count_ones(), *s)));
         let mut keys: Vec<Vec<Option<u32>>> = Vec::new();
         let mut cell_to_group = Vec::new();
         for s in subsets {
-            let mut index: HashMap<Vec<Option<u32>>, u32> = HashMap::new();
-            let mut order: Vec<(Vec<Option<u32>>, usize)> = cell_codes
-                .iter()
-                .enumerate()
-                .map(|(ci, codes)| ((0..k).map(|j| (s >> (k - 1 - j) & 1 == 1).then_some(codes[j])).collect(), ci))
-                .collect();
-            // Groups in label order, for stable output.
-            order.sort_by(|a, b| {
-                let la: Vec<Option<&str>> = a.0.iter().enumerate().map(|(j, c)| c.map(|c| ds.by[j].labels[c as usize].as_str())).collect();
-                let lb: Vec<Option<&str>> = b.0.iter().enumerate().map(|(j, c)| c.map(|c| ds.by[j].labels[c as usize].as_str())).collect();
-                la.cmp(&lb)
-            });
-            let mut map = vec![0u32; cell_codes.len()];
-            for (key, ci) in order {
-                let g = *index.entry(key.clone()).or_insert_with(|| {
-                    keys.push(key);
-                    (keys.len() - 1) as u32
-                });
-                map[ci] = g;
+            let in_subset = |j: usize| s >> (k - 1 - j) & 1 == 1;
+            // Cells in the label order of the subset's columns: ranks compared column by column,
+            // as one mixed-radix number when the combinations fit in 64 bits.
+            let order: Vec<u32> = if product.is_some() {
+                let mut order: Vec<(u64, u32)> = (0..n_cells)
+                    .map(|ci| {
+                        let key = (0..k)
+                            .filter(|&j| in_subset(j))
+                            .fold(0u64, |a, j| a * cards[j] + ranks[j][cell_codes[ci * k + j] as usize] as u64);
+                        (key, ci as u32)
+                    })
+                    .collect();
+                order.sort_unstable();
+                order.into_iter().map(|(_, ci)| ci).collect()
+            } else {
+                let rank_key = |ci: usize| -> Vec<u32> {
+                    (0..k).filter(|&j| in_subset(j)).map(|j| ranks[j][cell_codes[ci * k + j] as usize]).collect()
+                };
+                let mut order: Vec<(Vec<u32>, u32)> = (0..n_cells).map(|ci| (rank_key(ci), ci as u32)).collect();
+                order.sort_unstable();
+                order.into_iter().map(|(_, ci)| ci).collect()
+            };
+            let same_group = |a: usize, b: usize| (0..k).all(|j| !in_subset(j) || cell_codes[a * k + j] == cell_codes[b * k + j]);
+            let mut map = vec![0u32; n_cells];
+            let mut previous: Option<usize> = None;
+            for &ci in &order {
+                let ci = ci as usize;
+                if !previous.is_some_and(|p| same_group(p, ci)) {
+                    keys.push((0..k).map(|j| in_subset(j).then(|| cell_codes[ci * k + j])).collect());
+                    previous = Some(ci);
+                }
+                map[ci] = (keys.len() - 1) as u32;
             }
             cell_to_group.push(map);
         }
@@ -126,7 +189,7 @@ const PARALLEL_MIN: usize = 1 << 18;
 
 /// An order-preserving key: unsigned order of the keys is `f64::total_cmp` order.
 #[inline]
-fn order_key(y: f64) -> u64 {
+pub(crate) fn order_key(y: f64) -> u64 {
     let b = y.to_bits();
     if b >> 63 == 1 { !b } else { b | (1 << 63) }
 }
@@ -148,7 +211,7 @@ pub fn welfare_order(welfare: &[f64]) -> Vec<u32> {
 pub fn sort_records(welfare: &[f64], weight: &[f64], tag: &[u32]) -> Vec<(f64, f64, u32)> {
     let n = welfare.len();
     let t = threads();
-    let mut runs: Vec<Vec<Rec>> = if t < 2 || n < PARALLEL_MIN {
+    let runs: Vec<Vec<Rec>> = if t < 2 || n < PARALLEL_MIN {
         vec![radix_sort(welfare, weight, tag)]
     } else {
         let share = n.div_ceil(t);
@@ -162,6 +225,21 @@ pub fn sort_records(welfare: &[f64], weight: &[f64], tag: &[u32]) -> Vec<(f64, f
             handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
         })
     };
+    merge_runs(runs)
+}
+
+/// As [`sort_records`], for records kept in parts (in file order, one per core): each part is
+/// sorted on its own core and freed, then the sorted parts are merged.
+pub(crate) fn sort_parts(parts: Vec<(Vec<f64>, Vec<f64>, Vec<u32>)>) -> Vec<(f64, f64, u32)> {
+    let runs: Vec<Vec<Rec>> = std::thread::scope(|s| {
+        let handles: Vec<_> = parts.into_iter().map(|(y, w, t)| s.spawn(move || radix_sort(&y, &w, &t))).collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+    });
+    merge_runs(runs)
+}
+
+/// Merges sorted runs (in file order) into one, as tuples.
+fn merge_runs(mut runs: Vec<Vec<Rec>>) -> Vec<(f64, f64, u32)> {
     // Merge neighbouring runs until one is left, the merges of a round side by side.
     while runs.len() > 1 {
         let mut pairs = Vec::new();

@@ -325,3 +325,60 @@ fn every_core_computes_what_each_group_alone_gives() {
     }
     assert_eq!(checked, 12 * 23);
 }
+
+/// `n` records in `villages` villages, by region and sex as in [`dataset`].
+fn village_dataset(n: usize, villages: u64, by: &[&str]) -> Dataset {
+    let mut r = Rng(77);
+    let mut csv = String::from("y,w,village,region,sex\n");
+    for _ in 0..n {
+        let y = (r.next() * 3.0).exp() * 1000.0;
+        let w = 1.0 + (r.next() * 10.0).floor();
+        let village = (r.next() * villages as f64) as u64;
+        let region = ["east", "west", "centre"][(r.next() * 3.0) as usize % 3];
+        let sex = if r.next() < 0.5 { "F" } else { "M" };
+        csv.push_str(&format!("{y},{w},v{village:06},{region},{sex}\n"));
+    }
+    let spec = LoadSpec {
+        welfare: Some("y".into()),
+        weight: Some("w".into()),
+        by: by.iter().map(|c| c.to_string()).collect(),
+        ..Default::default()
+    };
+    Dataset::from_csv(csv.as_bytes(), "villages", &spec).unwrap()
+}
+
+#[test]
+fn village_breakdowns_give_what_each_village_alone_gives() {
+    let mut req = request(2000.0);
+    req.conventions.relative_per_group = true;
+    // 300,000 records in 40,000 villages: every combination numbered, records sorted on every
+    // core, the village subset walked group by group; then village × region × sex, whose
+    // 240,000 combinations outnumber the 100,000 records, so only the observed ones are numbered.
+    for (ds, wanted) in
+        [(village_dataset(300_000, 40_000, &["village"]), 1), (village_dataset(100_000, 40_000, &["village", "region", "sex"]), 3)]
+    {
+        let all = compute(&ds, &req).unwrap();
+        let villages = all.iter().filter(|r| r.measure == "gini" && r.keys.iter().skip(1).all(|k| k == "_T") && r.keys[0] != "_T").count();
+        assert!(villages > 30_000, "{villages} villages");
+        let index: std::collections::HashMap<(&[String], &str), &rightstat_poverty::ResultRow> =
+            all.iter().map(|r| ((r.keys.as_slice(), r.measure.as_str()), r)).collect();
+        let mut labels = ds.by[0].labels.clone();
+        labels.sort();
+        for v in [&labels[0], &labels[labels.len() / 2], &labels[labels.len() - 1]] {
+            let code = ds.by[0].labels.iter().position(|l| l == v).expect("village drawn") as u32;
+            let alone = compute(&subset(&ds, |i| ds.by[0].codes[i] == code), &req).unwrap();
+            let mut key = vec![v.to_string()];
+            key.extend(std::iter::repeat_n("_T".to_string(), wanted - 1));
+            assert_eq!(alone.len(), 11);
+            for r in alone {
+                let x = index[&(key.as_slice(), r.measure.as_str())];
+                assert_eq!(x.n_obs, r.n_obs);
+                assert!((x.value - r.value).abs() <= 1e-12 * r.value.abs().max(1.0), "{v} {}: {} vs {}", r.measure, x.value, r.value);
+            }
+        }
+        // The full breakdown comes first, its groups in label order.
+        let full: Vec<&Vec<String>> =
+            all.iter().filter(|r| r.measure == "gini").map(|r| &r.keys).take_while(|k| !k.iter().any(|c| c == "_T")).collect();
+        assert!(full.len() >= villages && full.windows(2).all(|w| w[0] < w[1]));
+    }
+}
