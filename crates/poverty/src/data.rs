@@ -282,11 +282,41 @@ pub(crate) mod parquet_in {
         Ok(())
     }
 
+    /// A reader of the file that returns the text columns among `categorical` as dictionary
+    /// arrays (the values of each page once, then a code per record): a breakdown by village
+    /// then hashes each village's name once per batch, not once per record.
+    pub(crate) fn reader(
+        f: std::fs::File,
+        categorical: &[String],
+    ) -> std::result::Result<ParquetRecordBatchReaderBuilder<std::fs::File>, parquet::errors::ParquetError> {
+        use arrow_schema::{Field, Schema};
+        use parquet::arrow::arrow_reader::ArrowReaderOptions;
+        let plain = ParquetRecordBatchReaderBuilder::try_new(f.try_clone()?)?;
+        let schema = plain.schema();
+        if !schema.fields().iter().any(|f| categorical.contains(f.name()) && *f.data_type() == DataType::Utf8) {
+            return Ok(plain);
+        }
+        let fields: Vec<Field> = schema
+            .fields()
+            .iter()
+            .map(|f| {
+                if categorical.contains(f.name()) && *f.data_type() == DataType::Utf8 {
+                    Field::new(f.name(), DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)), f.is_nullable())
+                } else {
+                    f.as_ref().clone()
+                }
+            })
+            .collect();
+        let hinted = Schema::new_with_metadata(fields, schema.metadata().clone());
+        ParquetRecordBatchReaderBuilder::try_new_with_options(f, ArrowReaderOptions::new().with_schema(std::sync::Arc::new(hinted)))
+    }
+
     pub fn load(path: &Path, spec: &LoadSpec, progress: &dyn Fn(u64)) -> Result<Dataset> {
         let name = path.display().to_string();
         let err = |m: String| EngineError::Input { file: name.clone(), message: m };
         let f = std::fs::File::open(path).map_err(|e| EngineError::Io(name.clone(), e))?;
-        let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| err(e.to_string()))?;
+        let categorical: Vec<String> = spec.by.iter().chain(&spec.strata).chain(&spec.psu).chain(&spec.line_key).cloned().collect();
+        let builder = reader(f, &categorical).map_err(|e| err(e.to_string()))?;
         let schema = builder.schema().clone();
         let mut wanted: Vec<String> = Vec::new();
         for c in [&spec.welfare, &spec.weight, &spec.size, &spec.strata, &spec.psu, &spec.line_key].into_iter().flatten() {

@@ -71,7 +71,7 @@ impl FromStr for Measure {
 }
 
 impl Measure {
-    fn names(&self) -> Vec<String> {
+    pub(crate) fn names(&self) -> Vec<String> {
         match self {
             Measure::Fgt(a) => vec![format!("fgt{a}")],
             Measure::Watts => vec!["watts".into()],
@@ -495,6 +495,7 @@ pub fn compute(ds: &Dataset, req: &Request) -> Result<Vec<ResultRow>> {
     };
 
     let mut rows = Vec::new();
+    let names: Vec<Vec<String>> = req.measures.iter().map(Measure::names).collect();
     for (g, key) in groups.keys.iter().enumerate() {
         let a = &acc[g];
         if a.n == 0 {
@@ -503,7 +504,7 @@ pub fn compute(ds: &Dataset, req: &Request) -> Result<Vec<ResultRow>> {
         let keys: Vec<String> =
             key.iter().enumerate().map(|(j, c)| c.map_or(TOTAL.to_string(), |c| ds.by[j].labels[c as usize].clone())).collect();
         let q = |p: f64| quantile(g, p);
-        group_rows(&mut rows, req, keys, a, &q, cum_gini[g].1, arpt(g), rmpg_median[g], |alpha| fgt_se.get(&(g, alpha)).copied());
+        group_rows(&mut rows, req, &names, keys, a, &q, cum_gini[g].1, arpt(g), rmpg_median[g], |alpha| fgt_se.get(&(g, alpha)).copied());
     }
     Ok(rows)
 }
@@ -514,6 +515,7 @@ pub fn compute(ds: &Dataset, req: &Request) -> Result<Vec<ResultRow>> {
 pub(crate) fn group_rows(
     rows: &mut Vec<ResultRow>,
     req: &Request,
+    names: &[Vec<String>],
     keys: Vec<String>,
     a: &Acc,
     quantile: &dyn Fn(f64) -> f64,
@@ -523,7 +525,10 @@ pub(crate) fn group_rows(
     fgt_se: impl Fn(u8) -> Option<f64>,
 ) {
     let mu = a.t / a.w;
-    for m in &req.measures {
+    // The keys are cloned for every row but the group's last, which takes them.
+    let mut left = names.iter().map(Vec::len).sum::<usize>();
+    let mut keys = Some(keys);
+    for (m, names) in req.measures.iter().zip(names) {
         let values: Vec<f64> = match m {
             Measure::Fgt(alpha) => vec![a.poor[*alpha as usize] / a.w],
             Measure::Watts => vec![a.watts / a.w],
@@ -540,12 +545,14 @@ pub(crate) fn group_rows(
             Measure::Rmpg => vec![100.0 * (arpt - rmpg_median) / arpt],
             Measure::Line => vec![a.line_w / a.w],
         };
-        for (name, value) in m.names().into_iter().zip(values) {
+        for (name, value) in names.iter().zip(values) {
             let se = match m {
                 Measure::Fgt(alpha) => fgt_se(*alpha),
                 _ => None,
             };
-            rows.push(ResultRow { keys: keys.clone(), measure: name, value, n_obs: a.n, sum_weight: a.w, se });
+            left -= 1;
+            let keys = if left == 0 { keys.take().unwrap_or_default() } else { keys.clone().unwrap_or_default() };
+            rows.push(ResultRow { keys, measure: name.clone(), value, n_obs: a.n, sum_weight: a.w, se });
         }
     }
 }

@@ -25,14 +25,13 @@
 //! (about 1e-15 relative), not always to the bit.
 
 use crate::data::LoadSpec;
-use crate::data::parquet_in::nums;
+use crate::data::parquet_in::{nums, reader};
 use crate::measures::{Acc, Line, Measure, PoorIf, RelativeTo, Request, ResultRow, group_rows, ordered_walk, roll_up};
 use crate::passes::{Groups, QuantileTracker, order_key, sort_parts, sort_records, threads};
 use crate::{EngineError, Negative, Result, TOTAL};
 use arrow_array::{Array, ArrayRef, cast::AsArray};
 use arrow_schema::DataType;
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use rustc_hash::FxHashMap;
 use std::path::Path;
 use std::sync::Mutex;
@@ -116,7 +115,7 @@ impl<'a> Source<'a> {
         let name = path.display().to_string();
         let err = |m: String| EngineError::Input { file: name.clone(), message: m };
         let f = std::fs::File::open(path).map_err(|e| EngineError::Io(name.clone(), e))?;
-        let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| err(e.to_string()))?;
+        let builder = reader(f, &spec.by).map_err(|e| err(e.to_string()))?;
         let schema = builder.schema().clone();
         let mut wanted: Vec<&String> = [&spec.welfare, &spec.weight, &spec.size].into_iter().flatten().collect();
         wanted.extend(spec.by.iter());
@@ -160,7 +159,7 @@ impl<'a> Source<'a> {
             let mut state = init();
             let err = |m: String| EngineError::Input { file: self.name.clone(), message: m };
             let f = std::fs::File::open(self.path).map_err(|e| EngineError::Io(self.name.clone(), e))?;
-            let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| err(e.to_string()))?;
+            let builder = reader(f, &self.spec.by).map_err(|e| err(e.to_string()))?;
             let mask = ProjectionMask::leaves(builder.parquet_schema(), self.leaves.iter().copied());
             let reader = builder
                 .with_row_groups(groups.clone())
@@ -661,6 +660,7 @@ pub fn compute_streamed(
     report.line = line;
 
     let mut rows = Vec::new();
+    let names: Vec<Vec<String>> = req.measures.iter().map(Measure::names).collect();
     for (g, key) in groups.keys.iter().enumerate() {
         let a = &acc[g];
         if a.n == 0 {
@@ -669,7 +669,7 @@ pub fn compute_streamed(
         let keys: Vec<String> =
             key.iter().enumerate().map(|(j, c)| c.map_or(TOTAL.to_string(), |c| labels.labels[j][c as usize].clone())).collect();
         let q = |p: f64| q_index(p).map_or(f64::NAN, |i| trackers[g].values[i]);
-        group_rows(&mut rows, req, keys, a, &q, cum_gini[g].1, arpt, f64::NAN, |_| None);
+        group_rows(&mut rows, req, &names, keys, a, &q, cum_gini[g].1, arpt, f64::NAN, |_| None);
     }
     Ok((rows, report))
 }
