@@ -448,6 +448,9 @@ pub fn compute_streamed(
         let _ = watcher.join();
         r
     })?;
+    if counted.iter().all(|c| c.cells.iter().all(|a| a.n == 0)) {
+        return Err(EngineError::Input { file: src.name.clone(), message: "no records".into() });
+    }
     let mut labels = labels.into_inner().unwrap_or_else(|p| p.into_inner());
     labels.frozen = true;
     if k == 1 {
@@ -470,9 +473,6 @@ pub fn compute_streamed(
     let mut acc = vec![Acc::default(); groups.len()];
     roll_up(&cells, &groups, &mut acc);
     report.records = acc[g_total].n;
-    if report.records == 0 {
-        return Err(EngineError::Input { file: src.name.clone(), message: "no records".into() });
-    }
     let total_w = acc[g_total].w;
 
     // Quantiles the measures need (as in memory).

@@ -142,6 +142,11 @@ fn streamed_runs_name_the_bad_row_and_what_they_cannot_compute() {
     assert!(e.contains("row 34567") && e.contains("column weight") && e.contains("-1"), "{e}");
     let e = compute_streamed(&pq, &spec, &request("deciles", "6000"), Negative::Keep, 1 << 30, &|_, _, _| {}).unwrap_err().to_string();
     assert!(e.contains("not computed in streamed runs"), "{e}");
+    // No records at all, or none left once negative incomes are dropped.
+    let empty = dir.path().join("empty.parquet");
+    write(&empty, 0, None);
+    let e = compute_streamed(&empty, &spec, &request("fgt0", "6000"), Negative::Keep, 1 << 30, &|_, _, _| {}).unwrap_err().to_string();
+    assert!(e.contains("no records"), "{e}");
     let missing = LoadSpec { welfare: Some("revenu".into()), ..spec };
     let e = compute_streamed(&pq, &missing, &request("fgt0", "6000"), Negative::Keep, 1 << 30, &|_, _, _| {}).unwrap_err().to_string();
     assert!(e.contains("\"revenu\" not found") && e.contains("income"), "{e}");
