@@ -133,8 +133,9 @@ fn progress_bar() -> indicatif::ProgressBar {
     bar
 }
 
-fn load(c: &Common, welfare: Option<String>, numeric: Vec<String>, line_key: Option<String>) -> Result<Dataset> {
-    let spec = LoadSpec {
+/// The columns to read, from the command line.
+fn spec(c: &Common, welfare: Option<String>, numeric: Vec<String>, line_key: Option<String>) -> LoadSpec {
+    LoadSpec {
         welfare,
         weight: c.weight.clone(),
         size: c.size.clone(),
@@ -144,7 +145,11 @@ fn load(c: &Common, welfare: Option<String>, numeric: Vec<String>, line_key: Opt
         numeric,
         line_key,
         household_weighting: c.household_weighting,
-    };
+    }
+}
+
+fn load(c: &Common, welfare: Option<String>, numeric: Vec<String>, line_key: Option<String>) -> Result<Dataset> {
+    let spec = spec(c, welfare, numeric, line_key);
     let bar = progress_bar();
     let ds = Dataset::load(&c.file, &spec, &|n| bar.set_message(format!("{n}")))?;
     bar.finish_and_clear();
@@ -287,14 +292,7 @@ async fn poverty_streamed(db: &str, a: PovertyArgs, req: Request, negative: righ
     if a.memory_gib.is_nan() || a.memory_gib <= 0.0 {
         bail!("--memory-gib must be above 0");
     }
-    let spec = LoadSpec {
-        welfare: Some(a.welfare.clone()),
-        weight: a.common.weight.clone(),
-        size: a.common.size.clone(),
-        by: a.common.by.clone(),
-        household_weighting: a.common.household_weighting,
-        ..Default::default()
-    };
+    let spec = spec(&a.common, Some(a.welfare.clone()), Vec::new(), None);
     let bar = progress_bar();
     let tick = |pass: usize, of: usize, rows: u64| {
         let of = if of == 0 { String::new() } else { format!(" of {of}") };

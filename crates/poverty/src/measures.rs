@@ -199,6 +199,38 @@ pub(crate) struct Acc {
 }
 
 impl Acc {
+    /// Counts a record: its number, population and welfare total.
+    #[inline]
+    pub(crate) fn count(&mut self, yi: f64, wi: f64) {
+        self.n += 1;
+        self.w += wi;
+        self.t += wi * yi;
+    }
+
+    /// Adds a poor record's FGT and Watts terms under line `z`.
+    #[inline]
+    pub(crate) fn add_poor(&mut self, yi: f64, wi: f64, z: f64) {
+        let gap = ((z - yi) / z).max(0.0);
+        self.poor[0] += wi;
+        self.poor[1] += wi * gap;
+        self.poor[2] += wi * gap * gap;
+        if yi > 0.0 && yi < z {
+            self.watts += wi * (z / yi).ln();
+        }
+    }
+
+    /// Adds a record's terms of Theil's T and the MLD (positive incomes only).
+    #[inline]
+    pub(crate) fn add_theil(&mut self, yi: f64, wi: f64) {
+        if yi > 0.0 {
+            self.pos_w += wi;
+            self.pos_t += wi * yi;
+            let l = yi.ln();
+            self.s_lny += wi * l;
+            self.s_ylny += wi * yi * l;
+        }
+    }
+
     /// Adds a cell's sums into a group's.
     pub(crate) fn add(&mut self, o: &Acc) {
         self.n += o.n;
@@ -288,9 +320,7 @@ pub fn compute(ds: &Dataset, req: &Request) -> Result<Vec<ResultRow>> {
             let c = groups.cell_of(ds, i);
             record_cell.push(c as u32);
             let a = &mut cells[c];
-            a.n += 1;
-            a.w += w[i];
-            a.t += w[i] * y[i];
+            a.count(y[i], w[i]);
         }
         roll_up(&cells, &groups, &mut acc);
     }
@@ -376,29 +406,17 @@ pub fn compute(ds: &Dataset, req: &Request) -> Result<Vec<ResultRow>> {
     let add_record = |a: &mut Acc, i: usize, g: usize| {
         let (yi, wi) = (y[i], w[i]);
         if !pass_a {
-            a.n += 1;
-            a.w += wi;
-            a.t += wi * yi;
+            a.count(yi, wi);
         }
         if needs_line {
             let z = line_of(i, g);
             a.line_w += wi * z;
             if poor(yi, z) {
-                let gap = ((z - yi) / z).max(0.0);
-                a.poor[0] += wi;
-                a.poor[1] += wi * gap;
-                a.poor[2] += wi * gap * gap;
-                if yi > 0.0 && yi < z {
-                    a.watts += wi * (z / yi).ln();
-                }
+                a.add_poor(yi, wi, z);
             }
         }
-        if want_theil && yi > 0.0 {
-            a.pos_w += wi;
-            a.pos_t += wi * yi;
-            let l = yi.ln();
-            a.s_lny += wi * l;
-            a.s_ylny += wi * yi * l;
+        if want_theil {
+            a.add_theil(yi, wi);
         }
         if want_arpr && yi < arpts[g] {
             a.arpr += wi;
@@ -425,9 +443,7 @@ pub fn compute(ds: &Dataset, req: &Request) -> Result<Vec<ResultRow>> {
         for i in 0..ds.n {
             let (yi, wi) = (y[i], w[i]);
             let a = &mut cells[groups.cell_of(ds, i)];
-            a.n += 1;
-            a.w += wi;
-            a.t += wi * yi;
+            a.count(yi, wi);
             if yi < z || (!strict && yi == z) {
                 let gap = (z - yi) / z;
                 a.poor[0] += wi;

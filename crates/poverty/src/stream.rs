@@ -428,15 +428,9 @@ pub fn compute_streamed(
                         c.cells.resize(cell + 1, Acc::default());
                     }
                     let a = &mut c.cells[cell];
-                    a.n += 1;
-                    a.w += wi;
-                    a.t += wi * yi;
-                    if want_theil && yi > 0.0 {
-                        a.pos_w += wi;
-                        a.pos_t += wi * yi;
-                        let l = yi.ln();
-                        a.s_lny += wi * l;
-                        a.s_ylny += wi * yi * l;
+                    a.count(yi, wi);
+                    if want_theil {
+                        a.add_theil(yi, wi);
                     }
                     let k = class(yi);
                     c.class_w[k] += wi;
@@ -547,7 +541,7 @@ pub fn compute_streamed(
     let mut trackers: Vec<QuantileTracker> = vec![QuantileTracker::new(probs.len()); groups.len()];
     let mut cum_gini = vec![(0.0f64, 0.0f64); groups.len()];
     let mut line_cells = vec![Acc::default(); groups.n_cells()];
-    let lookup = labels_ref(&labels);
+    let lookup = Mutex::new(labels);
     let n_passes = report.passes;
     for (p, &(lo, hi)) in pieces.iter().enumerate() {
         let extra = match median_class {
@@ -625,13 +619,7 @@ pub fn compute_streamed(
             for &(yi, wi, cell) in sorted.iter().take_while(|r| upto(r.0)) {
                 let a = &mut line_cells[cell as usize];
                 if needs_line && (yi < z || (!strict && yi == z)) {
-                    let gap = ((z - yi) / z).max(0.0);
-                    a.poor[0] += wi;
-                    a.poor[1] += wi * gap;
-                    a.poor[2] += wi * gap * gap;
-                    if yi > 0.0 && yi < z {
-                        a.watts += wi * (z / yi).ln();
-                    }
+                    a.add_poor(yi, wi, z);
                 }
                 if want_arpr && yi < arpt {
                     a.arpr += wi;
@@ -659,6 +647,7 @@ pub fn compute_streamed(
     }
     report.line = line;
 
+    let labels = lookup.into_inner().unwrap_or_else(|p| p.into_inner());
     let mut rows = Vec::new();
     let names: Vec<Vec<String>> = req.measures.iter().map(Measure::names).collect();
     for (g, key) in groups.keys.iter().enumerate() {
@@ -672,11 +661,6 @@ pub fn compute_streamed(
         group_rows(&mut rows, req, &names, keys, a, &q, cum_gini[g].1, arpt, f64::NAN, |_| None);
     }
     Ok((rows, report))
-}
-
-/// The labels after the first pass, for the passes that only look them up.
-fn labels_ref(l: &Labels) -> Mutex<Labels> {
-    Mutex::new(Labels { labels: l.labels.clone(), index: l.index.clone(), cells: l.cells.clone(), cell_codes: Vec::new(), frozen: true })
 }
 
 /// Calls `tick` every second until `read` is set to `u64::MAX`.
