@@ -162,8 +162,25 @@ impl Store {
         ))
     }
 
-    /// Everything an import row is checked against, loaded once per import.
-    pub async fn catalogue(&self) -> Result<Catalogue> {
+    /// Everything an import row is checked against, read again only when it changed since this
+    /// process last read it (one one-row query otherwise: every change to indicators, code
+    /// lists or units bumps `catalogue_generation` by trigger, in the change's transaction).
+    pub async fn catalogue(&self) -> Result<std::sync::Arc<Catalogue>> {
+        // The generation is read first: a change committed while the tables are read leaves
+        // the copy under the older generation, which the next call reads again.
+        let generation: i64 =
+            on_pool!(self, p => sqlx::query_scalar("SELECT generation FROM catalogue_generation WHERE id = 1").fetch_one(p).await?);
+        if let Some((g, cat)) = self.catalogue_cache.lock().expect("catalogue cache").as_ref()
+            && *g == generation
+        {
+            return Ok(cat.clone());
+        }
+        let cat = std::sync::Arc::new(self.read_catalogue().await?);
+        *self.catalogue_cache.lock().expect("catalogue cache") = Some((generation, cat.clone()));
+        Ok(cat)
+    }
+
+    async fn read_catalogue(&self) -> Result<Catalogue> {
         let (units, conversions) = self.units().await?;
         let inds = self.indicators().await?.into_iter().map(|r| (r.indicator, r.version)).collect();
         Ok(Catalogue::new(inds, self.codelists().await?, units, conversions))

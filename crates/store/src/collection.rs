@@ -501,13 +501,16 @@ impl Store {
         }
         // A second source's figures are kept apart; the rest goes to the official series.
         let kept: Vec<&CheckedObservation> = rows.iter().map(|(_, o)| o).filter(|o| second.contains(&o.indicator)).collect();
-        let report = if kept.len() < rows.len() {
+        // The figures and the task's move to "submitted" commit together, in the import's
+        // transaction.
+        let (report, second_source_values) = if kept.len() < rows.len() {
             let mut import_opts = opts;
             import_opts.kind = ProvenanceKind::Submission;
             import_opts.allowed_areas = Some(vec![task.area_code.clone()]);
             import_opts.reason = comment.to_string();
             import_opts.skip_indicators = second;
             import_opts.round_id = Some(task.round_id);
+            import_opts.task_move = Some(self.task_move(&task, next, 0, "submit", comment, &actor, &kept).await?);
             let report = self.import_observations(std::io::Cursor::new(bytes), import_opts).await?;
             if !report.is_ok() {
                 return Err(StoreError::Invalid(format!(
@@ -515,13 +518,11 @@ impl Store {
                     report.errors.first().map(|e| e.to_string()).unwrap_or_default()
                 )));
             }
-            Some(report)
+            let changed = report.second_source_values;
+            (Some(report), changed)
         } else {
-            None
+            (None, self.move_task(&task, next, 0, "submit", comment, None, &actor, &kept).await?)
         };
-        let batch = report.as_ref().and_then(|r| r.batch_id);
-        let second_source_values = self.move_task(&task, next, 0, "submit", comment, batch, &actor, &kept).await?;
-        self.delete_draft(task.id).await?;
         Ok(Submission { validation, import: report, second_source_values, accepted: true, status: next.as_str().into(), dry_run })
     }
 
@@ -594,10 +595,19 @@ impl Store {
         if next != TaskStatus::Approved {
             return Ok((next, None));
         }
-        let periods = crate::lists::split(&round.periods);
-        let rolled =
-            self.roll_up_in(&task.indicator_list(), &periods, std::slice::from_ref(&task.area_code), Some(task.round_id), actor).await?;
-        self.release_by_rule(task.round_id, actor).await?;
+        // The approval is committed: its roll-up runs to the end even if the caller goes away
+        // (a dropped request would otherwise leave approved figures out of the totals).
+        let (store, actor) = (self.clone(), actor.clone());
+        let rolled = tokio::spawn(async move {
+            let periods = crate::lists::split(&round.periods);
+            let rolled = store
+                .roll_up_in(&task.indicator_list(), &periods, std::slice::from_ref(&task.area_code), Some(task.round_id), &actor)
+                .await?;
+            store.release_by_rule(task.round_id, &actor).await?;
+            Ok::<_, StoreError>(rolled)
+        })
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("the roll-up after approval stopped: {e}")))??;
         Ok((next, Some(rolled)))
     }
 
@@ -608,85 +618,6 @@ impl Store {
              AND id > COALESCE((SELECT MAX(id) FROM task_event WHERE task_id = $1 AND action = 'submit'), 0)")
             .bind(task.id).bind(who).fetch_one(p).await?);
         Ok(n > 0)
-    }
-
-    /// Moves a task to `next` having passed `stage` review stages (0 but for a stage's approval),
-    /// guarded by its old status and stage, with its event and audit entry, in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) async fn move_task(
-        &self,
-        task: &TaskRow,
-        next: TaskStatus,
-        stage: i64,
-        action: &str,
-        comment: &str,
-        batch: Option<i64>,
-        actor: &Actor,
-        second_source: &[&CheckedObservation],
-    ) -> Result<u64> {
-        let now = crate::now_rfc3339();
-        let current = crate::sources::current_source_values(self, task.id).await?;
-        let mut changed = 0u64;
-        let pg = self.backend() == Backend::Postgres;
-        let submitted = (next == TaskStatus::Submitted).then_some(now.as_str());
-        let approved = (next == TaskStatus::Approved).then_some(now.as_str());
-        on_pool!(self, p => {
-            let mut tx = p.begin().await?;
-            // Guarded by the old status and stage: two reviewers cannot both act on the same
-            // submission at the same stage.
-            let n = sqlx::query("UPDATE round_task SET status = $2, batch_id = $3, submitted_at = COALESCE(submitted_at, $4), \
-                                 approved_at = COALESCE($5, approved_at), updated_at = $6, review_stage = $8 \
-                                 WHERE id = $1 AND status = $7 AND review_stage = $9")
-                .bind(task.id).bind(next.as_str()).bind(batch).bind(submitted).bind(approved).bind(&now).bind(&task.status)
-                .bind(stage).bind(task.review_stage)
-                .execute(&mut *tx).await?.rows_affected();
-            if n == 0 {
-                return Err(StoreError::Invalid(format!("task {} changed meanwhile; reload it", task.id)));
-            }
-            sqlx::query("INSERT INTO task_event (task_id, at, actor, action, comment, batch_id) VALUES ($1, $2, $3, $4, $5, $6)")
-                .bind(task.id).bind(&now).bind(&actor.name).bind(action).bind(comment).bind(batch).execute(&mut *tx).await?;
-            // A second source's figures: a changed value is a revision (the old one superseded).
-            for o in second_source {
-                let key = (o.indicator.clone(), o.period.to_string(), o.cell.key());
-                let old = current.get(&key);
-                if old.is_some_and(|v| *v == o.value) {
-                    continue;
-                }
-                if old.is_some() {
-                    sqlx::query("UPDATE source_value SET superseded_at = $2 WHERE task_id = $1 AND indicator_code = $3 AND period = $4 \
-                                 AND cell_key = $5 AND superseded_at IS NULL")
-                        .bind(task.id).bind(&now).bind(&key.0).bind(&key.1).bind(&key.2).execute(&mut *tx).await?;
-                }
-                sqlx::query("INSERT INTO source_value (task_id, indicator_code, area_code, period, cell_key, value, recorded_at, recorded_by, reason) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-                    .bind(task.id).bind(&key.0).bind(o.area.as_str()).bind(&key.1).bind(&key.2).bind(o.value).bind(&now).bind(&actor.name)
-                    .bind(comment).execute(&mut *tx).await?;
-                changed += 1;
-            }
-            // Approval accepts the figures (the roll-up reads them) in the same transaction:
-            // every batch of the task's submissions, since a resubmission leaves its unchanged
-            // values in the batch that first recorded them. It makes nothing public: that is
-            // the lead department's release.
-            if next == TaskStatus::Approved {
-                let batches: Vec<(i64,)> = sqlx::query_as(
-                    "SELECT id FROM batch WHERE approved_at IS NULL AND id IN \
-                     (SELECT batch_id FROM task_event WHERE task_id = $1 AND batch_id IS NOT NULL) ORDER BY id")
-                    .bind(task.id).fetch_all(&mut *tx).await?;
-                for (b,) in batches {
-                    sqlx::query("UPDATE batch SET approved_at = $2 WHERE id = $1").bind(b).bind(&now).execute(&mut *tx).await?;
-                    append_audit!(&mut *tx, pg, &AuditEntry {
-                        actor, action: "batch.approve", entity: "batch", entity_id: &b.to_string(), old_value: None, new_value: Some(now.clone()), reason: "approved",
-                    });
-                }
-            }
-            let stage_of = |status: &str, stage: i64| if stage > 0 { format!("{status} (review stage {stage} passed)") } else { status.to_string() };
-            append_audit!(&mut *tx, pg, &AuditEntry {
-                actor, action: "task.status", entity: "task", entity_id: &task.id.to_string(),
-                old_value: Some(stage_of(&task.status, task.review_stage)), new_value: Some(stage_of(next.as_str(), stage)), reason: comment,
-            });
-            tx.commit().await?;
-        });
-        Ok(changed)
     }
 
     /// Asks the lead department a question on one item of a task (technical advice, at any time).
@@ -811,6 +742,9 @@ impl Store {
         round: Option<i64>,
         actor: &Actor,
     ) -> Result<RollUp> {
+        // One roll-up at a time, from its first read to the commit of its totals: two
+        // approvals' roll-ups must not both compute a total from figures without the other's.
+        let _turn = self.roll_up_turn().await?;
         let cat = self.catalogue().await?;
         let idx = self.area_index().await?;
         let children = idx.children_by_parent();

@@ -60,9 +60,4 @@ impl Store {
         })
         .transpose()
     }
-
-    pub(crate) async fn delete_draft(&self, task_id: i64) -> Result<()> {
-        on_pool!(self, p => sqlx::query("DELETE FROM task_draft WHERE task_id = $1").bind(task_id).execute(p).await?.rows_affected());
-        Ok(())
-    }
 }

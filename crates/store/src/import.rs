@@ -17,7 +17,6 @@ use serde::Serialize;
 use sqlx::{Postgres, QueryBuilder, Sqlite};
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
-use std::sync::Arc;
 
 const CHUNK: usize = 1000;
 
@@ -50,6 +49,9 @@ pub struct ImportOptions {
     pub round_id: Option<i64>,
     /// For derived figures: (indicator, area, period, cell key) → (children reporting, expected).
     pub coverage: Vec<(String, String, String, String, i64, i64)>,
+    /// A submission's task move, committed with the figures (or with nothing, when the figures
+    /// are those already current).
+    pub(crate) task_move: Option<crate::task_move::TaskMove>,
 }
 
 impl ImportOptions {
@@ -68,6 +70,7 @@ impl ImportOptions {
             skip_indicators: Vec::new(),
             round_id: None,
             coverage: Vec::new(),
+            task_move: None,
         }
     }
 }
@@ -125,6 +128,9 @@ pub struct ImportReport {
     /// What the rules found (`Store::import_checked`): errors refuse the file, warnings (a
     /// large change from the previous period, a data gap) are reported.
     pub findings: Vec<rightstat_core::validation::RuleFinding>,
+    /// A second source's figures recorded with a submission's task move.
+    #[serde(skip)]
+    pub second_source_values: u64,
 }
 
 /// A released figure and the value that revises it.
@@ -481,7 +487,7 @@ impl Store {
         reader: R,
         opts: ImportOptions,
     ) -> Result<(Vec<(u64, CheckedObservation)>, Vec<RowError>, u64)> {
-        let catalogue = Arc::new(self.catalogue().await?);
+        let catalogue = self.catalogue().await?;
         let areas = self.area_index().await?;
         let (send, mut recv) = tokio::sync::mpsc::channel::<Msg>(4);
         let parser = tokio::task::spawn_blocking(move || parse(reader, &opts, &catalogue, &areas, &send));
@@ -509,7 +515,7 @@ impl Store {
         // What the rows are checked against is read before the turn (it needs no lock), so
         // that the turn lasts only as long as the writing; then this process's turn: a waiting
         // import holds no pooled connection.
-        let catalogue = Arc::new(self.catalogue().await?);
+        let catalogue = self.catalogue().await?;
         let areas = self.area_index().await?;
         let turn = self.writer_turn(opts.kind == ProvenanceKind::Computation).await?;
         let (send, mut recv) = tokio::sync::mpsc::channel::<Msg>(4);
@@ -524,13 +530,10 @@ impl Store {
             "INSERT INTO batch (kind, source_name, rows, created_at) VALUES ($1, $2, 0, $3) RETURNING id")
             .bind(opts.kind.as_str()).bind(&opts.source_name).bind(&now).fetch_one(&mut **t).await?);
         // Ids only grow: this batch's rows all have ids above `first_id` (used instead of an
-        // index on batch_id, which would slow every bulk load).
-        // One import at a time per database, so that "current" stays one value per key.
-        if let Tx::Postgres(t) = &mut tx {
-            sqlx::query("SELECT pg_advisory_xact_lock(724301)").execute(&mut **t).await?;
-        }
-        let first_id: i64 =
-            on_tx!(&mut tx, t => sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM observation").fetch_one(&mut **t).await?);
+        // index on batch_id, which would slow every bulk load). It is read once this import
+        // holds its keys, so that every current value it may revise has an id at or below it.
+        let max_id = "SELECT COALESCE(MAX(id), 0) FROM observation";
+        let first_id: i64;
         let mut report = ImportReport { dry_run: opts.dry_run, ..Default::default() };
         let max = opts.max_errors;
         // After the first bad row the rest is still checked (to report every error) but no
@@ -538,6 +541,8 @@ impl Store {
         let mut failure = None;
         match &mut tx {
             Tx::Sqlite(t) => {
+                // SQLite has one writer per database: the batch row above took its lock.
+                first_id = sqlx::query_scalar(max_id).fetch_one(&mut **t).await?;
                 while let Some(msg) = recv.recv().await {
                     if let Some(rows) = triage(&mut report, msg, max, failure.is_none()) {
                         failure = async { insert_rows!(Sqlite, t, rows, batch, &now) }.await.err();
@@ -549,10 +554,19 @@ impl Store {
                 // INSERT. (A COPY of a few rows stalls ~40 ms over TCP: sqlx leaves Nagle's
                 // algorithm on, and the final CopyDone waits for the server's delayed ACK.)
                 let mut held: Vec<Vec<CheckedObservation>> = Vec::new();
+                let mut read_whole = false;
                 while held.len() < 2 {
-                    let Some(msg) = recv.recv().await else { break };
+                    let Some(msg) = recv.recv().await else {
+                        read_whole = true;
+                        break;
+                    };
                     held.extend(triage(&mut report, msg, max, true));
                 }
+                // The keys this import writes: its few areas when the whole file is read (a
+                // form, a roll-up), else the whole database.
+                let areas = read_whole.then(|| held.iter().flatten().map(|o| o.area.as_str()).collect::<Vec<_>>());
+                crate::writers::lock_keys(t, areas).await?;
+                first_id = sqlx::query_scalar(max_id).fetch_one(&mut **t).await?;
                 if held.len() < 2 {
                     if let (Some(rows), 0) = (held.pop(), report.error_count) {
                         failure = async { insert_rows!(Postgres, t, rows, batch, &now) }.await.err();
@@ -693,7 +707,17 @@ impl Store {
         // Nothing new (a header-only file, or the same figures again): no batch and no audit
         // record of a change that did not happen.
         if report.inserted == 0 && report.revised == 0 {
-            on_tx!(tx, t => t.rollback().await?);
+            match &opts.task_move {
+                None => on_tx!(tx, t => t.rollback().await?),
+                // The task moves all the same (its figures were already current).
+                Some(mv) => {
+                    on_tx!(&mut tx, t => {
+                        sqlx::query("DELETE FROM batch WHERE id = $1").bind(batch).execute(&mut **t).await?;
+                        report.second_source_values = crate::task_move::apply_task_move!(&mut **t, pg, mv, None, &now);
+                    });
+                    on_tx!(tx, t => t.commit().await?);
+                }
+            }
             return Ok(report);
         }
         // Reference content (the demo's official series) is public from the start; anything
@@ -724,6 +748,9 @@ impl Store {
                 .bind(approved.as_deref()).bind(opts.round_id)
                 .execute(&mut **t).await?;
             crate::audit::append_audit!(&mut **t, pg, &entry);
+            if let Some(mv) = &opts.task_move {
+                report.second_source_values = crate::task_move::apply_task_move!(&mut **t, pg, mv, Some(batch), &now);
+            }
         });
         on_tx!(tx, t => t.commit().await?);
         drop(turn);

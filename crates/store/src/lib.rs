@@ -36,6 +36,7 @@ pub mod review;
 mod seed;
 pub mod sources;
 pub mod spreadsheet;
+mod task_move;
 pub mod testing;
 pub(crate) mod time;
 pub mod validation;
@@ -138,6 +139,8 @@ pub struct Store {
     pub(crate) writers: std::sync::Arc<writers::WriterGate>,
     /// The area index as last read, with the generation it was read at.
     pub(crate) area_cache: std::sync::Arc<std::sync::Mutex<Option<areas::CachedIndex>>>,
+    /// The catalogue as last read, with the generation it was read at.
+    pub(crate) catalogue_cache: std::sync::Arc<std::sync::Mutex<Option<(i64, std::sync::Arc<rightstat_core::ingest::Catalogue>)>>>,
 }
 
 impl Store {
@@ -145,8 +148,13 @@ impl Store {
     /// `postgres://...`), creating a SQLite file if it does not exist, and migrates.
     pub async fn connect(url: &str) -> Result<Store> {
         let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let pool = PgPoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
-            Store { pool: Pool::Postgres(pool), writers: Default::default(), area_cache: Default::default() }
+            let pool = PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
+            Store {
+                pool: Pool::Postgres(pool),
+                writers: std::sync::Arc::new(writers::WriterGate::new(writers::WRITERS_PG)),
+                area_cache: Default::default(),
+                catalogue_cache: Default::default(),
+            }
         } else {
             let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
             if path.contains("://") {
@@ -169,7 +177,12 @@ impl Store {
                 .idle_timeout(None)
                 .connect_with(opts)
                 .await?;
-            Store { pool: Pool::Sqlite(pool), writers: Default::default(), area_cache: Default::default() }
+            Store {
+                pool: Pool::Sqlite(pool),
+                writers: std::sync::Arc::new(writers::WriterGate::new(1)),
+                area_cache: Default::default(),
+                catalogue_cache: Default::default(),
+            }
         };
         store.migrate().await?;
         Ok(store)
@@ -181,7 +194,12 @@ impl Store {
     pub async fn connect_read_only(url: &str) -> Result<Store> {
         let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new().max_connections(2).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
-            Store { pool: Pool::Postgres(pool), writers: Default::default(), area_cache: Default::default() }
+            Store {
+                pool: Pool::Postgres(pool),
+                writers: std::sync::Arc::new(writers::WriterGate::new(writers::WRITERS_PG)),
+                area_cache: Default::default(),
+                catalogue_cache: Default::default(),
+            }
         } else {
             let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
             if path.contains("://") || path == ":memory:" {
@@ -204,7 +222,12 @@ impl Store {
                 }
                 _ => SqlitePoolOptions::new().max_connections(2).connect_with(ro.immutable(true)).await?,
             };
-            Store { pool: Pool::Sqlite(pool), writers: Default::default(), area_cache: Default::default() }
+            Store {
+                pool: Pool::Sqlite(pool),
+                writers: std::sync::Arc::new(writers::WriterGate::new(1)),
+                area_cache: Default::default(),
+                catalogue_cache: Default::default(),
+            }
         };
         let shipped = match &store.pool {
             Pool::Sqlite(_) => sqlx::migrate!("migrations/sqlite").iter().count(),

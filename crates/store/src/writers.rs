@@ -1,10 +1,23 @@
-//! Writers under load. Imports run one at a time per database (an advisory lock on PostgreSQL,
-//! SQLite's single writer); within this process they also take turns *before* taking a pooled
-//! connection, so an import waiting for its turn holds none and reads never starve behind a
-//! queue of writers. The queue is bounded: past [`MAX_WAITING`] waiting imports, or after
-//! [`WAIT`], an import is refused as busy (the server answers 503 with `Retry-After`), never
-//! half-applied. After a bulk load the planner's statistics are refreshed, so the next query is
-//! not planned on stale counts.
+//! Writers under load.
+//!
+//! Two imports may run at once when they write different keys: each takes the keys it writes
+//! before it reads what it revises. On PostgreSQL a file read whole before writing (a village's
+//! form, a roll-up: at most [`MAX_POINT_AREAS`] areas) takes a shared lock on the database and
+//! an exclusive lock per area it writes (advisory locks, in area order, held to the commit), so
+//! forms for different villages are written side by side; any other import takes the database
+//! exclusively. SQLite has one writer per database. Within this process writers also take turns
+//! *before* taking a pooled connection ([`WRITERS_PG`] at once on PostgreSQL, one on SQLite), so
+//! an import waiting for its turn holds none and reads never starve behind a queue of writers.
+//! The queue is bounded: past [`MAX_WAITING`] waiting imports, or after [`WAIT`], an import is
+//! refused as busy (the server answers 503 with `Retry-After`), never half-applied.
+//!
+//! Roll-ups read the accepted figures below an area and write its totals: one at a time per
+//! database (an in-process queue, then an advisory lock held by a transaction of its own from
+//! the first read to the commit of the totals), so that a roll-up never writes a total computed
+//! before another roll-up's approval and overwrites a later one.
+//!
+//! After a bulk load the planner's statistics are refreshed, so the next query is not planned
+//! on stale counts.
 
 use crate::{Result, Store, StoreError};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -26,16 +39,66 @@ pub(crate) enum Loaded {
     Area,
 }
 
+/// Imports of one process writing at once on PostgreSQL (each holds a pooled connection).
+pub const WRITERS_PG: usize = 4;
+/// A file read whole that writes at most this many areas locks them one by one; more, and it
+/// takes the whole database.
+pub const MAX_POINT_AREAS: usize = 64;
+/// Advisory lock keys: the database (shared by point writers, exclusive for the rest), the
+/// class of the per-area keys, and the roll-up's.
+const DATABASE_KEY: i64 = 724301;
+const AREA_CLASS: i32 = 724304;
+const ROLL_UP_KEY: i64 = 724303;
+
 #[derive(Debug)]
 pub struct WriterGate {
     turn: tokio::sync::Semaphore,
     waiting: AtomicUsize,
+    roll_up: tokio::sync::Mutex<()>,
 }
 
-impl Default for WriterGate {
-    fn default() -> Self {
-        WriterGate { turn: tokio::sync::Semaphore::new(1), waiting: AtomicUsize::new(0) }
+impl WriterGate {
+    /// A gate letting `writers` imports write at once.
+    pub(crate) fn new(writers: usize) -> Self {
+        WriterGate { turn: tokio::sync::Semaphore::new(writers), waiting: AtomicUsize::new(0), roll_up: tokio::sync::Mutex::new(()) }
     }
+}
+
+/// An area's advisory lock key: FNV-1a of its code (two areas sharing a key only wait for
+/// each other).
+fn area_key(code: &str) -> i32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in code.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h as i32
+}
+
+/// Takes, inside the import's transaction, the keys it writes: with `areas` (every row's
+/// area, the file read whole) the database shared and each area exclusively when they are
+/// few, else the database exclusively. Locks are taken in key order, so two imports never wait
+/// for each other crosswise; the database key always first.
+pub(crate) async fn lock_keys(t: &mut sqlx::PgConnection, areas: Option<Vec<&str>>) -> Result<()> {
+    let mut keys: Vec<i32> = areas.unwrap_or_default().into_iter().map(area_key).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    if keys.is_empty() || keys.len() > MAX_POINT_AREAS {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(DATABASE_KEY).execute(&mut *t).await?;
+        return Ok(());
+    }
+    sqlx::query("SELECT pg_advisory_xact_lock_shared($1)").bind(DATABASE_KEY).execute(&mut *t).await?;
+    for k in keys {
+        sqlx::query("SELECT pg_advisory_xact_lock($1, $2)").bind(AREA_CLASS).bind(k).execute(&mut *t).await?;
+    }
+    Ok(())
+}
+
+/// A roll-up's turn: held until dropped (on PostgreSQL an open transaction holding the
+/// roll-up's advisory lock, rolled back when dropped, so no path leaves the lock behind).
+pub(crate) struct RollUpTurn<'a> {
+    _local: tokio::sync::MutexGuard<'a, ()>,
+    _held: Option<sqlx::Transaction<'static, sqlx::Postgres>>,
 }
 
 /// Counts a waiting writer while it waits.
@@ -67,6 +130,21 @@ impl Store {
                 WAIT.as_secs()
             ))),
         }
+    }
+
+    /// Waits for the roll-up's turn (in this process, then in the database); however long the
+    /// queue, since a roll-up finishes an approval already committed.
+    pub(crate) async fn roll_up_turn(&self) -> Result<RollUpTurn<'_>> {
+        let local = self.writers.roll_up.lock().await;
+        let held = match &self.pool {
+            crate::Pool::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(ROLL_UP_KEY).execute(&mut *tx).await?;
+                Some(tx)
+            }
+            crate::Pool::Sqlite(_) => None,
+        };
+        Ok(RollUpTurn { _local: local, _held: held })
     }
 
     /// Imports waiting for their turn now.
@@ -172,8 +250,8 @@ mod tests {
         for url in crate::testing::fresh_urls(dir.path()).await {
             let s = Store::connect(&url).await.unwrap();
             s.seed_reference().await.unwrap();
-            // A long import holds the turn.
-            let turn = s.writers.turn.acquire().await.unwrap();
+            // Long imports hold every turn.
+            let turn = s.writers.turn.acquire_many(s.writers.turn.available_permits() as u32).await.unwrap();
             let spawn = |i: usize| {
                 let s = s.clone();
                 tokio::spawn(async move {
@@ -195,7 +273,7 @@ mod tests {
                 }
             }
             // Reads go on while the imports wait: they hold no pooled connection (the pools have
-            // 4 and 8 connections; 32 imports wait).
+            // 4 and 16 connections; 32 imports wait).
             for _ in 0..20 {
                 let cat = tokio::time::timeout(Duration::from_secs(10), s.catalogue()).await.expect("a read is not starved");
                 assert!(!cat.unwrap().indicators.is_empty());

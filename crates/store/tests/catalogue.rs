@@ -36,3 +36,46 @@ async fn shipped_texts_fill_only_what_is_empty() {
         );
     }
 }
+
+/// The catalogue a process keeps in memory is read again after any change to it: a new
+/// version through the store, and a code renamed or a unit added by SQL behind its back (by
+/// another process, or by hand), in another connection.
+#[tokio::test]
+async fn the_kept_catalogue_follows_every_change() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in testing::fresh_urls(dir.path()).await {
+        let store = Store::connect(&url).await.unwrap();
+        store.seed_reference().await.unwrap();
+        let before = store.catalogue().await.unwrap();
+        assert!(std::sync::Arc::ptr_eq(&before, &store.catalogue().await.unwrap()), "kept while nothing changed");
+
+        let mut a = store.indicator("CN_DIBAO_HOUSEHOLDS", None).await.unwrap().unwrap().indicator;
+        a.name_en = "Households receiving the minimum living guarantee (renamed)".into();
+        store.put_indicator(&a, "test: renamed", &Actor::system()).await.unwrap();
+        let after = store.catalogue().await.unwrap();
+        let (ind, version) = &after.indicators["CN_DIBAO_HOUSEHOLDS"];
+        assert_eq!((ind.name_en.as_str(), *version), (a.name_en.as_str(), 2), "{url}");
+
+        let other = Store::connect(&url).await.unwrap();
+        let _ = other.catalogue().await.unwrap();
+        let sql = [
+            "UPDATE code SET name_en = 'Female (renamed)' WHERE codelist_id = 'SEX' AND code = 'F'",
+            "INSERT INTO unit (code, name_en, name_zh, people) VALUES ('TEST_UNIT', 'test unit', '测试单位', false)",
+        ];
+        for q in sql {
+            if url.starts_with("postgres") {
+                let p = sqlx::PgPool::connect(&url).await.unwrap();
+                sqlx::query(q).execute(&p).await.unwrap();
+            } else {
+                let p = sqlx::SqlitePool::connect(&url).await.unwrap();
+                sqlx::query(q).execute(&p).await.unwrap();
+            }
+        }
+        for s in [&store, &other] {
+            let c = s.catalogue().await.unwrap();
+            let f = c.codelists["SEX"].codes.iter().find(|c| c.code == "F").unwrap();
+            assert_eq!(f.name_en, "Female (renamed)", "{url}");
+            assert!(c.units.iter().any(|u| u.code == "TEST_UNIT"), "{url}");
+        }
+    }
+}
