@@ -157,7 +157,11 @@ pub fn app(store: Store, config: Config) -> Router {
         .layer(axum::middleware::from_fn(error_pages))
         .layer(axum::extract::DefaultBodyLimit::max(config.max_body_bytes))
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
+        // A request still running after 60 s is the server's overload, not the client's
+        // slowness: 503 with `Retry-After` (an import is rolled back whole when dropped; the
+        // import queue refuses sooner, after `writers::WAIT`).
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(60)))
+        .layer(axum::middleware::map_response(retry_after_on_503))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
@@ -169,6 +173,14 @@ pub fn app(store: Store, config: Config) -> Router {
     // (rsdmx) end paths with a slash. The path is trimmed before routing, so every route
     // answers both.
     Router::new().fallback_service(tower::Layer::layer(&tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash(), router))
+}
+
+/// Every 503 says when to try again (the timeout's has no header of its own).
+async fn retry_after_on_503(mut r: axum::response::Response) -> axum::response::Response {
+    if r.status() == axum::http::StatusCode::SERVICE_UNAVAILABLE && !r.headers().contains_key(header::RETRY_AFTER) {
+        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(error::RETRY_AFTER_SECS));
+    }
+    r
 }
 
 /// Every page answers as a page: a browser (it asks for `text/html`) that gets an error from a

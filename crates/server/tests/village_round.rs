@@ -99,6 +99,10 @@ async fn a_village_round_reviewed_by_township_then_county() {
                     CN_DIBAO_RECIPIENTS,130104001001,2023,U,0.0012\nCN_DIBAO_RECIPIENTS,130104001001,2023,R,0\n";
         let (st, out, text) = submit(file).await;
         assert_eq!((st, out["status"].as_str()), (StatusCode::OK, Some("submitted")), "{text}");
+        // The clerk's "my tasks" lists their village's task alone, of the 172 of the round.
+        let (_, _, mine) = env.call("GET", "/tasks?lang=zh", Some("village-reporter"), None).await.parts();
+        assert_eq!(mine.matches("data-task=").count(), 1, "{mine}");
+        assert!(mine.contains(&format!("data-task=\"{id}\"")) && mine.contains("(130104001001)"), "{mine}");
         let review = |who: &'static str, body: Value| {
             let env = &env;
             async move { env.call("POST", &format!("/api/v1/tasks/{id}/review"), Some(who), Some(body)).await.parts() }

@@ -78,9 +78,12 @@ fn best_of<T>(n: usize, mut f: impl FnMut() -> T) -> (f64, T) {
 
 #[tokio::main]
 async fn main() {
-    // BENCH_PART=latency runs only the approval benchmark.
-    if std::env::var("BENCH_PART").as_deref() == Ok("latency") {
-        return approval_latency().await;
+    // BENCH_PART=latency runs only the approval benchmark; BENCH_PART=villages the national
+    // roll-up of village data (VILLAGES: NBS's villages.csv).
+    match std::env::var("BENCH_PART").as_deref() {
+        Ok("latency") => return approval_latency().await,
+        Ok("villages") => return villages(),
+        _ => {}
     }
     let a = areas();
     let space = CellSpace::new(vec![2, 2]);
@@ -267,5 +270,101 @@ async fn approval_latency() {
             initial,
             first.written
         );
+    }
+}
+
+const VILLAGE_INDICATORS: u64 = 10;
+const VILLAGE_YEARS: std::ops::Range<u64> = 2019..2024;
+
+/// A leaf value both engines compute alike (no overflow in 64 bits): (hash % 100,000) / 100.
+fn village_value(village: u64, ind: u64, year: u64, sex: u64, urb: u64) -> f64 {
+    let h = (village % 1_000_003) * 2_654_435_761 + ind * 40_503 + year * 977 + sex * 31 + urb * 7;
+    (h % 100_000) as f64 / 100.0
+}
+
+/// The national roll-up of village data: every village of NBS's 2023 codes × 10 indicators × 5
+/// years × sex (F, M) × urban/rural (U, R) leaf values, up through townships, counties,
+/// prefectures and provinces to the nation, in every margin; against DuckDB in memory on the
+/// same values (generated in DuckDB by the same formula, the villages' parents from the same
+/// file; loading is not timed for either), best of three each.
+///
+///     BENCH_PART=villages VILLAGES=../shared/data/admin-divisions-cn-2023/villages.csv cargo bench -p rightstat-store --bench rollup
+fn villages() {
+    let path =
+        std::env::var("VILLAGES").expect("VILLAGES=path to NBS's villages.csv (code,name,streetCode,provinceCode,cityCode,areaCode)");
+    let mut index: HashMap<String, u32> = HashMap::new();
+    let mut parent: Vec<Option<u32>> = Vec::new();
+    let mut intern = |code: &str, parent_index: Option<u32>, index: &mut HashMap<String, u32>, parent: &mut Vec<Option<u32>>| -> u32 {
+        *index.entry(code.to_string()).or_insert_with(|| {
+            parent.push(parent_index);
+            (parent.len() - 1) as u32
+        })
+    };
+    let nation = intern("CN", None, &mut index, &mut parent);
+    let mut villages: Vec<(u32, u64)> = Vec::new();
+    let mut rdr = csv::Reader::from_path(&path).unwrap();
+    for rec in rdr.records() {
+        let r = rec.unwrap();
+        let (code, town, prov, city, county) = (&r[0], &r[2], &r[3], &r[4], &r[5]);
+        let p = intern(prov, Some(nation), &mut index, &mut parent);
+        let c = intern(city, Some(p), &mut index, &mut parent);
+        let k = intern(county, Some(c), &mut index, &mut parent);
+        let t = intern(town, Some(k), &mut index, &mut parent);
+        let v = intern(code, Some(t), &mut index, &mut parent);
+        villages.push((v, code.parse().unwrap()));
+    }
+    let h = Hierarchy::new(parent.clone());
+    let space = CellSpace::new(vec![2, 2]);
+    let series = (VILLAGE_INDICATORS * (VILLAGE_YEARS.end - VILLAGE_YEARS.start)) as usize;
+    let t = Instant::now();
+    let mut data = Vec::with_capacity(villages.len() * series * 4);
+    for &(v, code) in &villages {
+        for ind in 0..VILLAGE_INDICATORS {
+            for (y, year) in VILLAGE_YEARS.enumerate() {
+                for sex in 0..2u32 {
+                    for urb in 0..2u32 {
+                        data.push(Leaf {
+                            area: v,
+                            series: (ind as usize * (VILLAGE_YEARS.end - VILLAGE_YEARS.start) as usize + y) as u32,
+                            cell: space.index(&[sex, urb]),
+                            value: village_value(code, ind, year, u64::from(sex), u64::from(urb)),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    println!(
+        "leaf values: {} ({} villages × {VILLAGE_INDICATORS} indicators × {} years × 4 cells; {} areas), built in {:.1} s",
+        data.len(),
+        villages.len(),
+        VILLAGE_YEARS.end - VILLAGE_YEARS.start,
+        parent.len(),
+        t.elapsed().as_secs_f64()
+    );
+    let (ours, result) = best_of(3, || rollup(&h, series, &space, &data));
+    let groups = result.counts.iter().filter(|c| **c > 0).count();
+    println!("{:<28} {:>9.3} s  {:>9} groups", "RightStat (in memory)", ours, groups);
+    let slots = h.slot_areas();
+    let national_slot = slots.iter().position(|s| *s == nation).unwrap() as u32;
+    let national_total = result.get(national_slot, 0, space.index(&[2, 2])).unwrap();
+    drop(data);
+    drop(result);
+    match std::process::Command::new("python3")
+        .args(["benches/rollup/duckdb_villages.py", &path])
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .output()
+    {
+        Ok(o) if o.status.success() => {
+            let s = String::from_utf8_lossy(&o.stdout);
+            let mut it = s.split_whitespace();
+            let t: f64 = it.next().unwrap().parse().unwrap();
+            let g = it.next().unwrap_or("?").to_string();
+            let total: f64 = it.next().unwrap().parse().unwrap();
+            assert!((total - national_total).abs() <= 1e-9 * national_total, "same national total: DuckDB {total} vs {national_total}");
+            println!("{:<28} {:>9.3} s  {:>9} groups   ratio {:.1}×", "DuckDB (in memory)", t, g, t / ours);
+        }
+        Ok(o) => println!("DuckDB: failed ({})", String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or("")),
+        Err(e) => println!("DuckDB: skipped ({e})"),
     }
 }

@@ -226,6 +226,22 @@ impl Store {
         Ok(rows.into_iter().collect())
     }
 
+    /// The Chinese names of the areas `codes`, in one query.
+    pub async fn area_names_of(&self, codes: &[String]) -> Result<std::collections::HashMap<String, String>> {
+        if codes.is_empty() {
+            return Ok(Default::default());
+        }
+        let list = serde_json::to_string(codes).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let sql = match self.backend() {
+            crate::Backend::Postgres => {
+                "SELECT code, name_zh FROM area WHERE code IN (SELECT jsonb_array_elements_text(CAST($1 AS jsonb)))"
+            }
+            crate::Backend::Sqlite => "SELECT code, name_zh FROM area WHERE code IN (SELECT value FROM json_each($1))",
+        };
+        let rows: Vec<(String, String)> = on_pool!(self, p => sqlx::query_as(sql).bind(&list).fetch_all(p).await?);
+        Ok(rows.into_iter().collect())
+    }
+
     /// Number of areas at each level.
     pub async fn area_counts(&self) -> Result<Vec<(AreaLevel, i64)>> {
         let rows: Vec<(String, i64)> = on_pool!(self, p => sqlx::query_as("SELECT level, COUNT(*) FROM area GROUP BY level, depth ORDER BY depth")
@@ -238,6 +254,14 @@ impl Store {
     pub async fn area_index(&self) -> Result<std::sync::Arc<AreaIndex>> {
         let generation: i64 =
             on_pool!(self, p => sqlx::query_scalar("SELECT generation FROM area_generation WHERE id = 1").fetch_one(p).await?);
+        if let Some((g, idx)) = self.area_cache.lock().expect("area cache").as_ref()
+            && *g == generation
+        {
+            return Ok(idx.clone());
+        }
+        // One reader at a time: requests arriving together after a change (or at start) wait
+        // for the first one's read instead of each reading 660,000 areas.
+        let _reading = self.reloading.lock().await;
         if let Some((g, idx)) = self.area_cache.lock().expect("area cache").as_ref()
             && *g == generation
         {

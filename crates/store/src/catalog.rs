@@ -175,6 +175,12 @@ impl Store {
         {
             return Ok(cat.clone());
         }
+        let _reading = self.reloading.lock().await;
+        if let Some((g, cat)) = self.catalogue_cache.lock().expect("catalogue cache").as_ref()
+            && *g == generation
+        {
+            return Ok(cat.clone());
+        }
         let cat = std::sync::Arc::new(self.read_catalogue().await?);
         *self.catalogue_cache.lock().expect("catalogue cache") = Some((generation, cat.clone()));
         Ok(cat)

@@ -67,7 +67,7 @@ pub struct TaskRow {
 }
 
 /// The columns of [`TaskRow`].
-const TASK_COLS: &str = "id, round_id, department_code, area_code, indicators, status, batch_id, submitted_at, approved_at, updated_at, second_source, review_stage";
+pub(crate) const TASK_COLS: &str = "id, round_id, department_code, area_code, indicators, status, batch_id, submitted_at, approved_at, updated_at, second_source, review_stage";
 
 impl TaskRow {
     pub fn indicator_list(&self) -> Vec<String> {
@@ -342,52 +342,6 @@ impl Store {
             tx.commit().await?;
         });
         Ok(true)
-    }
-
-    /// The tasks of a round, optionally of one department or within some areas' subtrees.
-    pub async fn tasks(&self, round_id: i64, department: Option<&str>, within: Option<&[String]>) -> Result<Vec<TaskRow>> {
-        let sql = format!(
-            "SELECT {TASK_COLS} FROM round_task WHERE round_id = $1 AND ($2 IS NULL OR department_code = $2) ORDER BY department_code, area_code"
-        );
-        let rows: Vec<TaskRow> = on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-            .bind(round_id).bind(department).fetch_all(p).await?);
-        match within {
-            None => Ok(rows),
-            Some(roots) => {
-                let idx = self.area_index().await?;
-                Ok(rows.into_iter().filter(|t| idx.within(&t.area_code, roots)).collect())
-            }
-        }
-    }
-
-    /// The Chinese names of the areas a round's tasks are for, in one query (a list of a
-    /// province's tasks would otherwise ask for each county's name on its own).
-    pub async fn task_area_names(&self, round_id: i64) -> Result<HashMap<String, String>> {
-        let rows: Vec<(String, String)> = on_pool!(self, p => sqlx::query_as(
-            "SELECT code, name_zh FROM area WHERE code IN (SELECT area_code FROM round_task WHERE round_id = $1)")
-            .bind(round_id).fetch_all(p).await?);
-        Ok(rows.into_iter().collect())
-    }
-
-    /// Tasks not yet received (neither submitted nor approved) although the round's deadline
-    /// has passed on `today` (YYYY-MM-DD).
-    pub async fn overdue_tasks(&self, round_id: i64, today: &str) -> Result<Vec<TaskRow>> {
-        let round = self.round(&round_id.to_string()).await?.ok_or_else(|| StoreError::NotFound(format!("round {round_id}")))?;
-        if today <= round.deadline.as_str() {
-            return Ok(Vec::new());
-        }
-        Ok(self.tasks(round_id, None, None).await?.into_iter().filter(|t| !matches!(t.status.as_str(), "submitted" | "approved")).collect())
-    }
-
-    pub async fn task(&self, id: i64) -> Result<Option<TaskRow>> {
-        let sql = format!("SELECT {TASK_COLS} FROM round_task WHERE id = $1");
-        Ok(on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(id).fetch_optional(p).await?))
-    }
-
-    pub async fn task_events(&self, task_id: i64) -> Result<Vec<TaskEvent>> {
-        Ok(on_pool!(self, p => sqlx::query_as(
-            "SELECT id, task_id, at, actor, action, comment, batch_id FROM task_event WHERE task_id = $1 ORDER BY id")
-            .bind(task_id).fetch_all(p).await?))
     }
 
     /// A CSV template for a task: one row per indicator, period and cell its definition
@@ -874,11 +828,12 @@ impl Store {
                 report.areas += 1;
                 let kids_all: Vec<&str> = children.get(parent.as_str()).into_iter().flatten().map(String::as_str).collect();
                 let Some(level) = kids_all.first().and_then(|k| k.parse::<AreaCode>().ok()).map(|c| c.level()) else { continue };
+                // The children named one by one (from the area index): a plan that cannot go
+                // wrong on stale statistics.
                 let obs = self
                     .observations(&ObservationFilter {
                         indicators: read.clone(),
-                        area: Some(parent.clone()),
-                        level: Some(level),
+                        areas: kids_all.iter().map(|k| k.to_string()).collect(),
                         visibility: Visibility::Accepted,
                         ..Default::default()
                     })

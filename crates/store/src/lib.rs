@@ -37,6 +37,7 @@ mod seed;
 pub mod sources;
 pub mod spreadsheet;
 mod task_move;
+mod tasks;
 pub mod testing;
 pub(crate) mod time;
 pub mod validation;
@@ -141,20 +142,33 @@ pub struct Store {
     pub(crate) area_cache: std::sync::Arc<std::sync::Mutex<Option<areas::CachedIndex>>>,
     /// The catalogue as last read, with the generation it was read at.
     pub(crate) catalogue_cache: std::sync::Arc<std::sync::Mutex<Option<(i64, std::sync::Arc<rightstat_core::ingest::Catalogue>)>>>,
+    /// Held while the area index or the catalogue is read again (one reader at a time).
+    pub(crate) reloading: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
+    /// A store over `pool`, with its writers' gate (four writers at once on PostgreSQL, one
+    /// on SQLite) and empty caches.
+    fn on(pool: Pool) -> Store {
+        let writers = match pool {
+            Pool::Postgres(_) => writers::WRITERS_PG,
+            Pool::Sqlite(_) => 1,
+        };
+        Store {
+            pool,
+            writers: std::sync::Arc::new(writers::WriterGate::new(writers)),
+            area_cache: Default::default(),
+            catalogue_cache: Default::default(),
+            reloading: Default::default(),
+        }
+    }
+
     /// Connects to `url` (`sqlite://FILE`, `sqlite::memory:`, a bare file path, or
     /// `postgres://...`), creating a SQLite file if it does not exist, and migrates.
     pub async fn connect(url: &str) -> Result<Store> {
         let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
-            Store {
-                pool: Pool::Postgres(pool),
-                writers: std::sync::Arc::new(writers::WriterGate::new(writers::WRITERS_PG)),
-                area_cache: Default::default(),
-                catalogue_cache: Default::default(),
-            }
+            Store::on(Pool::Postgres(pool))
         } else {
             let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
             if path.contains("://") {
@@ -177,12 +191,7 @@ impl Store {
                 .idle_timeout(None)
                 .connect_with(opts)
                 .await?;
-            Store {
-                pool: Pool::Sqlite(pool),
-                writers: std::sync::Arc::new(writers::WriterGate::new(1)),
-                area_cache: Default::default(),
-                catalogue_cache: Default::default(),
-            }
+            Store::on(Pool::Sqlite(pool))
         };
         store.migrate().await?;
         Ok(store)
@@ -194,12 +203,7 @@ impl Store {
     pub async fn connect_read_only(url: &str) -> Result<Store> {
         let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new().max_connections(2).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
-            Store {
-                pool: Pool::Postgres(pool),
-                writers: std::sync::Arc::new(writers::WriterGate::new(writers::WRITERS_PG)),
-                area_cache: Default::default(),
-                catalogue_cache: Default::default(),
-            }
+            Store::on(Pool::Postgres(pool))
         } else {
             let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
             if path.contains("://") || path == ":memory:" {
@@ -222,12 +226,7 @@ impl Store {
                 }
                 _ => SqlitePoolOptions::new().max_connections(2).connect_with(ro.immutable(true)).await?,
             };
-            Store {
-                pool: Pool::Sqlite(pool),
-                writers: std::sync::Arc::new(writers::WriterGate::new(1)),
-                area_cache: Default::default(),
-                catalogue_cache: Default::default(),
-            }
+            Store::on(Pool::Sqlite(pool))
         };
         let shipped = match &store.pool {
             Pool::Sqlite(_) => sqlx::migrate!("migrations/sqlite").iter().count(),

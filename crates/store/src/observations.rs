@@ -193,14 +193,13 @@ enum Param {
 
 impl Store {
     pub async fn observations(&self, f: &ObservationFilter) -> Result<Vec<ObservationRow>> {
-        let mut sql = String::from(
-            "SELECT o.indicator_code, o.indicator_version, o.area_code, a.name_zh, a.name_en, o.period, o.cell_key, o.value, \
-             v.unit, v.unit_mult, o.status, o.source, o.footnote, o.batch_id, b.kind, b.source_name, o.recorded_at, o.superseded_at, v.definition, COALESCE(o.released_at, b.published_at), o.children_reporting, o.children_expected, o.internal_note \
-             FROM observation o \
-             JOIN area a ON a.code = o.area_code \
+        const COLS: &str = "o.indicator_code, o.indicator_version, o.area_code, a.name_zh, a.name_en, o.period, o.cell_key, o.value, \
+             v.unit, v.unit_mult, o.status, o.source, o.footnote, o.batch_id, b.kind, b.source_name, o.recorded_at, o.superseded_at, v.definition, COALESCE(o.released_at, b.published_at), o.children_reporting, o.children_expected, o.internal_note";
+        const JOINS: &str = "JOIN area a ON a.code = o.area_code \
              JOIN indicator_version v ON v.code = o.indicator_code AND v.version = o.indicator_version \
-             JOIN batch b ON b.id = o.batch_id WHERE 1 = 1",
-        );
+             JOIN batch b ON b.id = o.batch_id";
+        let mut sql = format!("SELECT {COLS} FROM observation o {JOINS} WHERE 1 = 1");
+        let head = sql.len();
         let mut params: Vec<Param> = Vec::new();
         fn push(params: &mut Vec<Param>, sql: &mut String, frag: &str, p: Param) {
             params.push(p);
@@ -260,6 +259,32 @@ impl Store {
         }
         let now = crate::now_rfc3339();
         let vintage_given = f.as_of.is_some() || f.all_vintages;
+        if f.visibility == Visibility::Accepted && !vintage_given {
+            // The latest accepted vintage of each key, without visiting every superseded
+            // vintage (a province's total is revised at each approval of a deadline: thousands
+            // of vintages). Where the current vintage is accepted it is the one; otherwise (a
+            // correction awaiting review) the latest accepted one before it, found from the
+            // current vintage. The key filters apply to both (same key).
+            let filters = sql[head..].to_string();
+            let on_current = filters.replace(" o.", " cur.").replace("(o.", "(cur.");
+            sql = format!(
+                "SELECT {COLS}, o.period_start FROM observation o {JOINS} WHERE 1 = 1{filters} AND o.superseded_at IS NULL AND {acc_o} \
+                 UNION ALL \
+                 SELECT {COLS}, o.period_start FROM observation cur \
+                 JOIN observation o ON o.id = (SELECT n.id FROM observation n JOIN batch nb ON nb.id = n.batch_id \
+                   WHERE n.indicator_code = cur.indicator_code AND n.area_code = cur.area_code AND n.period = cur.period \
+                   AND n.cell_key = cur.cell_key AND n.id < cur.id AND {acc_n} ORDER BY n.id DESC LIMIT 1) \
+                 {JOINS} WHERE 1 = 1{on_current} AND cur.superseded_at IS NULL AND cur.released_at IS NULL \
+                 AND NOT EXISTS (SELECT 1 FROM batch cb WHERE cb.id = cur.batch_id AND (cb.approved_at IS NOT NULL OR cb.published_at IS NOT NULL)) \
+                 ORDER BY 1, 3, 7, 24, 6, 17",
+                acc_o = accepted("o", "b"),
+                acc_n = accepted("n", "nb"),
+            );
+            if let Some(n) = f.limit {
+                push(&mut params, &mut sql, " LIMIT ?", Param::Int(n));
+            }
+            return self.observation_rows(&sql, &params, &now).await;
+        }
         match &f.visibility {
             Visibility::All => {}
             Visibility::Published => {
@@ -313,9 +338,15 @@ impl Store {
         if let Some(n) = f.limit {
             push(&mut params, &mut sql, " LIMIT ?", Param::Int(n));
         }
+        self.observation_rows(&sql, &params, &now).await
+    }
+
+    /// Runs an observation query built by [`Store::observations`] (its first 23 columns) and
+    /// reads its rows; `now` is the instant the query's visibility was bound at.
+    async fn observation_rows(&self, sql: &str, params: &[Param], now: &str) -> Result<Vec<ObservationRow>> {
         let rows: Vec<Raw> = on_pool!(self, p => {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
-            for prm in &params {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for prm in params {
                 q = match prm {
                     Param::Text(s) => q.bind(s.as_str()),
                     Param::Int(i) => q.bind(*i),
@@ -371,7 +402,7 @@ impl Store {
                     provenance_name: r.15,
                     recorded_at: r.16,
                     superseded_at: r.17,
-                    published: r.19.as_deref().is_some_and(|t| t <= now.as_str()),
+                    published: r.19.as_deref().is_some_and(|t| t <= now),
                     released_at: r.19,
                     children_reporting: r.20,
                     children_expected: r.21,

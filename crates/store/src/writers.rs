@@ -25,10 +25,14 @@ use std::time::Duration;
 
 /// Imports that may wait for their turn; one more is refused as busy.
 pub const MAX_WAITING: usize = 32;
-/// How long an import waits for its turn before it is refused as busy.
-pub const WAIT: Duration = Duration::from_secs(60);
+/// How long an import waits for its turn before it is refused as busy (well within the
+/// server's 60-s request timeout, so that a queued form is answered 503 with its reason).
+pub const WAIT: Duration = Duration::from_secs(20);
 /// Rows loaded at once from which the statistics are refreshed (`ANALYZE`).
 pub const ANALYZE_AFTER_ROWS: u64 = 10_000;
+/// Observation rows written by small imports (a deadline's forms) after which the statistics
+/// are refreshed, while the table is young (later: a tenth of what was written).
+pub const ANALYZE_AFTER_SMALL_ROWS: u64 = 2_000;
 /// The SQLite write-ahead log is truncated to this many bytes after a checkpoint.
 pub const WAL_SIZE_LIMIT: u64 = 64 * 1024 * 1024;
 
@@ -55,12 +59,21 @@ pub struct WriterGate {
     turn: tokio::sync::Semaphore,
     waiting: AtomicUsize,
     roll_up: tokio::sync::Mutex<()>,
+    /// Observation rows written since the statistics were last refreshed, and in all.
+    unanalyzed: std::sync::atomic::AtomicU64,
+    written: std::sync::atomic::AtomicU64,
 }
 
 impl WriterGate {
     /// A gate letting `writers` imports write at once.
     pub(crate) fn new(writers: usize) -> Self {
-        WriterGate { turn: tokio::sync::Semaphore::new(writers), waiting: AtomicUsize::new(0), roll_up: tokio::sync::Mutex::new(()) }
+        WriterGate {
+            turn: tokio::sync::Semaphore::new(writers),
+            waiting: AtomicUsize::new(0),
+            roll_up: tokio::sync::Mutex::new(()),
+            unanalyzed: Default::default(),
+            written: Default::default(),
+        }
     }
 }
 
@@ -166,20 +179,38 @@ impl Store {
     /// of `rows` (`ANALYZE`; on SQLite over a bounded sample), so that the next query is planned
     /// on what the table holds now.
     pub(crate) async fn analyze_after_load(&self, table: Loaded, rows: u64) -> Result<()> {
-        if rows < ANALYZE_AFTER_ROWS {
+        // Many small loads count as one large one: a deadline's forms (30 rows each) grow the
+        // table from nothing, and plans made on the empty table's statistics visit every
+        // current value for each form.
+        let rows = match table {
+            Loaded::Observation => {
+                // After 2,000 rows, or a tenth of what this process has written, whichever is more.
+                let written = self.writers.written.fetch_add(rows, Ordering::SeqCst) + rows;
+                let since = self.writers.unanalyzed.fetch_add(rows, Ordering::SeqCst) + rows;
+                if since < (written / 10).max(ANALYZE_AFTER_SMALL_ROWS) {
+                    return Ok(());
+                }
+                self.writers.unanalyzed.swap(0, Ordering::SeqCst);
+                since
+            }
+            Loaded::Area if rows < ANALYZE_AFTER_ROWS => return Ok(()),
+            Loaded::Area => rows,
+        };
+        if rows == 0 {
             return Ok(());
         }
-        let table = match table {
-            Loaded::Observation => "observation",
-            Loaded::Area => "area",
+        let tables: &[&str] = match table {
+            Loaded::Observation => &["observation", "batch"],
+            Loaded::Area => &["area"],
         };
         match &self.pool {
             crate::Pool::Postgres(p) => {
-                sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE {table}"))).execute(p).await?;
+                sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE {}", tables.join(", ")))).execute(p).await?;
             }
             // A bounded sample per index (analysis_limit), so that it stays quick at any size.
             crate::Pool::Sqlite(p) => {
-                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("PRAGMA analysis_limit = 1000; ANALYZE {table}"))).execute(p).await?;
+                let each: String = tables.iter().map(|t| format!(" ANALYZE {t};")).collect();
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("PRAGMA analysis_limit = 1000;{each}"))).execute(p).await?;
             }
         }
         Ok(())

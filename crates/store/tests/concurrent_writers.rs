@@ -133,6 +133,16 @@ async fn the_villages_of_a_county_submit_and_are_approved_all_at_once() {
             let sub = h.await.unwrap().unwrap();
             assert_eq!(sub.status, "submitted", "{:#?}", sub.validation);
         }
+        // A caller's tasks are found by their areas: a township's villages, the county's
+        // submitted tasks.
+        let (in_township, n) = s.tasks_within(round, &["130104001".to_string()], None).await.unwrap();
+        let expected = tasks.iter().filter(|t| t.area_code.starts_with("130104001")).count();
+        assert_eq!((in_township.len(), n), (expected, expected as i64), "{url}");
+        assert!(in_township.iter().all(|t| t.area_code.starts_with("130104001")));
+        let (submitted, n) = s.tasks_within(round, &["130104".to_string(), "1301".to_string()], Some("submitted")).await.unwrap();
+        assert_eq!((submitted.len(), n), (172, 172), "{url}");
+        assert_eq!(s.tasks_within(round, &["130104".to_string()], Some("approved")).await.unwrap().1, 0);
+
         // Every village is approved at once: 172 roll-ups, each reading the figures below the
         // township, county, prefecture, province and nation and writing their totals.
         let mut handles = Vec::new();

@@ -101,6 +101,9 @@ async fn approval_publishes_nothing_and_a_release_does_with_its_completeness() {
         assert!(sub.accepted, "{:?}", sub.validation);
         assert_eq!(public(&s, "130102").await, Some(0.52), "a pending correction withdrew the released figure");
         assert_eq!(public(&s, "CN").await, Some(0.52));
+        let accepted = seen(&s, Visibility::Accepted, "CN_DIBAO_RECIPIENTS", "130102", "2023", "").await.unwrap();
+        assert_eq!(accepted.value, Some(0.52), "the roll-up reads the accepted vintage under a pending correction");
+        assert!(accepted.superseded_at.is_some(), "{accepted:?}");
         s.review(task, true, "", &Actor::new("reviewer", None)).await.unwrap();
         assert_eq!(public(&s, "130102").await, Some(0.52), "an approved correction is public only when released");
         assert_eq!(seen(&s, Visibility::Accepted, "CN_DIBAO_RECIPIENTS", "CN", "2023", "").await.unwrap().value, Some(0.61));

@@ -106,11 +106,11 @@ async fn round_page(
     let late = s.store.overdue_tasks(round.id, &rightstat_store::now_rfc3339()[..10]).await?;
     let overdue = late.len();
     let idx = s.store.area_index().await?;
-    let names = s.store.task_area_names(round.id).await?;
-    let overdue_list: Vec<serde_json::Value> = late
+    let listed: Vec<&rightstat_store::collection::TaskRow> =
+        late.iter().filter(|t| crate::routes::rounds::may_see_in(&caller, t, &idx)).take(OVERDUE_LISTED).collect();
+    let names = s.store.area_names_of(&listed.iter().map(|t| t.area_code.clone()).collect::<Vec<_>>()).await?;
+    let overdue_list: Vec<serde_json::Value> = listed
         .iter()
-        .filter(|t| crate::routes::rounds::may_see_in(&caller, t, &idx))
-        .take(OVERDUE_LISTED)
         .map(|t| serde_json::json!({ "id": t.id, "area": t.area_code, "name": names.get(&t.area_code), "department": t.department_code, "status": t.status }))
         .collect();
     let questions = crate::routes::rounds::visible_questions(&s, &caller, round.id).await?;
@@ -317,12 +317,28 @@ pub(crate) struct Notice {
 /// The tasks page: the review queue first (with approval of several at once), then my tasks.
 pub(crate) async fn render_tasks(s: &AppState, caller: &Caller, lang: Lang, notice: Option<Notice>) -> ApiResult<Response> {
     let idx = s.store.area_index().await?;
+    let grants = caller.grants().unwrap_or_default();
+    // Read from the database only what may be the caller's: the tasks in the areas they report
+    // for, and the submitted tasks below any of their areas (the policy then decides).
+    let mut own_roots: Vec<String> =
+        grants.iter().filter(|g| matches!(g.role, Role::Reporter | Role::Coordinator)).map(|g| g.area.clone()).collect();
+    let mut any_roots: Vec<String> = grants.iter().map(|g| g.area.clone()).collect();
+    for roots in [&mut own_roots, &mut any_roots] {
+        roots.sort();
+        roots.dedup();
+    }
     let mut rows = Vec::new();
+    let mut unlisted = 0i64;
     for r in s.store.rounds().await?.into_iter().filter(|r| r.status == "open") {
-        let names = s.store.task_area_names(r.id).await?;
-        for t in s.store.tasks(r.id, None, None).await? {
+        let (own, own_total) = s.store.tasks_within(r.id, &own_roots, None).await?;
+        let (submitted, submitted_total) = s.store.tasks_within(r.id, &any_roots, Some("submitted")).await?;
+        unlisted += (own_total - own.len() as i64) + (submitted_total - submitted.len() as i64);
+        let mut candidates: std::collections::BTreeMap<i64, rightstat_store::collection::TaskRow> = Default::default();
+        candidates.extend(own.into_iter().chain(submitted).map(|t| (t.id, t)));
+        let codes: Vec<String> = candidates.values().map(|t| t.area_code.clone()).collect();
+        let names = s.store.area_names_of(&codes).await?;
+        for t in candidates.into_values() {
             let chain: Vec<String> = idx.chain(&t.area_code).into_iter().map(String::from).collect();
-            let grants = caller.grants().unwrap_or_default();
             // My tasks: those I report (my area, my department), not everything an analyst may read.
             let mine = grants.iter().any(|g| {
                 matches!(g.role, Role::Reporter | Role::Coordinator)
@@ -350,7 +366,7 @@ pub(crate) async fn render_tasks(s: &AppState, caller: &Caller, lang: Lang, noti
         "tasks.html",
         lang,
         minijinja::context! {
-            tasks => v(&rows), here => "/tasks", signed_in => who, csrf => csrf(caller),
+            tasks => v(&rows), unlisted => unlisted, here => "/tasks", signed_in => who, csrf => csrf(caller),
             notice_key => notice_key, notice_count => notice_count, notice_bad => notice_bad, notice_details => notice_details,
         },
     ))
