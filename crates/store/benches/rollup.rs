@@ -294,7 +294,7 @@ fn villages() {
         std::env::var("VILLAGES").expect("VILLAGES=path to NBS's villages.csv (code,name,streetCode,provinceCode,cityCode,areaCode)");
     let mut index: HashMap<String, u32> = HashMap::new();
     let mut parent: Vec<Option<u32>> = Vec::new();
-    let mut intern = |code: &str, parent_index: Option<u32>, index: &mut HashMap<String, u32>, parent: &mut Vec<Option<u32>>| -> u32 {
+    let intern = |code: &str, parent_index: Option<u32>, index: &mut HashMap<String, u32>, parent: &mut Vec<Option<u32>>| -> u32 {
         *index.entry(code.to_string()).or_insert_with(|| {
             parent.push(parent_index);
             (parent.len() - 1) as u32
