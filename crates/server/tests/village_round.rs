@@ -14,18 +14,9 @@ use serde_json::{Value, json};
 mod common;
 use common::{Load, envs};
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/admin-divisions-cn-2023/");
-
 /// The lines of a shipped division file for the areas of county 130104 (Qiaoxi, Shijiazhuang).
 fn qiaoxi(file: &str) -> String {
-    let text = std::fs::read_to_string(format!("{DATA}{file}")).unwrap();
-    let mut lines = text.lines();
-    let mut out = format!("{}\n", lines.next().unwrap());
-    for l in lines.filter(|l| l.starts_with("130104")) {
-        out.push_str(l);
-        out.push('\n');
-    }
-    out
+    rightstat_store::testing::division_lines(file, "130104")
 }
 
 async fn account(env: &mut common::Env, name: &str, role: Role, area: &str) {

@@ -78,9 +78,6 @@ where
     })
 }
 
-/// The area index a process holds, with the `area_generation` it was read at.
-pub(crate) type CachedIndex = (i64, std::sync::Arc<AreaIndex>);
-
 /// All area codes with their validity, for checking import rows without a query per row.
 #[derive(Debug, Default, Clone)]
 pub struct AreaIndex {
@@ -254,22 +251,7 @@ impl Store {
     pub async fn area_index(&self) -> Result<std::sync::Arc<AreaIndex>> {
         let generation: i64 =
             on_pool!(self, p => sqlx::query_scalar("SELECT generation FROM area_generation WHERE id = 1").fetch_one(p).await?);
-        if let Some((g, idx)) = self.area_cache.lock().expect("area cache").as_ref()
-            && *g == generation
-        {
-            return Ok(idx.clone());
-        }
-        // One reader at a time: requests arriving together after a change (or at start) wait
-        // for the first one's read instead of each reading 660,000 areas.
-        let _reading = self.reloading.lock().await;
-        if let Some((g, idx)) = self.area_cache.lock().expect("area cache").as_ref()
-            && *g == generation
-        {
-            return Ok(idx.clone());
-        }
-        let idx = std::sync::Arc::new(self.read_area_index().await?);
-        *self.area_cache.lock().expect("area cache") = Some((generation, idx.clone()));
-        Ok(idx)
+        self.area_cache.get(generation, || self.read_area_index()).await
     }
 
     async fn read_area_index(&self) -> Result<AreaIndex> {

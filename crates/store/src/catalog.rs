@@ -166,24 +166,9 @@ impl Store {
     /// process last read it (one one-row query otherwise: every change to indicators, code
     /// lists or units bumps `catalogue_generation` by trigger, in the change's transaction).
     pub async fn catalogue(&self) -> Result<std::sync::Arc<Catalogue>> {
-        // The generation is read first: a change committed while the tables are read leaves
-        // the copy under the older generation, which the next call reads again.
         let generation: i64 =
             on_pool!(self, p => sqlx::query_scalar("SELECT generation FROM catalogue_generation WHERE id = 1").fetch_one(p).await?);
-        if let Some((g, cat)) = self.catalogue_cache.lock().expect("catalogue cache").as_ref()
-            && *g == generation
-        {
-            return Ok(cat.clone());
-        }
-        let _reading = self.reloading.lock().await;
-        if let Some((g, cat)) = self.catalogue_cache.lock().expect("catalogue cache").as_ref()
-            && *g == generation
-        {
-            return Ok(cat.clone());
-        }
-        let cat = std::sync::Arc::new(self.read_catalogue().await?);
-        *self.catalogue_cache.lock().expect("catalogue cache") = Some((generation, cat.clone()));
-        Ok(cat)
+        self.catalogue_cache.get(generation, || self.read_catalogue()).await
     }
 
     async fn read_catalogue(&self) -> Result<Catalogue> {

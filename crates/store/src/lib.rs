@@ -23,6 +23,7 @@ pub mod drafts;
 pub mod evaluation;
 pub mod follow_up;
 pub mod formats;
+mod generational;
 pub mod glossary;
 pub mod import;
 mod lists;
@@ -138,12 +139,9 @@ pub enum Backend {
 pub struct Store {
     pub(crate) pool: Pool,
     pub(crate) writers: std::sync::Arc<writers::WriterGate>,
-    /// The area index as last read, with the generation it was read at.
-    pub(crate) area_cache: std::sync::Arc<std::sync::Mutex<Option<areas::CachedIndex>>>,
-    /// The catalogue as last read, with the generation it was read at.
-    pub(crate) catalogue_cache: std::sync::Arc<std::sync::Mutex<Option<(i64, std::sync::Arc<rightstat_core::ingest::Catalogue>)>>>,
-    /// Held while the area index or the catalogue is read again (one reader at a time).
-    pub(crate) reloading: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// The area index and the catalogue as last read, each with the generation it was read at.
+    pub(crate) area_cache: std::sync::Arc<generational::Generational<AreaIndex>>,
+    pub(crate) catalogue_cache: std::sync::Arc<generational::Generational<rightstat_core::ingest::Catalogue>>,
 }
 
 impl Store {
@@ -159,7 +157,6 @@ impl Store {
             writers: std::sync::Arc::new(writers::WriterGate::new(writers)),
             area_cache: Default::default(),
             catalogue_cache: Default::default(),
-            reloading: Default::default(),
         }
     }
 

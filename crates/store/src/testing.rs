@@ -72,3 +72,17 @@ pub async fn load_disclosure_fixture(store: &crate::Store) -> i64 {
     }
     batch
 }
+
+/// The header and the lines of a shipped NBS division file (`data/admin-divisions-cn-2023/`)
+/// for the areas whose code starts with `county` (e.g. `130104`, Qiaoxi, Shijiazhuang).
+pub fn division_lines(file: &str, county: &str) -> String {
+    let path = format!("{}/../../data/admin-divisions-cn-2023/{file}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let mut lines = text.lines();
+    let mut out = format!("{}\n", lines.next().unwrap_or_default());
+    for l in lines.filter(|l| l.starts_with(county)) {
+        out.push_str(l);
+        out.push('\n');
+    }
+    out
+}

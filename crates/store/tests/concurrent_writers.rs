@@ -10,18 +10,9 @@ use rightstat_core::round::{RoundSpec, TaskStatus};
 use rightstat_store::{Actor, ImportOptions, ObservationFilter, Store, StoreError, Visibility, testing};
 use std::collections::BTreeMap;
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/admin-divisions-cn-2023/");
-
 /// The lines of a shipped division file for the areas of county 130104 (Qiaoxi, Shijiazhuang).
 fn qiaoxi(file: &str) -> Vec<u8> {
-    let text = std::fs::read_to_string(format!("{DATA}{file}")).unwrap();
-    let mut lines = text.lines();
-    let mut out = format!("{}\n", lines.next().unwrap());
-    for l in lines.filter(|l| l.starts_with("130104")) {
-        out.push_str(l);
-        out.push('\n');
-    }
-    out.into_bytes()
+    testing::division_lines(file, "130104").into_bytes()
 }
 
 const SPEC: &str = r#"
