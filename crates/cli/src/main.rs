@@ -569,7 +569,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let rules = rightstat_core::disclosure::Rules { min_count, ..Default::default() };
             let started = std::time::Instant::now();
             let site = rightstat_portal::Site::load(&store, rules).await?;
-            let (files, bytes) = site.export(&dir)?;
+            let (files, bytes) = site.export(&dir).await?;
             println!(
                 "{files} files ({:.1} MB) written to {} in {:.2} s; {} figures withheld by disclosure control",
                 bytes as f64 / 1e6,

@@ -261,8 +261,10 @@ impl Site {
         out
     }
 
-    /// The figures a query selects, in indicator, area, period and cell order.
-    pub fn select(&self, q: &Query) -> Vec<&ObservationRow> {
+    /// The public figures a query selects, in indicator, area, period and cell order, read
+    /// from the store in their public form; more than [`crate::site::MAX_FIGURES`] is
+    /// [`crate::PortalError::TooLarge`].
+    pub async fn select(&self, q: &Query) -> Result<Vec<ObservationRow>, crate::PortalError> {
         let dims = self.key();
         let matches = |r: &ObservationRow| {
             q.parts.iter().zip(&dims).all(|(wanted, dim)| {
@@ -276,13 +278,17 @@ impl Site {
                 .is_ok_and(|p| q.start.is_none_or(|s| p.end() >= s.start()) && q.end.is_none_or(|e| p.start() <= e.end()))
                 && q.updated_after.as_ref().is_none_or(|after| r.released_at.as_ref().is_some_and(|at| at > after))
         };
-        let indicators: Option<&Vec<String>> = q.parts.first().filter(|w| !w.is_empty());
-        self.figures
-            .iter()
-            .filter(|(code, _)| indicators.is_none_or(|w| w.contains(code)))
-            .flat_map(|(_, rows)| rows.iter())
-            .filter(|r| matches(r))
-            .collect()
+        // The store narrows by indicator and area; the rest of the key is matched here.
+        let part = |i: usize| q.parts.get(i).cloned().unwrap_or_default();
+        let indicators: Vec<String> = part(0).into_iter().filter(|c| self.summaries.contains_key(c)).collect();
+        if !part(0).is_empty() && indicators.is_empty() {
+            return Ok(Vec::new());
+        }
+        let filter = rightstat_store::ObservationFilter { indicators, areas: part(1), ..Default::default() };
+        let mut rows = self.public_rows(&filter, crate::site::MAX_FIGURES).await?;
+        rows.retain(|r| self.summaries.contains_key(&r.indicator) && matches(r));
+        rows.sort_by(|a, b| (&a.indicator, &a.area, &a.period, &a.cell_key).cmp(&(&b.indicator, &b.area, &b.period, &b.cell_key)));
+        Ok(rows)
     }
 
     /// The dimensions the rows use, in key order (SDMX-CSV writes one column for each).
@@ -292,17 +298,18 @@ impl Site {
 
     /// The data message a request asks for, of the rows it selects; `None` when nothing matches
     /// (SDMX REST answers 404 "No results").
-    pub fn data_message(&self, query: &Query, request: &DataRequest, id: &str) -> Option<crate::File> {
-        let rows = Site::limit_per_series(self.select(query), request.first, request.last);
+    pub async fn data_message(&self, query: &Query, request: &DataRequest, id: &str) -> Result<Option<crate::File>, crate::PortalError> {
+        let selected = self.select(query).await?;
+        let rows = Site::limit_per_series(selected.iter().collect(), request.first, request.last);
         if rows.is_empty() {
-            return None;
+            return Ok(None);
         }
         let body = match request.format {
             DataFormat::Csv => self.sdmx_csv_shaped(&rows, request.shape.detail),
             DataFormat::Json => self.sdmx_json(&rows, id, request.shape),
             DataFormat::Ml => self.sdmx_ml(&rows, id, request.shape),
         };
-        Some(crate::File { content_type: request.format.content_type(), body })
+        Ok(Some(crate::File { content_type: request.format.content_type(), body }))
     }
 
     /// Plain CSV for spreadsheets: names in both languages beside the codes.

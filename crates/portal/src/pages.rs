@@ -57,6 +57,7 @@ fn render(site: &Site, name: &str, lang: Lang, page: &str, ctx: Value) -> String
         as_of => site.as_of.get(..10).unwrap_or(""),
         min_count => format_number(site.rules.min_count),
         live => site.live,
+        all_data => site.offers_all(),
         has_recommendations => !site.follow_up.recommendations.is_empty(),
         has_measures => !site.follow_up.measures.is_empty(),
     };
@@ -168,7 +169,7 @@ impl Site {
         let published = self.published_indicators().count();
         env()
             .get_template("root.html")
-            .and_then(|t| t.render(context! { published => published, as_of => self.as_of.get(..10).unwrap_or(""), live => self.live, has_recommendations => !self.follow_up.recommendations.is_empty() }))
+            .and_then(|t| t.render(context! { published => published, as_of => self.as_of.get(..10).unwrap_or(""), live => self.live, all_data => self.offers_all(), has_recommendations => !self.follow_up.recommendations.is_empty() }))
             .unwrap_or_else(|e| format!("template root.html: {e}"))
     }
 
@@ -314,7 +315,7 @@ impl Site {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        let sources: BTreeSet<String> = rows.iter().map(|r| r.source.clone()).filter(|s| !s.is_empty()).collect();
+        let sources: BTreeSet<String> = self.summaries.get(&d.code).map(|s| s.sources.clone()).unwrap_or_default();
         let notes: Vec<&str> = self
             .reasons
             .get(&d.code)
@@ -438,16 +439,15 @@ impl Site {
             .indicators
             .iter()
             .map(|d| {
-                let rows = self.figures(&d.code);
-                let periods: BTreeSet<&str> = rows.iter().map(|r| r.period.as_str()).collect();
-                let have: BTreeSet<&str> =
-                    rows.iter().filter(|r| r.value.is_some()).flat_map(|r| breakdown(r).map(|(d, _)| d.as_str())).collect();
+                let summary = self.summaries.get(&d.code);
+                let periods: BTreeSet<&str> = summary.into_iter().flat_map(|s| s.periods.iter().map(String::as_str)).collect();
+                let have: BTreeSet<&str> = summary.into_iter().flat_map(|s| s.broken_down.iter().map(String::as_str)).collect();
                 let wanted: BTreeSet<&str> = d.required_dimensions.iter().map(String::as_str).chain(STANDARD_BREAKDOWNS).collect();
                 let label = |dim: &&str| self.dimensions.get(*dim).map_or_else(|| dim.to_string(), |n| lang.pick(&n.en, &n.zh).to_string());
                 Status {
                     code: d.code.clone(),
                     name: lang.pick(&d.name_en, &d.name_zh).to_string(),
-                    published: !rows.is_empty(),
+                    published: summary.is_some(),
                     periods: match (periods.first(), periods.last()) {
                         (Some(a), Some(b)) if a == b => (*a).to_string(),
                         (Some(a), Some(b)) => format!("{a}–{b}"),

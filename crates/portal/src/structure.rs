@@ -115,13 +115,7 @@ impl Site {
         let mut out = Vec::new();
         let indicators = self.published_indicators().map(|d| (d.code.clone(), d.name_en.clone(), d.name_zh.clone())).collect();
         out.push((codelist_id("INDICATOR"), "Indicator".into(), "指标".into(), indicators));
-        let mut areas: BTreeMap<String, (String, String)> = BTreeMap::new();
-        for r in self.all_figures() {
-            areas
-                .entry(r.area.clone())
-                .or_insert_with(|| (r.area_name_en.clone().unwrap_or_else(|| r.area_name_zh.clone()), r.area_name_zh.clone()));
-        }
-        let areas = areas.into_iter().map(|(c, (en, zh))| (c, en, zh)).collect();
+        let areas = self.ref_areas.iter().map(|(c, (en, zh))| (c.clone(), en.clone(), zh.clone())).collect();
         out.push((codelist_id("REF_AREA"), "Reference area".into(), "地区".into(), areas));
         for dim in &self.key_dimensions {
             let n = self.dimensions.get(dim);
@@ -356,10 +350,10 @@ impl Site {
     /// for each dimension, the codes that have public observations among the series the
     /// (partial) key selects — what a data explorer offers in its filters. `None` when nothing
     /// matches.
-    pub fn available(&self, q: &crate::data::Query) -> Option<String> {
-        let rows = self.select(q);
+    pub async fn available(&self, q: &crate::data::Query) -> Result<Option<String>, crate::PortalError> {
+        let rows = self.select(q).await?;
         if rows.is_empty() {
-            return None;
+            return Ok(None);
         }
         let key = self.key();
         let mut codes: BTreeMap<&str, std::collections::BTreeSet<String>> = BTreeMap::new();
@@ -370,6 +364,36 @@ impl Site {
         }
         let periods: Vec<&str> = rows.iter().map(|r| r.period.as_str()).collect();
         let (start, end) = (periods.iter().min().copied().unwrap_or(""), periods.iter().max().copied().unwrap_or(""));
+        Ok(Some(self.constraint(&key, &codes, start, end)))
+    }
+
+    /// The content constraint of the whole dataflow, from the snapshot's summaries (no figure
+    /// is read): every code some public figure uses. `None` when nothing is public.
+    pub fn available_all(&self) -> Option<String> {
+        if self.summaries.is_empty() {
+            return None;
+        }
+        let key = self.key();
+        let mut codes: BTreeMap<&str, std::collections::BTreeSet<String>> = BTreeMap::new();
+        codes.insert("INDICATOR", self.summaries.keys().cloned().collect());
+        codes.insert("REF_AREA", self.ref_areas.keys().cloned().collect());
+        for d in &key[2..] {
+            let set = codes.entry(d).or_default();
+            for summary in self.summaries.values() {
+                match summary.cells.get(*d) {
+                    Some(used) => set.extend(used.iter().cloned()),
+                    None => {
+                        set.insert(rightstat_core::codelist::TOTAL.to_string());
+                    }
+                }
+            }
+        }
+        let periods = self.summaries.values().flat_map(|s| s.periods.iter().map(String::as_str));
+        let (start, end) = (periods.clone().min().unwrap_or(""), periods.max().unwrap_or(""));
+        Some(self.constraint(&key, &codes, start, end))
+    }
+
+    fn constraint(&self, key: &[&str], codes: &BTreeMap<&str, std::collections::BTreeSet<String>>, start: &str, end: &str) -> String {
         let mut s = self.message_start("RIGHTSTAT_AVAILABILITY");
         let _ = write!(
             s,
@@ -382,7 +406,7 @@ impl Site {
             crate::data::DATAFLOW
         );
         let _ = write!(s, "<str:CubeRegion include=\"true\">");
-        for d in &key {
+        for d in key {
             let _ = write!(s, "<com:KeyValue id=\"{d}\">");
             for c in codes.get(d).into_iter().flatten() {
                 let _ = write!(s, "<com:Value>{}</com:Value>", esc(c));
@@ -396,6 +420,6 @@ impl Site {
             esc(end)
         );
         s.push_str("</str:CubeRegion></str:ContentConstraint></str:Constraints>\n</mes:Structures>\n</mes:Structure>\n");
-        Some(s)
+        s
     }
 }

@@ -30,10 +30,26 @@ pub enum ApiError {
     /// names nothing, an incomplete term): 422, the message says why, nothing changed.
     #[error("{0}")]
     Refused(String),
+    /// An answer larger than one response may be: 413, the message says how to narrow it.
+    #[error("{0}")]
+    TooLarge(String),
     #[error("{0}")]
     Internal(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<rightstat_portal::PortalError> for ApiError {
+    fn from(e: rightstat_portal::PortalError) -> ApiError {
+        use rightstat_portal::PortalError;
+        match e {
+            PortalError::Store(e) => ApiError::Store(e),
+            PortalError::TooLarge { .. } => ApiError::TooLarge(e.to_string()),
+            // Releases kept coming while the figures were read: asked again shortly, it works.
+            PortalError::Stale => ApiError::Store(StoreError::Busy("public figures are being released: try again shortly".into())),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
 }
 
 impl ApiError {
@@ -71,6 +87,7 @@ impl IntoResponse for ApiError {
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::Refused(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_data"),
             ApiError::NotAcceptable(_) => (StatusCode::NOT_ACCEPTABLE, "not_acceptable"),
+            ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::Unprocessable(report) => {
                 let body = serde_json::json!({ "error": "invalid_data", "message": self.to_string(), "report": report });
                 return (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response();

@@ -344,7 +344,7 @@ async fn a_visitor_reads_the_portal_live_and_as_a_static_copy() {
     testing::load_disclosure_fixture(&store).await;
     let site = rightstat_portal::Site::load(&store, Default::default()).await.unwrap();
     let static_dir = dir.path().join("static");
-    site.export(&static_dir).unwrap();
+    site.export(&static_dir).await.unwrap();
     let static_base = serve_dir(static_dir).await;
 
     let live_base = serve_app(store).await;

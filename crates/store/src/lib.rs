@@ -142,6 +142,9 @@ pub struct Store {
     /// The area index and the catalogue as last read, each with the generation it was read at.
     pub(crate) area_cache: std::sync::Arc<generational::Generational<AreaIndex>>,
     pub(crate) catalogue_cache: std::sync::Arc<generational::Generational<rightstat_core::ingest::Catalogue>>,
+    /// The dimensions of each indicator definition version read so far. A version is never
+    /// changed once written (a new definition is a new version), so this never goes stale.
+    pub(crate) dimensions: std::sync::Arc<std::sync::Mutex<observations::Dimensions>>,
 }
 
 impl Store {
@@ -157,6 +160,7 @@ impl Store {
             writers: std::sync::Arc::new(writers::WriterGate::new(writers)),
             area_cache: Default::default(),
             catalogue_cache: Default::default(),
+            dimensions: Default::default(),
         }
     }
 

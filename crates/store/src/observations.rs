@@ -77,6 +77,9 @@ pub(crate) fn public_vintage() -> String {
     format!("{} AND {}", released("o", "b"), no_later(&released("n", "nb")))
 }
 
+/// The dimensions of each indicator definition version, by (code, version).
+pub(crate) type Dimensions = std::collections::HashMap<(String, i64), std::sync::Arc<Vec<String>>>;
+
 /// One observation with everything needed to read it correctly.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -179,7 +182,9 @@ struct Raw(
     String,
     String,
     Option<String>,
-    String,
+    // Column 19 is an empty placeholder (the definition was read per row, it now comes from
+    // `Store::definition_dimensions`), kept so that the queries' column positions stay.
+    #[allow(dead_code)] String,
     Option<String>,
     Option<i64>,
     Option<i64>,
@@ -194,7 +199,7 @@ enum Param {
 impl Store {
     pub async fn observations(&self, f: &ObservationFilter) -> Result<Vec<ObservationRow>> {
         const COLS: &str = "o.indicator_code, o.indicator_version, o.area_code, a.name_zh, a.name_en, o.period, o.cell_key, o.value, \
-             v.unit, v.unit_mult, o.status, o.source, o.footnote, o.batch_id, b.kind, b.source_name, o.recorded_at, o.superseded_at, v.definition, COALESCE(o.released_at, b.published_at), o.children_reporting, o.children_expected, o.internal_note";
+             v.unit, v.unit_mult, o.status, o.source, o.footnote, o.batch_id, b.kind, b.source_name, o.recorded_at, o.superseded_at, '', COALESCE(o.released_at, b.published_at), o.children_reporting, o.children_expected, o.internal_note";
         const JOINS: &str = "JOIN area a ON a.code = o.area_code \
              JOIN indicator_version v ON v.code = o.indicator_code AND v.version = o.indicator_version \
              JOIN batch b ON b.id = o.batch_id";
@@ -342,9 +347,81 @@ impl Store {
     }
 
     /// Runs an observation query built by [`Store::observations`] (its first 23 columns) and
-    /// reads its rows; `now` is the instant the query's visibility was bound at.
+    /// reads its rows; `now` is the instant the query's visibility was bound at. Rows are
+    /// turned into [`ObservationRow`]s as they arrive (a large answer is not held twice), with
+    /// each cell's dimensions from the definition version it was recorded under.
     async fn observation_rows(&self, sql: &str, params: &[Param], now: &str) -> Result<Vec<ObservationRow>> {
-        let rows: Vec<Raw> = on_pool!(self, p => {
+        // A definition versioned between reading the versions and the rows: read them again.
+        let mut attempt = 0;
+        loop {
+            let dimensions = self.definition_dimensions().await?;
+            match self.stream_rows(sql, params, now, &dimensions).await? {
+                Ok(rows) => return Ok(rows),
+                Err((code, version)) if attempt > 0 => {
+                    return Err(StoreError::Corrupt(format!(
+                        "observation of {code} under definition version {version}, which does not exist"
+                    )));
+                }
+                Err(_) => attempt += 1,
+            }
+        }
+    }
+
+    /// The rows of an observation query, or the first (indicator, version) missing from
+    /// `dimensions`.
+    async fn stream_rows(
+        &self,
+        sql: &str,
+        params: &[Param],
+        now: &str,
+        dimensions: &Dimensions,
+    ) -> Result<std::result::Result<Vec<ObservationRow>, (String, i64)>> {
+        use futures_util::TryStreamExt;
+        let mut last: Option<(String, i64, std::sync::Arc<Vec<String>>)> = None;
+        let mut row = |r: Raw| -> Result<std::result::Result<ObservationRow, (String, i64)>> {
+            let dims = match &last {
+                Some((code, version, dims)) if *code == r.0 && *version == r.1 => dims.clone(),
+                _ => {
+                    let Some(dims) = dimensions.get(&(r.0.clone(), r.1)).cloned() else { return Ok(Err((r.0, r.1))) };
+                    last = Some((r.0.clone(), r.1, dims.clone()));
+                    dims
+                }
+            };
+            let parsed = Cell::from_key(&r.6).ok_or_else(|| StoreError::Corrupt(format!("cell key {}", r.6)))?;
+            let mut cell: std::collections::BTreeMap<String, String> =
+                dims.iter().map(|d| (d.clone(), parsed.get(d).to_string())).collect();
+            // A dimension dropped from a later definition still shows in old cells.
+            for (d, c) in parsed.iter() {
+                cell.insert(d.to_string(), c.to_string());
+            }
+            Ok(Ok(ObservationRow {
+                indicator: r.0,
+                indicator_version: r.1,
+                area: r.2,
+                area_name_zh: r.3,
+                area_name_en: r.4,
+                period: r.5,
+                cell,
+                cell_key: r.6,
+                value: r.7,
+                unit: r.8,
+                unit_mult: r.9,
+                status: r.10,
+                source: r.11,
+                footnote: r.12,
+                batch_id: r.13,
+                provenance: r.14,
+                provenance_name: r.15,
+                recorded_at: r.16,
+                superseded_at: r.17,
+                published: r.19.as_deref().is_some_and(|t| t <= now),
+                released_at: r.19,
+                children_reporting: r.20,
+                children_expected: r.21,
+                internal_note: r.22,
+            }))
+        };
+        Ok(on_pool!(self, p => {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for prm in params {
                 q = match prm {
@@ -353,63 +430,39 @@ impl Store {
                 };
             }
             let mut out = Vec::new();
-            for r in q.fetch_all(p).await? {
+            let mut rows = q.fetch(p);
+            while let Some(r) = rows.try_next().await? {
                 use sqlx::Row;
-                out.push(Raw(
+                match row(Raw(
                     r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?, r.try_get(6)?,
                     r.try_get(7)?, r.try_get(8)?, r.try_get(9)?, r.try_get(10)?, r.try_get(11)?, r.try_get(12)?, r.try_get(13)?,
                     r.try_get(14)?, r.try_get(15)?, r.try_get(16)?, r.try_get(17)?, r.try_get(18)?, r.try_get(19)?, r.try_get(20)?, r.try_get(21)?, r.try_get(22)?,
-                ));
-            }
-            out
-        });
-        let mut dims_cache: std::collections::HashMap<(String, i64), Vec<String>> = Default::default();
-        rows.into_iter()
-            .map(|r| {
-                let dims = match dims_cache.get(&(r.0.clone(), r.1)) {
-                    Some(d) => d.clone(),
-                    None => {
-                        let def: rightstat_core::Indicator =
-                            serde_json::from_str(&r.18).map_err(|e| StoreError::Corrupt(format!("indicator definition: {e}")))?;
-                        dims_cache.insert((r.0.clone(), r.1), def.dimensions.clone());
-                        def.dimensions
-                    }
-                };
-                let parsed = Cell::from_key(&r.6).ok_or_else(|| StoreError::Corrupt(format!("cell key {}", r.6)))?;
-                let mut cell: std::collections::BTreeMap<String, String> =
-                    dims.iter().map(|d| (d.clone(), parsed.get(d).to_string())).collect();
-                // A dimension dropped from a later definition still shows in old cells.
-                for (d, c) in parsed.iter() {
-                    cell.insert(d.to_string(), c.to_string());
+                ))? {
+                    Ok(r) => out.push(r),
+                    Err(missing) => return Ok(Err(missing)),
                 }
-                Ok(ObservationRow {
-                    indicator: r.0,
-                    indicator_version: r.1,
-                    area: r.2,
-                    area_name_zh: r.3,
-                    area_name_en: r.4,
-                    period: r.5,
-                    cell,
-                    cell_key: r.6,
-                    value: r.7,
-                    unit: r.8,
-                    unit_mult: r.9,
-                    status: r.10,
-                    source: r.11,
-                    footnote: r.12,
-                    batch_id: r.13,
-                    provenance: r.14,
-                    provenance_name: r.15,
-                    recorded_at: r.16,
-                    superseded_at: r.17,
-                    published: r.19.as_deref().is_some_and(|t| t <= now),
-                    released_at: r.19,
-                    children_reporting: r.20,
-                    children_expected: r.21,
-                    internal_note: r.22,
-                })
-            })
-            .collect()
+            }
+            Ok(out)
+        }))
+    }
+
+    /// The dimensions of every indicator definition version, reading only versions this
+    /// process has not read before (one small query when none is new).
+    async fn definition_dimensions(&self) -> Result<Dimensions> {
+        let versions: Vec<(String, i64)> =
+            on_pool!(self, p => sqlx::query_as("SELECT code, version FROM indicator_version").fetch_all(p).await?);
+        let missing: Vec<(String, i64)> = {
+            let known = self.dimensions.lock().expect("not poisoned");
+            versions.into_iter().filter(|k| !known.contains_key(k)).collect()
+        };
+        for (code, version) in missing {
+            let definition: String = on_pool!(self, p => sqlx::query_scalar("SELECT definition FROM indicator_version WHERE code = $1 AND version = $2")
+                .bind(&code).bind(version).fetch_one(p).await?);
+            let def: rightstat_core::Indicator = serde_json::from_str(&definition)
+                .map_err(|e| StoreError::Corrupt(format!("indicator definition {code} version {version}: {e}")))?;
+            self.dimensions.lock().expect("not poisoned").insert((code, version), std::sync::Arc::new(def.dimensions));
+        }
+        Ok(self.dimensions.lock().expect("not poisoned").clone())
     }
 
     pub async fn batch(&self, id: i64) -> Result<Option<BatchRow>> {
@@ -452,19 +505,21 @@ impl Store {
     }
 
     /// A token that changes whenever what the public portal shows may have changed: a batch
-    /// recorded, a batch published, a round's release whose instant has passed (an embargo
+    /// published, a round's release whose instant has passed (an embargo
     /// ends), a definition versioned, a recommendation imported or linked to an indicator, a
     /// code added. The portal rebuilds its snapshot when it changes, and only then.
     pub async fn public_version(&self) -> Result<String> {
-        let sql = "SELECT (SELECT COUNT(*) FROM batch WHERE published_at IS NOT NULL), (SELECT COALESCE(MAX(id), 0) FROM batch), \
+        // Only what changes the public figures or their definitions: a batch recorded but not
+        // published (a submission, an approval's roll-up) does not, so the portal keeps its
+        // snapshot through a deadline.
+        let sql = "SELECT (SELECT COUNT(*) FROM batch WHERE published_at IS NOT NULL), \
                    (SELECT COALESCE(MAX(published_at), '') FROM batch), (SELECT COUNT(*) FROM indicator_version), \
                    (SELECT COUNT(*) FROM recommendation) + (SELECT COUNT(*) FROM recommendation_indicator), (SELECT COUNT(*) FROM code), \
                    (SELECT COUNT(*) FROM round_release WHERE release_at <= $1)";
-        type Row = (i64, i64, String, i64, i64, i64, i64);
+        type Row = (i64, String, i64, i64, i64, i64);
         let now = crate::now_rfc3339();
-        let (published, last, at, versions, recs, codes, releases): Row =
-            on_pool!(self, p => sqlx::query_as(sql).bind(&now).fetch_one(p).await?);
-        Ok(format!("{published}/{last}/{at}/{versions}/{recs}/{codes}/{releases}"))
+        let (published, at, versions, recs, codes, releases): Row = on_pool!(self, p => sqlx::query_as(sql).bind(&now).fetch_one(p).await?);
+        Ok(format!("{published}/{at}/{versions}/{recs}/{codes}/{releases}"))
     }
 
     /// Number of current observations (all vintages with `all`).

@@ -73,7 +73,8 @@ async fn approval_publishes_nothing_and_a_release_does_with_its_completeness() {
         }
         assert_eq!(public(&s, "CN").await, None);
         assert_eq!(seen(&s, Visibility::All, "CN_DIBAO_RECIPIENTS", "CN", "2023", "").await.unwrap().value, Some(0.52));
-        let _ = version;
+        // Nothing public changed: the portal keeps its snapshot through a deadline's approvals.
+        assert_eq!(s.public_version().await.unwrap(), version, "{url}: approval and roll-up changed the public version");
 
         // The queue shows what awaits release.
         let queue = s.release_queue(round).await.unwrap();

@@ -137,12 +137,16 @@ async fn list(
         ));
     }
     f.limit = Some(limit + 1);
-    let mut rows = s.store.observations(&f).await?;
-    if public {
+    let mut rows = if public {
         // The public gets what the portal shows: withheld figures without their value.
-        let site = s.portal.site(&s.store).await?;
-        rows = rows.into_iter().filter_map(|r| site.public_figure(&r.indicator, &r.area, &r.period, &r.cell_key).cloned()).collect();
-    }
+        crate::routes::portal::with_site(&s, |site| {
+            let f = f.clone();
+            async move { site.public_rows(&f, usize::MAX).await }
+        })
+        .await?
+    } else {
+        s.store.observations(&f).await?
+    };
     let truncated = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let (units, _) = s.store.units().await?;

@@ -1,7 +1,8 @@
 //! The public portal, served live: each route answers a path of `rightstat_portal::Site`'s
 //! file tree (the same files `rightstat publish --out DIR` writes), and the SDMX REST data
 //! query over the same disclosure-controlled snapshot. The snapshot is rebuilt only when
-//! `Store::public_version` changes (a batch recorded or published, a definition versioned).
+//! `Store::public_version` changes (a batch published or released, a definition versioned);
+//! downloads and data queries read their figures through it ([`with_site`]).
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -27,32 +28,49 @@ impl PortalCache {
         PortalCache { rules, current: Default::default() }
     }
 
-    /// The snapshot of the store's current public figures.
-    pub async fn site(&self, store: &Store) -> Result<Arc<Site>, ApiError> {
+    /// The snapshot of the store's current public figures. A new one is built in a task of
+    /// its own: a request that gives up waiting (the 60 s timeout) does not cancel the build,
+    /// and the requests queued behind it get the snapshot it built.
+    pub async fn site(self: &Arc<Self>, store: &Store) -> Result<Arc<Site>, ApiError> {
         let version = store.public_version().await?;
         if let Some((v, site)) = &*self.current.read().await
             && *v == version
         {
             return Ok(site.clone());
         }
-        let mut slot = self.current.write().await;
-        if let Some((v, site)) = &*slot
-            && *v == version
-        {
-            return Ok(site.clone());
-        }
-        let site = Arc::new(
-            Site::load(store, self.rules.clone())
-                .await
-                .map_err(|e| match e {
-                    rightstat_portal::PortalError::Store(e) => ApiError::Store(e),
-                    other => ApiError::Internal(other.to_string()),
-                })?
-                .live(),
-        );
-        *slot = Some((version, site.clone()));
-        Ok(site)
+        let (cache, store) = (self.clone(), store.clone());
+        tokio::spawn(async move {
+            let mut slot = cache.current.write().await;
+            if let Some((v, site)) = &*slot
+                && *v == version
+            {
+                return Ok(site.clone());
+            }
+            let site = Arc::new(Site::load(&store, cache.rules.clone()).await?.live());
+            *slot = Some((site.version().to_string(), site.clone()));
+            Ok(site)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("building the portal's snapshot: {e}")))?
     }
+}
+
+/// Runs `f` on the current snapshot; when figures were released while it read them, again on
+/// the new snapshot (a few times, then 503 with Retry-After).
+pub async fn with_site<T, F, Fut>(s: &AppState, f: F) -> Result<T, ApiError>
+where
+    F: Fn(Arc<Site>) -> Fut,
+    Fut: std::future::Future<Output = Result<T, rightstat_portal::PortalError>>,
+{
+    let mut last = rightstat_portal::PortalError::Stale;
+    for _ in 0..3 {
+        let site = s.portal.site(&s.store).await?;
+        match f(site).await {
+            Err(rightstat_portal::PortalError::Stale) => last = rightstat_portal::PortalError::Stale,
+            other => return other.map_err(ApiError::from),
+        }
+    }
+    Err(last.into())
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -81,8 +99,8 @@ fn respond(file: File) -> Response {
 }
 
 async fn serve(s: &AppState, path: &str, query: Option<&str>) -> Result<Response, ApiError> {
-    let site = s.portal.site(&s.store).await?;
-    site.file(path, query).map(respond).ok_or_else(|| ApiError::NotFound(path.to_string()))
+    let file = with_site(s, |site| async move { site.file(path, query).await }).await?;
+    file.map(respond).ok_or_else(|| ApiError::NotFound(path.to_string()))
 }
 
 /// The search text of `?q=`.
@@ -302,8 +320,7 @@ async fn structure(s: &AppState, resource: &str, agency: &str, id: &str, version
                 "content constraint {agency},{id},{version}: this service has RIGHTSTAT,CC_AVAILABLE,1.0"
             )));
         }
-        let all = site.query(rightstat_portal::data::DATAFLOW, "all", None, None).map_err(|e| ApiError::Internal(e.to_string()))?;
-        return match site.available(&all) {
+        return match site.available_all() {
             Some(body) => Ok(([(header::CONTENT_TYPE, xml)], body).into_response()),
             None => Err(ApiError::NotFound("public observations".into())),
         };
@@ -345,7 +362,12 @@ async fn sdmx_available(
             rightstat_portal::data::QueryError::UnknownFlow(_) => ApiError::NotFound(e.to_string()),
             _ => ApiError::BadRequest(e.to_string()),
         })?;
-    match site.available(&query) {
+    match with_site(&s, |site| {
+        let query = query.clone();
+        async move { site.available(&query).await }
+    })
+    .await?
+    {
         Some(xml) => Ok(([(header::CONTENT_TYPE, "application/vnd.sdmx.structure+xml; version=2.1; charset=utf-8")], xml).into_response()),
         None => Err(ApiError::NotFound(format!("observations for {flow}/{key}"))),
     }
@@ -369,7 +391,12 @@ async fn sdmx(s: &AppState, flow: &str, key: &str, raw: Option<&str>, headers: &
             _ => ApiError::BadRequest(e.to_string()),
         })?
         .updated_after(request.updated_after.clone());
-    match site.data_message(&query, &request, key) {
+    match with_site(s, |site| {
+        let (query, request) = (query.clone(), request.clone());
+        async move { site.data_message(&query, &request, key).await }
+    })
+    .await?
+    {
         Some(file) => {
             let mut r = respond(file);
             r.headers_mut().insert(header::VARY, HeaderValue::from_static("accept"));

@@ -168,7 +168,7 @@ async fn public_evidence(s: &AppState, caller: &Caller, mut rows: Vec<Recommenda
     }
     let site = s.portal.site(&s.store).await?;
     let shown = |ev: &rightstat_store::follow_up::Evidence, p: &rightstat_store::follow_up::Point| {
-        site.public_figure(&ev.indicator, &ev.area, &p.period, &ev.cell).is_some_and(|r| r.value.is_some())
+        site.is_shown(&ev.indicator, &ev.area, &p.period, &ev.cell)
     };
     for ev in rows.iter_mut().flat_map(|r| r.evidence.iter_mut()) {
         let series = std::mem::take(&mut ev.series);
