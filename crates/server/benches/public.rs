@@ -15,7 +15,9 @@
 //! - the static export of the whole portal (`rightstat publish --out DIR`).
 //!
 //! Each is timed, with the process's resident memory at its peak during the step (VmHWM, reset
-//! before each step through /proc/self/clear_refs) and after it.
+//! before each step through /proc/self/clear_refs) and after it. Memory freed by a step stays
+//! with the process (glibc keeps it for reuse), so "after" is an upper bound on what the step
+//! left behind; run one backend per process for memory figures of that backend alone.
 //!
 //!     cargo bench -p rightstat-server --bench public -- [--backend sqlite|postgres|both]
 //!

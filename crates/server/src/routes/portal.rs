@@ -21,37 +21,61 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 pub struct PortalCache {
     rules: Rules,
     current: tokio::sync::RwLock<Option<(String, Arc<Site>)>>,
+    /// Held by the one task building a new snapshot.
+    building: Arc<tokio::sync::Mutex<()>>,
 }
+
+/// How long a request waits for a new snapshot before it is answered from the previous one.
+/// A small portal's snapshot is built well within it, so a release shows at once; a national
+/// one takes minutes (BENCHMARKS.md), during which the pages stay up.
+pub const SNAPSHOT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl PortalCache {
     pub fn new(rules: Rules) -> PortalCache {
-        PortalCache { rules, current: Default::default() }
+        PortalCache { rules, current: Default::default(), building: Default::default() }
     }
 
-    /// The snapshot of the store's current public figures. A new one is built in a task of
-    /// its own: a request that gives up waiting (the 60 s timeout) does not cancel the build,
-    /// and the requests queued behind it get the snapshot it built.
+    /// The snapshot of the store's current public figures. A new one is built by one task of
+    /// its own: a request that gives up waiting (its timeout) does not cancel the build, and
+    /// requests arriving meanwhile wait for it up to [`SNAPSHOT_WAIT`], then get the previous
+    /// snapshot (whose pages show the figures as they were before the release; reads of the
+    /// store through it answer `Stale`, so downloads, SDMX and the API say 503 with
+    /// Retry-After until the new one is ready).
     pub async fn site(self: &Arc<Self>, store: &Store) -> Result<Arc<Site>, ApiError> {
         let version = store.public_version().await?;
-        if let Some((v, site)) = &*self.current.read().await
-            && *v == version
-        {
-            return Ok(site.clone());
-        }
-        let (cache, store) = (self.clone(), store.clone());
-        tokio::spawn(async move {
-            let mut slot = cache.current.write().await;
-            if let Some((v, site)) = &*slot
+        loop {
+            let previous = self.current.read().await.clone();
+            if let Some((v, site)) = &previous
                 && *v == version
             {
                 return Ok(site.clone());
             }
-            let site = Arc::new(Site::load(&store, cache.rules.clone()).await?.live());
-            *slot = Some((site.version().to_string(), site.clone()));
-            Ok(site)
-        })
-        .await
-        .map_err(|e| ApiError::Internal(format!("building the portal's snapshot: {e}")))?
+            let Ok(one) = self.building.clone().try_lock_owned() else {
+                // Another request is building it: wait for that build, or serve the previous.
+                match (tokio::time::timeout(SNAPSHOT_WAIT, self.building.lock()).await, previous) {
+                    (Ok(_), _) => continue,
+                    (Err(_), Some((_, site))) => return Ok(site),
+                    (Err(_), None) => continue,
+                }
+            };
+            let (cache, store) = (self.clone(), store.clone());
+            let build = tokio::spawn(async move {
+                let _one = one;
+                let site = Arc::new(Site::load(&store, cache.rules.clone()).await?.live());
+                *cache.current.write().await = Some((site.version().to_string(), site.clone()));
+                Ok::<_, ApiError>(site)
+            });
+            let joined = |r: Result<Result<Arc<Site>, ApiError>, tokio::task::JoinError>| {
+                r.map_err(|e| ApiError::Internal(format!("building the portal's snapshot: {e}")))?
+            };
+            return match previous {
+                Some((_, site)) => match tokio::time::timeout(SNAPSHOT_WAIT, build).await {
+                    Ok(built) => joined(built),
+                    Err(_) => Ok(site),
+                },
+                None => joined(build.await),
+            };
+        }
     }
 }
 
