@@ -29,7 +29,7 @@ run() { # backend db-url
   /usr/bin/time -f "%e %M" -o "$work/time" "$bin" --db "$db" init >/dev/null 2>&1
   read -r secs kb <"$work/time"; printf '| %-52s | %8s | %8s |\n' "init (reference data, areas down to counties)" "$secs" "$((kb / 1024))"
   /usr/bin/time -f "%e %M" -o "$work/time" "$bin" --db "$db" areas import data/admin-divisions-cn-2023/streets.csv --level township >"$work/out" 2>&1 || { cat "$work/out" >&2; exit 1; }
-  read -r secs kb <"$work/time"; printf '| %-52s | %8s | %8s |\n' "$(wc -l <data/admin-divisions-cn-2023/streets.csv) - 1 townships" "$secs" "$((kb / 1024))"
+  read -r secs kb <"$work/time"; printf '| %-52s | %8s | %8s |\n' "$(($(wc -l <data/admin-divisions-cn-2023/streets.csv) - 1)) townships" "$secs" "$((kb / 1024))"
   /usr/bin/time -f "%e %M" -o "$work/time" "$bin" --db "$db" areas import "$villages" --level village >"$work/out" 2>&1 || { cat "$work/out" >&2; exit 1; }
   read -r secs kb <"$work/time"; printf '| %-52s | %8s | %8s |\n' "$(($(wc -l <"$villages") - 1)) villages" "$secs" "$((kb / 1024))"
   tail -n1 "$work/out"
@@ -39,7 +39,7 @@ run() { # backend db-url
 
 run SQLite "sqlite://$work/areas.db"
 if [ -z "${RIGHTSTAT_SKIP_PG:-}" ]; then
-  psql "$pg" -qc "DROP DATABASE IF EXISTS rightstat_bench_areas" >/dev/null
+  psql "$pg" -qc "DROP DATABASE IF EXISTS rightstat_bench_areas" >/dev/null 2>&1
   psql "$pg" -qc "CREATE DATABASE rightstat_bench_areas" >/dev/null
   run PostgreSQL "${pg%/*}/rightstat_bench_areas"
   psql "$pg" -qc "DROP DATABASE IF EXISTS rightstat_bench_areas" >/dev/null

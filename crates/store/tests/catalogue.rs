@@ -79,3 +79,43 @@ async fn the_kept_catalogue_follows_every_change() {
         }
     }
 }
+
+/// Each figure's cell lists the dimensions of the definition version it was recorded under,
+/// also when that version was written after the store first read observations (the store keeps
+/// the dimensions of the versions it has read, per process).
+#[tokio::test]
+async fn figures_read_their_dimensions_from_the_version_they_were_recorded_under() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in testing::fresh_urls(dir.path()).await {
+        let store = Store::connect(&url).await.unwrap();
+        store.seed_reference().await.unwrap();
+        let import = |csv: &'static str| {
+            let store = store.clone();
+            async move {
+                let o = rightstat_store::ImportOptions::new("t.csv", rightstat_store::formats::Format::Csv);
+                let r = store.import_observations(std::io::Cursor::new(csv.as_bytes().to_vec()), o).await.unwrap();
+                assert!(r.is_ok(), "{:?}", r.errors.first());
+            }
+        };
+        let read = || {
+            let store = store.clone();
+            async move {
+                let f = rightstat_store::ObservationFilter { indicators: vec!["CN_DIBAO_RECIPIENTS".into()], ..Default::default() };
+                store.observations(&f).await.unwrap()
+            }
+        };
+        import("indicator,area,period,URBANISATION,value\nCN_DIBAO_RECIPIENTS,13,2022,_T,12\n").await;
+        let first = read().await;
+        let before: Vec<&str> = first[0].cell.keys().map(String::as_str).collect();
+        assert!(before.len() > 1 && before.contains(&"SEX"), "{url}: {before:?}");
+
+        let mut d = store.indicator("CN_DIBAO_RECIPIENTS", None).await.unwrap().unwrap().indicator;
+        d.dimensions = vec!["URBANISATION".into()];
+        d.required_dimensions = vec!["URBANISATION".into()];
+        store.put_indicator(&d, "test: by urban and rural only", &Actor::system()).await.unwrap();
+        import("indicator,area,period,URBANISATION,value\nCN_DIBAO_RECIPIENTS,13,2023,_T,13\n").await;
+        let rows = read().await;
+        let cells: Vec<(&str, Vec<&str>)> = rows.iter().map(|r| (r.period.as_str(), r.cell.keys().map(String::as_str).collect())).collect();
+        assert_eq!(cells, [("2022", before.clone()), ("2023", vec!["URBANISATION"])], "{url}");
+    }
+}
