@@ -617,9 +617,15 @@ impl Store {
         // village's first form revises nothing, whatever its neighbours reported.
         let only_area = opts.allowed_areas.as_ref().filter(|a| a.len() == 1).map(|a| a[0].clone());
         let mut prior = false;
+        // Two statements, not `($3 IS NULL OR area_code = $3)`: SQLite plans that once for both
+        // cases and then walks every current value of the indicator to find one village's.
+        let sql = if only_area.is_some() {
+            "SELECT id FROM observation WHERE indicator_code = $1 AND area_code = $3 AND id <= $2 AND superseded_at IS NULL LIMIT 1"
+        } else {
+            "SELECT id FROM observation WHERE indicator_code = $1 AND id <= $2 AND superseded_at IS NULL AND $3 IS NULL LIMIT 1"
+        };
         for ind in &indicators {
-            let found: Option<i64> = on_tx!(&mut tx, t => sqlx::query_scalar(
-                "SELECT id FROM observation WHERE indicator_code = $1 AND ($3 IS NULL OR area_code = $3) AND id <= $2 AND superseded_at IS NULL LIMIT 1")
+            let found: Option<i64> = on_tx!(&mut tx, t => sqlx::query_scalar(sql)
                 .bind(ind).bind(first_id).bind(only_area.as_deref()).fetch_optional(&mut **t).await?);
             prior |= found.is_some();
             if prior {

@@ -208,9 +208,19 @@ impl Store {
                 sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE {}", tables.join(", ")))).execute(p).await?;
             }
             // A bounded sample per index (analysis_limit), so that it stays quick at any size.
+            // `batch` keeps no statistics on SQLite: it is only ever joined by its id, and it
+            // grows by orders of magnitude during a deadline (a batch per form). Statistics
+            // taken while it held a few rows made SQLite scan the whole of it for every
+            // observation it joined (a village's form went from 0.1 s to seconds as batches
+            // accumulated); without them the planner assumes a large table and looks each
+            // batch up by its id.
             crate::Pool::Sqlite(p) => {
-                let each: String = tables.iter().map(|t| format!(" ANALYZE {t};")).collect();
-                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("PRAGMA analysis_limit = 1000;{each}"))).execute(p).await?;
+                let each: String = tables.iter().filter(|t| **t != "batch").map(|t| format!(" ANALYZE {t};")).collect();
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                    "PRAGMA analysis_limit = 1000;{each} DELETE FROM sqlite_stat1 WHERE tbl = 'batch'; ANALYZE sqlite_schema;"
+                )))
+                .execute(p)
+                .await?;
             }
         }
         Ok(())
@@ -266,6 +276,17 @@ mod tests {
                     let stats: i64 = on_pool!(s, p => sqlx::query_scalar(
                         "SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'observation'").fetch_one(p).await.unwrap());
                     assert!(stats > 0, "statistics gathered");
+                    // None for batch, which held one row when it was analysed: with them, the
+                    // observation query scanned every batch for every row it read.
+                    let batch: i64 = on_pool!(s, p => sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'batch'").fetch_one(p).await.unwrap());
+                    assert_eq!(batch, 0);
+                    let plan: Vec<(i64, i64, i64, String)> = on_pool!(s, p => sqlx::query_as(
+                        "EXPLAIN QUERY PLAN SELECT o.value FROM observation o JOIN batch b ON b.id = o.batch_id \
+                         WHERE o.indicator_code = 'CN_RURAL_POOR_POP' AND o.area_code IN ('130102', '130104')")
+                        .fetch_all(p).await.unwrap());
+                    let plan: Vec<&str> = plan.iter().map(|r| r.3.as_str()).collect();
+                    assert!(!plan.iter().any(|step| step.starts_with("SCAN b")), "{plan:?}");
                 }
             }
         }
