@@ -287,7 +287,7 @@ impl Site {
         let filter = rightstat_store::ObservationFilter { indicators, areas: part(1), ..Default::default() };
         let mut rows = self.public_rows(&filter, crate::site::MAX_FIGURES).await?;
         rows.retain(|r| self.summaries.contains_key(&r.indicator) && matches(r));
-        rows.sort_by(|a, b| (&a.indicator, &a.area, &a.period, &a.cell_key).cmp(&(&b.indicator, &b.area, &b.period, &b.cell_key)));
+        crate::site::in_key_order(&mut rows);
         Ok(rows)
     }
 

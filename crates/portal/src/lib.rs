@@ -145,7 +145,7 @@ impl Site {
             return Ok(None);
         };
         let mut rows = self.public_rows(&filter, max).await?;
-        rows.sort_by(|a, b| (&a.indicator, &a.area, &a.period, &a.cell_key).cmp(&(&b.indicator, &b.area, &b.period, &b.cell_key)));
+        crate::site::in_key_order(&mut rows);
         Ok(Some(rows))
     }
 

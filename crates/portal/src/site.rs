@@ -355,24 +355,25 @@ impl Site {
             return Err(PortalError::Stale);
         }
         for r in &mut rows {
-            let verdict = self.verdict(r);
+            let verdict = self.verdict(&r.indicator, &r.area, &r.period, &r.cell_key);
             public_form(r, verdict, self.rules.min_count);
         }
         Ok(rows)
     }
 
-    /// Why a public figure is withheld, or `None` when it is shown.
-    fn verdict(&self, r: &ObservationRow) -> Option<Withheld> {
-        if self.indicator(&r.indicator).is_none() {
+    /// Why the public figure of this key is withheld, or `None` when it is shown (figures of
+    /// an indicator not in the catalogue are withheld: nothing is shown by default).
+    fn verdict(&self, indicator: &str, area: &str, period: &str, cell_key: &str) -> Option<Withheld> {
+        if self.indicator(indicator).is_none() {
             return Some(Withheld::AtSource);
         }
-        self.withheld_keys.get(&key_hash(&r.indicator, &r.area, &r.period, &r.cell_key)).copied()
+        self.withheld_keys.get(&key_hash(indicator, area, period, cell_key)).copied()
     }
 
     /// Whether the public figure of this key (as the public reads it from the store) is
     /// shown with its value; false when disclosure control withholds it.
     pub fn is_shown(&self, indicator: &str, area: &str, period: &str, cell_key: &str) -> bool {
-        self.indicator(indicator).is_some() && !self.withheld_keys.contains_key(&key_hash(indicator, area, period, cell_key))
+        self.verdict(indicator, area, period, cell_key).is_none()
     }
 
     pub fn indicator(&self, code: &str) -> Option<&Indicator> {
@@ -396,6 +397,12 @@ impl Site {
     pub fn code_name(&self, dimension: &str, code: &str) -> Option<&Names> {
         self.codes.get(&(dimension.to_string(), code.to_string()))
     }
+}
+
+/// Puts figures in indicator, area, period and cell order (the order of every download and
+/// data message).
+pub(crate) fn in_key_order(rows: &mut [ObservationRow]) {
+    rows.sort_by(|a, b| (&a.indicator, &a.area, &a.period, &a.cell_key).cmp(&(&b.indicator, &b.area, &b.period, &b.cell_key)));
 }
 
 /// A public figure as the public sees it: nothing of an unreleased revision or of internal

@@ -19,6 +19,8 @@
 //!
 //! PostgreSQL from RIGHTSTAT_TEST_PG (default postgres://postgres@127.0.0.1:5432/test).
 
+mod common;
+
 use rightstat_core::area::AreaLevel;
 use rightstat_core::policy::{Grant, Role};
 use rightstat_core::round::RoundSpec;
@@ -315,15 +317,7 @@ fn deadline(rt: &tokio::runtime::Runtime, url: &str, a: &Args) -> Run {
     let tokens: Vec<String> = (0..a.clients)
         .map(|k| rt.block_on(store.create_token("village-clerks", &format!("client {k}"), &g, 30, &admin)).unwrap().1)
         .collect();
-    let base = rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let app = rightstat_server::app(store.clone(), Default::default());
-        tokio::spawn(async move {
-            axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
-        });
-        base
-    });
+    let base = common::serve(rt, &store);
     rt.block_on(others_reported(&store, round, &tasks));
     let (next, tally) = (AtomicUsize::new(0), Tally::default());
     let started = Instant::now();

@@ -23,6 +23,8 @@
 //!
 //! PostgreSQL from RIGHTSTAT_TEST_PG (default postgres://postgres@127.0.0.1:5432/test).
 
+mod common;
+
 use rightstat_core::area::AreaLevel;
 use rightstat_core::disclosure::Rules;
 use rightstat_store::{Actor, ImportOptions, Store, testing};
@@ -189,15 +191,7 @@ fn run(rt: &tokio::runtime::Runtime, url: &str) {
     println!("{backend}:");
     let store = rt.block_on(Store::connect(url)).unwrap();
     let (county, hebei) = rt.block_on(load(&store));
-    let base = rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let app = rightstat_server::app(store.clone(), Default::default());
-        tokio::spawn(async move {
-            axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
-        });
-        base
-    });
+    let base = common::serve(rt, &store);
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     println!("| step ({backend}) | seconds | peak MiB | after MiB |");
     println!("|---|---:|---:|---:|");

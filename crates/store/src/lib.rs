@@ -142,9 +142,10 @@ pub struct Store {
     /// The area index and the catalogue as last read, each with the generation it was read at.
     pub(crate) area_cache: std::sync::Arc<generational::Generational<AreaIndex>>,
     pub(crate) catalogue_cache: std::sync::Arc<generational::Generational<rightstat_core::ingest::Catalogue>>,
-    /// The dimensions of each indicator definition version read so far. A version is never
-    /// changed once written (a new definition is a new version), so this never goes stale.
-    pub(crate) dimensions: std::sync::Arc<std::sync::Mutex<observations::Dimensions>>,
+    /// The dimensions of each indicator definition version read so far (a query reads the
+    /// database only for a version not among them). A version is never changed once written
+    /// (a new definition is a new version), so this never goes stale.
+    pub(crate) dimensions: std::sync::Arc<std::sync::Mutex<std::sync::Arc<observations::Dimensions>>>,
 }
 
 impl Store {

@@ -182,9 +182,6 @@ struct Raw(
     String,
     String,
     Option<String>,
-    // Column 19 is an empty placeholder (the definition was read per row, it now comes from
-    // `Store::definition_dimensions`), kept so that the queries' column positions stay.
-    #[allow(dead_code)] String,
     Option<String>,
     Option<i64>,
     Option<i64>,
@@ -199,7 +196,7 @@ enum Param {
 impl Store {
     pub async fn observations(&self, f: &ObservationFilter) -> Result<Vec<ObservationRow>> {
         const COLS: &str = "o.indicator_code, o.indicator_version, o.area_code, a.name_zh, a.name_en, o.period, o.cell_key, o.value, \
-             v.unit, v.unit_mult, o.status, o.source, o.footnote, o.batch_id, b.kind, b.source_name, o.recorded_at, o.superseded_at, '', COALESCE(o.released_at, b.published_at), o.children_reporting, o.children_expected, o.internal_note";
+             v.unit, v.unit_mult, o.status, o.source, o.footnote, o.batch_id, b.kind, b.source_name, o.recorded_at, o.superseded_at, COALESCE(o.released_at, b.published_at), o.children_reporting, o.children_expected, o.internal_note";
         const JOINS: &str = "JOIN area a ON a.code = o.area_code \
              JOIN indicator_version v ON v.code = o.indicator_code AND v.version = o.indicator_version \
              JOIN batch b ON b.id = o.batch_id";
@@ -281,7 +278,7 @@ impl Store {
                    AND n.cell_key = cur.cell_key AND n.id < cur.id AND {acc_n} ORDER BY n.id DESC LIMIT 1) \
                  {JOINS} WHERE 1 = 1{on_current} AND cur.superseded_at IS NULL AND cur.released_at IS NULL \
                  AND NOT EXISTS (SELECT 1 FROM batch cb WHERE cb.id = cur.batch_id AND (cb.approved_at IS NOT NULL OR cb.published_at IS NOT NULL)) \
-                 ORDER BY 1, 3, 7, 24, 6, 17",
+                 ORDER BY 1, 3, 7, 23, 6, 17",
                 acc_o = accepted("o", "b"),
                 acc_n = accepted("n", "nb"),
             );
@@ -351,18 +348,22 @@ impl Store {
     /// turned into [`ObservationRow`]s as they arrive (a large answer is not held twice), with
     /// each cell's dimensions from the definition version it was recorded under.
     async fn observation_rows(&self, sql: &str, params: &[Param], now: &str) -> Result<Vec<ObservationRow>> {
-        // A definition versioned between reading the versions and the rows: read them again.
-        let mut attempt = 0;
+        // The versions read before; a version not among them (new since, or this process's
+        // first read) is read and the query run again, once.
+        let mut dimensions = self.dimensions.lock().expect("not poisoned").clone();
+        let mut reread = false;
         loop {
-            let dimensions = self.definition_dimensions().await?;
             match self.stream_rows(sql, params, now, &dimensions).await? {
                 Ok(rows) => return Ok(rows),
-                Err((code, version)) if attempt > 0 => {
+                Err((code, version)) if reread => {
                     return Err(StoreError::Corrupt(format!(
                         "observation of {code} under definition version {version}, which does not exist"
                     )));
                 }
-                Err(_) => attempt += 1,
+                Err(_) => {
+                    dimensions = self.definition_dimensions().await?;
+                    reread = true;
+                }
             }
         }
     }
@@ -414,11 +415,11 @@ impl Store {
                 provenance_name: r.15,
                 recorded_at: r.16,
                 superseded_at: r.17,
-                published: r.19.as_deref().is_some_and(|t| t <= now),
-                released_at: r.19,
-                children_reporting: r.20,
-                children_expected: r.21,
-                internal_note: r.22,
+                published: r.18.as_deref().is_some_and(|t| t <= now),
+                released_at: r.18,
+                children_reporting: r.19,
+                children_expected: r.20,
+                internal_note: r.21,
             }))
         };
         Ok(on_pool!(self, p => {
@@ -436,7 +437,7 @@ impl Store {
                 match row(Raw(
                     r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?, r.try_get(6)?,
                     r.try_get(7)?, r.try_get(8)?, r.try_get(9)?, r.try_get(10)?, r.try_get(11)?, r.try_get(12)?, r.try_get(13)?,
-                    r.try_get(14)?, r.try_get(15)?, r.try_get(16)?, r.try_get(17)?, r.try_get(18)?, r.try_get(19)?, r.try_get(20)?, r.try_get(21)?, r.try_get(22)?,
+                    r.try_get(14)?, r.try_get(15)?, r.try_get(16)?, r.try_get(17)?, r.try_get(18)?, r.try_get(19)?, r.try_get(20)?, r.try_get(21)?,
                 ))? {
                     Ok(r) => out.push(r),
                     Err(missing) => return Ok(Err(missing)),
@@ -446,23 +447,23 @@ impl Store {
         }))
     }
 
-    /// The dimensions of every indicator definition version, reading only versions this
-    /// process has not read before (one small query when none is new).
-    async fn definition_dimensions(&self) -> Result<Dimensions> {
+    /// The dimensions of every indicator definition version, reading only the versions this
+    /// process has not read before.
+    async fn definition_dimensions(&self) -> Result<std::sync::Arc<Dimensions>> {
         let versions: Vec<(String, i64)> =
             on_pool!(self, p => sqlx::query_as("SELECT code, version FROM indicator_version").fetch_all(p).await?);
-        let missing: Vec<(String, i64)> = {
-            let known = self.dimensions.lock().expect("not poisoned");
-            versions.into_iter().filter(|k| !known.contains_key(k)).collect()
-        };
-        for (code, version) in missing {
+        let known = self.dimensions.lock().expect("not poisoned").clone();
+        let mut all = Dimensions::clone(&known);
+        for (code, version) in versions.into_iter().filter(|k| !known.contains_key(k)) {
             let definition: String = on_pool!(self, p => sqlx::query_scalar("SELECT definition FROM indicator_version WHERE code = $1 AND version = $2")
                 .bind(&code).bind(version).fetch_one(p).await?);
             let def: rightstat_core::Indicator = serde_json::from_str(&definition)
                 .map_err(|e| StoreError::Corrupt(format!("indicator definition {code} version {version}: {e}")))?;
-            self.dimensions.lock().expect("not poisoned").insert((code, version), std::sync::Arc::new(def.dimensions));
+            all.insert((code, version), std::sync::Arc::new(def.dimensions));
         }
-        Ok(self.dimensions.lock().expect("not poisoned").clone())
+        let all = std::sync::Arc::new(all);
+        *self.dimensions.lock().expect("not poisoned") = all.clone();
+        Ok(all)
     }
 
     pub async fn batch(&self, id: i64) -> Result<Option<BatchRow>> {

@@ -52,11 +52,11 @@ impl PortalCache {
             }
             let Ok(one) = self.building.clone().try_lock_owned() else {
                 // Another request is building it: wait for that build, or serve the previous.
-                match (tokio::time::timeout(SNAPSHOT_WAIT, self.building.lock()).await, previous) {
-                    (Ok(_), _) => continue,
-                    (Err(_), Some((_, site))) => return Ok(site),
-                    (Err(_), None) => continue,
+                let waited = tokio::time::timeout(SNAPSHOT_WAIT, self.building.lock()).await;
+                if let (Err(_), Some((_, site))) = (waited, previous) {
+                    return Ok(site);
                 }
+                continue;
             };
             let (cache, store) = (self.clone(), store.clone());
             let build = tokio::spawn(async move {
@@ -86,15 +86,14 @@ where
     F: Fn(Arc<Site>) -> Fut,
     Fut: std::future::Future<Output = Result<T, rightstat_portal::PortalError>>,
 {
-    let mut last = rightstat_portal::PortalError::Stale;
     for _ in 0..3 {
         let site = s.portal.site(&s.store).await?;
         match f(site).await {
-            Err(rightstat_portal::PortalError::Stale) => last = rightstat_portal::PortalError::Stale,
+            Err(rightstat_portal::PortalError::Stale) => continue,
             other => return other.map_err(ApiError::from),
         }
     }
-    Err(last.into())
+    Err(rightstat_portal::PortalError::Stale.into())
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
