@@ -157,6 +157,20 @@ impl RuleSet {
         Ok(())
     }
 
+    /// The indicators whose rules compare an area with others (its parent, siblings or
+    /// children: areas adding up, sibling outliers). Every other rule reads only the figures of
+    /// the submission's own areas (their earlier periods, their other indicators and cells), so
+    /// a submission needs stored figures of other areas for these indicators only.
+    pub fn across_areas(&self) -> BTreeSet<&str> {
+        self.rules
+            .iter()
+            .filter_map(|r| match &r.check {
+                Check::AreasAddUp { indicator, .. } | Check::SiblingOutlier { indicator, .. } => Some(indicator.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The rules every indicator carries by its definition: plausible bounds (warning), every
     /// code of its required dimensions (error), and cells adding up to totals for additive
     /// indicators (error).
@@ -660,6 +674,20 @@ fn parse_atom(t: &[String], pos: &mut usize) -> Result<Expr, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_rules_comparing_areas_need_other_areas_figures() {
+        let rules = RuleSet::parse(crate::reference::VALIDATION_RULES).unwrap();
+        let across: Vec<&str> = rules.across_areas().into_iter().collect();
+        // Adding up (poor population) and sibling outliers (dibao standard and recipients); the
+        // change from the previous period and the expression read the area's own figures.
+        assert_eq!(across, ["CN_DIBAO_RECIPIENTS", "CN_DIBAO_STANDARD", "CN_RURAL_POOR_POP"]);
+        let own = RuleSet::parse(
+            "[[rule]]\nid = \"c\"\nkind = \"change_from_previous\"\nindicator = \"CN_DIBAO_STANDARD\"\nmax_change_pct = 30\nseverity = \"warning\"\nmessage_en = \"x\"\nmessage_zh = \"x\"\n",
+        )
+        .unwrap();
+        assert!(own.across_areas().is_empty());
+    }
 
     fn obs(ind: &str, area: &str, period: &str, cell: &str, value: f64, row: u64) -> Obs {
         Obs { indicator: ind.into(), area: area.into(), period: period.into(), cell: cell.into(), value, row: Some(row) }

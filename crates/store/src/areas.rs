@@ -83,6 +83,8 @@ where
 pub struct AreaIndex {
     areas: HashMap<String, (Option<String>, Option<String>)>,
     parents: HashMap<String, String>,
+    /// The root of the hierarchy (the State), as [`Store::national_area`] finds it.
+    root: Option<String>,
     /// Built on first use and kept with the (cached) index.
     children: std::sync::OnceLock<HashMap<String, Vec<String>>>,
 }
@@ -124,6 +126,12 @@ impl AreaIndex {
         let siblings = parent.and_then(|p| kids.get(p)).into_iter().flatten().map(String::as_str);
         let children = kids.get(area).into_iter().flatten().map(String::as_str);
         std::iter::once(area).chain(parent).chain(siblings).chain(children)
+    }
+
+    /// The root of the hierarchy (the State), the same as [`Store::national_area`]: "CN" when
+    /// no area is loaded.
+    pub fn root(&self) -> &str {
+        self.root.as_deref().unwrap_or("CN")
     }
 
     /// The area's parent (none for the root or an unknown code).
@@ -254,11 +262,12 @@ impl Store {
         self.area_cache.get(generation, || self.read_area_index()).await
     }
 
-    async fn read_area_index(&self) -> Result<AreaIndex> {
-        let rows: Vec<(String, Option<String>, Option<String>, Option<String>)> =
-            on_pool!(self, p => sqlx::query_as("SELECT code, valid_from, valid_to, parent_code FROM area").fetch_all(p).await?);
-        let parents = rows.iter().filter_map(|(c, _, _, p)| Some((c.clone(), p.clone()?))).collect();
-        Ok(AreaIndex { areas: rows.into_iter().map(|(c, f, t, _)| (c, (f, t))).collect(), parents, children: Default::default() })
+    pub(crate) async fn read_area_index(&self) -> Result<AreaIndex> {
+        let rows: Vec<(String, Option<String>, Option<String>, Option<String>, i64)> =
+            on_pool!(self, p => sqlx::query_as("SELECT code, valid_from, valid_to, parent_code, depth FROM area").fetch_all(p).await?);
+        let parents = rows.iter().filter_map(|(c, _, _, p, _)| Some((c.clone(), p.clone()?))).collect();
+        let root = rows.iter().filter(|(_, _, _, p, d)| p.is_none() && *d == 0).map(|r| &r.0).min().cloned();
+        Ok(AreaIndex { areas: rows.into_iter().map(|(c, f, t, _, _)| (c, (f, t))).collect(), parents, root, children: Default::default() })
     }
 
     /// Records that `predecessor` ceased on `change_date - 1` and `successor` took over.

@@ -171,6 +171,18 @@ impl Store {
         self.catalogue_cache.get(generation, || self.read_catalogue()).await
     }
 
+    /// The catalogue and the area index together, with one query for both generations: what
+    /// one request (a form's checks and its import) reads them as, once.
+    pub(crate) async fn reference(&self) -> Result<Reference> {
+        let (catalogue, areas): (i64, i64) = on_pool!(self, p => sqlx::query_as(
+            "SELECT c.generation, a.generation FROM catalogue_generation c, area_generation a WHERE c.id = 1 AND a.id = 1")
+            .fetch_one(p).await?);
+        Ok(Reference {
+            catalogue: self.catalogue_cache.get(catalogue, || self.read_catalogue()).await?,
+            areas: self.area_cache.get(areas, || self.read_area_index()).await?,
+        })
+    }
+
     async fn read_catalogue(&self) -> Result<Catalogue> {
         let (units, conversions) = self.units().await?;
         let inds = self.indicators().await?.into_iter().map(|r| (r.indicator, r.version)).collect();
@@ -220,5 +232,18 @@ impl Store {
                     .collect(),
             })
             .collect())
+    }
+}
+
+/// The catalogue and the area index as one request reads them ([`Store::reference`]).
+#[derive(Clone)]
+pub(crate) struct Reference {
+    pub catalogue: std::sync::Arc<Catalogue>,
+    pub areas: std::sync::Arc<crate::areas::AreaIndex>,
+}
+
+impl std::fmt::Debug for Reference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reference").field("areas", &self.areas.len()).finish_non_exhaustive()
     }
 }

@@ -428,10 +428,17 @@ impl Store {
             return Err(StoreError::Invalid(format!("round {} is {}, not open", round.code, round.status)));
         }
         let next = transition(task.status()?, TaskAction::Submit, comment).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        if !dry_run {
+            self.refuse_when_queue_full("submitted")?;
+        }
         let file = opts.source_name.clone();
         // A filled-in XLSX template is read as the CSV it stands for (same rows, same checks).
         let bytes = crate::spreadsheet::as_csv(bytes, &file)?;
         let actor = opts.actor.clone();
+        // The catalogue and area index once for the whole request: the checks and the import.
+        let reference = self.reference().await?;
+        let mut opts = opts;
+        opts.reference = Some(reference.clone());
         let mut read_opts = opts.clone();
         read_opts.allowed_areas = Some(vec![task.area_code.clone()]);
         let (rows, mut row_errors, n) = self.read_observations(std::io::Cursor::new(bytes.clone()), read_opts).await?;
@@ -440,7 +447,7 @@ impl Store {
         row_errors.sort_by_key(|e| e.row);
         let rules = RuleSet::parse(rightstat_core::reference::VALIDATION_RULES).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let second = task.second_source_list();
-        let mut validation = self.validate_rows(&rows, row_errors, n, &file, &rules, &second).await?.in_columns(opts.format);
+        let mut validation = self.validate_rows(&rows, row_errors, n, &file, &rules, &second, &reference).await?.in_columns(opts.format);
         if !validation.has_errors() && validation.warnings() > 0 && comment.trim().is_empty() {
             validation.row_errors.push(RowError {
                 file: file.clone(),
@@ -497,10 +504,13 @@ impl Store {
             asked.entry(t.area_code.clone()).or_default().extend(t.indicator_list());
         }
         let format = opts.format;
+        let reference = self.reference().await?;
+        let mut opts = opts;
+        opts.reference = Some(reference.clone());
         let (rows, mut row_errors, n) = self.read_observations(std::io::Cursor::new(bytes), opts).await?;
         row_errors.extend(outside_round(&rows, &file, &asked, &crate::lists::split(&round.periods), &format!("round {}", round.code)));
         row_errors.sort_by_key(|e| e.row);
-        Ok(self.validate_rows(&rows, row_errors, n, &file, declared, &[]).await?.in_columns(format))
+        Ok(self.validate_rows(&rows, row_errors, n, &file, declared, &[], &reference).await?.in_columns(format))
     }
 
     /// The review stage a submitted task awaits: the level whose reviewer acts now and the
@@ -538,7 +548,7 @@ impl Store {
             )));
         }
         if next == TaskStatus::Approved {
-            self.refuse_when_queue_full()?;
+            self.refuse_when_queue_full("approved")?;
         }
         let action = match (approve, next) {
             (false, _) => "return",
@@ -720,29 +730,12 @@ impl Store {
         let mut overlay: HashMap<(String, String, String, String), f64> = HashMap::new();
         // First the areas themselves: a total (or any margin) of an additive indicator that was not
         // reported is the sum of the cells reported for every code of one dimension.
-        // Their own figures: one query per parent for siblings (the counties of a prefecture
-        // together), not one per area, so that a roll-up of every county stays quick.
-        let mut siblings: BTreeMap<Option<&str>, Vec<&String>> = BTreeMap::new();
-        for a in areas {
-            siblings.entry(idx.parent(a)).or_default().push(a);
-        }
-        let mut own_of: HashMap<String, Vec<crate::ObservationRow>> = HashMap::new();
-        for (parent, group) in siblings {
-            let level = group[0].parse::<AreaCode>().ok().map(|c| c.level());
-            let (area, level) = match (parent, group.len()) {
-                (Some(p), n) if n > 1 => (p.to_string(), level),
-                _ => (group[0].clone(), None),
-            };
-            let f = ObservationFilter {
-                indicators: read.clone(),
-                area: Some(area),
-                level,
-                visibility: Visibility::Accepted,
-                ..Default::default()
-            };
-            for o in self.observations(&f).await? {
-                own_of.entry(o.area.clone()).or_default().push(o);
-            }
+        // Their own figures, named one by one (a plan that cannot go wrong on stale statistics),
+        // a thousand areas a query.
+        let named: Vec<&str> = areas.iter().map(String::as_str).collect();
+        let mut own_of: HashMap<String, Vec<crate::observations::AcceptedValue>> = HashMap::new();
+        for o in self.accepted_values(&read, &named).await? {
+            own_of.entry(o.area.clone()).or_default().push(o);
         }
         for area in areas {
             let own = own_of.remove(area.as_str()).unwrap_or_default();
@@ -830,22 +823,8 @@ impl Store {
                 let Some(level) = kids_all.first().and_then(|k| k.parse::<AreaCode>().ok()).map(|c| c.level()) else { continue };
                 // The children named one by one (from the area index): a plan that cannot go
                 // wrong on stale statistics.
-                let obs = self
-                    .observations(&ObservationFilter {
-                        indicators: read.clone(),
-                        areas: kids_all.iter().map(|k| k.to_string()).collect(),
-                        visibility: Visibility::Accepted,
-                        ..Default::default()
-                    })
-                    .await?;
-                let own = self
-                    .observations(&ObservationFilter {
-                        indicators: read.clone(),
-                        area: Some(parent.clone()),
-                        visibility: Visibility::Accepted,
-                        ..Default::default()
-                    })
-                    .await?;
+                let obs = self.accepted_values(&read, &kids_all).await?;
+                let own = self.accepted_values(&read, &[parent.as_str()]).await?;
                 // (indicator, period, cell) → area → value
                 let mut vals: HashMap<(String, String, String), HashMap<String, f64>> = HashMap::new();
                 for o in &obs {

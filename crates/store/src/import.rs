@@ -19,6 +19,8 @@ use std::collections::{HashMap, HashSet};
 use std::io::Read;
 
 const CHUNK: usize = 1000;
+/// Files of at most this many areas look for the figures they revise in their areas only.
+const FEW_AREAS: usize = 64;
 
 #[derive(Debug, Clone)]
 pub struct ImportOptions {
@@ -52,6 +54,8 @@ pub struct ImportOptions {
     /// A submission's task move, committed with the figures (or with nothing, when the figures
     /// are those already current).
     pub(crate) task_move: Option<crate::task_move::TaskMove>,
+    /// The catalogue and area index the caller already read for this request (else read here).
+    pub(crate) reference: Option<crate::catalog::Reference>,
 }
 
 impl ImportOptions {
@@ -71,6 +75,7 @@ impl ImportOptions {
             round_id: None,
             coverage: Vec::new(),
             task_move: None,
+            reference: None,
         }
     }
 }
@@ -183,6 +188,8 @@ struct Parsed {
     rows: u64,
     indicators: HashSet<String>,
     scope_area: Option<String>,
+    /// The areas of the file while they are at most [`FEW_AREAS`] (a form, a roll-up).
+    areas: Option<HashSet<String>>,
     /// Key hash of every accepted row → its line in the file.
     lines: HashMap<u128, u64>,
 }
@@ -210,12 +217,12 @@ fn parse<R: Read>(
         Ok(h) => h.clone(),
         Err(e) => {
             err(1, "-", "", format!("a CSV header row ({e})"))?;
-            return Ok(Parsed { rows: 0, indicators: HashSet::new(), scope_area: None, lines: HashMap::new() });
+            return Ok(Parsed { rows: 0, indicators: HashSet::new(), scope_area: None, areas: None, lines: HashMap::new() });
         }
     };
     if header.iter().all(|h| h.trim().is_empty()) {
         err(1, "-", "", "a header row naming the columns (indicator, area, period, value …): the file is empty".into())?;
-        return Ok(Parsed { rows: 0, indicators: HashSet::new(), scope_area: None, lines: HashMap::new() });
+        return Ok(Parsed { rows: 0, indicators: HashSet::new(), scope_area: None, areas: None, lines: HashMap::new() });
     }
     let mut dims: Vec<String> = catalogue.codelists.keys().cloned().collect();
     dims.sort();
@@ -225,7 +232,7 @@ fn parse<R: Read>(
             for e in es {
                 err(1, &e.column, &e.column, e.expected)?;
             }
-            return Ok(Parsed { rows: 0, indicators: HashSet::new(), scope_area: None, lines: HashMap::new() });
+            return Ok(Parsed { rows: 0, indicators: HashSet::new(), scope_area: None, areas: None, lines: HashMap::new() });
         }
     };
     // Keys of rows seen so far, as 128-bit hashes (1M string keys would cost ~100 MB).
@@ -233,6 +240,7 @@ fn parse<R: Read>(
     let mut indicators = HashSet::new();
     let mut scope: Option<String> = None;
     let mut last_area = String::new();
+    let mut few = Some(HashSet::new());
     let mut chunk = Vec::with_capacity(CHUNK);
     let mut rows = 0u64;
     let mut record = csv::StringRecord::new();
@@ -305,6 +313,12 @@ fn parse<R: Read>(
                         Some(s) => areas.common_ancestor(&s, obs.area.as_str()),
                     });
                     last_area = obs.area.to_string();
+                    if let Some(set) = &mut few {
+                        set.insert(last_area.clone());
+                        if set.len() > FEW_AREAS {
+                            few = None;
+                        }
+                    }
                 }
                 if let Some(first) = seen.insert(key_hash(&obs), line) {
                     err(line, "-", "", format!("one value per indicator, area, period and cell (same as row {first})"))?;
@@ -345,7 +359,7 @@ fn parse<R: Read>(
     if !chunk.is_empty() {
         send.blocking_send(Msg::Rows(chunk)).map_err(|_| ())?;
     }
-    Ok(Parsed { rows, indicators, scope_area: scope, lines: seen })
+    Ok(Parsed { rows, indicators, scope_area: scope, areas: few, lines: seen })
 }
 
 /// A 128-bit hash of an observation's key (indicator, area, period, cell): two independent
@@ -487,8 +501,10 @@ impl Store {
         reader: R,
         opts: ImportOptions,
     ) -> Result<(Vec<(u64, CheckedObservation)>, Vec<RowError>, u64)> {
-        let catalogue = self.catalogue().await?;
-        let areas = self.area_index().await?;
+        let crate::catalog::Reference { catalogue, areas } = match &opts.reference {
+            Some(r) => r.clone(),
+            None => self.reference().await?,
+        };
         let (send, mut recv) = tokio::sync::mpsc::channel::<Msg>(4);
         let parser = tokio::task::spawn_blocking(move || parse(reader, &opts, &catalogue, &areas, &send));
         let (mut rows, mut errors) = (Vec::new(), Vec::new());
@@ -515,8 +531,10 @@ impl Store {
         // What the rows are checked against is read before the turn (it needs no lock), so
         // that the turn lasts only as long as the writing; then this process's turn: a waiting
         // import holds no pooled connection.
-        let catalogue = self.catalogue().await?;
-        let areas = self.area_index().await?;
+        let crate::catalog::Reference { catalogue, areas } = match &opts.reference {
+            Some(r) => r.clone(),
+            None => self.reference().await?,
+        };
         let turn = self.writer_turn(opts.kind == ProvenanceKind::Computation).await?;
         let (send, mut recv) = tokio::sync::mpsc::channel::<Msg>(4);
         let parser = {
@@ -602,7 +620,8 @@ impl Store {
         if let Some(e) = failure {
             return Err(e);
         }
-        let Parsed { rows, indicators, scope_area, .. } = parsed.map_err(|()| StoreError::Invalid("import aborted".into()))?;
+        let Parsed { rows, indicators, scope_area, areas: file_areas, .. } =
+            parsed.map_err(|()| StoreError::Invalid("import aborted".into()))?;
         report.rows = rows;
         report.scope_area = scope_area;
         if !report.is_ok() {
@@ -612,26 +631,41 @@ impl Store {
         }
         // A dry run writes too, inside the transaction, and rolls back at the end: its counts
         // are the real run's.
-        // Revisions: only where earlier current values exist for these indicators.
-        // An import confined to one area (a task's submission) looks in that area only: a
-        // village's first form revises nothing, whatever its neighbours reported.
-        let only_area = opts.allowed_areas.as_ref().filter(|a| a.len() == 1).map(|a| a[0].clone());
-        let mut prior = false;
-        // Two statements, not `($3 IS NULL OR area_code = $3)`: SQLite plans that once for both
-        // cases and then walks every current value of the indicator to find one village's.
-        let sql = if only_area.is_some() {
-            "SELECT id FROM observation WHERE indicator_code = $1 AND area_code = $3 AND id <= $2 AND superseded_at IS NULL LIMIT 1"
-        } else {
-            "SELECT id FROM observation WHERE indicator_code = $1 AND id <= $2 AND superseded_at IS NULL AND $3 IS NULL LIMIT 1"
+        // Revisions: only where earlier current values exist for these indicators, in the
+        // file's areas when they are few: a village's first form revises nothing, whatever its
+        // neighbours reported.
+        let mut in_areas: Vec<String> = file_areas.map(|few| few.into_iter().collect()).unwrap_or_default();
+        in_areas.sort();
+        let prior = !indicators.is_empty() && {
+            // One statement for all the file's indicators, in the file's areas when they are
+            // few (a form, a roll-up: a probe of the current-value index per indicator and area;
+            // without them the planner walks the indicator's current values). The area list is
+            // written out, not `($2 IS NULL OR area_code = $2)`: SQLite plans that once for
+            // both cases and then walks every current value of the indicator.
+            let mut codes: Vec<&String> = indicators.iter().collect();
+            codes.sort();
+            let mut n = 1;
+            let mut list = |k: usize| {
+                let l = (n + 1..=n + k).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+                n += k;
+                l
+            };
+            let inds = list(codes.len());
+            let area = if in_areas.is_empty() { String::new() } else { format!(" AND area_code IN ({})", list(in_areas.len())) };
+            let sql =
+                format!("SELECT id FROM observation WHERE indicator_code IN ({inds}){area} AND id <= $1 AND superseded_at IS NULL LIMIT 1");
+            let found: Option<i64> = on_tx!(&mut tx, t => {
+                let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str())).bind(first_id);
+                for c in &codes {
+                    q = q.bind(c.as_str());
+                }
+                for a in &in_areas {
+                    q = q.bind(a.as_str());
+                }
+                q.fetch_optional(&mut **t).await?
+            });
+            found.is_some()
         };
-        for ind in &indicators {
-            let found: Option<i64> = on_tx!(&mut tx, t => sqlx::query_scalar(sql)
-                .bind(ind).bind(first_id).bind(only_area.as_deref()).fetch_optional(&mut **t).await?);
-            prior |= found.is_some();
-            if prior {
-                break;
-            }
-        }
         if prior {
             // Same key, same value, status, source and footnote: not a revision.
             let unchanged = on_tx!(&mut tx, t => sqlx::query(
@@ -753,10 +787,12 @@ impl Store {
                 .bind(batch).bind(report.inserted as i64).bind(&opts.actor.name).bind(report.scope_area.as_deref()).bind(published.as_deref())
                 .bind(approved.as_deref()).bind(opts.round_id)
                 .execute(&mut **t).await?;
-            crate::audit::append_audit!(&mut **t, pg, &entry);
+            // The task's move first: its statements run before the audit chain's turn (which the
+            // move's own record takes), so that the turn, held to the commit, is short.
             if let Some(mv) = &opts.task_move {
                 report.second_source_values = crate::task_move::apply_task_move!(&mut **t, pg, mv, Some(batch), &now);
             }
+            crate::audit::append_audit!(&mut **t, pg, &entry);
         });
         on_tx!(tx, t => t.commit().await?);
         drop(turn);

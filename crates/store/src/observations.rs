@@ -529,3 +529,95 @@ impl Store {
         Ok(on_pool!(self, p => sqlx::query_scalar(sql).fetch_one(p).await?))
     }
 }
+
+/// A figure as the roll-up reads it: the latest accepted vintage of its key, without names,
+/// units or provenance details ([`Store::accepted_values`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct AcceptedValue {
+    pub indicator: String,
+    pub area: String,
+    pub period: String,
+    pub cell_key: String,
+    pub value: Option<f64>,
+    /// The kind of batch that recorded it (`computation` for a derived figure).
+    pub provenance: String,
+}
+
+/// Current rows whose vintage is not accepted, looked back from at most this many at a time.
+const LOOK_BACK_CHUNK: usize = 500;
+/// Areas named in one query at most (SQLite binds at most 32,766 values to a statement).
+const AREAS_CHUNK: usize = 1000;
+
+impl Store {
+    /// The latest accepted vintage (approved, computed from approved figures, or released: as
+    /// [`Visibility::Accepted`]) of every key of `indicators` in exactly `areas`, with only
+    /// what the roll-up reads. One scan of the current vintages; only keys whose current
+    /// vintage awaits review (a correction, a form not yet approved) are looked back from.
+    pub(crate) async fn accepted_values(&self, indicators: &[String], areas: &[&str]) -> Result<Vec<AcceptedValue>> {
+        let mut out = Vec::new();
+        for chunk in areas.chunks(AREAS_CHUNK) {
+            out.extend(self.accepted_values_in(indicators, chunk).await?);
+        }
+        Ok(out)
+    }
+
+    async fn accepted_values_in(&self, indicators: &[String], areas: &[&str]) -> Result<Vec<AcceptedValue>> {
+        if indicators.is_empty() || areas.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = |from: usize, n: usize| (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT o.id, o.indicator_code, o.area_code, o.period, o.cell_key, o.value, b.kind, \
+             CAST(CASE WHEN {} THEN 1 ELSE 0 END AS BIGINT) FROM observation o JOIN batch b ON b.id = o.batch_id \
+             WHERE o.superseded_at IS NULL AND o.indicator_code IN ({}) AND o.area_code IN ({})",
+            accepted("o", "b"),
+            list(1, indicators.len()),
+            list(1 + indicators.len(), areas.len())
+        );
+        type Row = (i64, String, String, String, String, Option<f64>, String, i64);
+        let rows: Vec<Row> = on_pool!(self, p => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+            for v in indicators.iter().map(String::as_str).chain(areas.iter().copied()) {
+                q = q.bind(v);
+            }
+            q.fetch_all(p).await?
+        });
+        let mut out = Vec::with_capacity(rows.len());
+        let mut pending = Vec::new();
+        for (id, indicator, area, period, cell_key, value, provenance, accepted) in rows {
+            if accepted == 1 {
+                out.push(AcceptedValue { indicator, area, period, cell_key, value, provenance });
+            } else {
+                pending.push(id);
+            }
+        }
+        // The latest accepted vintage before each pending current one, if any.
+        for ids in pending.chunks(LOOK_BACK_CHUNK) {
+            let sql = format!(
+                "SELECT o.indicator_code, o.area_code, o.period, o.cell_key, o.value, b.kind FROM observation cur \
+                 JOIN observation o ON o.id = (SELECT n.id FROM observation n JOIN batch nb ON nb.id = n.batch_id \
+                   WHERE n.indicator_code = cur.indicator_code AND n.area_code = cur.area_code AND n.period = cur.period \
+                   AND n.cell_key = cur.cell_key AND n.id < cur.id AND {} ORDER BY n.id DESC LIMIT 1) \
+                 JOIN batch b ON b.id = o.batch_id WHERE cur.id IN ({})",
+                accepted("n", "nb"),
+                list(1, ids.len())
+            );
+            let found: Vec<(String, String, String, String, Option<f64>, String)> = on_pool!(self, p => {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+                for id in ids {
+                    q = q.bind(id);
+                }
+                q.fetch_all(p).await?
+            });
+            out.extend(found.into_iter().map(|(indicator, area, period, cell_key, value, provenance)| AcceptedValue {
+                indicator,
+                area,
+                period,
+                cell_key,
+                value,
+                provenance,
+            }));
+        }
+        Ok(out)
+    }
+}

@@ -116,8 +116,8 @@ macro_rules! apply_task_move {
         // the lead department's release.
         if next == rightstat_core::round::TaskStatus::Approved {
             let batches: Vec<(i64,)> = sqlx::query_as(
-                "SELECT id FROM batch WHERE approved_at IS NULL AND id IN \
-                 (SELECT batch_id FROM task_event WHERE task_id = $1 AND batch_id IS NOT NULL) ORDER BY id",
+                "SELECT DISTINCT b.id FROM task_event e JOIN batch b ON b.id = e.batch_id \
+                 WHERE e.task_id = $1 AND b.approved_at IS NULL ORDER BY b.id",
             )
             .bind(task.id)
             .fetch_all(&mut *c)

@@ -3,7 +3,7 @@
 //! database already holds (earlier periods, sibling and parent areas).
 
 use crate::import::{ImportOptions, RowError};
-use crate::{ObservationFilter, Result, Store, StoreError, Visibility};
+use crate::{Result, Store, StoreError, on_pool};
 use rightstat_core::indicator::Indicator;
 use rightstat_core::period::Period;
 use rightstat_core::validation::{Context, Obs, RuleFinding, RuleSet, Severity, evaluate};
@@ -73,8 +73,11 @@ impl Store {
         declared: &RuleSet,
     ) -> Result<ValidationReport> {
         let (file, format) = (opts.source_name.clone(), opts.format);
+        let mut opts = opts;
+        let reference = self.reference().await?;
+        opts.reference = Some(reference.clone());
         let (rows, row_errors, n) = self.read_observations(reader, opts).await?;
-        Ok(self.validate_rows(&rows, row_errors, n, &file, declared, &[]).await?.in_columns(format).as_plain_file())
+        Ok(self.validate_rows(&rows, row_errors, n, &file, declared, &[], &reference).await?.in_columns(format).as_plain_file())
     }
 
     /// Imports a file after the checks `validate` makes (row checks, the catalogue's and the
@@ -103,7 +106,8 @@ impl Store {
     /// The rules over rows already read and checked (with their lines in the file).
     ///
     /// Files of up to [`NEIGHBOURHOOD_FROM_AREAS`] areas read only their areas' neighbourhood.
-    pub async fn validate_rows(
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn validate_rows(
         &self,
         rows: &[(u64, rightstat_core::ingest::CheckedObservation)],
         row_errors: Vec<RowError>,
@@ -111,13 +115,15 @@ impl Store {
         file: &str,
         declared: &RuleSet,
         apart: &[String],
+        reference: &crate::catalog::Reference,
     ) -> Result<ValidationReport> {
         let file = file.to_string();
-        let cat = self.catalogue().await?;
+        let cat = &reference.catalogue;
         let indicators: HashMap<String, Indicator> = cat.indicators.iter().map(|(k, (i, _))| (k.clone(), i.clone())).collect();
         declared.check(&indicators).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let in_file: BTreeSet<&str> = rows.iter().map(|(_, o)| o.indicator.as_str()).collect();
-        let mut rules = RuleSet::from_catalogue(in_file.iter().filter_map(|c| indicators.get(*c)), &self.national_area().await?);
+        let areas = &reference.areas;
+        let mut rules = RuleSet::from_catalogue(in_file.iter().filter_map(|c| indicators.get(*c)), areas.root());
         rules.rules.extend(declared.rules.iter().cloned());
         let data: Vec<Obs> = rows
             .iter()
@@ -132,21 +138,20 @@ impl Store {
                 })
             })
             .collect();
-        let areas = self.area_index().await?;
         // A file of a few areas (a village's form) is checked against what is stored for those
-        // areas and their parents, children and siblings only, not for every area of the
+        // areas, and — for the indicators whose rules compare areas (adding up, sibling
+        // outliers) — for their parents, children and siblings, not for every area of the
         // country; a larger file reads everything stored for its indicators.
         let file_areas: BTreeSet<&str> = rows.iter().map(|(_, o)| o.area.as_str()).collect();
-        let near: Vec<String> = if file_areas.len() <= NEIGHBOURHOOD_FROM_AREAS {
-            let set: BTreeSet<&str> = file_areas.iter().flat_map(|a| areas.neighbourhood(a)).collect();
-            set.into_iter().map(String::from).collect()
+        let (own, near): (Vec<String>, Vec<String>) = if file_areas.len() <= NEIGHBOURHOOD_FROM_AREAS {
+            let set: BTreeSet<&str> = file_areas.iter().flat_map(|a| areas.neighbourhood(a)).filter(|a| !file_areas.contains(a)).collect();
+            (file_areas.iter().map(|a| a.to_string()).collect(), set.into_iter().map(String::from).collect())
         } else {
-            Vec::new()
+            (Vec::new(), Vec::new())
         };
         // What the database holds for these indicators, from the period before the earliest.
-        let known: Vec<Obs> = match rows.iter().map(|(_, o)| o.period).min() {
-            None => Vec::new(),
-            Some(first) => {
+        let known: Vec<Obs> = match (rows.iter().map(|(_, o)| o.period).min(), rows.iter().map(|(_, o)| o.period).max()) {
+            (Some(first), Some(last)) => {
                 let mut wanted: Vec<String> = in_file.iter().map(|s| s.to_string()).collect();
                 for r in &declared.rules {
                     if let rightstat_core::validation::Check::Expression { left, right, .. } = &r.check {
@@ -159,24 +164,11 @@ impl Store {
                 }
                 wanted.sort();
                 wanted.dedup();
-                let f = ObservationFilter {
-                    indicators: wanted,
-                    period_from: Some(first.previous()),
-                    period_to: rows.iter().map(|(_, o)| o.period).max(),
-                    areas: near,
-                    visibility: Visibility::All,
-                    ..Default::default()
-                };
-                // Reported figures only: a roll-up's derived parents are not what children must add up to.
-                self.observations(&f)
-                    .await?
-                    .into_iter()
-                    .filter(|o| o.provenance != rightstat_core::observation::ProvenanceKind::Computation.as_str())
-                    .filter_map(|o| {
-                        Some(Obs { indicator: o.indicator, area: o.area, period: o.period, cell: o.cell_key, value: o.value?, row: None })
-                    })
-                    .collect()
+                let across = rules.across_areas();
+                let across: Vec<String> = wanted.iter().filter(|w| across.contains(w.as_str())).cloned().collect();
+                self.reported_figures(&wanted, &own, &across, &near, first.previous(), last).await?
             }
+            _ => Vec::new(),
         };
         let parent = |a: &str| areas.parent(a).map(String::from);
         let codes = |d: &str| cat.codelists.get(d).map(|l| l.codes.iter().map(|c| c.code.clone()).collect()).unwrap_or_default();
@@ -190,7 +182,7 @@ impl Store {
                     .filter(|c| {
                         c.parse::<rightstat_core::area::AreaCode>()
                             .ok()
-                            .and_then(|code| rightstat_core::ingest::AreaLookup::in_force(&*areas, &code, p))
+                            .and_then(|code| rightstat_core::ingest::AreaLookup::in_force(&**areas, &code, p))
                             .unwrap_or(false)
                     })
                     .count()
@@ -208,5 +200,53 @@ impl Store {
             findings.sort_by_key(|f| f.severity != Severity::Error);
         }
         Ok(ValidationReport { file, rows: n, row_errors, findings })
+    }
+
+    /// The current reported figures (not computed ones: a roll-up's derived parents are not
+    /// what children must add up to) the rules compare a file with: `wanted` indicators in the
+    /// `own` areas and `across` indicators in the `near` areas (empty `own`: every area, for
+    /// a large file), in the periods from `from` to `to`. Only what the rules read: key and value.
+    async fn reported_figures(
+        &self,
+        wanted: &[String],
+        own: &[String],
+        across: &[String],
+        near: &[String],
+        from: Period,
+        to: Period,
+    ) -> Result<Vec<Obs>> {
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut params: Vec<String> =
+            vec![rightstat_core::observation::ProvenanceKind::Computation.as_str().to_string(), from.start(), to.end()];
+        let list = |params: &mut Vec<String>, values: &[String]| {
+            let from = params.len();
+            params.extend(values.iter().cloned());
+            (from + 1..=params.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+        };
+        let part = |cond: String| {
+            format!(
+                "SELECT o.indicator_code, o.area_code, o.period, o.cell_key, o.value FROM observation o JOIN batch b ON b.id = o.batch_id \
+                 WHERE o.superseded_at IS NULL AND o.value IS NOT NULL AND b.kind <> $1 AND o.period_start >= $2 AND o.period_end <= $3 AND {cond}"
+            )
+        };
+        let mut sql = if own.is_empty() {
+            part(format!("o.indicator_code IN ({})", list(&mut params, wanted)))
+        } else {
+            part(format!("o.indicator_code IN ({}) AND o.area_code IN ({})", list(&mut params, wanted), list(&mut params, own)))
+        };
+        if !own.is_empty() && !across.is_empty() && !near.is_empty() {
+            let cond = format!("o.indicator_code IN ({}) AND o.area_code IN ({})", list(&mut params, across), list(&mut params, near));
+            sql = format!("{sql} UNION ALL {}", part(cond));
+        }
+        let rows: Vec<(String, String, String, String, f64)> = on_pool!(self, p => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+            for v in &params {
+                q = q.bind(v.as_str());
+            }
+            q.fetch_all(p).await?
+        });
+        Ok(rows.into_iter().map(|(indicator, area, period, cell, value)| Obs { indicator, area, period, cell, value, row: None }).collect())
     }
 }

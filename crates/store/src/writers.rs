@@ -44,7 +44,7 @@ pub(crate) enum Loaded {
 }
 
 /// Imports of one process writing at once on PostgreSQL (each holds a pooled connection).
-pub const WRITERS_PG: usize = 4;
+pub const WRITERS_PG: usize = 8;
 /// A file read whole that writes at most this many areas locks them one by one; more, and it
 /// takes the whole database.
 pub const MAX_POINT_AREAS: usize = 64;
@@ -166,11 +166,12 @@ impl Store {
     }
 
     /// Busy when the import queue is full: checked before an approval, whose roll-up would
-    /// otherwise wait behind it (the approval is refused whole, nothing changed).
-    pub(crate) fn refuse_when_queue_full(&self) -> Result<()> {
+    /// otherwise wait behind it, and before a submission's checks, which would otherwise be
+    /// made only for the import to be refused (refused whole: nothing `what`, nothing changed).
+    pub(crate) fn refuse_when_queue_full(&self, what: &str) -> Result<()> {
         let waiting = self.waiting_imports();
         if waiting >= MAX_WAITING {
-            return Err(StoreError::Busy(format!("{waiting} imports are waiting for their turn; nothing was approved: try again shortly")));
+            return Err(StoreError::Busy(format!("{waiting} imports are waiting for their turn; nothing was {what}: try again shortly")));
         }
         Ok(())
     }

@@ -79,5 +79,30 @@ async fn the_villages_of_hebei_and_a_round_over_a_county_s_villages() {
                 s.observations(&f).await.unwrap().into_iter().find(|o| o.area == area && o.period == "2023" && o.cell_key.is_empty());
             assert_eq!(total.and_then(|o| o.value), Some(0.0012), "{area} on {url}");
         }
+
+        // A form is checked against the stored figures of its siblings for the indicators whose
+        // rules compare areas (recipients: sibling outliers): six more villages of the township
+        // report 10 to 15 recipients, and a village reporting 900 is warned of, with its siblings'
+        // median; its own earlier figures and other indicators are read as before.
+        let form = |area: &str, v: f64| {
+            format!(
+                "indicator,area,period,URBANISATION,value\nCN_DIBAO_RECIPIENTS,{area},2023,_T,{v}\nCN_DIBAO_RECIPIENTS,{area},2023,U,{v}\nCN_DIBAO_RECIPIENTS,{area},2023,R,0\n"
+            )
+        };
+        let mut siblings = tasks.iter().filter(|t| t.area_code.starts_with("130104001") && t.area_code != "130104001001");
+        for (k, t) in siblings.by_ref().take(6).enumerate() {
+            let mut o = ImportOptions::new("village.csv", rightstat_store::formats::Format::Csv);
+            o.actor = Actor::new("village-reporter", None);
+            let sub = s.submit(t.id, form(&t.area_code, 0.0010 + k as f64 * 0.0001).into_bytes(), o, "", false).await.unwrap();
+            assert_eq!(sub.status, "submitted", "{:#?}", sub.validation);
+        }
+        let odd = siblings.next().expect("an eighth village in the township");
+        let mut o = ImportOptions::new("village.csv", rightstat_store::formats::Format::Csv);
+        o.actor = Actor::new("village-reporter", None);
+        let dry = s.submit(odd.id, form(&odd.area_code, 0.09).into_bytes(), o, "", true).await.unwrap();
+        let outlier = dry.validation.findings.iter().find(|f| f.rule == "dibao-recipients-sibling-outlier");
+        let outlier = outlier.unwrap_or_else(|| panic!("the outlier among its siblings is found on {url}: {:#?}", dry.validation));
+        assert_eq!((outlier.area.as_str(), outlier.row), (odd.area_code.as_str(), Some(2)), "{outlier:?}");
+        assert!(outlier.expected.contains("8 sibling areas"), "{}", outlier.expected);
     }
 }
