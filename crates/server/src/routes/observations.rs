@@ -71,7 +71,7 @@ struct ObservationsBody {
 
 /// Observations matching the filter.
 #[utoipa::path(get, path = "/api/v1/observations", tag = "observations", params(ObsQuery),
-    responses((status = 200, body = ObservationsBody), (status = 400, description = "Bad parameter"), (status = 404, description = "Unknown indicator or area")))]
+    responses((status = 200, body = ObservationsBody), (status = 400, description = "Bad parameter"), (status = 404, description = "Unknown indicator or area"), (status = 413, description = "More than 1,000,000 public figures match: narrow the query (one indicator, an area, periods)"), (status = 503, description = "Figures are being released: try again after Retry-After")))]
 async fn list(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,

@@ -177,7 +177,7 @@ async fn zh_indicator(State(s): State<AppState>, Path(file): Path<String>) -> Re
 
 /// Open data: `{CODE}.csv`, `{CODE}.sdmx.csv` (SDMX-CSV 2.0), `{CODE}.sdmx.json` (SDMX-JSON
 /// 1.0); `all.*` for every indicator. Withheld figures have no value and `OBS_STATUS` Q.
-#[utoipa::path(get, path = "/data/{file}", tag = "portal", params(("file" = String, Path)), responses((status = 200, description = "CSV or JSON"), (status = 404)))]
+#[utoipa::path(get, path = "/data/{file}", tag = "portal", params(("file" = String, Path)), responses((status = 200, description = "CSV or JSON"), (status = 404), (status = 413, description = "More than 1,000,000 public figures match: narrow the query (one indicator, an area, periods)"), (status = 503, description = "Figures are being released: try again after Retry-After")))]
 async fn download(State(s): State<AppState>, Path(file): Path<String>) -> Result<Response, ApiError> {
     serve(&s, &format!("data/{file}"), None).await
 }
@@ -242,7 +242,7 @@ struct DataParams {
 
 /// SDMX REST query for every series of a dataflow (as `/sdmx/2.1/data/{flow}/all`).
 #[utoipa::path(get, path = "/sdmx/2.1/data/{flow}", tag = "portal", params(("flow" = String, Path), DataParams),
-    responses((status = 200, description = "SDMX-CSV 2.0, SDMX-JSON 1.0 or SDMX-ML 2.1 structure-specific data"), (status = 400), (status = 404, description = "No observation matches"), (status = 406, description = "A format this service does not write")))]
+    responses((status = 200, description = "SDMX-CSV 2.0, SDMX-JSON 1.0 or SDMX-ML 2.1 structure-specific data"), (status = 400), (status = 404, description = "No observation matches"), (status = 406, description = "A format this service does not write"), (status = 413, description = "More than 1,000,000 public figures match: narrow the query (one indicator, an area, periods)"), (status = 503, description = "Figures are being released: try again after Retry-After")))]
 async fn sdmx_all(
     State(s): State<AppState>,
     Path(flow): Path<String>,
@@ -258,7 +258,7 @@ async fn sdmx_all(
 /// `Accept` header — SDMX-CSV 2.0 (the default), SDMX-JSON 1.0 or SDMX-ML 2.1 structure-specific
 /// data; anything else is refused with 406 — or by `format=csv|json|structurespecificdata`.
 #[utoipa::path(get, path = "/sdmx/2.1/data/{flow}/{key}", tag = "portal", params(("flow" = String, Path), ("key" = String, Path), DataParams),
-    responses((status = 200, description = "SDMX-CSV 2.0, SDMX-JSON 1.0 or SDMX-ML 2.1 structure-specific data"), (status = 400), (status = 404, description = "No observation matches"), (status = 406, description = "A format this service does not write")))]
+    responses((status = 200, description = "SDMX-CSV 2.0, SDMX-JSON 1.0 or SDMX-ML 2.1 structure-specific data"), (status = 400), (status = 404, description = "No observation matches"), (status = 406, description = "A format this service does not write"), (status = 413, description = "More than 1,000,000 public figures match: narrow the query (one indicator, an area, periods)"), (status = 503, description = "Figures are being released: try again after Retry-After")))]
 async fn sdmx_data(
     State(s): State<AppState>,
     Path((flow, key)): Path<(String, String)>,
@@ -271,7 +271,7 @@ async fn sdmx_data(
 /// The same, with the data provider (`all` or `RIGHTSTAT`, the one provider): the full form of
 /// an SDMX 2.1 data query, as clients such as rsdmx write it.
 #[utoipa::path(get, path = "/sdmx/2.1/data/{flow}/{key}/{provider}", tag = "portal", params(("flow" = String, Path), ("key" = String, Path), ("provider" = String, Path), DataParams),
-    responses((status = 200, description = "SDMX-CSV 2.0, SDMX-JSON 1.0 or SDMX-ML 2.1 structure-specific data"), (status = 400), (status = 404, description = "No observation matches, or another provider"), (status = 406, description = "A format this service does not write")))]
+    responses((status = 200, description = "SDMX-CSV 2.0, SDMX-JSON 1.0 or SDMX-ML 2.1 structure-specific data"), (status = 400), (status = 404, description = "No observation matches, or another provider"), (status = 406, description = "A format this service does not write"), (status = 413, description = "More than 1,000,000 public figures match: narrow the query (one indicator, an area, periods)"), (status = 503, description = "Figures are being released: try again after Retry-After")))]
 async fn sdmx_data_provider(
     State(s): State<AppState>,
     Path((flow, key, provider)): Path<(String, String, String)>,
@@ -367,7 +367,7 @@ async fn structure(s: &AppState, resource: &str, agency: &str, id: &str, version
 /// build their filters. An SDMX-ML 2.1 structure message with an actual content constraint.
 #[utoipa::path(get, path = "/sdmx/2.1/availableconstraint/{flow}/{key}", tag = "portal",
     params(("flow" = String, Path), ("key" = String, Path), ("startPeriod" = Option<String>, Query), ("endPeriod" = Option<String>, Query)),
-    responses((status = 200, description = "SDMX-ML 2.1 structure message with a ContentConstraint"), (status = 404, description = "No observation matches")))]
+    responses((status = 200, description = "SDMX-ML 2.1 structure message with a ContentConstraint"), (status = 404, description = "No observation matches"), (status = 413, description = "More than 1,000,000 public figures match: narrow the query (one indicator, an area, periods)"), (status = 503, description = "Figures are being released: try again after Retry-After")))]
 async fn sdmx_available(
     State(s): State<AppState>,
     Path((flow, key)): Path<(String, String)>,
