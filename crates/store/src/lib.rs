@@ -34,6 +34,7 @@ pub mod reporting;
 pub mod resources;
 pub mod retrogression;
 pub mod review;
+mod roll_up;
 mod seed;
 pub mod sources;
 pub mod spreadsheet;
