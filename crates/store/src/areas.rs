@@ -263,7 +263,9 @@ impl Store {
     }
 
     pub(crate) async fn read_area_index(&self) -> Result<AreaIndex> {
-        let rows: Vec<(String, Option<String>, Option<String>, Option<String>, i64)> =
+        // Code, valid from, valid to, parent, depth.
+        type IndexRow = (String, Option<String>, Option<String>, Option<String>, i64);
+        let rows: Vec<IndexRow> =
             on_pool!(self, p => sqlx::query_as("SELECT code, valid_from, valid_to, parent_code, depth FROM area").fetch_all(p).await?);
         let parents = rows.iter().filter_map(|(c, _, _, p, _)| Some((c.clone(), p.clone()?))).collect();
         let root = rows.iter().filter(|(_, _, _, p, d)| p.is_none() && *d == 0).map(|r| &r.0).min().cloned();

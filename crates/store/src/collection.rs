@@ -435,9 +435,7 @@ impl Store {
         let bytes = crate::spreadsheet::as_csv(bytes, &file)?;
         let actor = opts.actor.clone();
         // The catalogue and area index once for the whole request: the checks and the import.
-        let reference = self.reference().await?;
-        let mut opts = opts;
-        opts.reference = Some(reference.clone());
+        let (opts, reference) = self.with_reference(opts).await?;
         let mut read_opts = opts.clone();
         read_opts.allowed_areas = Some(vec![task.area_code.clone()]);
         let (rows, mut row_errors, n) = self.read_observations(std::io::Cursor::new(bytes.clone()), read_opts).await?;
@@ -503,9 +501,7 @@ impl Store {
             asked.entry(t.area_code.clone()).or_default().extend(t.indicator_list());
         }
         let format = opts.format;
-        let reference = self.reference().await?;
-        let mut opts = opts;
-        opts.reference = Some(reference.clone());
+        let (opts, reference) = self.with_reference(opts).await?;
         let (rows, mut row_errors, n) = self.read_observations(std::io::Cursor::new(bytes), opts).await?;
         row_errors.extend(outside_round(&rows, &file, &asked, &crate::lists::split(&round.periods), &format!("round {}", round.code)));
         row_errors.sort_by_key(|e| e.row);

@@ -487,6 +487,17 @@ fn triage(report: &mut ImportReport, msg: Msg, max: usize, write: bool) -> Optio
 }
 
 impl Store {
+    /// `opts` carrying the reference (catalogue and area index) the whole request is checked
+    /// and written under: the one it carries already, else read now.
+    pub(crate) async fn with_reference(&self, mut opts: ImportOptions) -> Result<(ImportOptions, crate::catalog::Reference)> {
+        let reference = match &opts.reference {
+            Some(r) => r.clone(),
+            None => self.reference().await?,
+        };
+        opts.reference = Some(reference.clone());
+        Ok((opts, reference))
+    }
+
     async fn begin_tx(&self) -> Result<Tx> {
         Ok(match &self.pool {
             crate::Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
@@ -501,10 +512,7 @@ impl Store {
         reader: R,
         opts: ImportOptions,
     ) -> Result<(Vec<(u64, CheckedObservation)>, Vec<RowError>, u64)> {
-        let crate::catalog::Reference { catalogue, areas } = match &opts.reference {
-            Some(r) => r.clone(),
-            None => self.reference().await?,
-        };
+        let (opts, crate::catalog::Reference { catalogue, areas }) = self.with_reference(opts).await?;
         let (send, mut recv) = tokio::sync::mpsc::channel::<Msg>(4);
         let parser = tokio::task::spawn_blocking(move || parse(reader, &opts, &catalogue, &areas, &send));
         let (mut rows, mut errors) = (Vec::new(), Vec::new());
@@ -531,10 +539,7 @@ impl Store {
         // What the rows are checked against is read before the turn (it needs no lock), so
         // that the turn lasts only as long as the writing; then this process's turn: a waiting
         // import holds no pooled connection.
-        let crate::catalog::Reference { catalogue, areas } = match &opts.reference {
-            Some(r) => r.clone(),
-            None => self.reference().await?,
-        };
+        let (opts, crate::catalog::Reference { catalogue, areas }) = self.with_reference(opts).await?;
         let turn = self.writer_turn(opts.kind == ProvenanceKind::Computation).await?;
         let (send, mut recv) = tokio::sync::mpsc::channel::<Msg>(4);
         let parser = {
@@ -644,14 +649,12 @@ impl Store {
             // both cases and then walks every current value of the indicator.
             let mut codes: Vec<&String> = indicators.iter().collect();
             codes.sort();
-            let mut n = 1;
-            let mut list = |k: usize| {
-                let l = (n + 1..=n + k).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
-                n += k;
-                l
+            let inds = crate::placeholders(2, codes.len());
+            let area = if in_areas.is_empty() {
+                String::new()
+            } else {
+                format!(" AND area_code IN ({})", crate::placeholders(2 + codes.len(), in_areas.len()))
             };
-            let inds = list(codes.len());
-            let area = if in_areas.is_empty() { String::new() } else { format!(" AND area_code IN ({})", list(in_areas.len())) };
             let sql =
                 format!("SELECT id FROM observation WHERE indicator_code IN ({inds}){area} AND id <= $1 AND superseded_at IS NULL LIMIT 1");
             let found: Option<i64> = on_tx!(&mut tx, t => {

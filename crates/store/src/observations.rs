@@ -565,14 +565,13 @@ impl Store {
         if indicators.is_empty() || areas.is_empty() {
             return Ok(Vec::new());
         }
-        let list = |from: usize, n: usize| (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
         let sql = format!(
             "SELECT o.id, o.indicator_code, o.area_code, o.period, o.cell_key, o.value, b.kind, \
              CAST(CASE WHEN {} THEN 1 ELSE 0 END AS BIGINT) FROM observation o JOIN batch b ON b.id = o.batch_id \
              WHERE o.superseded_at IS NULL AND o.indicator_code IN ({}) AND o.area_code IN ({})",
             accepted("o", "b"),
-            list(1, indicators.len()),
-            list(1 + indicators.len(), areas.len())
+            crate::placeholders(1, indicators.len()),
+            crate::placeholders(1 + indicators.len(), areas.len())
         );
         type Row = (i64, String, String, String, String, Option<f64>, String, i64);
         let rows: Vec<Row> = on_pool!(self, p => {
@@ -600,7 +599,7 @@ impl Store {
                    AND n.cell_key = cur.cell_key AND n.id < cur.id AND {} ORDER BY n.id DESC LIMIT 1) \
                  JOIN batch b ON b.id = o.batch_id WHERE cur.id IN ({})",
                 accepted("n", "nb"),
-                list(1, ids.len())
+                crate::placeholders(1, ids.len())
             );
             let found: Vec<(String, String, String, String, Option<f64>, String)> = on_pool!(self, p => {
                 let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));

@@ -38,8 +38,9 @@ impl Store {
         // One roll-up at a time, from its first read to the commit of its totals: two
         // approvals' roll-ups must not both compute a total from figures without the other's.
         let _turn = self.roll_up_turn().await?;
-        let cat = self.catalogue().await?;
-        let idx = self.area_index().await?;
+        // The catalogue and area index read once, for the computation and its import.
+        let reference = self.reference().await?;
+        let (cat, idx) = (&reference.catalogue, &reference.areas);
         let children = idx.children_by_parent();
         // The indicators to compute (those changed and those computed from them), plus the
         // weights and ratio terms they read.
@@ -212,12 +213,13 @@ impl Store {
             frontier = parents;
         }
         if !derived.is_empty() {
-            let csv = derived_csv(&derived, &cat)?;
+            let csv = derived_csv(&derived, cat)?;
             let mut opts = ImportOptions::new(format!("roll-up from {} areas", areas.len()), crate::formats::Format::Csv);
             opts.kind = ProvenanceKind::Computation;
             opts.actor = actor.clone();
             opts.reason = "automatic aggregation after approval".into();
             opts.round_id = round;
+            opts.reference = Some(reference.clone());
             opts.coverage = derived
                 .iter()
                 .filter_map(|d| {

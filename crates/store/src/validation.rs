@@ -73,9 +73,7 @@ impl Store {
         declared: &RuleSet,
     ) -> Result<ValidationReport> {
         let (file, format) = (opts.source_name.clone(), opts.format);
-        let mut opts = opts;
-        let reference = self.reference().await?;
-        opts.reference = Some(reference.clone());
+        let (opts, reference) = self.with_reference(opts).await?;
         let (rows, row_errors, n) = self.read_observations(reader, opts).await?;
         Ok(self.validate_rows(&rows, row_errors, n, &file, declared, &[], &reference).await?.in_columns(format).as_plain_file())
     }
@@ -221,9 +219,9 @@ impl Store {
         let mut params: Vec<String> =
             vec![rightstat_core::observation::ProvenanceKind::Computation.as_str().to_string(), from.start(), to.end()];
         let list = |params: &mut Vec<String>, values: &[String]| {
-            let from = params.len();
+            let from = params.len() + 1;
             params.extend(values.iter().cloned());
-            (from + 1..=params.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+            crate::placeholders(from, values.len())
         };
         let part = |cond: String| {
             format!(
