@@ -126,52 +126,52 @@ pub(crate) fn link_hash(
 /// Appends `$entry` inside an open transaction. `$conn` is `&mut` to the connection, `$pg`
 /// whether it is PostgreSQL; SQLite has a single writer.
 ///
-/// On PostgreSQL the chain's head row is the lock: `SELECT … FOR UPDATE` waits for the
-/// transaction holding it and then reads the head that transaction committed, so appends take
-/// turns from that read to their commit, and the turn is two round trips (the head, then the
-/// record and the new head in one statement) plus the commit. Only the very first append of a
-/// database, before the head row exists, takes an advisory lock to create it.
+/// On PostgreSQL the record is written to `audit_pending`, without its place in the chain and
+/// without waiting for the chain's turn; a deferred trigger links the transaction's records at
+/// its commit (migration 0019): it takes the head row (`FOR UPDATE`), computes each link's hash
+/// as [`link_hash`] does, and moves the head. The turn is held from that trigger to the end of
+/// the commit, with no round trip to the application in between, so concurrent changes wait on
+/// each other for a commit's length only. On SQLite, which has one writer, the record is linked
+/// here.
 macro_rules! append_audit {
     ($conn:expr, $pg:expr, $entry:expr) => {{
         let c = $conn;
         let e: &$crate::audit::AuditEntry<'_> = $entry;
-        let head: Option<(i64, String)> = if $pg {
-            let locked = sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE").fetch_optional(&mut *c).await?;
-            match locked {
-                Some(h) => Some(h),
-                None => {
-                    sqlx::query("SELECT pg_advisory_xact_lock(724302)").execute(&mut *c).await?;
-                    sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE").fetch_optional(&mut *c).await?
-                }
-            }
-        } else {
-            sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_optional(&mut *c).await?
-        };
-        let (prev_seq, prev_hash) = head.unwrap_or((0, $crate::audit::GENESIS.to_string()));
-        let seq = prev_seq + 1;
         let at = $crate::now_rfc3339();
         let ip = e.actor.ip.as_deref();
-        let hash = $crate::audit::link_hash(
-            &prev_hash, seq, &at, &e.actor.name, ip, e.action, e.entity, e.entity_id,
-            e.old_value.as_deref(), e.new_value.as_deref(), e.reason,
-        );
-        const INSERT: &str = "INSERT INTO audit_log (seq, at, actor, ip, action, entity, entity_id, old_value, new_value, reason, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
-        const HEAD: &str = "INSERT INTO audit_head (id, seq, hash) VALUES (1, $1, $2) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash";
-        let record = |sql: &'static str| {
-            sqlx::query(sql)
-                .bind(seq).bind(&at).bind(&e.actor.name).bind(ip).bind(e.action).bind(e.entity).bind(e.entity_id)
-                .bind(e.old_value.as_deref()).bind(e.new_value.as_deref()).bind(e.reason).bind(&prev_hash).bind(&hash)
-        };
         if $pg {
-            // The record and the new head in one statement.
-            const BOTH: &str = "WITH record AS (INSERT INTO audit_log (seq, at, actor, ip, action, entity, entity_id, old_value, new_value, reason, prev_hash, hash) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)) \
-                 INSERT INTO audit_head (id, seq, hash) VALUES (1, $1, $12) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash";
-            record(BOTH).execute(&mut *c).await?;
+            sqlx::query(
+                "INSERT INTO audit_pending (at, actor, ip, action, entity, entity_id, old_value, new_value, reason) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(&at).bind(&e.actor.name).bind(ip).bind(e.action).bind(e.entity).bind(e.entity_id)
+            .bind(e.old_value.as_deref()).bind(e.new_value.as_deref()).bind(e.reason)
+            .execute(&mut *c)
+            .await?;
         } else {
-            record(INSERT).execute(&mut *c).await?;
-            sqlx::query(HEAD).bind(seq).bind(&hash).execute(&mut *c).await?;
+            // A write first: a transaction whose first statement reads holds a snapshot, and
+            // its first write then fails at once ("database is locked") if another writer
+            // committed meanwhile; a write first waits for the writer's lock instead (two
+            // concurrent `record_audit`s, e.g. failed logins, failed before).
+            sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1").execute(&mut *c).await?;
+            let head: Option<(i64, String)> =
+                sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_optional(&mut *c).await?;
+            let (prev_seq, prev_hash) = head.unwrap_or((0, $crate::audit::GENESIS.to_string()));
+            let seq = prev_seq + 1;
+            let hash = $crate::audit::link_hash(
+                &prev_hash, seq, &at, &e.actor.name, ip, e.action, e.entity, e.entity_id,
+                e.old_value.as_deref(), e.new_value.as_deref(), e.reason,
+            );
+            sqlx::query(
+                "INSERT INTO audit_log (seq, at, actor, ip, action, entity, entity_id, old_value, new_value, reason, prev_hash, hash) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            )
+            .bind(seq).bind(&at).bind(&e.actor.name).bind(ip).bind(e.action).bind(e.entity).bind(e.entity_id)
+            .bind(e.old_value.as_deref()).bind(e.new_value.as_deref()).bind(e.reason).bind(&prev_hash).bind(&hash)
+            .execute(&mut *c)
+            .await?;
+            sqlx::query("INSERT INTO audit_head (id, seq, hash) VALUES (1, $1, $2) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash")
+                .bind(seq).bind(&hash).execute(&mut *c).await?;
         }
     }};
 }

@@ -790,8 +790,8 @@ impl Store {
                 .bind(batch).bind(report.inserted as i64).bind(&opts.actor.name).bind(report.scope_area.as_deref()).bind(published.as_deref())
                 .bind(approved.as_deref()).bind(opts.round_id)
                 .execute(&mut **t).await?;
-            // The task's move first: its statements run before the audit chain's turn (which the
-            // move's own record takes), so that the turn, held to the commit, is short.
+            // The task's move, then the import's record: on PostgreSQL both records are linked
+            // into the audit chain at the commit (see `append_audit!`).
             if let Some(mv) = &opts.task_move {
                 report.second_source_values = crate::task_move::apply_task_move!(&mut **t, pg, mv, Some(batch), &now);
             }

@@ -115,15 +115,20 @@ macro_rules! apply_task_move {
         // values in the batch that first recorded them. It makes nothing public: that is
         // the lead department's release.
         if next == rightstat_core::round::TaskStatus::Approved {
-            let batches: Vec<(i64,)> = sqlx::query_as(
-                "SELECT DISTINCT b.id FROM task_event e JOIN batch b ON b.id = e.batch_id \
-                 WHERE e.task_id = $1 AND b.approved_at IS NULL ORDER BY b.id",
-            )
-            .bind(task.id)
-            .fetch_all(&mut *c)
-            .await?;
+            // One statement marks them and names them. On PostgreSQL the task's batch ids are
+            // an array first, so that the update is a primary-key lookup whatever the planner
+            // believes of `batch` (a deadline's small imports leave its statistics stale, and
+            // a join planned from `batch` scanned every unapproved batch: 2–5 ms an approval).
+            let sql = if $pg {
+                "UPDATE batch SET approved_at = $2 WHERE id = ANY(ARRAY(SELECT batch_id FROM task_event WHERE task_id = $1 AND batch_id IS NOT NULL)) \
+                 AND approved_at IS NULL RETURNING id"
+            } else {
+                "UPDATE batch SET approved_at = $2 WHERE id IN (SELECT batch_id FROM task_event WHERE task_id = $1 AND batch_id IS NOT NULL) \
+                 AND approved_at IS NULL RETURNING id"
+            };
+            let mut batches: Vec<(i64,)> = sqlx::query_as(sql).bind(task.id).bind(now).fetch_all(&mut *c).await?;
+            batches.sort();
             for (b,) in batches {
-                sqlx::query("UPDATE batch SET approved_at = $2 WHERE id = $1").bind(b).bind(now).execute(&mut *c).await?;
                 $crate::audit::append_audit!(
                     &mut *c,
                     $pg,
