@@ -79,16 +79,27 @@ pub struct Catalogue {
     pub codelists: HashMap<String, Codelist>,
     pub units: Vec<Unit>,
     pub conversions: Vec<Conversion>,
+    /// The indicators by code without their versions, as the rules take them: built once
+    /// with the catalogue, not at every check of a file.
+    by_code: HashMap<String, Indicator>,
 }
 
 impl Catalogue {
     pub fn new(indicators: Vec<(Indicator, i64)>, codelists: Vec<Codelist>, units: Vec<Unit>, conversions: Vec<Conversion>) -> Self {
+        let by_code = indicators.iter().map(|(i, _)| (i.code.clone(), i.clone())).collect();
         Catalogue {
             indicators: indicators.into_iter().map(|(i, v)| (i.code.clone(), (i, v))).collect(),
             codelists: codelists.into_iter().map(|c| (c.id.clone(), c)).collect(),
             units,
             conversions,
+            by_code,
         }
+    }
+
+    /// The indicators by code (what [`crate::validation::RuleSet::check`] and the rules'
+    /// context take).
+    pub fn indicators_by_code(&self) -> &HashMap<String, Indicator> {
+        &self.by_code
     }
 
     /// Checks a row; returns the observation or every finding about it.

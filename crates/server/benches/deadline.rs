@@ -114,9 +114,18 @@ struct Tally {
     ok: AtomicU64,
     refused_422: AtomicU64,
     busy_503: AtomicU64,
+    /// Why the server answered 503 (its message with the numbers taken out), and how often.
+    busy_why: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
     server_errors: AtomicU64,
     other: AtomicU64,
     corrections: AtomicU64,
+}
+
+impl Tally {
+    fn busy(&self, body: &str) {
+        let why: String = body.chars().map(|c| if c.is_ascii_digit() { '#' } else { c }).collect();
+        *self.busy_why.lock().unwrap().entry(why).or_default() += 1;
+    }
 }
 
 /// One client: submits the next task's form until none is left; latencies of accepted
@@ -167,6 +176,7 @@ fn client(
                 }
                 503 => {
                     tally.busy_503.fetch_add(1, Ordering::Relaxed);
+                    tally.busy(&body);
                     let wait = r.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).unwrap_or(1);
                     std::thread::sleep(Duration::from_secs(wait));
                 }
@@ -206,6 +216,7 @@ fn client(
                     }
                     503 => {
                         tally.busy_503.fetch_add(1, Ordering::Relaxed);
+                        tally.busy(&text);
                         std::thread::sleep(Duration::from_secs(5));
                     }
                     s => {
@@ -345,6 +356,9 @@ fn deadline(rt: &tokio::runtime::Runtime, url: &str, a: &Args) -> Run {
         l(&tally.busy_503),
         l(&tally.server_errors)
     );
+    for (why, n) in tally.busy_why.lock().unwrap().iter() {
+        println!("    503 × {n}: {why}");
+    }
     assert_eq!(l(&tally.server_errors), 0, "no 500 under the deadline");
     // Nothing lost, nothing doubled: every task submitted; its current values are 30, once each.
     rt.block_on(check(&store, url, round, &tasks));

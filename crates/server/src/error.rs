@@ -63,7 +63,8 @@ impl ApiError {
     }
 }
 
-/// Seconds a client is asked to wait before it tries again after a 503.
+/// Seconds a client is asked to wait before it tries again after a 503 (the store refuses an
+/// import only when its expected wait is longer: `rightstat_store::writers::MAX_EXPECTED_WAIT`).
 pub const RETRY_AFTER_SECS: u64 = 5;
 
 impl IntoResponse for ApiError {
@@ -127,5 +128,7 @@ mod tests {
             assert_eq!(r.headers().get(axum::http::header::RETRY_AFTER).and_then(|v| v.to_str().ok()), Some("5"));
         }
         assert_eq!(ApiError::Store(StoreError::Corrupt("x".into())).into_response().status(), StatusCode::INTERNAL_SERVER_ERROR);
+        // A client is refused only when waiting would take longer than coming back.
+        assert_eq!(RETRY_AFTER_SECS, rightstat_store::writers::MAX_EXPECTED_WAIT.as_secs());
     }
 }

@@ -422,6 +422,20 @@ impl Store {
     /// needs `comment` as its reason and is recorded as a revision.
     pub async fn submit(&self, task_id: i64, bytes: Vec<u8>, opts: ImportOptions, comment: &str, dry_run: bool) -> Result<Submission> {
         let task = self.task(task_id).await?.ok_or_else(|| StoreError::NotFound(format!("task {task_id}")))?;
+        self.submit_task(task, bytes, opts, comment, dry_run).await
+    }
+
+    /// [`Store::submit`] for a task the caller has just read (the API reads it to check who
+    /// may see it): the same checks, one read of the task fewer. Its move is guarded by the
+    /// status read here, so a task changed meanwhile is refused, not overwritten.
+    pub async fn submit_task(
+        &self,
+        task: TaskRow,
+        bytes: Vec<u8>,
+        opts: ImportOptions,
+        comment: &str,
+        dry_run: bool,
+    ) -> Result<Submission> {
         let round = self.round_of(&task).await?;
         if round.status != "open" {
             return Err(StoreError::Invalid(format!("round {} is {}, not open", round.code, round.status)));
@@ -442,9 +456,14 @@ impl Store {
         let asked = HashMap::from([(task.area_code.clone(), task.indicator_list())]);
         row_errors.extend(outside_round(&rows, &file, &asked, &crate::lists::split(&round.periods), "this task"));
         row_errors.sort_by_key(|e| e.row);
-        let rules = RuleSet::parse(rightstat_core::reference::VALIDATION_RULES).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        // The shipped rules, parsed once per process (they are compiled in).
+        static SHIPPED: std::sync::OnceLock<std::result::Result<RuleSet, String>> = std::sync::OnceLock::new();
+        let rules = SHIPPED
+            .get_or_init(|| RuleSet::parse(rightstat_core::reference::VALIDATION_RULES).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| StoreError::Corrupt(e.clone()))?;
         let second = task.second_source_list();
-        let mut validation = self.validate_rows(&rows, row_errors, n, &file, &rules, &second, &reference).await?.in_columns(opts.format);
+        let mut validation = self.validate_rows(&rows, row_errors, n, &file, rules, &second, &reference).await?.in_columns(opts.format);
         if !validation.has_errors() && validation.warnings() > 0 && comment.trim().is_empty() {
             validation.row_errors.push(RowError {
                 file: file.clone(),

@@ -117,8 +117,8 @@ impl Store {
     ) -> Result<ValidationReport> {
         let file = file.to_string();
         let cat = &reference.catalogue;
-        let indicators: HashMap<String, Indicator> = cat.indicators.iter().map(|(k, (i, _))| (k.clone(), i.clone())).collect();
-        declared.check(&indicators).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let indicators = cat.indicators_by_code();
+        declared.check(indicators).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let in_file: BTreeSet<&str> = rows.iter().map(|(_, o)| o.indicator.as_str()).collect();
         let areas = &reference.areas;
         let mut rules = RuleSet::from_catalogue(in_file.iter().filter_map(|c| indicators.get(*c)), areas.root());
@@ -186,8 +186,7 @@ impl Store {
                     .count()
             })
         };
-        let ctx =
-            Context { parent: &parent, codes: &codes, indicators: &indicators, known: &known, previous: &previous, children: &children };
+        let ctx = Context { parent: &parent, codes: &codes, indicators, known: &known, previous: &previous, children: &children };
         // A second source's figures (`apart`) are checked on their own: against the official
         // series or the file's other indicators they would disagree by construction.
         let (own, official): (Vec<Obs>, Vec<Obs>) = data.into_iter().partition(|o| apart.contains(&o.indicator));

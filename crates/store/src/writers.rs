@@ -8,8 +8,10 @@
 //! exclusively. SQLite has one writer per database. Within this process writers also take turns
 //! *before* taking a pooled connection ([`WRITERS_PG`] at once on PostgreSQL, one on SQLite), so
 //! an import waiting for its turn holds none and reads never starve behind a queue of writers.
-//! The queue is bounded: past [`MAX_WAITING`] waiting imports, or after [`WAIT`], an import is
-//! refused as busy (the server answers 503 with `Retry-After`), never half-applied.
+//! The queue is bounded by its expected wait: when more than [`ALWAYS_WAIT`] imports wait and
+//! they would hold the turns past [`MAX_EXPECTED_WAIT`] (their number × the median time of the
+//! last turns, over the writers), past [`MAX_WAITING`] of them, or after [`WAIT`] in the queue,
+//! an import is refused as busy (the server answers 503 with `Retry-After`), never half-applied.
 //!
 //! Roll-ups read the accepted figures below an area and write its totals: one at a time per
 //! database (an in-process queue, then an advisory lock held by a transaction of its own from
@@ -23,8 +25,16 @@ use crate::{Result, Store, StoreError};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-/// Imports that may wait for their turn; one more is refused as busy.
-pub const MAX_WAITING: usize = 32;
+/// Imports that may wait for their turn, whatever their expected wait; one more is refused as
+/// busy. (A request's body is read before it queues, so the queue holds no more memory than
+/// the connections do; this bound keeps the wait for a turn short when imports are slow.)
+pub const MAX_WAITING: usize = 512;
+/// An import is refused as busy, before its checks, when the imports ahead of it would hold
+/// the writers' turns longer than this (their number × the recent time an import holds a turn,
+/// over the writers): a deadline's many small forms queue, a few long imports do not. It is
+/// the server's `Retry-After` (5 s): a client that would wait less is better served waiting
+/// than told to come back.
+pub const MAX_EXPECTED_WAIT: Duration = Duration::from_secs(5);
 /// How long an import waits for its turn before it is refused as busy (well within the
 /// server's 60-s request timeout, so that a queued form is answered 503 with its reason).
 pub const WAIT: Duration = Duration::from_secs(20);
@@ -59,6 +69,9 @@ pub struct WriterGate {
     turn: tokio::sync::Semaphore,
     waiting: AtomicUsize,
     roll_up: tokio::sync::Mutex<()>,
+    writers: usize,
+    /// How long the last imports held their turn, in microseconds (the newest last).
+    held: std::sync::Mutex<std::collections::VecDeque<u64>>,
     /// Observation rows written since the statistics were last refreshed, and in all.
     unanalyzed: std::sync::atomic::AtomicU64,
     written: std::sync::atomic::AtomicU64,
@@ -71,6 +84,8 @@ impl WriterGate {
             turn: tokio::sync::Semaphore::new(writers),
             waiting: AtomicUsize::new(0),
             roll_up: tokio::sync::Mutex::new(()),
+            writers: writers.max(1),
+            held: Default::default(),
             unanalyzed: Default::default(),
             written: Default::default(),
         }
@@ -100,10 +115,17 @@ pub(crate) async fn lock_keys(t: &mut sqlx::PgConnection, areas: Option<Vec<&str
         sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(DATABASE_KEY).execute(&mut *t).await?;
         return Ok(());
     }
-    sqlx::query("SELECT pg_advisory_xact_lock_shared($1)").bind(DATABASE_KEY).execute(&mut *t).await?;
-    for k in keys {
-        sqlx::query("SELECT pg_advisory_xact_lock($1, $2)").bind(AREA_CLASS).bind(k).execute(&mut *t).await?;
-    }
+    // One statement: the database key first (a scalar subquery runs before the FROM list's
+    // rows), then the areas' keys in the order of the array, which is sorted.
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock($2, k) FROM (SELECT pg_advisory_xact_lock_shared($1) AS db) AS first, \
+         unnest($3::int4[]) WITH ORDINALITY AS a (k, n) ORDER BY n",
+    )
+    .bind(DATABASE_KEY)
+    .bind(AREA_CLASS)
+    .bind(&keys)
+    .execute(&mut *t)
+    .await?;
     Ok(())
 }
 
@@ -112,6 +134,58 @@ pub(crate) async fn lock_keys(t: &mut sqlx::PgConnection, areas: Option<Vec<&str
 pub(crate) struct RollUpTurn<'a> {
     _local: tokio::sync::MutexGuard<'a, ()>,
     _held: Option<sqlx::Transaction<'static, sqlx::Postgres>>,
+}
+
+/// An import's turn to write: held until dropped; how long it was held feeds the expected wait.
+pub(crate) struct WriterTurn<'a> {
+    _permit: tokio::sync::SemaphorePermit<'a>,
+    gate: &'a WriterGate,
+    since: std::time::Instant,
+}
+
+impl Drop for WriterTurn<'_> {
+    fn drop(&mut self) {
+        let held = self.since.elapsed().as_micros().min(u128::from(u64::MAX)) as u64;
+        let mut recent = self.gate.held.lock().unwrap_or_else(|e| e.into_inner());
+        if recent.len() == RECENT_TURNS {
+            recent.pop_front();
+        }
+        recent.push_back(held);
+    }
+}
+
+/// Up to this many waiting imports, an import always waits (for at most [`WAIT`]): the
+/// estimate matters only for a long queue, and just after a bulk load it is still made of
+/// long turns.
+pub const ALWAYS_WAIT: usize = 32;
+
+/// How many of the last turns the expected wait is estimated from.
+const RECENT_TURNS: usize = 32;
+
+impl WriterGate {
+    /// How long `ahead` imports would hold the writers' turns before the next gets one: the
+    /// median of the last turns (one long bulk load among many forms does not make forms look
+    /// long) × `ahead` / the writers.
+    fn expected_wait(&self, ahead: usize) -> Duration {
+        let mut recent: Vec<u64> = self.held.lock().unwrap_or_else(|e| e.into_inner()).iter().copied().collect();
+        if recent.is_empty() {
+            return Duration::ZERO;
+        }
+        recent.sort_unstable();
+        let median = recent[recent.len() / 2];
+        Duration::from_micros(median.saturating_mul(ahead as u64) / self.writers as u64)
+    }
+
+    /// Why an import arriving now is refused as busy, if it is.
+    fn refusal(&self, ahead: usize, what: &str) -> Option<String> {
+        let expected = self.expected_wait(ahead);
+        (ahead >= MAX_WAITING || (ahead >= ALWAYS_WAIT && expected > MAX_EXPECTED_WAIT)).then(|| {
+            format!(
+                "{ahead} imports are waiting for their turn (about {:.1} s of work); nothing was {what}: try again shortly",
+                expected.as_secs_f64()
+            )
+        })
+    }
 }
 
 /// Counts a waiting writer while it waits.
@@ -127,17 +201,19 @@ impl Store {
     /// Waits for this process's turn to write observations; busy when the queue is full or the
     /// wait too long. A roll-up (`finishing`) finishes an approval already committed: it waits
     /// its turn however long the queue, so that an approved figure always reaches its totals.
-    pub(crate) async fn writer_turn(&self, finishing: bool) -> Result<tokio::sync::SemaphorePermit<'_>> {
-        let ahead = self.writers.waiting.fetch_add(1, Ordering::SeqCst);
-        let _waiting = Waiting(&self.writers.waiting);
+    pub(crate) async fn writer_turn(&self, finishing: bool) -> Result<WriterTurn<'_>> {
+        let gate = &self.writers;
+        let ahead = gate.waiting.fetch_add(1, Ordering::SeqCst);
+        let _waiting = Waiting(&gate.waiting);
+        let turn = |permit| WriterTurn { _permit: permit, gate, since: std::time::Instant::now() };
         if finishing {
-            return self.writers.turn.acquire().await.map_err(|e| StoreError::Busy(e.to_string()));
+            return gate.turn.acquire().await.map(turn).map_err(|e| StoreError::Busy(e.to_string()));
         }
-        if ahead >= MAX_WAITING {
-            return Err(StoreError::Busy(format!("{ahead} imports are waiting for their turn; nothing was imported: try again shortly")));
+        if let Some(why) = gate.refusal(ahead, "imported") {
+            return Err(StoreError::Busy(why));
         }
-        match tokio::time::timeout(WAIT, self.writers.turn.acquire()).await {
-            Ok(Ok(permit)) => Ok(permit),
+        match tokio::time::timeout(WAIT, gate.turn.acquire()).await {
+            Ok(Ok(permit)) => Ok(turn(permit)),
             _ => Err(StoreError::Busy(format!(
                 "waited {} s for the imports ahead to finish; nothing was imported: try again shortly",
                 WAIT.as_secs()
@@ -169,11 +245,10 @@ impl Store {
     /// otherwise wait behind it, and before a submission's checks, which would otherwise be
     /// made only for the import to be refused (refused whole: nothing `what`, nothing changed).
     pub(crate) fn refuse_when_queue_full(&self, what: &str) -> Result<()> {
-        let waiting = self.waiting_imports();
-        if waiting >= MAX_WAITING {
-            return Err(StoreError::Busy(format!("{waiting} imports are waiting for their turn; nothing was {what}: try again shortly")));
+        match self.writers.refusal(self.waiting_imports(), what) {
+            Some(why) => Err(StoreError::Busy(why)),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Refreshes the planner's statistics of `table` (`observation` or `area`) after a bulk load
@@ -241,6 +316,38 @@ mod tests {
         assert!(!StoreError::Db(sqlx::Error::RowNotFound).is_overloaded());
     }
 
+    /// The queue is bounded by the work ahead, not by a count: two hundred quick forms wait,
+    /// a few imports that each hold a turn for seconds are refused, and so is anything past
+    /// the hard bound.
+    #[tokio::test]
+    async fn the_queue_is_bounded_by_its_expected_wait() {
+        let gate = WriterGate::new(8);
+        assert_eq!(gate.refusal(200, "imported"), None, "no import measured yet: nothing to expect");
+        // Imports that hold their turn 30 ms: 200 ahead are 0.75 s of work over 8 writers.
+        for _ in 0..20 {
+            let turn = WriterTurn { _permit: gate.turn.acquire().await.unwrap(), gate: &gate, since: std::time::Instant::now() };
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            drop(turn);
+        }
+        let expected = gate.expected_wait(200);
+        assert!(expected > Duration::from_millis(700) && expected < Duration::from_millis(1500), "{expected:?}");
+        assert_eq!(gate.refusal(200, "imported"), None);
+        assert!(gate.refusal(MAX_WAITING, "imported").is_some(), "the hard bound");
+        // One bulk load of a minute among them changes nothing.
+        gate.held.lock().unwrap().push_back(60_000_000);
+        assert_eq!(gate.refusal(200, "imported"), None, "one long import does not make forms look long");
+        // Imports of 6 s each: 40 ahead are 30 s of work, past the bound; a short queue waits
+        // whatever its imports.
+        {
+            let mut held = gate.held.lock().unwrap();
+            held.clear();
+            held.extend([6_000_000; RECENT_TURNS]);
+        }
+        let why = gate.refusal(40, "submitted").expect("refused");
+        assert!(why.contains("40 imports are waiting") && why.contains("30.0 s") && why.contains("nothing was submitted"), "{why}");
+        assert_eq!(gate.refusal(ALWAYS_WAIT - 1, "submitted"), None, "a short queue waits");
+    }
+
     #[tokio::test]
     async fn a_bulk_load_refreshes_the_statistics_and_the_wal_is_bounded() {
         let dir = tempfile::tempdir().unwrap();
@@ -293,8 +400,14 @@ mod tests {
         }
     }
 
-    fn file(year: u32) -> Vec<u8> {
-        format!("indicator,area,period,value\nCN_RURAL_POOR_POP,13,{year},100\n").into_bytes()
+    /// The `i`-th queued file: one figure for 2099, in a county of its own.
+    fn file(i: usize) -> Vec<u8> {
+        let counties: Vec<String> = rightstat_core::reference::areas()
+            .iter()
+            .filter(|a| a.level == rightstat_core::AreaLevel::County)
+            .map(|a| a.code.to_string())
+            .collect();
+        format!("indicator,area,period,value\nCN_RURAL_POOR_POP,{},2099,100\n", counties[i]).into_bytes()
     }
 
     #[tokio::test]
@@ -310,7 +423,7 @@ mod tests {
                 tokio::spawn(async move {
                     let mut o = ImportOptions::new(format!("queued-{i}.csv"), Format::Csv);
                     o.reason = "test: a deadline's queue".into();
-                    s.import_observations(std::io::Cursor::new(file(1980 + i as u32)), o).await
+                    s.import_observations(std::io::Cursor::new(file(i)), o).await
                 })
             };
             let mut waiting: Vec<_> = (0..MAX_WAITING).map(spawn).collect();
@@ -326,7 +439,7 @@ mod tests {
                 }
             }
             // Reads go on while the imports wait: they hold no pooled connection (the pools have
-            // 4 and 16 connections; 32 imports wait).
+            // 4 and 16 connections; 512 imports wait).
             for _ in 0..20 {
                 let cat = tokio::time::timeout(Duration::from_secs(10), s.catalogue()).await.expect("a read is not starved");
                 assert!(!cat.unwrap().indicators.is_empty());
@@ -340,13 +453,12 @@ mod tests {
             let rows = s
                 .observations(&crate::ObservationFilter {
                     indicators: vec!["CN_RURAL_POOR_POP".into()],
-                    area: Some("13".into()),
                     visibility: crate::Visibility::All,
                     ..Default::default()
                 })
                 .await
                 .unwrap();
-            assert_eq!(rows.len(), MAX_WAITING, "{url}");
+            assert_eq!(rows.iter().filter(|o| o.period == "2099").count(), MAX_WAITING, "{url}");
         }
     }
 }

@@ -417,7 +417,7 @@ async fn submit(
     let mut opts = ImportOptions::new(format!("task {} upload", t.id), format);
     opts.actor = caller.actor();
     opts.max_rows = Some(s.max_upload_rows);
-    let out = s.store.submit(id, body.to_vec(), opts, &q.comment, q.dry_run).await?;
+    let out = s.store.submit_task(t, body.to_vec(), opts, &q.comment, q.dry_run).await?;
     if out.validation.has_errors() {
         // The refusal in the error format every error has, with the findings beside it.
         let mut body = serde_json::to_value(&out).map_err(|e| ApiError::Internal(e.to_string()))?;
